@@ -1,0 +1,47 @@
+# Thin wrapper over CMake. `make demo` and `make test` install what is missing,
+# configure, build and run. SANITIZE=address,undefined builds a sanitized tree
+# in its own directory.
+
+SANITIZE ?=
+BUILD_TYPE ?= $(if $(SANITIZE),RelWithDebInfo,Release)
+BUILD_DIR ?= build$(if $(SANITIZE),-$(subst $(comma),-,$(SANITIZE)),)
+JOBS ?= $(shell nproc)
+CTEST_ARGS ?=
+comma := ,
+
+CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DTRIBUTARY_SANITIZE=$(SANITIZE)
+ifneq ($(shell command -v ccache 2>/dev/null),)
+CMAKE_FLAGS += -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache
+endif
+
+.PHONY: all deps configure build test demo bench fuzz format clean
+
+all: build
+
+deps:
+	@deploy/install-deps.sh
+
+configure: deps
+	@cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS) > /dev/null
+
+build: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600 $(CTEST_ARGS)
+
+demo: build
+	@$(BUILD_DIR)/tributary demo $(DEMO_ARGS)
+
+bench: build
+	@cmake --build $(BUILD_DIR) --target benchmarks -j $(JOBS)
+	@bench/run.sh $(BUILD_DIR)
+
+fuzz:
+	@echo "make fuzz: no fuzz targets yet (they come with the decoders of the ingestion issue)"
+
+format:
+	@git ls-files '*.h' '*.cpp' | xargs clang-format -i
+
+clean:
+	rm -rf build build-*

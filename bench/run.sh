@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs every benchmark in a build directory and prints the figures it measures.
+set -euo pipefail
+build=${1:-build}
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo
+echo "== event log"
+"$build/bench/event_log_bench"
+for b in "$build"/bench/schema/bench_*; do
+  [ -x "$b" ] || continue
+  echo
+  echo "== $(basename "$b")"
+  "$b"
+done

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Tributary needs (DESIGN.md §7), only those missing.
+# Usage: deploy/install-deps.sh [--with-ui]   (--with-ui adds chromium for UI tests)
+# Uses sudo when not run as root. Safe to run repeatedly: a machine that has
+# everything installs nothing and touches no network.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config ccache git
+  librdkafka-dev libboost-dev nlohmann-json3-dev
+  libsqlitecpp-dev libsqlite3-dev sqlite3
+  libcurl4-openssl-dev libspdlog-dev catch2 libkainjow-mustache-dev
+  prometheus-cpp-dev libgraphviz-dev graphviz libtomlplusplus-dev
+  libprotobuf-dev libprotoc-dev protobuf-compiler libssl-dev libbenchmark-dev
+  python3 python3-aiosmtpd python3-avro kcat
+)
+if [[ "${1:-}" == "--with-ui" ]]; then
+  packages+=(chromium)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

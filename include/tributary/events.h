@@ -1,0 +1,585 @@
+#pragma once
+// The domain events: the closed set of facts and decisions the event log holds
+// (DESIGN.md §4). Each type has a stable name (`kType`, the `type` shown by
+// GET /events), a payload schema version (`kVersion`, bumped when a field's
+// meaning changes; older payloads are upcast on read, see src/core/event_codec.h)
+// and a field list. Names are never renamed; new types may be added.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tributary/clock.h"
+#include "tributary/fields.h"
+#include "tributary/ids.h"
+
+namespace tributary {
+
+// ---- consumers and producers ------------------------------------------------
+
+// `consumer` (a group, principal or job) started reading `topic`.
+struct ConsumerStarted {
+  static constexpr std::string_view kType = "consumer_started";
+  static constexpr int kVersion = 1;
+  NodeId consumer;
+  NodeId topic;
+  std::string evidence;  // observed | permitted | declared
+  std::string via;       // consumer_offsets | audit_log | openlineage | admin_api
+  bool operator==(const ConsumerStarted&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("consumer", &ConsumerStarted::consumer),
+                      Field("topic", &ConsumerStarted::topic),
+                      Field("evidence", &ConsumerStarted::evidence),
+                      Field("via", &ConsumerStarted::via)};
+  }
+};
+
+struct ConsumerStopped {
+  static constexpr std::string_view kType = "consumer_stopped";
+  static constexpr int kVersion = 1;
+  NodeId consumer;
+  NodeId topic;
+  std::string reason;  // idle | unassigned | group_deleted | offset_deleted
+  std::optional<Timestamp> last_read;
+  bool operator==(const ConsumerStopped&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("consumer", &ConsumerStopped::consumer),
+                      Field("topic", &ConsumerStopped::topic),
+                      Field("reason", &ConsumerStopped::reason),
+                      Field("last_read", &ConsumerStopped::last_read)};
+  }
+};
+
+// Sampled every tracking.progress_interval while a consumer reads.
+struct ConsumerProgress {
+  static constexpr std::string_view kType = "consumer_progress";
+  static constexpr int kVersion = 1;
+  NodeId consumer;
+  NodeId topic;
+  std::int64_t committed_offsets = 0;  // sum of committed offsets over partitions
+  std::int32_t partitions = 0;
+  std::int64_t commits = 0;  // commits folded since the previous sample
+  bool operator==(const ConsumerProgress&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("consumer", &ConsumerProgress::consumer),
+                      Field("topic", &ConsumerProgress::topic),
+                      Field("committed_offsets", &ConsumerProgress::committed_offsets),
+                      Field("partitions", &ConsumerProgress::partitions),
+                      Field("commits", &ConsumerProgress::commits)};
+  }
+};
+
+struct GroupMember {
+  std::string member_id;
+  std::string client_id;
+  std::string host;
+  std::vector<std::string> topics;  // subscribed or assigned topic names
+  bool operator==(const GroupMember&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("member_id", &GroupMember::member_id),
+                      Field("client_id", &GroupMember::client_id),
+                      Field("host", &GroupMember::host), Field("topics", &GroupMember::topics)};
+  }
+};
+
+struct GroupMembersChanged {
+  static constexpr std::string_view kType = "group_members_changed";
+  static constexpr int kVersion = 1;
+  NodeId group;
+  std::string protocol_type;  // consumer | connect | ... ("consumer" for KIP-848 groups)
+  std::string protocol;       // assignor, e.g. range, cooperative-sticky
+  std::int32_t generation = 0;
+  std::vector<GroupMember> members;
+  bool operator==(const GroupMembersChanged&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("group", &GroupMembersChanged::group),
+                      Field("protocol_type", &GroupMembersChanged::protocol_type),
+                      Field("protocol", &GroupMembersChanged::protocol),
+                      Field("generation", &GroupMembersChanged::generation),
+                      Field("members", &GroupMembersChanged::members)};
+  }
+};
+
+struct GroupDeleted {
+  static constexpr std::string_view kType = "group_deleted";
+  static constexpr int kVersion = 1;
+  NodeId group;
+  bool operator==(const GroupDeleted&) const = default;
+  static constexpr auto Fields() { return std::tuple{Field("group", &GroupDeleted::group)}; }
+};
+
+struct OffsetDeleted {
+  static constexpr std::string_view kType = "offset_deleted";
+  static constexpr int kVersion = 1;
+  NodeId group;
+  NodeId topic;
+  std::int32_t partition = 0;
+  bool operator==(const OffsetDeleted&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("group", &OffsetDeleted::group), Field("topic", &OffsetDeleted::topic),
+                      Field("partition", &OffsetDeleted::partition)};
+  }
+};
+
+struct ProducerObserved {
+  static constexpr std::string_view kType = "producer_observed";
+  static constexpr int kVersion = 1;
+  NodeId producer;  // a principal or a job
+  NodeId topic;
+  std::string via;  // audit_log | openlineage | catalog
+  bool operator==(const ProducerObserved&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("producer", &ProducerObserved::producer),
+                      Field("topic", &ProducerObserved::topic),
+                      Field("via", &ProducerObserved::via)};
+  }
+};
+
+// ---- access -------------------------------------------------------------------
+
+struct AclBinding {
+  std::string cluster;
+  std::string principal;      // e.g. User:svc-trending
+  std::string resource_type;  // TOPIC | GROUP | CLUSTER | TRANSACTIONAL_ID
+  std::string resource_name;  // a name, a prefix, or "*"
+  std::string pattern_type;   // LITERAL | PREFIXED
+  std::string operation;      // READ | WRITE | DESCRIBE | ALL | ...
+  std::string permission;     // ALLOW | DENY
+  std::string host = "*";
+  bool operator==(const AclBinding&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("cluster", &AclBinding::cluster),
+                      Field("principal", &AclBinding::principal),
+                      Field("resource_type", &AclBinding::resource_type),
+                      Field("resource_name", &AclBinding::resource_name),
+                      Field("pattern_type", &AclBinding::pattern_type),
+                      Field("operation", &AclBinding::operation),
+                      Field("permission", &AclBinding::permission),
+                      Field("host", &AclBinding::host)};
+  }
+};
+
+struct AclGranted {
+  static constexpr std::string_view kType = "acl_granted";
+  static constexpr int kVersion = 1;
+  AclBinding acl;
+  std::string actor;
+  bool operator==(const AclGranted&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("acl", &AclGranted::acl), Field("actor", &AclGranted::actor)};
+  }
+};
+
+struct AclRevoked {
+  static constexpr std::string_view kType = "acl_revoked";
+  static constexpr int kVersion = 1;
+  AclBinding acl;
+  std::string actor;
+  bool operator==(const AclRevoked&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("acl", &AclRevoked::acl), Field("actor", &AclRevoked::actor)};
+  }
+};
+
+// ---- schemas ------------------------------------------------------------------
+
+struct SchemaRef {
+  std::string name;
+  std::string subject;
+  std::int32_t version = 0;
+  bool operator==(const SchemaRef&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("name", &SchemaRef::name), Field("subject", &SchemaRef::subject),
+                      Field("version", &SchemaRef::version)};
+  }
+};
+
+struct SchemaRegistered {
+  static constexpr std::string_view kType = "schema_registered";
+  static constexpr int kVersion = 1;
+  std::string subject;
+  std::int32_t version = 0;
+  std::int32_t schema_id = 0;
+  std::string schema_type = "AVRO";  // AVRO | JSON | PROTOBUF
+  std::string schema;
+  std::vector<SchemaRef> references;
+  bool operator==(const SchemaRegistered&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("subject", &SchemaRegistered::subject),
+                      Field("version", &SchemaRegistered::version),
+                      Field("schema_id", &SchemaRegistered::schema_id),
+                      Field("schema_type", &SchemaRegistered::schema_type),
+                      Field("schema", &SchemaRegistered::schema),
+                      Field("references", &SchemaRegistered::references)};
+  }
+};
+
+struct SchemaDeleted {
+  static constexpr std::string_view kType = "schema_deleted";
+  static constexpr int kVersion = 1;
+  std::string subject;
+  std::optional<std::int32_t> version;  // absent: the whole subject
+  bool permanent = false;               // hard delete
+  bool operator==(const SchemaDeleted&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("subject", &SchemaDeleted::subject),
+                      Field("version", &SchemaDeleted::version),
+                      Field("permanent", &SchemaDeleted::permanent)};
+  }
+};
+
+struct CompatibilityLevelChanged {
+  static constexpr std::string_view kType = "compatibility_level_changed";
+  static constexpr int kVersion = 1;
+  std::optional<std::string> subject;  // absent: the global level
+  std::string level;                   // NONE | BACKWARD | ... | FULL_TRANSITIVE
+  bool operator==(const CompatibilityLevelChanged&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("subject", &CompatibilityLevelChanged::subject),
+                      Field("level", &CompatibilityLevelChanged::level)};
+  }
+};
+
+// ---- catalog --------------------------------------------------------------------
+
+struct ProductPublished {
+  static constexpr std::string_view kType = "product_published";
+  static constexpr int kVersion = 1;
+  std::string product;
+  std::string cluster;
+  std::string topic;
+  std::string domain;
+  std::string owner;  // team name
+  std::string description;
+  std::string quality;  // authoritative | curated | raw
+  std::string sla;      // tier-1 | tier-2 | tier-3
+  std::vector<std::string> tags;
+  std::optional<std::string> schema_subject;
+  bool operator==(const ProductPublished&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("product", &ProductPublished::product),
+                      Field("cluster", &ProductPublished::cluster),
+                      Field("topic", &ProductPublished::topic),
+                      Field("domain", &ProductPublished::domain),
+                      Field("owner", &ProductPublished::owner),
+                      Field("description", &ProductPublished::description),
+                      Field("quality", &ProductPublished::quality),
+                      Field("sla", &ProductPublished::sla), Field("tags", &ProductPublished::tags),
+                      Field("schema_subject", &ProductPublished::schema_subject)};
+  }
+};
+
+struct ProductUpdated {
+  static constexpr std::string_view kType = "product_updated";
+  static constexpr int kVersion = 1;
+  std::string product;
+  nlohmann::json changes = nlohmann::json::object();  // the published fields that changed
+  bool operator==(const ProductUpdated&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("product", &ProductUpdated::product),
+                      Field("changes", &ProductUpdated::changes)};
+  }
+};
+
+struct ProductDeprecated {
+  static constexpr std::string_view kType = "product_deprecated";
+  static constexpr int kVersion = 1;
+  std::string product;
+  std::string reason;
+  Timestamp sunset;
+  std::optional<std::string> replacement;
+  std::string actor;  // token name or event source that made the change
+  bool operator==(const ProductDeprecated&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("product", &ProductDeprecated::product),
+                      Field("reason", &ProductDeprecated::reason),
+                      Field("sunset", &ProductDeprecated::sunset),
+                      Field("replacement", &ProductDeprecated::replacement),
+                      Field("actor", &ProductDeprecated::actor)};
+  }
+};
+
+struct ProductUndeprecated {
+  static constexpr std::string_view kType = "product_undeprecated";
+  static constexpr int kVersion = 1;
+  std::string product;
+  std::string actor;
+  bool operator==(const ProductUndeprecated&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("product", &ProductUndeprecated::product),
+                      Field("actor", &ProductUndeprecated::actor)};
+  }
+};
+
+struct ProductRetired {
+  static constexpr std::string_view kType = "product_retired";
+  static constexpr int kVersion = 1;
+  std::string product;
+  std::string actor;
+  bool operator==(const ProductRetired&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("product", &ProductRetired::product),
+                      Field("actor", &ProductRetired::actor)};
+  }
+};
+
+struct TeamUpserted {
+  static constexpr std::string_view kType = "team_upserted";
+  static constexpr int kVersion = 1;
+  std::string team;
+  std::string display_name;
+  std::vector<std::string> contacts;  // channel names from config
+  bool operator==(const TeamUpserted&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("team", &TeamUpserted::team),
+                      Field("display_name", &TeamUpserted::display_name),
+                      Field("contacts", &TeamUpserted::contacts)};
+  }
+};
+
+struct OwnershipAssigned {
+  static constexpr std::string_view kType = "ownership_assigned";
+  static constexpr int kVersion = 1;
+  NodeId node;
+  std::string team;
+  bool operator==(const OwnershipAssigned&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("node", &OwnershipAssigned::node),
+                      Field("team", &OwnershipAssigned::team)};
+  }
+};
+
+struct JobObserved {
+  static constexpr std::string_view kType = "job_observed";
+  static constexpr int kVersion = 1;
+  NodeId job;
+  std::string run_id;
+  std::string event_type;  // START | RUNNING | COMPLETE | ... (OpenLineage eventType)
+  std::vector<NodeId> inputs;
+  std::vector<NodeId> outputs;
+  bool operator==(const JobObserved&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("job", &JobObserved::job), Field("run_id", &JobObserved::run_id),
+                      Field("event_type", &JobObserved::event_type),
+                      Field("inputs", &JobObserved::inputs), Field("outputs", &JobObserved::outputs)};
+  }
+};
+
+// ---- decisions ----------------------------------------------------------------
+
+struct AffectedConsumer {
+  NodeId consumer;
+  std::string team;  // empty when ownership is unresolved
+  std::int32_t depth = 1;
+  bool operator==(const AffectedConsumer&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("consumer", &AffectedConsumer::consumer),
+                      Field("team", &AffectedConsumer::team),
+                      Field("depth", &AffectedConsumer::depth)};
+  }
+};
+
+struct BreakingChangeDetected {
+  static constexpr std::string_view kType = "breaking_change_detected";
+  static constexpr int kVersion = 1;
+  std::string decision_key;
+  std::string subject;
+  std::optional<NodeId> topic;
+  std::int32_t from_version = 0;
+  std::int32_t to_version = 0;
+  std::string level;
+  std::string cause;  // incompatible_schema | schema_deleted | schema_type_changed | ...
+  nlohmann::json incompatibilities = nlohmann::json::array();
+  std::vector<AffectedConsumer> affected;
+  bool operator==(const BreakingChangeDetected&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("decision_key", &BreakingChangeDetected::decision_key),
+                      Field("subject", &BreakingChangeDetected::subject),
+                      Field("topic", &BreakingChangeDetected::topic),
+                      Field("from_version", &BreakingChangeDetected::from_version),
+                      Field("to_version", &BreakingChangeDetected::to_version),
+                      Field("level", &BreakingChangeDetected::level),
+                      Field("cause", &BreakingChangeDetected::cause),
+                      Field("incompatibilities", &BreakingChangeDetected::incompatibilities),
+                      Field("affected", &BreakingChangeDetected::affected)};
+  }
+};
+
+struct CompatibleChangeRecorded {
+  static constexpr std::string_view kType = "compatible_change_recorded";
+  static constexpr int kVersion = 1;
+  std::string subject;
+  std::int32_t from_version = 0;
+  std::int32_t to_version = 0;
+  std::string level;
+  bool operator==(const CompatibleChangeRecorded&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("subject", &CompatibleChangeRecorded::subject),
+                      Field("from_version", &CompatibleChangeRecorded::from_version),
+                      Field("to_version", &CompatibleChangeRecorded::to_version),
+                      Field("level", &CompatibleChangeRecorded::level)};
+  }
+};
+
+struct ConsumerOnDeprecated {
+  static constexpr std::string_view kType = "consumer_on_deprecated";
+  static constexpr int kVersion = 1;
+  std::string decision_key;
+  std::string product;
+  NodeId consumer;
+  std::string team;
+  bool operator==(const ConsumerOnDeprecated&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("decision_key", &ConsumerOnDeprecated::decision_key),
+                      Field("product", &ConsumerOnDeprecated::product),
+                      Field("consumer", &ConsumerOnDeprecated::consumer),
+                      Field("team", &ConsumerOnDeprecated::team)};
+  }
+};
+
+struct MigrationStatusChanged {
+  static constexpr std::string_view kType = "migration_status_changed";
+  static constexpr int kVersion = 1;
+  std::string product;
+  NodeId consumer;
+  std::string from;  // "" for a consumer first seen | not_started | dual | migrated | stopped
+  std::string to;
+  bool operator==(const MigrationStatusChanged&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("product", &MigrationStatusChanged::product),
+                      Field("consumer", &MigrationStatusChanged::consumer),
+                      Field("from", &MigrationStatusChanged::from),
+                      Field("to", &MigrationStatusChanged::to)};
+  }
+};
+
+struct ReminderDue {
+  static constexpr std::string_view kType = "reminder_due";
+  static constexpr int kVersion = 1;
+  std::string decision_key;
+  std::string product;
+  Timestamp sunset;
+  std::string before;  // the configured offset, e.g. "7d"; "after" for a sunset escalation
+  bool operator==(const ReminderDue&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("decision_key", &ReminderDue::decision_key),
+                      Field("product", &ReminderDue::product), Field("sunset", &ReminderDue::sunset),
+                      Field("before", &ReminderDue::before)};
+  }
+};
+
+// ---- notifications --------------------------------------------------------------
+
+struct NotificationQueued {
+  static constexpr std::string_view kType = "notification_queued";
+  static constexpr int kVersion = 1;
+  std::string idempotency_key;
+  std::string kind;  // breaking_change | deprecation | reminder | ...
+  std::string team;
+  std::string channel;
+  bool operator==(const NotificationQueued&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("idempotency_key", &NotificationQueued::idempotency_key),
+                      Field("kind", &NotificationQueued::kind),
+                      Field("team", &NotificationQueued::team),
+                      Field("channel", &NotificationQueued::channel)};
+  }
+};
+
+struct NotificationDelivered {
+  static constexpr std::string_view kType = "notification_delivered";
+  static constexpr int kVersion = 1;
+  std::string idempotency_key;
+  std::string channel;
+  std::int32_t attempts = 0;
+  bool operator==(const NotificationDelivered&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("idempotency_key", &NotificationDelivered::idempotency_key),
+                      Field("channel", &NotificationDelivered::channel),
+                      Field("attempts", &NotificationDelivered::attempts)};
+  }
+};
+
+struct NotificationFailed {
+  static constexpr std::string_view kType = "notification_failed";
+  static constexpr int kVersion = 1;
+  std::string idempotency_key;
+  std::string channel;
+  std::int32_t attempt = 0;
+  std::string error;
+  std::optional<Timestamp> retry_at;
+  bool operator==(const NotificationFailed&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("idempotency_key", &NotificationFailed::idempotency_key),
+                      Field("channel", &NotificationFailed::channel),
+                      Field("attempt", &NotificationFailed::attempt),
+                      Field("error", &NotificationFailed::error),
+                      Field("retry_at", &NotificationFailed::retry_at)};
+  }
+};
+
+struct NotificationDeadLettered {
+  static constexpr std::string_view kType = "notification_dead_lettered";
+  static constexpr int kVersion = 1;
+  std::string idempotency_key;
+  std::string channel;
+  std::int32_t attempts = 0;
+  std::string error;
+  bool operator==(const NotificationDeadLettered&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("idempotency_key", &NotificationDeadLettered::idempotency_key),
+                      Field("channel", &NotificationDeadLettered::channel),
+                      Field("attempts", &NotificationDeadLettered::attempts),
+                      Field("error", &NotificationDeadLettered::error)};
+  }
+};
+
+// The closed set. Append new types at the end; never reorder or rename.
+using DomainEvent =
+    std::variant<ConsumerStarted, ConsumerStopped, ConsumerProgress, GroupMembersChanged,
+                 GroupDeleted, OffsetDeleted, ProducerObserved, AclGranted, AclRevoked,
+                 SchemaRegistered, SchemaDeleted, CompatibilityLevelChanged, ProductPublished,
+                 ProductUpdated, ProductDeprecated, ProductUndeprecated, ProductRetired,
+                 TeamUpserted, OwnershipAssigned, JobObserved, BreakingChangeDetected,
+                 CompatibleChangeRecorded, ConsumerOnDeprecated, MigrationStatusChanged,
+                 ReminderDue, NotificationQueued, NotificationDelivered, NotificationFailed,
+                 NotificationDeadLettered>;
+
+// The type name of an event, e.g. "consumer_started".
+std::string_view TypeName(const DomainEvent& event);
+
+// Where an event came from, for idempotent re-delivery: source record
+// coordinates (the index numbers events derived from one record).
+struct SourceKey {
+  std::int64_t source_id = 0;  // EventLog::SourceIdFor(source name)
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::int32_t index = 0;
+  auto operator<=>(const SourceKey&) const = default;
+};
+
+// An event on its way into the log.
+struct NewEvent {
+  DomainEvent event;
+  Timestamp event_time;
+  std::string source;                    // e.g. "local/__consumer_offsets", "api", "tracking"
+  std::optional<SourceKey> source_key;   // idempotency for source-derived events
+  std::optional<std::string> dedup_key;  // idempotency for decisions and API writes
+};
+
+// An event read back from the log.
+struct EventRecord {
+  EventSeq seq;
+  Timestamp event_time;
+  Timestamp recorded_at;
+  std::string source;
+  DomainEvent event;
+};
+
+}  // namespace tributary

@@ -1,0 +1,672 @@
+#include "app/config.h"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+extern char** environ;  // NOLINT: POSIX
+
+namespace tributary {
+namespace {
+
+const std::set<std::string, std::less<>> kChannelTypes = {
+    "email", "slack", "teams", "discord", "mattermost", "googlechat", "webhook"};
+
+class Diagnostics {
+ public:
+  explicit Diagnostics(std::string file) : file_(std::move(file)) {}
+
+  void Error(const toml::source_region& where, const std::string& key, const std::string& msg) {
+    errors_.push_back(Format(where, key, msg));
+  }
+  void Warning(const toml::source_region& where, const std::string& key, const std::string& msg) {
+    warnings_.push_back(Format(where, key, msg));
+  }
+  void MarkFromEnvironment(const std::string& key, const std::string& variable) {
+    env_keys_[key] = variable;
+  }
+
+  const std::vector<std::string>& errors() const { return errors_; }
+  std::vector<std::string> TakeWarnings() { return std::move(warnings_); }
+
+ private:
+  std::string Format(const toml::source_region& where, const std::string& key,
+                     const std::string& msg) const {
+    if (auto it = env_keys_.find(key); it != env_keys_.end()) {
+      return "environment " + it->second + ": " + key + ": " + msg;
+    }
+    const auto line = where.begin.line == 0 ? 1 : where.begin.line;
+    return file_ + ":" + std::to_string(line) + ": " + key + ": " + msg;
+  }
+
+  std::string file_;
+  std::vector<std::string> errors_;
+  std::vector<std::string> warnings_;
+  std::map<std::string, std::string> env_keys_;
+};
+
+std::string TypeName(const toml::node& n) {
+  switch (n.type()) {
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a number";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::table: return "a table";
+    default: return "a date/time";
+  }
+}
+
+// Reads the keys of one table, remembering which it consumed so the rest can be
+// reported as unknown.
+class TableReader {
+ public:
+  TableReader(const toml::table& table, std::string path, Diagnostics& diag)
+      : table_(table), path_(std::move(path)), diag_(diag) {}
+
+  std::string Key(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+
+  const toml::node* Get(std::string_view key, bool required) {
+    seen_.insert(std::string(key));
+    const toml::node* n = table_.get(key);
+    if (n == nullptr && required) {
+      diag_.Error(table_.source(), Key(key), "required key is missing");
+    }
+    return n;
+  }
+
+  void String(std::string_view key, std::string& out, bool required = false) {
+    if (const auto* n = Get(key, required)) {
+      if (const auto* s = n->as_string()) {
+        out = s->get();
+        if (required && out.empty()) {
+          diag_.Error(n->source(), Key(key), "must not be empty");
+        }
+      } else {
+        diag_.Error(n->source(), Key(key), "expected a string, found " + TypeName(*n));
+      }
+    }
+  }
+
+  void OneOf(std::string_view key, std::string& out, std::initializer_list<std::string_view> allowed,
+             bool required = false) {
+    const toml::node* n = table_.get(key);
+    String(key, out, required);
+    if (n == nullptr || !n->is_string()) {
+      return;
+    }
+    if (std::find(allowed.begin(), allowed.end(), out) == allowed.end()) {
+      std::string list;
+      for (const auto a : allowed) {
+        list += (list.empty() ? "" : ", ") + std::string(a);
+      }
+      diag_.Error(n->source(), Key(key), "\"" + out + "\" is not one of: " + list);
+    }
+  }
+
+  void Bool(std::string_view key, bool& out) {
+    if (const auto* n = Get(key, false)) {
+      if (const auto* b = n->as_boolean()) {
+        out = b->get();
+      } else {
+        diag_.Error(n->source(), Key(key), "expected a boolean, found " + TypeName(*n));
+      }
+    }
+  }
+
+  void Int(std::string_view key, std::int64_t& out, std::int64_t min, std::int64_t max) {
+    if (const auto* n = Get(key, false)) {
+      if (const auto* i = n->as_integer()) {
+        if (i->get() < min || i->get() > max) {
+          diag_.Error(n->source(), Key(key),
+                      "must be between " + std::to_string(min) + " and " + std::to_string(max));
+        } else {
+          out = i->get();
+        }
+      } else {
+        diag_.Error(n->source(), Key(key), "expected an integer, found " + TypeName(*n));
+      }
+    }
+  }
+
+  void DurationValue(const toml::node& n, const std::string& key, Duration& out) {
+    if (const auto* s = n.as_string()) {
+      auto d = ParseDuration(s->get());
+      if (d.ok()) {
+        out = *d;
+      } else {
+        diag_.Error(n.source(), key, d.status().message());
+      }
+    } else {
+      diag_.Error(n.source(), key, "expected a duration string like \"15m\", found " + TypeName(n));
+    }
+  }
+
+  void DurationField(std::string_view key, Duration& out) {
+    if (const auto* n = Get(key, false)) {
+      DurationValue(*n, Key(key), out);
+    }
+  }
+
+  void DurationList(std::string_view key, std::vector<Duration>& out) {
+    if (const auto* n = Get(key, false)) {
+      const auto* arr = n->as_array();
+      if (arr == nullptr) {
+        diag_.Error(n->source(), Key(key), "expected an array of durations, found " + TypeName(*n));
+        return;
+      }
+      out.clear();
+      for (std::size_t i = 0; i < arr->size(); ++i) {
+        Duration d{};
+        DurationValue(*arr->get(i), Key(key) + "[" + std::to_string(i) + "]", d);
+        out.push_back(d);
+      }
+    }
+  }
+
+  void StringList(std::string_view key, std::vector<std::string>& out) {
+    if (const auto* n = Get(key, false)) {
+      const auto* arr = n->as_array();
+      if (arr == nullptr) {
+        diag_.Error(n->source(), Key(key), "expected an array of strings, found " + TypeName(*n));
+        return;
+      }
+      out.clear();
+      for (std::size_t i = 0; i < arr->size(); ++i) {
+        const auto* item = arr->get(i);
+        if (const auto* s = item->as_string()) {
+          out.push_back(s->get());
+        } else {
+          diag_.Error(item->source(), Key(key) + "[" + std::to_string(i) + "]",
+                      "expected a string, found " + TypeName(*item));
+        }
+      }
+    }
+  }
+
+  const toml::table* Table(std::string_view key) {
+    if (const auto* n = Get(key, false)) {
+      if (const auto* t = n->as_table()) {
+        return t;
+      }
+      diag_.Error(n->source(), Key(key), "expected a table, found " + TypeName(*n));
+    }
+    return nullptr;
+  }
+
+  // An array of tables ([[name]]); reports items that are not tables.
+  std::vector<const toml::table*> Tables(std::string_view key) {
+    std::vector<const toml::table*> out;
+    if (const auto* n = Get(key, false)) {
+      const auto* arr = n->as_array();
+      if (arr == nullptr) {
+        diag_.Error(n->source(), Key(key), "expected an array of tables ([[" + std::string(key) +
+                                               "]]), found " + TypeName(*n));
+        return out;
+      }
+      for (std::size_t i = 0; i < arr->size(); ++i) {
+        if (const auto* t = arr->get(i)->as_table()) {
+          out.push_back(t);
+        } else {
+          diag_.Error(arr->get(i)->source(), Key(key) + "[" + std::to_string(i) + "]",
+                      "expected a table");
+        }
+      }
+    }
+    return out;
+  }
+
+  // Reports every key of the table that no reader asked for.
+  void RejectUnknown() {
+    for (const auto& [k, v] : table_) {
+      if (!seen_.contains(std::string(k.str()))) {
+        diag_.Error(v.source(), Key(k.str()), "unknown key");
+      }
+    }
+  }
+
+  const toml::table& table() const { return table_; }
+
+ private:
+  const toml::table& table_;
+  std::string path_;
+  Diagnostics& diag_;
+  std::set<std::string> seen_;
+};
+
+std::string Indexed(std::string_view name, std::size_t i) {
+  return std::string(name) + "[" + std::to_string(i) + "]";
+}
+
+bool ParseListen(const std::string& text, std::string& host, std::uint16_t& port) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) {
+    return false;
+  }
+  host = text.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  unsigned value = 0;
+  const auto* begin = text.data() + colon + 1;
+  const auto* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(begin, end, value);
+  if (ec != std::errc() || ptr != end || value > 65535) {
+    return false;
+  }
+  port = static_cast<std::uint16_t>(value);
+  return true;
+}
+
+void WarnIfUnset(Diagnostics& diag, const Environment& env, const toml::table& t,
+                 const std::string& key, const std::string& variable) {
+  if (!variable.empty() && !env(variable)) {
+    const auto* n = t.get(key.substr(key.rfind('.') + 1));
+    diag.Warning(n ? n->source() : t.source(), key,
+                 "environment variable " + variable + " is not set");
+  }
+}
+
+void ReadTopicSource(TableReader& sources, std::string_view key,
+                     std::optional<TopicSourceConfig>& out, Diagnostics& diag) {
+  if (const auto* t = sources.Table(key)) {
+    TableReader r(*t, sources.Key(key), diag);
+    TopicSourceConfig cfg;
+    r.String("topic", cfg.topic, true);
+    r.String("cluster", cfg.cluster);
+    r.RejectUnknown();
+    out = cfg;
+  }
+}
+
+// Applies TRIBUTARY_<SECTION>_<KEY>=value to the parsed table. A value that
+// parses as a TOML value (true, 30, "x") is taken as that; anything else as a string.
+void ApplyOverrides(toml::table& root, const Environment& env,
+                    const std::vector<std::string>& names, Diagnostics& diag) {
+  static const std::set<std::string, std::less<>> kSections = {"service", "tracking",
+                                                               "notifications", "auth"};
+  for (const auto& name : names) {
+    constexpr std::string_view kPrefix = "TRIBUTARY_";
+    if (name.rfind(kPrefix, 0) != 0) {
+      continue;
+    }
+    auto rest = name.substr(kPrefix.size());
+    std::transform(rest.begin(), rest.end(), rest.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    const auto underscore = rest.find('_');
+    if (underscore == std::string::npos || !kSections.contains(rest.substr(0, underscore))) {
+      continue;  // not a config override (e.g. TRIBUTARY_TEST_BINARY_DIR)
+    }
+    const auto section = rest.substr(0, underscore);
+    const auto key = rest.substr(underscore + 1);
+    const auto value = env(name);
+    if (!value) {
+      continue;
+    }
+    auto* table = root.get_as<toml::table>(section);
+    if (table == nullptr) {
+      root.insert_or_assign(section, toml::table{});
+      table = root.get_as<toml::table>(section);
+    }
+    diag.MarkFromEnvironment(section + "." + key, name);
+    bool as_toml = false;
+    try {
+      toml::table parsed = toml::parse("v = " + *value);
+      if (const auto* v = parsed.get("v")) {
+        table->insert_or_assign(key, *v);
+        as_toml = true;
+      }
+    } catch (const toml::parse_error&) {
+      // not a TOML value: taken as a string below
+    }
+    if (!as_toml) {
+      table->insert_or_assign(key, *value);
+    }
+  }
+}
+
+void Validate(const toml::table& root, Config& c, Diagnostics& diag, const Environment& env) {
+  TableReader top(root, "", diag);
+
+  if (const auto* t = top.Table("service")) {
+    TableReader r(*t, "service", diag);
+    r.String("data_dir", c.service.data_dir);
+    if (const auto* n = t->get("http_listen")) {
+      r.String("http_listen", c.service.http_listen);
+      if (n->is_string() &&
+          !ParseListen(c.service.http_listen, c.service.http_host, c.service.http_port)) {
+        diag.Error(n->source(), "service.http_listen",
+                   "\"" + c.service.http_listen + "\" is not HOST:PORT (e.g. 127.0.0.1:8080)");
+      }
+    } else {
+      r.Get("http_listen", false);
+    }
+    r.String("tls_cert", c.service.tls_cert);
+    r.String("tls_key", c.service.tls_key);
+    if (c.service.tls_cert.empty() != c.service.tls_key.empty()) {
+      diag.Error(t->source(), "service.tls_cert",
+                 "tls_cert and tls_key must be given together");
+    }
+    r.OneOf("log_format", c.service.log_format, {"text", "json"});
+    r.OneOf("log_level", c.service.log_level, {"trace", "debug", "info", "warn", "error"});
+    r.Int("snapshot_every", c.service.snapshot_every, 1, INT64_MAX);
+    r.RejectUnknown();
+  }
+
+  std::set<std::string> cluster_names;
+  const auto clusters = top.Tables("clusters");
+  for (std::size_t i = 0; i < clusters.size(); ++i) {
+    TableReader r(*clusters[i], Indexed("clusters", i), diag);
+    ClusterConfig cluster;
+    r.String("name", cluster.name, true);
+    r.String("id", cluster.id);
+    r.String("bootstrap_servers", cluster.bootstrap_servers, true);
+    if (const auto* props = r.Table("properties")) {
+      for (const auto& [k, v] : *props) {
+        if (const auto* s = v.as_string()) {
+          cluster.properties[std::string(k.str())] = s->get();
+        } else if (v.is_integer() || v.is_boolean()) {
+          std::ostringstream os;
+          if (v.is_integer()) {
+            os << v.as_integer()->get();
+          } else {
+            os << (v.as_boolean()->get() ? "true" : "false");
+          }
+          cluster.properties[std::string(k.str())] = os.str();
+        } else {
+          diag.Error(v.source(), r.Key("properties") + "." + std::string(k.str()),
+                     "librdkafka properties are strings, numbers or booleans");
+        }
+      }
+    }
+    r.RejectUnknown();
+    if (!cluster.name.empty() && !cluster_names.insert(cluster.name).second) {
+      diag.Error(clusters[i]->source(), r.Key("name"),
+                 "duplicate cluster name \"" + cluster.name + "\"");
+    }
+    c.clusters.push_back(std::move(cluster));
+  }
+
+  if (const auto* t = top.Table("sources")) {
+    TableReader r(*t, "sources", diag);
+    ReadTopicSource(r, "consumer_offsets", c.sources.consumer_offsets, diag);
+    ReadTopicSource(r, "audit_log", c.sources.audit_log, diag);
+    ReadTopicSource(r, "catalog", c.sources.catalog, diag);
+    ReadTopicSource(r, "openlineage", c.sources.openlineage, diag);
+    if (const auto* s = r.Table("schemas")) {
+      TableReader sr(*s, "sources.schemas", diag);
+      SchemaSourceConfig cfg;
+      sr.String("topic", cfg.topic);
+      sr.String("registry_url", cfg.registry_url);
+      sr.String("credentials_env", cfg.credentials_env);
+      sr.DurationField("poll_interval", cfg.poll_interval);
+      sr.String("cluster", cfg.cluster);
+      sr.RejectUnknown();
+      if (cfg.topic.empty() == cfg.registry_url.empty()) {
+        diag.Error(s->source(), "sources.schemas",
+                   "give exactly one of topic (the _schemas topic) or registry_url");
+      }
+      if (!cfg.registry_url.empty() && cfg.registry_url.rfind("http://", 0) != 0 &&
+          cfg.registry_url.rfind("https://", 0) != 0) {
+        diag.Error(s->source(), "sources.schemas.registry_url", "must be an http:// or https:// URL");
+      }
+      WarnIfUnset(diag, env, *s, "sources.schemas.credentials_env", cfg.credentials_env);
+      c.sources.schemas = cfg;
+    }
+    if (const auto* a = r.Table("admin_api")) {
+      TableReader ar(*a, "sources.admin_api", diag);
+      AdminApiSourceConfig cfg;
+      ar.DurationField("poll_interval", cfg.poll_interval);
+      ar.String("cluster", cfg.cluster);
+      ar.RejectUnknown();
+      c.sources.admin_api = cfg;
+    }
+    r.RejectUnknown();
+    // Every source names an existing cluster; empty means the first one.
+    auto check_cluster = [&](std::string& cluster, const char* key) {
+      const auto* node = t->at_path(std::string(key) + ".cluster").node();
+      if (cluster.empty()) {
+        if (c.clusters.empty()) {
+          diag.Error(node ? node->source() : t->source(), std::string("sources.") + key,
+                     "a source needs a cluster: add a [[clusters]] table");
+        } else {
+          cluster = c.clusters.front().name;
+        }
+      } else if (!cluster_names.contains(cluster)) {
+        diag.Error(node ? node->source() : t->source(), std::string("sources.") + key + ".cluster",
+                   "no [[clusters]] entry is named \"" + cluster + "\"");
+      }
+    };
+    for (auto* src : {&c.sources.consumer_offsets, &c.sources.audit_log, &c.sources.catalog,
+                      &c.sources.openlineage}) {
+      if (*src) {
+        const char* key = src == &c.sources.consumer_offsets ? "consumer_offsets"
+                          : src == &c.sources.audit_log      ? "audit_log"
+                          : src == &c.sources.catalog        ? "catalog"
+                                                             : "openlineage";
+        check_cluster((*src)->cluster, key);
+      }
+    }
+    if (c.sources.schemas && !c.sources.schemas->topic.empty()) {
+      check_cluster(c.sources.schemas->cluster, "schemas");
+    }
+    if (c.sources.admin_api) {
+      check_cluster(c.sources.admin_api->cluster, "admin_api");
+    }
+  }
+
+  if (const auto* t = top.Table("tracking")) {
+    TableReader r(*t, "tracking", diag);
+    r.DurationField("consumer_idle_after", c.tracking.consumer_idle_after);
+    r.DurationField("progress_interval", c.tracking.progress_interval);
+    r.DurationList("reminders_before_sunset", c.tracking.reminders_before_sunset);
+    r.RejectUnknown();
+  }
+
+  if (const auto* t = top.Table("notifications")) {
+    TableReader r(*t, "notifications", diag);
+    r.String("templates_dir", c.notifications.templates_dir);
+    r.String("fallback_channel", c.notifications.fallback_channel);
+    r.DurationField("digest_window", c.notifications.digest_window);
+    r.StringList("allow_hosts", c.notifications.allow_hosts);
+    r.RejectUnknown();
+  }
+
+  std::set<std::string> channel_names;
+  const auto channels = top.Tables("channels");
+  for (std::size_t i = 0; i < channels.size(); ++i) {
+    const auto& t = *channels[i];
+    const auto path = Indexed("channels", i);
+    TableReader r(t, path, diag);
+    ChannelConfig ch;
+    r.String("name", ch.name, true);
+    r.OneOf("type", ch.type,
+            {"email", "slack", "teams", "discord", "mattermost", "googlechat", "webhook"}, true);
+    r.String("url_env", ch.url_env);
+    r.String("url_file", ch.url_file);
+    r.String("url", ch.url);
+    r.String("secret_env", ch.secret_env);
+    r.String("smtp_url", ch.smtp_url);
+    r.Bool("require_tls", ch.require_tls);
+    r.String("from", ch.from);
+    r.StringList("to", ch.to);
+    r.String("username_env", ch.username_env);
+    r.String("password_env", ch.password_env);
+    r.RejectUnknown();
+    if (!ch.name.empty() && !channel_names.insert(ch.name).second) {
+      diag.Error(t.source(), path + ".name", "duplicate channel name \"" + ch.name + "\"");
+    }
+    if (ch.type == "email") {
+      if (ch.smtp_url.empty()) {
+        diag.Error(t.source(), path + ".smtp_url", "an email channel needs smtp_url");
+      } else if (ch.smtp_url.rfind("smtp://", 0) != 0 && ch.smtp_url.rfind("smtps://", 0) != 0) {
+        diag.Error(t.get("smtp_url")->source(), path + ".smtp_url",
+                   "must start with smtps:// or smtp:// (upgraded with STARTTLS)");
+      }
+      if (ch.from.empty()) {
+        diag.Error(t.source(), path + ".from", "an email channel needs a from address");
+      }
+      if (ch.to.empty()) {
+        diag.Error(t.source(), path + ".to", "an email channel needs at least one to address");
+      }
+      WarnIfUnset(diag, env, t, path + ".username_env", ch.username_env);
+      WarnIfUnset(diag, env, t, path + ".password_env", ch.password_env);
+    } else if (kChannelTypes.contains(ch.type)) {
+      const int given = !ch.url_env.empty() + !ch.url_file.empty() + !ch.url.empty();
+      if (given != 1) {
+        diag.Error(t.source(), path + ".url_env",
+                   "give exactly one of url_env, url_file or url (url only for non-secret dev "
+                   "endpoints)");
+      }
+      WarnIfUnset(diag, env, t, path + ".url_env", ch.url_env);
+      if (!ch.secret_env.empty() && ch.type != "webhook") {
+        diag.Error(t.get("secret_env")->source(), path + ".secret_env",
+                   "only webhook channels are signed");
+      }
+      WarnIfUnset(diag, env, t, path + ".secret_env", ch.secret_env);
+    }
+    c.channels.push_back(std::move(ch));
+  }
+
+  if (!c.notifications.fallback_channel.empty() &&
+      !channel_names.contains(c.notifications.fallback_channel)) {
+    const auto* n = root.at_path("notifications.fallback_channel").node();
+    diag.Error(n ? n->source() : root.source(), "notifications.fallback_channel",
+               "no [[channels]] entry is named \"" + c.notifications.fallback_channel + "\"");
+  }
+
+  const auto teams = top.Tables("teams");
+  for (std::size_t i = 0; i < teams.size(); ++i) {
+    const auto path = Indexed("teams", i);
+    TableReader r(*teams[i], path, diag);
+    TeamConfig team;
+    r.String("name", team.name, true);
+    r.StringList("contacts", team.contacts);
+    r.RejectUnknown();
+    for (const auto& contact : team.contacts) {
+      if (!channel_names.contains(contact)) {
+        diag.Error(teams[i]->get("contacts")->source(), path + ".contacts",
+                   "no [[channels]] entry is named \"" + contact + "\"");
+      }
+    }
+    c.teams.push_back(std::move(team));
+  }
+
+  const auto routes = top.Tables("routes");
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    TableReader r(*routes[i], Indexed("routes", i), diag);
+    RouteConfig route;
+    r.String("match", route.match, true);
+    r.String("team", route.team, true);
+    r.RejectUnknown();
+    c.routes.push_back(std::move(route));
+  }
+
+  if (const auto* t = top.Table("auth")) {
+    TableReader r(*t, "auth", diag);
+    r.Bool("anonymous_read", c.auth.anonymous_read);
+    const auto tokens = r.Tables("tokens");
+    for (std::size_t i = 0; i < tokens.size(); ++i) {
+      const auto path = "auth." + Indexed("tokens", i);
+      TableReader tr(*tokens[i], path, diag);
+      TokenConfig token;
+      tr.String("name", token.name, true);
+      tr.String("sha256", token.sha256, true);
+      tr.OneOf("role", token.role, {"reader", "owner", "admin"}, true);
+      tr.String("team", token.team);
+      std::string expires;
+      tr.String("expires", expires);
+      tr.RejectUnknown();
+      const bool hex = token.sha256.size() == 64 &&
+                       std::all_of(token.sha256.begin(), token.sha256.end(), [](char ch) {
+                         return std::isxdigit(static_cast<unsigned char>(ch)) != 0;
+                       });
+      if (!token.sha256.empty() && !hex) {
+        diag.Error(tokens[i]->get("sha256")->source(), path + ".sha256",
+                   "must be the 64 hex digits of the token's SHA-256 (never the token itself)");
+      }
+      std::transform(token.sha256.begin(), token.sha256.end(), token.sha256.begin(),
+                     [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+      if (token.role == "owner" && token.team.empty()) {
+        diag.Error(tokens[i]->source(), path + ".team", "an owner token needs a team");
+      }
+      if (!expires.empty()) {
+        auto when = ParseRfc3339(expires);
+        if (when.ok()) {
+          token.expires = *when;
+        } else {
+          diag.Error(tokens[i]->get("expires")->source(), path + ".expires",
+                     when.status().message());
+        }
+      }
+      c.auth.tokens.push_back(std::move(token));
+    }
+    r.RejectUnknown();
+  }
+
+  top.RejectUnknown();
+}
+
+}  // namespace
+
+Environment ProcessEnvironment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    if (const char* v = std::getenv(name.c_str())) {
+      return std::string(v);
+    }
+    return std::nullopt;
+  };
+}
+
+Result<LoadedConfig> ParseConfig(std::string_view text, const std::string& file_name,
+                                 const Environment& env,
+                                 const std::vector<std::string>& env_names) {
+  toml::table root;
+  try {
+    root = toml::parse(text, file_name);
+  } catch (const toml::parse_error& err) {
+    return InvalidArgument(file_name + ":" + std::to_string(err.source().begin.line) +
+                           ": (syntax): " + std::string(err.description()));
+  }
+  Diagnostics diag(file_name);
+  ApplyOverrides(root, env, env_names, diag);
+  LoadedConfig loaded;
+  loaded.config.file = file_name;
+  Validate(root, loaded.config, diag, env);
+  if (!diag.errors().empty()) {
+    std::string all;
+    for (const auto& e : diag.errors()) {
+      all += (all.empty() ? "" : "\n") + e;
+    }
+    return InvalidArgument(all);
+  }
+  loaded.warnings = diag.TakeWarnings();
+  return loaded;
+}
+
+Result<LoadedConfig> LoadConfig(const std::filesystem::path& file, const Environment& env) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    return InvalidArgument(file.string() + ": cannot read the config file");
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::vector<std::string> names;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string_view entry(*e);
+    if (entry.rfind("TRIBUTARY_", 0) == 0) {
+      names.emplace_back(entry.substr(0, entry.find('=')));
+    }
+  }
+  return ParseConfig(buffer.str(), file.string(), env, names);
+}
+
+}  // namespace tributary

@@ -1,0 +1,152 @@
+#pragma once
+// The service configuration (TOML, DESIGN.md §5) and its validation.
+//
+// LoadConfig reads a file, applies TRIBUTARY_<SECTION>_<KEY> environment
+// overrides, and validates every key. All problems are reported together, one
+// per line, as `FILE:LINE: KEY: message`; nothing connects to anything here.
+// Unset `*_env` variables are warnings, not errors (they may be set where the
+// service runs).
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tributary/clock.h"
+#include "tributary/result.h"
+
+namespace tributary {
+
+struct ServiceConfig {
+  std::string data_dir = "./data";
+  std::string http_listen = "127.0.0.1:8080";
+  std::string http_host = "127.0.0.1";  // parsed from http_listen
+  std::uint16_t http_port = 8080;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string log_format = "text";  // text | json
+  std::string log_level = "info";   // trace | debug | info | warn | error
+  std::int64_t snapshot_every = 100000;  // events between projection snapshots
+};
+
+struct ClusterConfig {
+  std::string name;
+  std::string id;
+  std::string bootstrap_servers;
+  std::map<std::string, std::string> properties;  // passed to librdkafka as is
+};
+
+struct TopicSourceConfig {
+  std::string topic;
+  std::string cluster;  // defaults to the first cluster
+};
+
+struct SchemaSourceConfig {
+  std::string topic;         // the _schemas topic, or
+  std::string registry_url;  // a Schema Registry REST endpoint
+  std::string credentials_env;
+  Duration poll_interval = std::chrono::seconds(30);
+  std::string cluster;
+};
+
+struct AdminApiSourceConfig {
+  Duration poll_interval = std::chrono::seconds(60);
+  std::string cluster;
+};
+
+struct SourcesConfig {
+  std::optional<TopicSourceConfig> consumer_offsets;
+  std::optional<SchemaSourceConfig> schemas;
+  std::optional<TopicSourceConfig> audit_log;
+  std::optional<TopicSourceConfig> catalog;
+  std::optional<TopicSourceConfig> openlineage;
+  std::optional<AdminApiSourceConfig> admin_api;
+};
+
+struct TrackingConfig {
+  Duration consumer_idle_after = std::chrono::minutes(15);
+  Duration progress_interval = std::chrono::minutes(10);
+  std::vector<Duration> reminders_before_sunset = {
+      std::chrono::days(30), std::chrono::days(14), std::chrono::days(7), std::chrono::days(1)};
+};
+
+struct NotificationsConfig {
+  std::string templates_dir;
+  std::string fallback_channel;
+  Duration digest_window{0};
+  std::vector<std::string> allow_hosts;
+};
+
+struct ChannelConfig {
+  std::string name;
+  std::string type;  // email | slack | teams | discord | mattermost | googlechat | webhook
+  std::string url_env;
+  std::string url_file;
+  std::string url;
+  std::string secret_env;
+  std::string smtp_url;
+  bool require_tls = true;
+  std::string from;
+  std::vector<std::string> to;
+  std::string username_env;
+  std::string password_env;
+};
+
+struct TeamConfig {
+  std::string name;
+  std::vector<std::string> contacts;
+};
+
+struct RouteConfig {
+  std::string match;  // glob over node ids
+  std::string team;
+};
+
+struct TokenConfig {
+  std::string name;
+  std::string sha256;  // lower-case hex
+  std::string role;    // reader | owner | admin
+  std::string team;
+  std::optional<Timestamp> expires;
+};
+
+struct AuthConfig {
+  bool anonymous_read = true;
+  std::vector<TokenConfig> tokens;
+};
+
+struct Config {
+  std::filesystem::path file;
+  ServiceConfig service;
+  std::vector<ClusterConfig> clusters;
+  SourcesConfig sources;
+  TrackingConfig tracking;
+  NotificationsConfig notifications;
+  std::vector<ChannelConfig> channels;
+  std::vector<TeamConfig> teams;
+  std::vector<RouteConfig> routes;
+  AuthConfig auth;
+};
+
+struct LoadedConfig {
+  Config config;
+  std::vector<std::string> warnings;  // same FILE:LINE: KEY: message form
+};
+
+// Looks up an environment variable; injectable for tests.
+using Environment = std::function<std::optional<std::string>(const std::string& name)>;
+Environment ProcessEnvironment();
+
+// All errors in one InvalidArgument, one `FILE:LINE: KEY: message` per line.
+Result<LoadedConfig> LoadConfig(const std::filesystem::path& file, const Environment& env);
+// The same for text already read; `file_name` is used in messages.
+// `env_names` lists the environment variable names to consider as overrides
+// (all TRIBUTARY_* variables of the process for LoadConfig).
+Result<LoadedConfig> ParseConfig(std::string_view text, const std::string& file_name,
+                                 const Environment& env,
+                                 const std::vector<std::string>& env_names = {});
+
+}  // namespace tributary

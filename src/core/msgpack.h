@@ -1,0 +1,76 @@
+#pragma once
+// A small MessagePack writer and reader (https://github.com/msgpack/msgpack/blob/master/spec.md)
+// for event payloads: the stored form is a standard MessagePack map, so any
+// MessagePack reader (nlohmann::json::from_msgpack included) can read it, while
+// the event codec decodes it straight into structs without building a DOM.
+//
+// Not thread-safe; both are cheap, single-use values.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace tributary::msgpack {
+
+class Writer {
+ public:
+  explicit Writer(std::string& out) : out_(out) {}
+  void Nil() { out_.push_back(static_cast<char>(0xc0)); }
+  void Bool(bool v) { out_.push_back(static_cast<char>(v ? 0xc3 : 0xc2)); }
+  void Int(std::int64_t v);
+  void Double(double v);
+  void String(std::string_view v);
+  void ArrayHeader(std::uint32_t size);
+  void MapHeader(std::uint32_t size);
+  // Appends bytes that already are one MessagePack value.
+  void Raw(std::string_view bytes) { out_.append(bytes); }
+
+ private:
+  void Byte(std::uint8_t b) { out_.push_back(static_cast<char>(b)); }
+  void BigEndian(std::uint64_t v, int bytes);
+  std::string& out_;
+};
+
+// Reads values in order. The first malformed byte sets an error (see error());
+// after that every read returns a neutral value and ok() stays false.
+class Reader {
+ public:
+  explicit Reader(std::string_view data) : data_(data) {}
+
+  bool ok() const { return error_ == nullptr; }
+  const char* error() const { return error_; }
+  bool AtEnd() const { return pos_ >= data_.size(); }
+  std::size_t position() const { return pos_; }
+
+  bool NextIsNil() const;
+  void ReadNil();
+  bool ReadBool();
+  std::int64_t ReadInt();
+  double ReadDouble();
+  std::string_view ReadString();
+  std::uint32_t ReadArrayHeader();
+  std::uint32_t ReadMapHeader();
+  // Skips one value of any type, nested values included.
+  void Skip();
+  // Returns the bytes of the next value and moves past it.
+  std::string_view ReadRaw();
+
+  void Fail(const char* why) {
+    if (error_ == nullptr) {
+      error_ = why;
+    }
+  }
+
+ private:
+  bool Need(std::size_t n);
+  std::uint64_t BigEndian(int bytes);
+  std::uint8_t Peek() const { return static_cast<std::uint8_t>(data_[pos_]); }
+  std::uint8_t Take() { return static_cast<std::uint8_t>(data_[pos_++]); }
+  void SkipDepth(int depth);
+
+  std::string_view data_;
+  std::size_t pos_ = 0;
+  const char* error_ = nullptr;
+};
+
+}  // namespace tributary::msgpack

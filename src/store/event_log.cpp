@@ -1,0 +1,735 @@
+#include "store/event_log.h"
+
+#include <sqlite3.h>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <array>
+#include <cstring>
+#include <fstream>
+
+#include "core/event_codec.h"
+
+namespace tributary {
+namespace {
+
+// "TRIB": marks the file as Tributary's (PRAGMA application_id).
+constexpr int kApplicationId = 0x54524942;
+
+struct Migration {
+  int version;
+  const char* description;
+  const char* sql;
+};
+
+// Append-only: never edit a migration that has shipped; add a new one.
+constexpr std::array kMigrations{
+    Migration{1, "event log, source offsets, fold state, quarantine, outbox, snapshots", R"sql(
+CREATE TABLE schema_migrations(
+  version     INTEGER PRIMARY KEY,
+  description TEXT NOT NULL,
+  applied_at  INTEGER NOT NULL
+);
+CREATE TABLE sources(
+  id   INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE
+);
+CREATE TABLE events(
+  seq           INTEGER PRIMARY KEY,
+  type          TEXT NOT NULL,
+  version       INTEGER NOT NULL,
+  event_time    INTEGER NOT NULL,
+  recorded_at   INTEGER NOT NULL,
+  source        TEXT NOT NULL,
+  src_id        INTEGER,
+  src_partition INTEGER,
+  src_offset    INTEGER,
+  src_index     INTEGER,
+  dedup_key     TEXT,
+  payload       BLOB NOT NULL
+);
+CREATE UNIQUE INDEX events_by_source_key ON events(src_id, src_partition, src_offset, src_index)
+  WHERE src_id IS NOT NULL;
+CREATE UNIQUE INDEX events_by_dedup_key ON events(dedup_key) WHERE dedup_key IS NOT NULL;
+CREATE INDEX events_by_type ON events(type, seq);
+CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events
+  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
+  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TABLE source_offsets(
+  source      TEXT NOT NULL,
+  partition   INTEGER NOT NULL,
+  next_offset INTEGER NOT NULL,
+  updated_at  INTEGER NOT NULL,
+  PRIMARY KEY(source, partition)
+) WITHOUT ROWID;
+CREATE TABLE fold_state(
+  key   TEXT PRIMARY KEY,
+  value BLOB NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE quarantine(
+  id            INTEGER PRIMARY KEY,
+  source        TEXT NOT NULL,
+  topic         TEXT NOT NULL,
+  partition     INTEGER,
+  record_offset INTEGER,
+  record_key    BLOB,
+  record_value  BLOB,
+  reason        TEXT NOT NULL,
+  recorded_at   INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX quarantine_by_coordinates ON quarantine(source, partition, record_offset)
+  WHERE partition IS NOT NULL AND record_offset IS NOT NULL;
+CREATE TABLE outbox(
+  id              INTEGER PRIMARY KEY,
+  idempotency_key TEXT NOT NULL UNIQUE,
+  kind            TEXT NOT NULL,
+  team            TEXT NOT NULL,
+  channel         TEXT NOT NULL,
+  severity        TEXT NOT NULL,
+  facts           BLOB NOT NULL,
+  status          TEXT NOT NULL DEFAULT 'queued',
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  delivered_at    INTEGER,
+  last_error      TEXT,
+  caused_by_seq   INTEGER
+);
+CREATE INDEX outbox_by_status ON outbox(status, next_attempt_at);
+CREATE TABLE snapshots(
+  projection     TEXT PRIMARY KEY,
+  format_version INTEGER NOT NULL,
+  seq            INTEGER NOT NULL,
+  digest         TEXT NOT NULL,
+  state          BLOB NOT NULL,
+  written_at     INTEGER NOT NULL
+);
+)sql"},
+};
+
+Status ErrorFor(const std::filesystem::path& path, const char* what, const std::exception& e) {
+  int code = SQLITE_ERROR;
+  if (const auto* se = dynamic_cast<const SQLite::Exception*>(&e)) {
+    code = se->getErrorCode();
+  }
+  const std::string message = path.string() + ": " + what + ": " + e.what();
+  if (code == SQLITE_CORRUPT || code == SQLITE_NOTADB) {
+    return Corruption(message + " (the file is damaged or not Tributary's; it is not recreated)");
+  }
+  if (code == SQLITE_FULL || code == SQLITE_IOERR || code == SQLITE_CANTOPEN ||
+      code == SQLITE_READONLY || code == SQLITE_PERM) {
+    return IoError(message);
+  }
+  if (code == SQLITE_BUSY || code == SQLITE_LOCKED) {
+    return Unavailable(message);
+  }
+  return Internal(message);
+}
+
+// Checks the first bytes before SQLite touches the file: SQLite would happily
+// open a non-database file and fail later, or treat an empty file as new.
+Status CheckHeader(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  if (ec || size == 0) {
+    return Status::Ok();
+  }
+  std::ifstream in(path, std::ios::binary);
+  char header[16] = {};
+  in.read(header, sizeof header);
+  if (in.gcount() < 16 || std::memcmp(header, "SQLite format 3\0", 16) != 0) {
+    return Corruption(path.string() +
+                      ": not a SQLite database (foreign or corrupt file); refusing to start. "
+                      "It is never recreated: move it away to start with an empty log.");
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+struct EventLog::Statements {
+  explicit Statements(SQLite::Database& db)
+      : insert_event(db,
+                     "INSERT INTO events(type, version, event_time, recorded_at, source, src_id, "
+                     "src_partition, src_offset, src_index, dedup_key, payload) "
+                     "VALUES(?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"),
+        upsert_offset(db,
+                      "INSERT INTO source_offsets(source, partition, next_offset, updated_at) "
+                      "VALUES(?,?,?,?) ON CONFLICT(source, partition) DO UPDATE SET "
+                      "next_offset=excluded.next_offset, updated_at=excluded.updated_at"),
+        put_fold(db,
+                 "INSERT INTO fold_state(key, value) VALUES(?,?) "
+                 "ON CONFLICT(key) DO UPDATE SET value=excluded.value"),
+        erase_fold(db, "DELETE FROM fold_state WHERE key=?"),
+        insert_quarantine(db,
+                          "INSERT INTO quarantine(source, topic, partition, record_offset, "
+                          "record_key, record_value, reason, recorded_at) "
+                          "VALUES(?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"),
+        insert_outbox(db,
+                      "INSERT INTO outbox(idempotency_key, kind, team, channel, severity, facts, "
+                      "next_attempt_at, created_at, caused_by_seq) VALUES(?,?,?,?,?,?,?,?,?) "
+                      "ON CONFLICT DO NOTHING") {}
+
+  SQLite::Statement insert_event;
+  SQLite::Statement upsert_offset;
+  SQLite::Statement put_fold;
+  SQLite::Statement erase_fold;
+  SQLite::Statement insert_quarantine;
+  SQLite::Statement insert_outbox;
+};
+
+int EventLog::LatestSchemaVersion() { return kMigrations.back().version; }
+
+EventLog::EventLog(std::filesystem::path path, std::unique_ptr<SQLite::Database> db,
+                   const Clock& clock)
+    : path_(std::move(path)), db_(std::move(db)), clock_(clock) {}
+
+EventLog::~EventLog() = default;
+
+Result<std::unique_ptr<EventLog>> EventLog::Open(const std::filesystem::path& data_dir,
+                                                 const Clock& clock, EventLogOptions options) {
+  const auto path = data_dir / kFileName;
+  std::error_code ec;
+  if (!options.read_only) {
+    std::filesystem::create_directories(data_dir, ec);
+    if (ec) {
+      return IoError(data_dir.string() + ": cannot create the data directory: " + ec.message());
+    }
+  } else if (!std::filesystem::exists(path, ec)) {
+    return NotFound(path.string() + ": no event log here");
+  }
+  if (auto s = CheckHeader(path); !s.ok()) {
+    return s;
+  }
+  std::unique_ptr<SQLite::Database> db;
+  try {
+    const int flags = options.read_only ? SQLite::OPEN_READONLY
+                                        : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db = std::make_unique<SQLite::Database>(path.string(), flags, 5000);
+  } catch (const std::exception& e) {
+    return ErrorFor(path, "cannot open", e);
+  }
+  std::unique_ptr<EventLog> log(new EventLog(path, std::move(db), clock));
+  auto status = log->Wrap(
+      [&] {
+        auto& d = *log->db_;
+        const int app_id = d.execAndGet("PRAGMA application_id").getInt();
+        const int objects = d.execAndGet("SELECT count(*) FROM sqlite_master").getInt();
+        if (app_id != kApplicationId && (app_id != 0 || objects != 0)) {
+          throw SQLite::Exception(
+              "another application's database (application_id " + std::to_string(app_id) +
+                  ", " + std::to_string(objects) +
+                  " schema objects); refusing to start. It is never recreated: point "
+                  "service.data_dir elsewhere or move the file away",
+              SQLITE_NOTADB);
+        }
+        if (!options.read_only) {
+          d.exec("PRAGMA journal_mode=WAL");
+          d.exec("PRAGMA synchronous=FULL");
+        }
+      },
+      "cannot open the event log");
+  if (!status.ok()) {
+    return status;
+  }
+  if (options.read_only) {
+    auto version = log->SchemaVersion();
+    if (!version.ok()) {
+      return version.status();
+    }
+    if (*version != LatestSchemaVersion()) {
+      return Corruption(path.string() + ": schema version " + std::to_string(*version) +
+                        ", this build reads version " + std::to_string(LatestSchemaVersion()));
+    }
+  } else if (auto s = log->Migrate(); !s.ok()) {
+    return s;
+  }
+  if (!options.read_only) {
+    if (auto s = log->PrepareStatements(); !s.ok()) {
+      return s;
+    }
+  }
+  return log;
+}
+
+Status EventLog::Wrap(const std::function<void()>& body, const char* what) {
+  try {
+    body();
+    return Status::Ok();
+  } catch (const std::exception& e) {
+    return ErrorFor(path_, what, e);
+  }
+}
+
+Result<int> EventLog::SchemaVersion() {
+  int version = 0;
+  auto s = Wrap([&] { version = db_->execAndGet("PRAGMA user_version").getInt(); },
+                "cannot read the schema version");
+  if (!s.ok()) {
+    return s;
+  }
+  return version;
+}
+
+Status EventLog::Migrate() {
+  auto current = SchemaVersion();
+  if (!current.ok()) {
+    return current.status();
+  }
+  if (*current > LatestSchemaVersion()) {
+    return Corruption(path_.string() + ": written by a newer Tributary (schema version " +
+                      std::to_string(*current) + ", this build knows up to " +
+                      std::to_string(LatestSchemaVersion()) + "); refusing to start");
+  }
+  for (const auto& m : kMigrations) {
+    if (m.version <= *current) {
+      continue;
+    }
+    auto s = Wrap(
+        [&] {
+          db_->exec("BEGIN IMMEDIATE");
+          try {
+            db_->exec(m.sql);
+            SQLite::Statement record(
+                *db_,
+                "INSERT INTO schema_migrations(version, description, applied_at) VALUES(?,?,?)");
+            record.bind(1, m.version);
+            record.bind(2, m.description);
+            record.bind(3, static_cast<std::int64_t>(ToMillis(clock_.Now())));
+            record.exec();
+            db_->exec("PRAGMA application_id=" + std::to_string(kApplicationId));
+            db_->exec("PRAGMA user_version=" + std::to_string(m.version));
+            db_->exec("COMMIT");
+          } catch (...) {
+            db_->exec("ROLLBACK");
+            throw;
+          }
+        },
+        "schema migration failed");
+    if (!s.ok()) {
+      return s;
+    }
+  }
+  return Status::Ok();
+}
+
+Status EventLog::PrepareStatements() {
+  return Wrap([&] { stmts_ = std::make_unique<Statements>(*db_); }, "cannot prepare statements");
+}
+
+Result<AppendResult> EventLog::Append(const Batch& batch) {
+  if (!stmts_) {
+    return Internal(path_.string() + ": the event log was opened read-only");
+  }
+  AppendResult result;
+  result.recorded_at = clock_.Now();
+  result.seqs.reserve(batch.events.size());
+  const auto recorded_at = static_cast<std::int64_t>(ToMillis(result.recorded_at));
+  std::string payload;
+  std::string type;
+  auto status = Wrap(
+      [&] {
+        db_->exec("BEGIN IMMEDIATE");
+        try {
+          auto& ins = stmts_->insert_event;
+          for (const auto& e : batch.events) {
+            payload.clear();
+            codec::EncodePayload(e.event, payload);
+            type.assign(TypeName(e.event));
+            ins.reset();
+            ins.bindNoCopy(1, type);
+            ins.bind(2, std::visit([](const auto& v) { return std::decay_t<decltype(v)>::kVersion; },
+                                   e.event));
+            ins.bind(3, static_cast<std::int64_t>(ToMillis(e.event_time)));
+            ins.bind(4, recorded_at);
+            ins.bindNoCopy(5, e.source);
+            if (e.source_key) {
+              ins.bind(6, static_cast<std::int64_t>(e.source_key->source_id));
+              ins.bind(7, e.source_key->partition);
+              ins.bind(8, static_cast<std::int64_t>(e.source_key->offset));
+              ins.bind(9, e.source_key->index);
+            } else {
+              ins.bind(6);
+              ins.bind(7);
+              ins.bind(8);
+              ins.bind(9);
+            }
+            if (e.dedup_key) {
+              ins.bindNoCopy(10, *e.dedup_key);
+            } else {
+              ins.bind(10);
+            }
+            ins.bindNoCopy(11, payload.data(), static_cast<int>(payload.size()));
+            if (ins.exec() == 1) {
+              result.seqs.emplace_back(db_->getLastInsertRowid());
+              ++result.appended;
+            } else {
+              result.seqs.emplace_back(0);
+              ++result.duplicates;
+            }
+          }
+          auto& off = stmts_->upsert_offset;
+          for (const auto& o : batch.offsets) {
+            off.reset();
+            off.bindNoCopy(1, o.source);
+            off.bind(2, o.partition);
+            off.bind(3, static_cast<std::int64_t>(o.next_offset));
+            off.bind(4, recorded_at);
+            off.exec();
+          }
+          for (const auto& f : batch.fold_state) {
+            if (f.value) {
+              auto& put = stmts_->put_fold;
+              put.reset();
+              put.bindNoCopy(1, f.key);
+              put.bindNoCopy(2, f.value->data(), static_cast<int>(f.value->size()));
+              put.exec();
+            } else {
+              auto& erase = stmts_->erase_fold;
+              erase.reset();
+              erase.bindNoCopy(1, f.key);
+              erase.exec();
+            }
+          }
+          auto& q = stmts_->insert_quarantine;
+          for (const auto& r : batch.quarantine) {
+            q.reset();
+            q.bindNoCopy(1, r.source);
+            q.bindNoCopy(2, r.topic);
+            r.partition ? q.bind(3, *r.partition) : q.bind(3);
+            r.offset ? q.bind(4, static_cast<std::int64_t>(*r.offset)) : q.bind(4);
+            q.bindNoCopy(5, r.key.data(), static_cast<int>(r.key.size()));
+            q.bindNoCopy(6, r.value.data(), static_cast<int>(r.value.size()));
+            q.bindNoCopy(7, r.reason);
+            q.bind(8, recorded_at);
+            result.quarantined += static_cast<std::size_t>(q.exec());
+          }
+          auto& ob = stmts_->insert_outbox;
+          for (const auto& i : batch.outbox) {
+            const auto facts = nlohmann::json::to_msgpack(i.facts);
+            ob.reset();
+            ob.bindNoCopy(1, i.idempotency_key);
+            ob.bindNoCopy(2, i.kind);
+            ob.bindNoCopy(3, i.team);
+            ob.bindNoCopy(4, i.channel);
+            ob.bindNoCopy(5, i.severity);
+            ob.bind(6, facts.data(), static_cast<int>(facts.size()));
+            ob.bind(7, recorded_at);
+            ob.bind(8, recorded_at);
+            if (i.caused_by_event && *i.caused_by_event < result.seqs.size() &&
+                result.seqs[*i.caused_by_event].value() != 0) {
+              ob.bind(9, static_cast<std::int64_t>(result.seqs[*i.caused_by_event].value()));
+            } else {
+              ob.bind(9);
+            }
+            result.intents += static_cast<std::size_t>(ob.exec());
+          }
+          db_->exec("COMMIT");
+        } catch (...) {
+          // A failed statement keeps its error until reset; reset (without
+          // throwing it again) and roll the whole batch back.
+          for (auto* st : {&stmts_->insert_event, &stmts_->upsert_offset, &stmts_->put_fold,
+                           &stmts_->erase_fold, &stmts_->insert_quarantine, &stmts_->insert_outbox}) {
+            st->tryReset();
+          }
+          try {
+            db_->exec("ROLLBACK");
+          } catch (...) {
+          }
+          throw;
+        }
+      },
+      "append failed");
+  if (!status.ok()) {
+    return status;
+  }
+  return result;
+}
+
+std::vector<EventRecord> EventLog::AppendedRecords(const Batch& batch, const AppendResult& result) {
+  std::vector<EventRecord> records;
+  records.reserve(result.appended);
+  for (std::size_t i = 0; i < batch.events.size() && i < result.seqs.size(); ++i) {
+    if (result.seqs[i].value() == 0) {
+      continue;
+    }
+    const auto& e = batch.events[i];
+    records.push_back(EventRecord{result.seqs[i], e.event_time, result.recorded_at, e.source, e.event});
+  }
+  return records;
+}
+
+Status EventLog::ForEach(EventSeq after, const std::function<bool(const EventRecord&)>& fn,
+                         std::size_t limit, std::optional<std::string> type) {
+  Status decode_error;
+  auto status = Wrap(
+      [&] {
+        std::string sql =
+            "SELECT seq, type, version, event_time, recorded_at, source, payload FROM events "
+            "WHERE seq > ?";
+        if (type) {
+          sql += " AND type = ?";
+        }
+        sql += " ORDER BY seq";
+        if (limit > 0) {
+          sql += " LIMIT " + std::to_string(limit);
+        }
+        // The hot path of replay: the raw API avoids a copy per column.
+        sqlite3_stmt* raw = nullptr;
+        if (sqlite3_prepare_v2(db_->getHandle(), sql.c_str(), -1, &raw, nullptr) != SQLITE_OK) {
+          throw SQLite::Exception(db_->getHandle(), sqlite3_errcode(db_->getHandle()));
+        }
+        std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(raw, &sqlite3_finalize);
+        sqlite3_bind_int64(raw, 1, after.value());
+        if (type) {
+          sqlite3_bind_text(raw, 2, type->data(), static_cast<int>(type->size()), SQLITE_STATIC);
+        }
+        EventRecord record;
+        for (;;) {
+          const int rc = sqlite3_step(raw);
+          if (rc == SQLITE_DONE) {
+            break;
+          }
+          if (rc != SQLITE_ROW) {
+            throw SQLite::Exception(db_->getHandle(), rc);
+          }
+          const auto seq = sqlite3_column_int64(raw, 0);
+          const auto* type_text = reinterpret_cast<const char*>(sqlite3_column_text(raw, 1));
+          const std::string_view type_name(type_text, static_cast<std::size_t>(sqlite3_column_bytes(raw, 1)));
+          const int version = sqlite3_column_int(raw, 2);
+          const auto* blob = static_cast<const char*>(sqlite3_column_blob(raw, 6));
+          const std::string_view payload(blob == nullptr ? "" : blob,
+                                         static_cast<std::size_t>(sqlite3_column_bytes(raw, 6)));
+          auto event = codec::DecodePayload(type_name, version, payload);
+          if (!event.ok()) {
+            decode_error = Corruption(path_.string() + ": event " + std::to_string(seq) + ": " +
+                                      event.status().message());
+            return;
+          }
+          record.seq = EventSeq(seq);
+          record.event_time = FromMillis(sqlite3_column_int64(raw, 3));
+          record.recorded_at = FromMillis(sqlite3_column_int64(raw, 4));
+          const auto* source = reinterpret_cast<const char*>(sqlite3_column_text(raw, 5));
+          record.source.assign(source, static_cast<std::size_t>(sqlite3_column_bytes(raw, 5)));
+          record.event = std::move(event).value();
+          if (!fn(record)) {
+            return;
+          }
+        }
+      },
+      "cannot read events");
+  if (!status.ok()) {
+    return status;
+  }
+  return decode_error;
+}
+
+Result<std::vector<EventRecord>> EventLog::Read(EventSeq after, std::size_t limit,
+                                                std::optional<std::string> type) {
+  std::vector<EventRecord> out;
+  auto s = ForEach(
+      after,
+      [&](const EventRecord& r) {
+        out.push_back(r);
+        return true;
+      },
+      limit, std::move(type));
+  if (!s.ok()) {
+    return s;
+  }
+  return out;
+}
+
+Result<EventSeq> EventLog::LastSeq() {
+  std::int64_t seq = 0;
+  auto s = Wrap([&] { seq = db_->execAndGet("SELECT coalesce(max(seq), 0) FROM events").getInt64(); },
+                "cannot read the last sequence number");
+  if (!s.ok()) {
+    return s;
+  }
+  return EventSeq(seq);
+}
+
+Result<std::int64_t> EventLog::CountEvents() {
+  std::int64_t n = 0;
+  auto s = Wrap([&] { n = db_->execAndGet("SELECT count(*) FROM events").getInt64(); },
+                "cannot count events");
+  if (!s.ok()) {
+    return s;
+  }
+  return n;
+}
+
+Result<std::int64_t> EventLog::SourceIdFor(const std::string& source) {
+  std::int64_t id = 0;
+  auto s = Wrap(
+      [&] {
+        SQLite::Statement find(*db_, "SELECT id FROM sources WHERE name = ?");
+        find.bind(1, source);
+        if (find.executeStep()) {
+          id = find.getColumn(0).getInt64();
+          return;
+        }
+        SQLite::Statement add(*db_, "INSERT INTO sources(name) VALUES(?)");
+        add.bind(1, source);
+        add.exec();
+        id = db_->getLastInsertRowid();
+      },
+      "cannot register a source");
+  if (!s.ok()) {
+    return s;
+  }
+  return id;
+}
+
+Result<std::vector<SourceOffset>> EventLog::Offsets(const std::string& source) {
+  std::vector<SourceOffset> out;
+  auto s = Wrap(
+      [&] {
+        SQLite::Statement q(*db_,
+                            "SELECT partition, next_offset FROM source_offsets WHERE source = ? "
+                            "ORDER BY partition");
+        q.bind(1, source);
+        while (q.executeStep()) {
+          out.push_back({source, q.getColumn(0).getInt(), q.getColumn(1).getInt64()});
+        }
+      },
+      "cannot read source offsets");
+  if (!s.ok()) {
+    return s;
+  }
+  return out;
+}
+
+Result<std::vector<std::pair<std::string, std::string>>> EventLog::FoldState(
+    const std::string& prefix) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto s = Wrap(
+      [&] {
+        SQLite::Statement q(*db_,
+                            "SELECT key, value FROM fold_state WHERE substr(key, 1, ?) = ? "
+                            "ORDER BY key");
+        q.bind(1, static_cast<int>(prefix.size()));
+        q.bind(2, prefix);
+        while (q.executeStep()) {
+          const auto value = q.getColumn(1);
+          out.emplace_back(q.getColumn(0).getString(),
+                           std::string(static_cast<const char*>(value.getBlob()),
+                                       static_cast<std::size_t>(value.getBytes())));
+        }
+      },
+      "cannot read fold state");
+  if (!s.ok()) {
+    return s;
+  }
+  return out;
+}
+
+Result<std::vector<StoredQuarantineRecord>> EventLog::Quarantine(std::int64_t after_id,
+                                                                 std::size_t limit) {
+  std::vector<StoredQuarantineRecord> out;
+  auto s = Wrap(
+      [&] {
+        SQLite::Statement q(*db_,
+                            "SELECT id, source, topic, partition, record_offset, record_key, "
+                            "record_value, reason, recorded_at FROM quarantine WHERE id > ? "
+                            "ORDER BY id LIMIT ?");
+        q.bind(1, static_cast<std::int64_t>(after_id));
+        q.bind(2, static_cast<std::int64_t>(limit));
+        auto blob = [](const SQLite::Column& c) {
+          return std::string(static_cast<const char*>(c.getBlob()),
+                             static_cast<std::size_t>(c.getBytes()));
+        };
+        while (q.executeStep()) {
+          StoredQuarantineRecord r;
+          r.id = q.getColumn(0).getInt64();
+          r.record.source = q.getColumn(1).getString();
+          r.record.topic = q.getColumn(2).getString();
+          if (!q.getColumn(3).isNull()) {
+            r.record.partition = q.getColumn(3).getInt();
+          }
+          if (!q.getColumn(4).isNull()) {
+            r.record.offset = q.getColumn(4).getInt64();
+          }
+          r.record.key = blob(q.getColumn(5));
+          r.record.value = blob(q.getColumn(6));
+          r.record.reason = q.getColumn(7).getString();
+          r.recorded_at = FromMillis(q.getColumn(8).getInt64());
+          out.push_back(std::move(r));
+        }
+      },
+      "cannot read the quarantine");
+  if (!s.ok()) {
+    return s;
+  }
+  return out;
+}
+
+Status EventLog::SaveSnapshots(const std::vector<StoredSnapshot>& snapshots) {
+  return Wrap(
+      [&] {
+        db_->exec("BEGIN IMMEDIATE");
+        try {
+          SQLite::Statement put(
+              *db_,
+              "INSERT INTO snapshots(projection, format_version, seq, digest, state, written_at) "
+              "VALUES(?,?,?,?,?,?) ON CONFLICT(projection) DO UPDATE SET "
+              "format_version=excluded.format_version, seq=excluded.seq, digest=excluded.digest, "
+              "state=excluded.state, written_at=excluded.written_at");
+          for (const auto& snap : snapshots) {
+            put.reset();
+            put.bind(1, snap.projection);
+            put.bind(2, snap.format_version);
+            put.bind(3, static_cast<std::int64_t>(snap.seq.value()));
+            put.bind(4, snap.digest);
+            put.bindNoCopy(5, snap.state.data(), static_cast<int>(snap.state.size()));
+            put.bind(6, static_cast<std::int64_t>(ToMillis(clock_.Now())));
+            put.exec();
+          }
+          db_->exec("COMMIT");
+        } catch (...) {
+          try {
+            db_->exec("ROLLBACK");
+          } catch (...) {
+          }
+          throw;
+        }
+      },
+      "cannot save snapshots");
+}
+
+Result<std::optional<StoredSnapshot>> EventLog::LoadSnapshot(const std::string& projection) {
+  std::optional<StoredSnapshot> out;
+  auto s = Wrap(
+      [&] {
+        SQLite::Statement q(*db_,
+                            "SELECT format_version, seq, digest, state FROM snapshots "
+                            "WHERE projection = ?");
+        q.bind(1, projection);
+        if (q.executeStep()) {
+          const auto state = q.getColumn(3);
+          out = StoredSnapshot{projection, q.getColumn(0).getInt(),
+                               EventSeq(q.getColumn(1).getInt64()), q.getColumn(2).getString(),
+                               std::string(static_cast<const char*>(state.getBlob()),
+                                           static_cast<std::size_t>(state.getBytes()))};
+        }
+      },
+      "cannot load a snapshot");
+  if (!s.ok()) {
+    return s;
+  }
+  return out;
+}
+
+Result<std::string> EventLog::IntegrityCheck() {
+  std::string verdict;
+  auto s = Wrap([&] { verdict = db_->execAndGet("PRAGMA integrity_check").getString(); },
+                "integrity check failed");
+  if (!s.ok()) {
+    return s;
+  }
+  return verdict;
+}
+
+}  // namespace tributary

@@ -1,0 +1,222 @@
+// The `tributary` executable, run as a user would: subcommands, exit codes,
+// serve answering /healthz and stopping on SIGTERM, replay --verify.
+
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "support/http_client.h"
+#include "support/temp_dir.h"
+
+using tributary::testing::TempDir;
+
+namespace {
+
+const std::string kBinary = TRIBUTARY_BINARY_DIR "/tributary";
+
+struct Run {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+Run RunCommand(const std::string& args) {
+  Run run;
+  const std::string command = kBinary + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::array<char, 4096> buf{};
+  while (const auto n = fread(buf.data(), 1, buf.size(), pipe)) {
+    run.output.append(buf.data(), n);
+  }
+  const int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+int FreePort() {
+  // Bind port 0 through a short-lived server socket and reuse the number.
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+pid_t Spawn(const std::vector<std::string>& args) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(kBinary.c_str()));
+    for (const auto& a : args) {
+      argv.push_back(const_cast<char*>(a.c_str()));
+    }
+    argv.push_back(nullptr);
+    execv(kBinary.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+bool WaitHealthy(int port) {
+  for (int i = 0; i < 200; ++i) {
+    try {
+      if (tributary::testing::HttpGet(static_cast<std::uint16_t>(port), "/healthz").status == 200) {
+        return true;
+      }
+    } catch (const std::exception&) {
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+int WaitExit(pid_t pid) {
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+TEST_CASE("the CLI explains itself and rejects what it does not know") {
+  SECTION("version prints build information") {
+    const auto r = RunCommand("version");
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.output, Catch::StartsWith("tributary 0.1.0"));
+    CHECK_THAT(r.output, Catch::Contains("librdkafka 2."));
+  }
+  SECTION("--help lists every subcommand") {
+    const auto r = RunCommand("--help");
+    CHECK(r.exit_code == 0);
+    for (const char* cmd : {"serve", "demo", "replay", "check-compat", "devbroker", "version"}) {
+      CHECK_THAT(r.output, Catch::Contains(cmd));
+    }
+  }
+  SECTION("every subcommand has --help") {
+    for (const char* cmd : {"serve", "demo", "replay", "check-compat", "devbroker"}) {
+      const auto r = RunCommand(std::string(cmd) + " --help");
+      INFO(cmd << ": " << r.output);
+      CHECK(r.exit_code == 0);
+      CHECK_THAT(r.output, Catch::Contains("usage: tributary " + std::string(cmd)));
+    }
+  }
+  SECTION("an unknown command or option exits 2") {
+    CHECK(RunCommand("frobnicate").exit_code == 2);
+    CHECK(RunCommand("serve --config x.toml --bogus").exit_code == 2);
+    CHECK(RunCommand("serve").exit_code == 2);
+  }
+}
+
+TEST_CASE("serve --check-config validates and connects to nothing") {
+  TempDir dir;
+  const auto good = dir / "good.toml";
+  std::ofstream(good) << "[service]\ndata_dir = \"" << (dir / "data").string() << "\"\n"
+                      << "[[clusters]]\nname = \"c\"\nbootstrap_servers = \"192.0.2.1:9092\"\n"
+                      << "[sources]\nconsumer_offsets = { topic = \"__consumer_offsets\" }\n";
+  const auto ok = RunCommand("serve --check-config --config " + good.string());
+  CHECK(ok.exit_code == 0);
+  CHECK_THAT(ok.output, Catch::Contains("configuration is valid"));
+  CHECK_FALSE(std::filesystem::exists(dir / "data"));  // nothing was opened
+
+  const auto bad = dir / "bad.toml";
+  std::ofstream(bad) << "[service]\nhttp_listen = 8080\n";
+  const auto r = RunCommand("serve --check-config --config " + bad.string());
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Catch::Contains(bad.string() + ":2: service.http_listen: expected a string"));
+}
+
+TEST_CASE("serve answers /healthz, stops on SIGTERM, and replay --verify agrees with it") {
+  TempDir dir;
+  const int port = FreePort();
+  const auto config = dir / "tributary.toml";
+  std::ofstream(config) << "[service]\ndata_dir = \"" << (dir / "data").string() << "\"\n"
+                        << "http_listen = \"127.0.0.1:" << port << "\"\n";
+  const pid_t pid = Spawn({"serve", "--config", config.string(), "--log-format", "json"});
+  REQUIRE(WaitHealthy(port));
+  const auto ready = tributary::testing::HttpGet(static_cast<std::uint16_t>(port), "/readyz");
+  CHECK(ready.status == 200);
+  CHECK(tributary::testing::HttpGet(static_cast<std::uint16_t>(port), "/api/v1/nothing").status ==
+        404);
+  kill(pid, SIGTERM);
+  CHECK(WaitExit(pid) == 0);
+  CHECK(std::filesystem::exists(dir / "data" / "tributary.db"));
+
+  const auto verify = RunCommand("replay --verify --config " + config.string());
+  INFO(verify.output);
+  CHECK(verify.exit_code == 0);
+  CHECK_THAT(verify.output, Catch::Contains("catalog"));
+  CHECK_THAT(verify.output, Catch::Contains(" ok"));
+}
+
+TEST_CASE("serve refuses a foreign database file and names it") {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "data");
+  std::ofstream(dir / "data" / "tributary.db") << "definitely not sqlite, but long enough......";
+  const auto config = dir / "tributary.toml";
+  std::ofstream(config) << "[service]\ndata_dir = \"" << (dir / "data").string() << "\"\n"
+                        << "http_listen = \"127.0.0.1:" << FreePort() << "\"\n";
+  const auto r = RunCommand("serve --config " + config.string());
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains((dir / "data" / "tributary.db").string()));
+  CHECK_THAT(r.output, Catch::Contains("not a SQLite database"));
+}
+
+TEST_CASE("devbroker runs a Kafka protocol endpoint until stopped") {
+  const auto out = std::filesystem::temp_directory_path() /
+                   ("devbroker-" + std::to_string(getpid()) + ".out");
+  const pid_t pid = fork();
+  if (pid == 0) {
+    freopen(out.c_str(), "w", stdout);
+    execl(kBinary.c_str(), kBinary.c_str(), "devbroker", static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  std::string text;
+  for (int i = 0; i < 100 && text.find("__consumer_offsets") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::ifstream in(out);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  CHECK_THAT(text, Catch::Contains("bootstrap.servers=127.0.0.1:"));
+  CHECK_THAT(text, Catch::Contains("topic __consumer_offsets partitions=50"));
+  // The printed address accepts TCP connections.
+  const auto colon = text.find(':', text.find('=')) + 1;
+  const int port = std::stoi(text.substr(colon));
+  CHECK_NOTHROW(tributary::testing::HttpConnection(static_cast<std::uint16_t>(port)));
+  kill(pid, SIGTERM);
+  CHECK(WaitExit(pid) == 0);
+  std::filesystem::remove(out);
+}
+
+TEST_CASE("demo starts the service on an embedded cluster and says what is not built yet") {
+  TempDir dir;
+  const int port = FreePort();
+  const auto out = dir / "demo.out";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    freopen(out.c_str(), "w", stdout);
+    const auto port_text = std::to_string(port);
+    const auto data = (dir / "data").string();
+    execl(kBinary.c_str(), kBinary.c_str(), "demo", "--port", port_text.c_str(), "--data-dir",
+          data.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  REQUIRE(WaitHealthy(port));
+  kill(pid, SIGINT);
+  CHECK(WaitExit(pid) == 0);
+  std::ifstream in(out);
+  const std::string text(std::istreambuf_iterator<char>(in), {});
+  CHECK_THAT(text, Catch::Contains("http://127.0.0.1:" + std::to_string(port)));
+  CHECK_THAT(text, Catch::Contains("Not built yet"));
+}
