@@ -17,7 +17,7 @@
 #include "store/projection_host.h"
 
 using namespace tributary;
-using Clock = std::chrono::steady_clock;
+using Stopwatch = std::chrono::steady_clock;
 
 namespace {
 
@@ -27,7 +27,7 @@ double Median(std::vector<double> v) {
 }
 
 // ~200-byte payloads: a progress event with realistic names.
-NewEvent MakeEvent(std::int64_t source_id, std::int64_t offset) {
+NewEvent MakeEvent(std::int64_t offset) {
   NewEvent e;
   const auto group = "payments-settlement-consumer-" + std::to_string(offset % 5000);
   const auto topic = "payments.settlements.v2-" + std::to_string(offset % 100);
@@ -35,7 +35,7 @@ NewEvent MakeEvent(std::int64_t source_id, std::int64_t offset) {
                              NodeId::Topic("prod-eu-west-1", topic), 1000000 + offset, 12, 340};
   e.event_time = FromMillis(1764080206123 + offset);
   e.source = "prod-eu-west-1/__consumer_offsets";
-  e.source_key = SourceKey{source_id, static_cast<std::int32_t>(offset % 50), offset, 0};
+  e.source_key = SourceKey{static_cast<std::int32_t>(offset % 50), offset, 0};
   return e;
 }
 
@@ -63,7 +63,7 @@ int main(int argc, char** argv) {
 
   {
     std::string payload;
-    codec::EncodePayload(MakeEvent(1, 123456).event, payload);
+    codec::EncodePayload(MakeEvent(123456).event, payload);
     std::printf("event payload: %zu bytes (MessagePack), plus type/time/source columns\n",
                 payload.size());
   }
@@ -74,24 +74,23 @@ int main(int argc, char** argv) {
     const auto dir = base / ("tributary-bench-append-" + std::to_string(run));
     std::filesystem::remove_all(dir);
     auto log = std::move(EventLog::Open(dir, clock)).value();
-    const auto source = *log->SourceIdFor("prod-eu-west-1/__consumer_offsets");
     std::vector<Batch> batches;
     for (std::int64_t i = 0; i < events; i += kBatch) {
       Batch b;
       for (std::int64_t j = i; j < std::min(events, i + kBatch); ++j) {
-        b.events.push_back(MakeEvent(source, j));
+        b.events.push_back(MakeEvent(j));
       }
       b.offsets.push_back({"prod-eu-west-1/__consumer_offsets", 0, i + kBatch});
       batches.push_back(std::move(b));
     }
-    const auto start = Clock::now();
+    const auto start = Stopwatch::now();
     for (const auto& b : batches) {
       if (!log->Append(b).ok()) {
         std::fprintf(stderr, "append failed\n");
         return 1;
       }
     }
-    const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    const double secs = std::chrono::duration<double>(Stopwatch::now() - start).count();
     rates.push_back(static_cast<double>(events) / secs);
     std::filesystem::remove_all(dir);
   }
@@ -103,11 +102,10 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(dir);
   {
     auto log = std::move(EventLog::Open(dir, clock)).value();
-    const auto source = *log->SourceIdFor("prod-eu-west-1/__consumer_offsets");
     for (std::int64_t i = 0; i < replay_events; i += kBatch) {
       Batch b;
       for (std::int64_t j = i; j < std::min(replay_events, i + kBatch); ++j) {
-        b.events.push_back(MakeEvent(source, j));
+        b.events.push_back(MakeEvent(j));
       }
       if (!log->Append(b).ok()) {
         return 1;
@@ -120,12 +118,12 @@ int main(int argc, char** argv) {
     EventCountsProjection counts;
     CatalogProjection catalog;
     ProjectionHost host(*log, {&counts, &catalog});
-    const auto start = Clock::now();
+    const auto start = Stopwatch::now();
     if (!host.Replay().ok()) {
       std::fprintf(stderr, "replay failed\n");
       return 1;
     }
-    const double secs = std::chrono::duration<double>(Clock::now() - start).count();
+    const double secs = std::chrono::duration<double>(Stopwatch::now() - start).count();
     replay_rates.push_back(static_cast<double>(host.applied_seq().value()) / secs);
   }
   std::printf("replay (read + decode + apply to 2 projections): median %.0f events/s over %lld events\n",

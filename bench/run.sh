@@ -6,6 +6,9 @@ echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GB", $2/1048576}'
 echo
 echo "== event log"
 "$build/bench/event_log_bench"
+echo
+echo "== __consumer_offsets decoding"
+"$build/bench/consumer_offsets_decode_bench"
 for b in "$build"/bench/schema/bench_*; do
   [ -x "$b" ] || continue
   echo

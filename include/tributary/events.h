@@ -141,6 +141,23 @@ struct ProducerObserved {
   }
 };
 
+// A producer seen earlier has not been seen for tracking.consumer_idle_after.
+struct ProducerStopped {
+  static constexpr std::string_view kType = "producer_stopped";
+  static constexpr int kVersion = 1;
+  NodeId producer;
+  NodeId topic;
+  std::string reason;  // idle
+  std::optional<Timestamp> last_seen;
+  bool operator==(const ProducerStopped&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("producer", &ProducerStopped::producer),
+                      Field("topic", &ProducerStopped::topic),
+                      Field("reason", &ProducerStopped::reason),
+                      Field("last_seen", &ProducerStopped::last_seen)};
+  }
+};
+
 // ---- access -------------------------------------------------------------------
 
 struct AclBinding {
@@ -243,6 +260,19 @@ struct CompatibilityLevelChanged {
   static constexpr auto Fields() {
     return std::tuple{Field("subject", &CompatibilityLevelChanged::subject),
                       Field("level", &CompatibilityLevelChanged::level)};
+  }
+};
+
+// A Schema Registry mode (READWRITE | READONLY | READONLY_OVERRIDE | IMPORT).
+struct SchemaModeChanged {
+  static constexpr std::string_view kType = "schema_mode_changed";
+  static constexpr int kVersion = 1;
+  std::optional<std::string> subject;  // absent: the global mode
+  std::string mode;                    // empty: the subject's mode was deleted
+  bool operator==(const SchemaModeChanged&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("subject", &SchemaModeChanged::subject),
+                      Field("mode", &SchemaModeChanged::mode)};
   }
 };
 
@@ -549,15 +579,15 @@ using DomainEvent =
                  TeamUpserted, OwnershipAssigned, JobObserved, BreakingChangeDetected,
                  CompatibleChangeRecorded, ConsumerOnDeprecated, MigrationStatusChanged,
                  ReminderDue, NotificationQueued, NotificationDelivered, NotificationFailed,
-                 NotificationDeadLettered>;
+                 NotificationDeadLettered, SchemaModeChanged, ProducerStopped>;
 
 // The type name of an event, e.g. "consumer_started".
 std::string_view TypeName(const DomainEvent& event);
 
-// Where an event came from, for idempotent re-delivery: source record
-// coordinates (the index numbers events derived from one record).
+// Where in its source (NewEvent::source) an event came from, for idempotent
+// re-delivery: the record's coordinates; the index numbers the events derived
+// from one record.
 struct SourceKey {
-  std::int64_t source_id = 0;  // EventLog::SourceIdFor(source name)
   std::int32_t partition = 0;
   std::int64_t offset = 0;
   std::int32_t index = 0;

@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #include <spdlog/spdlog.h>
 
@@ -103,11 +104,19 @@ int RunUntilSignal(Service& service) {
     return 1;
   }
   const int sig = WaitForShutdownSignal();
-  spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  const auto fatal = service.fatal();
+  if (!fatal.ok()) {
+    spdlog::critical("stopping after a fatal error: {}", fatal.ToString());
+  } else {
+    spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  }
   service.Stop();
   spdlog::info("stopped");
-  return 0;
+  return fatal.ok() ? 0 : 1;
 }
+
+// Wakes WaitForShutdownSignal() when ingestion stops on a fatal error.
+void RaiseShutdown(const Status&) { kill(getpid(), SIGTERM); }
 
 }  // namespace
 
@@ -160,7 +169,7 @@ int RunServe(const Args& args, std::ostream& out, std::ostream& err) {
     return 2;
   }
   SystemClock clock;
-  Service service(std::move(cfg), clock);
+  Service service(std::move(cfg), clock, &RaiseShutdown);
   return RunUntilSignal(service);
 }
 

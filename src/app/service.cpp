@@ -2,9 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/sources.h"
+
 namespace tributary {
 
-Service::Service(Config config, const Clock& clock) : config_(std::move(config)), clock_(clock) {}
+Service::Service(Config config, const Clock& clock, std::function<void(const Status&)> on_fatal)
+    : config_(std::move(config)), clock_(clock), on_fatal_(std::move(on_fatal)) {}
 
 Service::~Service() { Stop(); }
 
@@ -14,7 +17,7 @@ http::Router Service::BuildRouter() {
     return http::Response::Json(200, {{"status", "ok"}});
   });
   router.Add("GET", "/readyz", [this](const http::Request&) {
-    if (ready_.load()) {
+    if (ready_.load() && (!runner_ || runner_->caught_up())) {
       return http::Response::Json(200, {{"status", "ready"}});
     }
     return http::Response::Json(503, {{"status", "starting"}});
@@ -35,16 +38,33 @@ Status Service::Start() {
   spdlog::info("event log {}: {} events applied", log_->path().string(),
                projections_->applied_seq().value());
 
+  pipeline_ = std::make_unique<ingest::IngestPipeline>(*log_, *projections_, clock_);
+  auto readers = WireSources(config_, *pipeline_);
+  if (!readers.ok()) {
+    return readers.status();
+  }
+
   router_ = std::make_unique<http::Router>(BuildRouter());
-  http::ServerOptions options;
-  options.host = config_.service.http_host;
-  options.port = config_.service.http_port;
+  http::ServerOptions server_options;
+  server_options.host = config_.service.http_host;
+  server_options.port = config_.service.http_port;
   auto server = http::HttpServer::Start(
-      options, [router = router_.get()](const http::Request& r) { return router->Handle(r); });
+      server_options, [router = router_.get()](const http::Request& r) { return router->Handle(r); });
   if (!server.ok()) {
     return server.status();
   }
   server_ = std::move(server).value();
+
+  if (!readers->empty()) {
+    ingest::IngestRunnerOptions options;
+    options.clusters = std::move(readers).value();
+    options.snapshot_every = config_.service.snapshot_every;
+    runner_ = std::make_unique<ingest::IngestRunner>(std::move(options), *pipeline_, *projections_,
+                                                     clock_, on_fatal_);
+    if (auto s = runner_->Start(); !s.ok()) {
+      return s;
+    }
+  }
   ready_ = true;
   spdlog::info("listening on http://{}:{}", config_.service.http_host, server_->port());
   return Status::Ok();
@@ -56,11 +76,16 @@ void Service::Stop() {
     server_->Stop();
     server_.reset();
   }
+  if (runner_) {
+    runner_->Stop();
+  }
   if (projections_ && log_) {
     if (auto s = projections_->WriteSnapshots(); !s.ok()) {
       spdlog::warn("could not write projection snapshots: {}", s.ToString());
     }
   }
+  runner_.reset();
+  pipeline_.reset();
   projections_.reset();
   log_.reset();
 }

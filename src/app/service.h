@@ -10,9 +10,13 @@
 #include <atomic>
 #include <memory>
 
+#include <functional>
+
 #include "app/config.h"
 #include "core/catalog_projection.h"
 #include "http/server.h"
+#include "ingest/ingest_runner.h"
+#include "ingest/pipeline.h"
 #include "store/event_log.h"
 #include "store/projection_host.h"
 
@@ -20,13 +24,18 @@ namespace tributary {
 
 class Service {
  public:
-  Service(Config config, const Clock& clock);
+  // `on_fatal` is called (from the ingest thread) when ingestion stops on a
+  // fatal error; the owner should then stop the service and exit non-zero.
+  Service(Config config, const Clock& clock,
+          std::function<void(const Status&)> on_fatal = nullptr);
   ~Service();
 
   Status Start();
   void Stop();
 
   std::uint16_t http_port() const;
+  // The fatal error that stopped ingestion, if any.
+  Status fatal() const { return runner_ ? runner_->fatal() : Status::Ok(); }
   const Config& config() const { return config_; }
 
  private:
@@ -38,6 +47,9 @@ class Service {
   CatalogProjection catalog_;
   EventCountsProjection counts_;
   std::unique_ptr<ProjectionHost> projections_;
+  std::function<void(const Status&)> on_fatal_;
+  std::unique_ptr<ingest::IngestPipeline> pipeline_;
+  std::unique_ptr<ingest::IngestRunner> runner_;
   std::unique_ptr<http::Router> router_;
   std::unique_ptr<http::HttpServer> server_;
   std::atomic<bool> ready_{false};

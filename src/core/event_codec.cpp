@@ -66,6 +66,22 @@ constexpr auto kJsonDecoders = MakeJsonDecoders(std::make_index_sequence<kTypeCo
 
 }  // namespace
 
+std::optional<int> TypeCode(std::string_view type) {
+  if (auto i = TypeIndex(type)) {
+    return static_cast<int>(*i);
+  }
+  return std::nullopt;
+}
+
+std::string_view TypeNameOfCode(int code) {
+  if (code < 0 || code >= static_cast<int>(kTypeCount)) {
+    return {};
+  }
+  return kTypeNames[static_cast<std::size_t>(code)];
+}
+
+int TypeCount() { return static_cast<int>(kTypeCount); }
+
 std::optional<int> CurrentVersion(std::string_view type) {
   if (auto i = TypeIndex(type)) {
     return kVersions[*i];

@@ -21,6 +21,14 @@ namespace tributary::codec {
 // The current schema version of an event type; nullopt for an unknown type.
 std::optional<int> CurrentVersion(std::string_view type);
 
+// A stable small integer per event type (its position in DomainEvent, which
+// only ever grows at the end), for compact storage; nullopt for an unknown type.
+std::optional<int> TypeCode(std::string_view type);
+// The type name of a code; empty for an unknown code.
+std::string_view TypeNameOfCode(int code);
+// How many event types this build knows.
+int TypeCount();
+
 // Appends the payload of `event` (a MessagePack map) to `out`.
 void EncodePayload(const DomainEvent& event, std::string& out);
 // Decodes a stored payload. Errors name the type and version.

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "schema/avro/avro_engine.h"
+#include "schema/protobuf/protobuf_engine.h"
 
 namespace tributary::schema {
 
@@ -13,20 +14,6 @@ namespace tributary::schema {
 const SchemaEngine& JsonSchemaEngine();
 
 namespace {
-
-// Protobuf has no engine yet: every schema is "not built yet".
-class UnbuiltProtobufEngine final : public SchemaEngine {
- public:
-  Result<std::shared_ptr<const ParsedSchema>> Parse(std::string_view,
-                                                    const std::vector<SchemaReference>&,
-                                                    const CheckOptions&) const override {
-    return Unimplemented("protobuf compatibility is not built yet");
-  }
-  std::vector<Incompatibility> CheckReadable(const ParsedSchema&, const ParsedSchema&,
-                                             const CheckOptions&) const override {
-    return {};
-  }
-};
 
 constexpr std::array<std::pair<CompatibilityLevel, std::string_view>, 7> kLevels = {{
     {CompatibilityLevel::kNone, "NONE"},
@@ -111,16 +98,15 @@ Result<CompatibilityLevel> ParseCompatibilityLevel(std::string_view text) {
 }
 
 const SchemaEngine& EngineFor(SchemaType type) {
-  static const UnbuiltProtobufEngine protobuf;
   switch (type) {
     case SchemaType::kAvro:
       return AvroEngine();
     case SchemaType::kJson:
       return JsonSchemaEngine();
     case SchemaType::kProtobuf:
-      return protobuf;
+      return ProtobufEngine();
   }
-  return protobuf;
+  return ProtobufEngine();
 }
 
 Result<CompatibilityResult> CheckCompatibility(CompatibilityLevel level,

@@ -34,24 +34,31 @@ CREATE TABLE sources(
   id   INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE
 );
+CREATE TABLE event_types(
+  code INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE
+);
 CREATE TABLE events(
   seq           INTEGER PRIMARY KEY,
-  type          TEXT NOT NULL,
+  type          INTEGER NOT NULL,
   version       INTEGER NOT NULL,
   event_time    INTEGER NOT NULL,
   recorded_at   INTEGER NOT NULL,
-  source        TEXT NOT NULL,
-  src_id        INTEGER,
+  source_id     INTEGER NOT NULL REFERENCES sources(id),
   src_partition INTEGER,
   src_offset    INTEGER,
   src_index     INTEGER,
   dedup_key     TEXT,
   payload       BLOB NOT NULL
 );
-CREATE UNIQUE INDEX events_by_source_key ON events(src_id, src_partition, src_offset, src_index)
-  WHERE src_id IS NOT NULL;
+CREATE UNIQUE INDEX events_by_source_key ON events(source_id, src_partition, src_offset, src_index)
+  WHERE src_offset IS NOT NULL;
 CREATE UNIQUE INDEX events_by_dedup_key ON events(dedup_key) WHERE dedup_key IS NOT NULL;
 CREATE INDEX events_by_type ON events(type, seq);
+CREATE VIEW events_readable AS
+  SELECT e.seq, t.name AS type, e.version, e.event_time, e.recorded_at, s.name AS source,
+         e.src_partition, e.src_offset, e.src_index, e.dedup_key, e.payload
+  FROM events e JOIN event_types t ON t.code = e.type JOIN sources s ON s.id = e.source_id;
 CREATE TRIGGER events_are_append_only_update BEFORE UPDATE ON events
   BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
 CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
@@ -146,14 +153,23 @@ Status CheckHeader(const std::filesystem::path& path) {
   return Status::Ok();
 }
 
+// Each connection is used by one thread (see the header), so SQLite's own
+// per-connection mutexes and its global memory statistics (a mutex per
+// allocation) are pure overhead on the append path. Must run before SQLite
+// initialises; later calls are refused by SQLite and harmless.
+const bool kSqliteConfigured = [] {
+  sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  return true;
+}();
+
 }  // namespace
 
 struct EventLog::Statements {
   explicit Statements(SQLite::Database& db)
       : insert_event(db,
-                     "INSERT INTO events(type, version, event_time, recorded_at, source, src_id, "
+                     "INSERT INTO events(type, version, event_time, recorded_at, source_id, "
                      "src_partition, src_offset, src_index, dedup_key, payload) "
-                     "VALUES(?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"),
+                     "VALUES(?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"),
         upsert_offset(db,
                       "INSERT INTO source_offsets(source, partition, next_offset, updated_at) "
                       "VALUES(?,?,?,?) ON CONFLICT(source, partition) DO UPDATE SET "
@@ -204,8 +220,9 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const std::filesystem::path& da
   }
   std::unique_ptr<SQLite::Database> db;
   try {
-    const int flags = options.read_only ? SQLite::OPEN_READONLY
-                                        : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    const int flags = SQLITE_OPEN_NOMUTEX | (options.read_only ? SQLite::OPEN_READONLY
+                                                               : (SQLite::OPEN_READWRITE |
+                                                                  SQLite::OPEN_CREATE));
     db = std::make_unique<SQLite::Database>(path.string(), flags, 5000);
   } catch (const std::exception& e) {
     return ErrorFor(path, "cannot open", e);
@@ -227,6 +244,10 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const std::filesystem::path& da
         if (!options.read_only) {
           d.exec("PRAGMA journal_mode=WAL");
           d.exec("PRAGMA synchronous=FULL");
+          // A 64 MiB page cache keeps the indexes' hot pages in memory; fewer,
+          // larger checkpoints keep appends off the main file's random writes.
+          d.exec("PRAGMA cache_size=-65536");
+          d.exec("PRAGMA wal_autocheckpoint=10000");
         }
       },
       "cannot open the event log");
@@ -244,6 +265,8 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const std::filesystem::path& da
     }
   } else if (auto s = log->Migrate(); !s.ok()) {
     return s;
+  } else if (auto r = log->RegisterEventTypes(); !r.ok()) {
+    return r;
   }
   if (!options.read_only) {
     if (auto s = log->PrepareStatements(); !s.ok()) {
@@ -270,6 +293,35 @@ Result<int> EventLog::SchemaVersion() {
     return s;
   }
   return version;
+}
+
+// Records the name of every type code this build writes, so the file stays
+// readable with plain SQL (the events_readable view) and a reordering of the
+// codes (a bug) is caught before anything is written.
+Status EventLog::RegisterEventTypes() {
+  Status mismatch;
+  auto s = Wrap(
+      [&] {
+        SQLite::Statement insert(*db_, "INSERT OR IGNORE INTO event_types(code, name) VALUES(?, ?)");
+        SQLite::Statement check(*db_, "SELECT name FROM event_types WHERE code = ?");
+        for (int code = 0; code < codec::TypeCount(); ++code) {
+          const std::string name(codec::TypeNameOfCode(code));
+          insert.reset();
+          insert.bind(1, code);
+          insert.bind(2, name);
+          insert.exec();
+          check.reset();
+          check.bind(1, code);
+          if (check.executeStep() && check.getColumn(0).getString() != name) {
+            mismatch = Corruption(path_.string() + ": event type code " + std::to_string(code) +
+                                  " is \"" + check.getColumn(0).getString() +
+                                  "\" in the file but \"" + name + "\" in this build");
+            return;
+          }
+        }
+      },
+      "cannot register event types");
+  return s.ok() ? mismatch : s;
 }
 
 Status EventLog::Migrate() {
@@ -327,7 +379,6 @@ Result<AppendResult> EventLog::Append(const Batch& batch) {
   result.seqs.reserve(batch.events.size());
   const auto recorded_at = static_cast<std::int64_t>(ToMillis(result.recorded_at));
   std::string payload;
-  std::string type;
   auto status = Wrap(
       [&] {
         db_->exec("BEGIN IMMEDIATE");
@@ -336,31 +387,28 @@ Result<AppendResult> EventLog::Append(const Batch& batch) {
           for (const auto& e : batch.events) {
             payload.clear();
             codec::EncodePayload(e.event, payload);
-            type.assign(TypeName(e.event));
             ins.reset();
-            ins.bindNoCopy(1, type);
+            ins.bind(1, static_cast<int>(e.event.index()));
             ins.bind(2, std::visit([](const auto& v) { return std::decay_t<decltype(v)>::kVersion; },
                                    e.event));
             ins.bind(3, static_cast<std::int64_t>(ToMillis(e.event_time)));
             ins.bind(4, recorded_at);
-            ins.bindNoCopy(5, e.source);
+            ins.bind(5, static_cast<std::int64_t>(SourceIdInTransaction(e.source)));
             if (e.source_key) {
-              ins.bind(6, static_cast<std::int64_t>(e.source_key->source_id));
-              ins.bind(7, e.source_key->partition);
-              ins.bind(8, static_cast<std::int64_t>(e.source_key->offset));
-              ins.bind(9, e.source_key->index);
+              ins.bind(6, e.source_key->partition);
+              ins.bind(7, static_cast<std::int64_t>(e.source_key->offset));
+              ins.bind(8, e.source_key->index);
             } else {
               ins.bind(6);
               ins.bind(7);
               ins.bind(8);
-              ins.bind(9);
             }
             if (e.dedup_key) {
-              ins.bindNoCopy(10, *e.dedup_key);
+              ins.bindNoCopy(9, *e.dedup_key);
             } else {
-              ins.bind(10);
+              ins.bind(9);
             }
-            ins.bindNoCopy(11, payload.data(), static_cast<int>(payload.size()));
+            ins.bindNoCopy(10, payload.data(), static_cast<int>(payload.size()));
             if (ins.exec() == 1) {
               result.seqs.emplace_back(db_->getLastInsertRowid());
               ++result.appended;
@@ -426,7 +474,12 @@ Result<AppendResult> EventLog::Append(const Batch& batch) {
             result.intents += static_cast<std::size_t>(ob.exec());
           }
           db_->exec("COMMIT");
+          for (auto& [name, id] : pending_source_ids_) {
+            source_ids_.emplace(std::move(name), id);
+          }
+          pending_source_ids_.clear();
         } catch (...) {
+          pending_source_ids_.clear();
           // A failed statement keeps its error until reset; reset (without
           // throwing it again) and roll the whole batch back.
           for (auto* st : {&stmts_->insert_event, &stmts_->upsert_offset, &stmts_->put_fold,
@@ -466,9 +519,15 @@ Status EventLog::ForEach(EventSeq after, const std::function<bool(const EventRec
   auto status = Wrap(
       [&] {
         std::string sql =
-            "SELECT seq, type, version, event_time, recorded_at, source, payload FROM events "
+            "SELECT seq, type, version, event_time, recorded_at, source_id, payload FROM events "
             "WHERE seq > ?";
+        std::optional<int> code;
         if (type) {
+          code = codec::TypeCode(*type);
+          if (!code) {
+            decode_error = InvalidArgument("unknown event type \"" + *type + "\"");
+            return;
+          }
           sql += " AND type = ?";
         }
         sql += " ORDER BY seq";
@@ -482,8 +541,8 @@ Status EventLog::ForEach(EventSeq after, const std::function<bool(const EventRec
         }
         std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> guard(raw, &sqlite3_finalize);
         sqlite3_bind_int64(raw, 1, after.value());
-        if (type) {
-          sqlite3_bind_text(raw, 2, type->data(), static_cast<int>(type->size()), SQLITE_STATIC);
+        if (code) {
+          sqlite3_bind_int(raw, 2, *code);
         }
         EventRecord record;
         for (;;) {
@@ -495,8 +554,14 @@ Status EventLog::ForEach(EventSeq after, const std::function<bool(const EventRec
             throw SQLite::Exception(db_->getHandle(), rc);
           }
           const auto seq = sqlite3_column_int64(raw, 0);
-          const auto* type_text = reinterpret_cast<const char*>(sqlite3_column_text(raw, 1));
-          const std::string_view type_name(type_text, static_cast<std::size_t>(sqlite3_column_bytes(raw, 1)));
+          const int type_code = sqlite3_column_int(raw, 1);
+          const auto type_name = codec::TypeNameOfCode(type_code);
+          if (type_name.empty()) {
+            decode_error = Corruption(path_.string() + ": event " + std::to_string(seq) +
+                                      " has type code " + std::to_string(type_code) +
+                                      ", unknown to this build; upgrade Tributary");
+            return;
+          }
           const int version = sqlite3_column_int(raw, 2);
           const auto* blob = static_cast<const char*>(sqlite3_column_blob(raw, 6));
           const std::string_view payload(blob == nullptr ? "" : blob,
@@ -510,8 +575,7 @@ Status EventLog::ForEach(EventSeq after, const std::function<bool(const EventRec
           record.seq = EventSeq(seq);
           record.event_time = FromMillis(sqlite3_column_int64(raw, 3));
           record.recorded_at = FromMillis(sqlite3_column_int64(raw, 4));
-          const auto* source = reinterpret_cast<const char*>(sqlite3_column_text(raw, 5));
-          record.source.assign(source, static_cast<std::size_t>(sqlite3_column_bytes(raw, 5)));
+          record.source = SourceName(sqlite3_column_int64(raw, 5));
           record.event = std::move(event).value();
           if (!fn(record)) {
             return;
@@ -561,26 +625,35 @@ Result<std::int64_t> EventLog::CountEvents() {
   return n;
 }
 
-Result<std::int64_t> EventLog::SourceIdFor(const std::string& source) {
-  std::int64_t id = 0;
-  auto s = Wrap(
-      [&] {
-        SQLite::Statement find(*db_, "SELECT id FROM sources WHERE name = ?");
-        find.bind(1, source);
-        if (find.executeStep()) {
-          id = find.getColumn(0).getInt64();
-          return;
-        }
-        SQLite::Statement add(*db_, "INSERT INTO sources(name) VALUES(?)");
-        add.bind(1, source);
-        add.exec();
-        id = db_->getLastInsertRowid();
-      },
-      "cannot register a source");
-  if (!s.ok()) {
-    return s;
+std::int64_t EventLog::SourceIdInTransaction(const std::string& source) {
+  if (auto it = source_ids_.find(source); it != source_ids_.end()) {
+    return it->second;
   }
+  SQLite::Statement find(*db_, "SELECT id FROM sources WHERE name = ?");
+  find.bind(1, source);
+  std::int64_t id = 0;
+  if (find.executeStep()) {
+    id = find.getColumn(0).getInt64();
+  } else {
+    SQLite::Statement add(*db_, "INSERT INTO sources(name) VALUES(?)");
+    add.bind(1, source);
+    add.exec();
+    id = db_->getLastInsertRowid();
+  }
+  // Cached only once the row is committed: a rolled-back batch forgets it.
+  pending_source_ids_.emplace_back(source, id);
   return id;
+}
+
+const std::string& EventLog::SourceName(std::int64_t id) {
+  if (auto it = source_names_.find(id); it != source_names_.end()) {
+    return it->second;
+  }
+  SQLite::Statement all(*db_, "SELECT id, name FROM sources");
+  while (all.executeStep()) {
+    source_names_[all.getColumn(0).getInt64()] = all.getColumn(1).getString();
+  }
+  return source_names_[id];
 }
 
 Result<std::vector<SourceOffset>> EventLog::Offsets(const std::string& source) {

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -146,8 +147,6 @@ class EventLog {
   Result<EventSeq> LastSeq();
   Result<std::int64_t> CountEvents();
 
-  // A stable small integer for a source name, for SourceKey::source_id.
-  Result<std::int64_t> SourceIdFor(const std::string& source);
   // The stored next offsets of a source, one per partition.
   Result<std::vector<SourceOffset>> Offsets(const std::string& source);
   // Folding state under a key prefix ("" for all), ordered by key.
@@ -172,13 +171,20 @@ class EventLog {
   EventLog(std::filesystem::path path, std::unique_ptr<SQLite::Database> db, const Clock& clock);
   Status PrepareStatements();
   Status Migrate();
+  Status RegisterEventTypes();
   Status Wrap(const std::function<void()>& body, const char* what);
+  // The id of a source name, registered within the open transaction if new.
+  std::int64_t SourceIdInTransaction(const std::string& source);
+  const std::string& SourceName(std::int64_t id);
 
   std::filesystem::path path_;
   std::unique_ptr<SQLite::Database> db_;
   const Clock& clock_;
   struct Statements;
   std::unique_ptr<Statements> stmts_;
+  std::map<std::string, std::int64_t, std::less<>> source_ids_;  // committed names
+  std::vector<std::pair<std::string, std::int64_t>> pending_source_ids_;
+  std::map<std::int64_t, std::string> source_names_;
 };
 
 }  // namespace tributary

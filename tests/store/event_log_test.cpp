@@ -13,14 +13,14 @@ using tributary::testing::TempDir;
 
 namespace {
 
-NewEvent FromSource(std::int64_t source_id, std::int32_t partition, std::int64_t offset,
-                    std::string group = "g") {
+NewEvent FromSource(std::int32_t partition, std::int64_t offset,
+                    std::string source = "local/__consumer_offsets") {
   NewEvent e;
-  e.event = ConsumerStarted{NodeId::Group("local", group), NodeId::Topic("local", "t"), "observed",
+  e.event = ConsumerStarted{NodeId::Group("local", "g"), NodeId::Topic("local", "t"), "observed",
                             "consumer_offsets"};
   e.event_time = FromMillis(1000 + offset);
-  e.source = "local/__consumer_offsets";
-  e.source_key = SourceKey{source_id, partition, offset, 0};
+  e.source = std::move(source);
+  e.source_key = SourceKey{partition, offset, 0};
   return e;
 }
 
@@ -81,11 +81,9 @@ TEST_CASE("appending the same source key twice stores one event") {
   TempDir dir;
   FakeClock clock;
   auto log = OpenLog(dir, clock);
-  const auto source = log->SourceIdFor("local/__consumer_offsets");
-  REQUIRE(source.ok());
 
   Batch first;
-  first.events = {FromSource(*source, 0, 10), FromSource(*source, 0, 11)};
+  first.events = {FromSource(0, 10), FromSource(0, 11)};
   REQUIRE(log->Append(first)->appended == 2);
 
   SECTION("a re-delivered batch is skipped whole") {
@@ -98,8 +96,8 @@ TEST_CASE("appending the same source key twice stores one event") {
   }
   SECTION("an overlapping batch stores only the new records") {
     Batch overlap;
-    overlap.events = {FromSource(*source, 0, 11), FromSource(*source, 0, 12),
-                      FromSource(*source, 1, 11)};
+    overlap.events = {FromSource(0, 11), FromSource(0, 12),
+                      FromSource(1, 11)};
     auto r = log->Append(overlap);
     REQUIRE(r.ok());
     CHECK(r->appended == 2);
@@ -115,9 +113,13 @@ TEST_CASE("appending the same source key twice stores one event") {
     CHECK(log->Append(b)->appended == 1);
     CHECK(log->Append(b)->duplicates == 1);
   }
-  SECTION("source ids are stable per source name") {
-    CHECK(*log->SourceIdFor("local/__consumer_offsets") == *source);
-    CHECK(*log->SourceIdFor("local/_schemas") != *source);
+  SECTION("the same coordinates in another source are another record") {
+    Batch other;
+    other.events = {FromSource(0, 10, "local/_schemas")};
+    CHECK(log->Append(other)->appended == 1);
+    auto read = log->Read(EventSeq(2), 0);
+    REQUIRE(read->size() == 1);
+    CHECK(read->front().source == "local/_schemas");
   }
 }
 
@@ -125,11 +127,10 @@ TEST_CASE("a batch lands whole with its offsets or not at all") {
   TempDir dir;
   FakeClock clock;
   auto log = OpenLog(dir, clock);
-  const auto source = *log->SourceIdFor("s");
 
   Batch ok_batch;
   for (int i = 0; i < 10; ++i) {
-    ok_batch.events.push_back(FromSource(source, 0, i));
+    ok_batch.events.push_back(FromSource(0, i, "s"));
   }
   ok_batch.offsets = {{"s", 0, 10}};
   ok_batch.fold_state = {{"fold/g/t", std::string("state-1")}};
@@ -141,7 +142,7 @@ TEST_CASE("a batch lands whole with its offsets or not at all") {
       "BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
   Batch failing;
   for (int i = 10; i < 20; ++i) {
-    failing.events.push_back(FromSource(source, 0, i));
+    failing.events.push_back(FromSource(0, i, "s"));
   }
   failing.offsets = {{"s", 0, 20}};
   failing.fold_state = {{"fold/g/t", std::string("state-2")}, {"fold/g/u", std::string("new")}};
@@ -213,7 +214,7 @@ TEST_CASE("the log survives a reopen and records its schema version") {
   {
     auto log = OpenLog(dir, clock);
     Batch b;
-    b.events = {FromSource(*log->SourceIdFor("s"), 0, 1)};
+    b.events = {FromSource(0, 1, "s")};
     b.offsets = {{"s", 0, 2}};
     REQUIRE(log->Append(b).ok());
   }
@@ -267,7 +268,7 @@ TEST_CASE("a foreign or corrupt database file is refused, never recreated") {
       auto log = OpenLog(dir, clock);
       Batch b;
       for (int i = 0; i < 2000; ++i) {
-        b.events.push_back(FromSource(1, 0, i));
+        b.events.push_back(FromSource(0, i));
       }
       REQUIRE(log->Append(b).ok());
       log->database().exec("PRAGMA wal_checkpoint(TRUNCATE)");

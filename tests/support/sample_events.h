@@ -55,6 +55,8 @@ inline std::vector<DomainEvent> OneOfEachEventType() {
       NotificationDelivered{"key-1", "analytics-slack", 2},
       NotificationFailed{"key-1", "analytics-slack", 1, "HTTP 503", t},
       NotificationDeadLettered{"key-1", "analytics-slack", 8, "HTTP 410"},
+      SchemaModeChanged{std::string("stocktrades-value"), "IMPORT"},
+      ProducerStopped{NodeId::Principal("User:svc"), topic, "idle", t},
   };
 }
 

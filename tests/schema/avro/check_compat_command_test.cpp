@@ -160,12 +160,6 @@ TEST_CASE("check-compat exits 2 on invalid input, naming the file and the proble
     CHECK(run.status == 2);
     CHECK_THAT(run.err, Catch::Contains("usage: tributary check-compat"));
   }
-  SECTION("protobuf, which has no engine yet") {
-    const auto proto = dir.Write("x.proto", "syntax = \"proto3\";");
-    const auto run = CheckCompat({"--type", "protobuf", "--level", "BACKWARD", proto});
-    CHECK(run.status == 2);
-    CHECK_THAT(run.err, Catch::Contains("protobuf compatibility is not built yet"));
-  }
 }
 
 TEST_CASE("check-compat resolves --ref schemas by name") {

@@ -161,15 +161,6 @@ TEST_CASE("invalid schemas are errors naming the version, not verdicts") {
   }
 }
 
-TEST_CASE("protobuf has no engine yet") {
-  SchemaVersion proto;
-  proto.type = SchemaType::kProtobuf;
-  proto.text = "syntax = \"proto3\";";
-  const auto result = CheckCompatibility(CompatibilityLevel::kBackward, {}, proto);
-  REQUIRE_FALSE(result.ok());
-  CHECK(result.status().code() == ErrorCode::kUnimplemented);
-}
-
 TEST_CASE("levels and schema types parse from their names") {
   SECTION("levels are case-insensitive and round-trip") {
     for (auto level : {CompatibilityLevel::kNone, CompatibilityLevel::kBackward,

@@ -1,0 +1,128 @@
+#include "app/sources.h"
+
+#include <spdlog/spdlog.h>
+
+#include <map>
+
+#include "ingest/audit_log/audit_log_translator.h"
+#include "ingest/catalog/catalog_translator.h"
+#include "ingest/cluster_directory.h"
+#include "ingest/consumer_offsets/consumer_offsets_translator.h"
+#include "ingest/openlineage/openlineage_translator.h"
+#include "ingest/schema_registry/schemas_translator.h"
+
+namespace tributary {
+namespace {
+
+std::vector<std::string> SplitBootstrap(const std::string& list) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < list.size()) {
+    auto comma = list.find(',', start);
+    if (comma == std::string::npos) {
+      comma = list.size();
+    }
+    std::string item = list.substr(start, comma - start);
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    // Drop a scheme such as PLAINTEXT:// or SASL_SSL://.
+    if (auto scheme = item.find("://"); scheme != std::string::npos) {
+      item = item.substr(scheme + 3);
+    }
+    for (auto& c : item) {
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+    if (!item.empty()) {
+      out.push_back(item);
+    }
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<ingest::KafkaReaderOptions>> WireSources(const Config& config,
+                                                            ingest::IngestPipeline& pipeline) {
+  std::vector<ingest::ClusterInfo> infos;
+  for (const auto& c : config.clusters) {
+    infos.push_back({c.name, c.id, SplitBootstrap(c.bootstrap_servers)});
+  }
+  const ingest::ClusterDirectory directory(infos);
+
+  std::map<std::string, ingest::KafkaReaderOptions> readers;
+  auto add = [&](const std::string& cluster, const std::string& topic,
+                 std::unique_ptr<ingest::SourceTranslator> translator) -> Status {
+    if (auto s = pipeline.AddSource(cluster, topic, std::move(translator)); !s.ok()) {
+      return s;
+    }
+    auto& reader = readers[cluster];
+    if (reader.cluster.empty()) {
+      for (const auto& c : config.clusters) {
+        if (c.name == cluster) {
+          reader.cluster = c.name;
+          reader.bootstrap_servers = c.bootstrap_servers;
+          reader.properties = c.properties;
+        }
+      }
+    }
+    reader.topics.push_back(topic);
+    return Status::Ok();
+  };
+
+  const auto& s = config.sources;
+  if (s.consumer_offsets) {
+    ingest::consumer_offsets::ConsumerOffsetsOptions options{
+        s.consumer_offsets->cluster, config.tracking.consumer_idle_after,
+        config.tracking.progress_interval};
+    if (auto st = add(s.consumer_offsets->cluster, s.consumer_offsets->topic,
+                      std::make_unique<ingest::consumer_offsets::ConsumerOffsetsTranslator>(options));
+        !st.ok()) {
+      return st;
+    }
+  }
+  if (s.schemas && !s.schemas->topic.empty()) {
+    if (auto st = add(s.schemas->cluster, s.schemas->topic,
+                      std::make_unique<ingest::schema_registry::SchemasTranslator>());
+        !st.ok()) {
+      return st;
+    }
+  }
+  if (s.schemas && !s.schemas->registry_url.empty()) {
+    spdlog::warn("sources.schemas.registry_url: the Schema Registry REST poller is not wired in "
+                 "this build yet; schemas are not read");
+  }
+  if (s.audit_log) {
+    ingest::audit_log::AuditLogOptions options{s.audit_log->cluster, directory,
+                                               config.tracking.consumer_idle_after, {}};
+    if (auto st = add(s.audit_log->cluster, s.audit_log->topic,
+                      std::make_unique<ingest::audit_log::AuditLogTranslator>(options));
+        !st.ok()) {
+      return st;
+    }
+  }
+  if (s.catalog) {
+    if (auto st = add(s.catalog->cluster, s.catalog->topic,
+                      std::make_unique<ingest::catalog::CatalogTranslator>());
+        !st.ok()) {
+      return st;
+    }
+  }
+  if (s.openlineage) {
+    if (auto st = add(s.openlineage->cluster, s.openlineage->topic,
+                      std::make_unique<ingest::openlineage::OpenLineageTranslator>(directory));
+        !st.ok()) {
+      return st;
+    }
+  }
+  if (s.admin_api) {
+    spdlog::warn("sources.admin_api: the Admin API source is not built yet; skipped");
+  }
+  std::vector<ingest::KafkaReaderOptions> out;
+  for (auto& [name, reader] : readers) {
+    out.push_back(std::move(reader));
+  }
+  return out;
+}
+
+}  // namespace tributary

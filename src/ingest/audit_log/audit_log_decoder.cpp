@@ -1,0 +1,444 @@
+#include "ingest/audit_log/audit_log_decoder.h"
+
+#include <array>
+#include <utility>
+
+#include "ingest/json_input.h"
+
+namespace tributary::ingest::audit_log {
+namespace {
+
+namespace js = ::tributary::ingest::json;
+using nlohmann::json;
+
+constexpr std::string_view kAuthorizationType = "io.confluent.kafka.server/authorization";
+constexpr std::string_view kRequestType = "io.confluent.kafka.server/request";
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    auto x = a[i];
+    auto y = b[i];
+    x = (x >= 'A' && x <= 'Z') ? static_cast<char>(x - 'A' + 'a') : x;
+    y = (y >= 'A' && y <= 'Z') ? static_cast<char>(y - 'A' + 'a') : y;
+    if (x != y) {
+      return false;
+    }
+  }
+  return true;
+}
+
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') {
+    return c - '0';
+  }
+  if (c >= 'a' && c <= 'f') {
+    return c - 'a' + 10;
+  }
+  if (c >= 'A' && c <= 'F') {
+    return c - 'A' + 10;
+  }
+  return -1;
+}
+
+// CRN values may be percent-encoded ("cloud-api-key=%2A"); malformed escapes
+// are kept as written.
+std::string PercentDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      const int hi = HexValue(s[i + 1]);
+      const int lo = HexValue(s[i + 2]);
+      if (hi >= 0 && lo >= 0) {
+        out.push_back(static_cast<char>(hi * 16 + lo));
+        i += 2;
+        continue;
+      }
+    }
+    out.push_back(s[i]);
+  }
+  return out;
+}
+
+struct CrnSegment {
+  std::string key;
+  std::string value;
+};
+
+// "crn://<authority>/k1=v1/k2=v2" -> [{k1,v1},{k2,v2}]; nullopt when not a CRN.
+std::optional<std::vector<CrnSegment>> ParseCrn(std::string_view crn) {
+  constexpr std::string_view kScheme = "crn://";
+  if (crn.substr(0, kScheme.size()) != kScheme) {
+    return std::nullopt;
+  }
+  auto rest = crn.substr(kScheme.size());
+  const auto slash = rest.find('/');
+  rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+  std::vector<CrnSegment> out;
+  while (!rest.empty()) {
+    const auto next = rest.find('/');
+    const auto seg = rest.substr(0, next);
+    rest = next == std::string_view::npos ? std::string_view() : rest.substr(next + 1);
+    const auto eq = seg.find('=');
+    if (eq == std::string_view::npos) {
+      continue;
+    }
+    out.push_back({std::string(seg.substr(0, eq)), PercentDecode(seg.substr(eq + 1))});
+  }
+  return out;
+}
+
+// "TransactionalId" -> "TRANSACTIONAL_ID", "Read" -> "READ", "LITERAL" stays.
+std::string UpperSnake(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    const bool upper = c >= 'A' && c <= 'Z';
+    if (upper && i > 0 && text[i - 1] >= 'a' && text[i - 1] <= 'z') {
+      out.push_back('_');
+    }
+    out.push_back(c == '-' ? '_' : c);
+  }
+  return js::Upper(out);
+}
+
+// Kafka's AclBinding enums by wire code (org.apache.kafka.common.acl/resource).
+std::optional<std::string> EnumByCode(std::string_view field, std::int64_t code) {
+  static constexpr std::array<std::string_view, 8> kResource{
+      "", "", "TOPIC", "GROUP", "CLUSTER", "TRANSACTIONAL_ID", "DELEGATION_TOKEN", "USER"};
+  static constexpr std::array<std::string_view, 15> kOperation{
+      "",       "",       "ALL",   "READ",     "WRITE",          "CREATE",
+      "DELETE", "ALTER",  "DESCRIBE", "CLUSTER_ACTION", "DESCRIBE_CONFIGS", "ALTER_CONFIGS",
+      "IDEMPOTENT_WRITE", "CREATE_TOKENS", "DESCRIBE_TOKENS"};
+  auto pick = [&](auto& table) -> std::optional<std::string> {
+    if (code < 0 || code >= static_cast<std::int64_t>(table.size()) ||
+        table[static_cast<std::size_t>(code)].empty()) {
+      return std::nullopt;
+    }
+    return std::string(table[static_cast<std::size_t>(code)]);
+  };
+  if (field == "resource_type") {
+    return pick(kResource);
+  }
+  if (field == "operation") {
+    return pick(kOperation);
+  }
+  if (field == "pattern_type") {
+    return code == 3 ? std::optional<std::string>("LITERAL")
+                     : code == 4 ? std::optional<std::string>("PREFIXED") : std::nullopt;
+  }
+  if (field == "permission") {
+    return code == 3 ? std::optional<std::string>("ALLOW")
+                     : code == 2 ? std::optional<std::string>("DENY") : std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// The first of `names` present in `obj` as a string or integer code.
+std::optional<std::string> AclField(const json& obj, std::string_view field,
+                                    std::initializer_list<std::string_view> names) {
+  for (const auto name : names) {
+    const auto* v = js::Find(obj, name);
+    if (v == nullptr) {
+      continue;
+    }
+    if (v->is_string()) {
+      return v->get<std::string>();
+    }
+    if (v->is_number_integer()) {
+      return EnumByCode(field, v->get<std::int64_t>());
+    }
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// A binding named by a CreateAcls creation or a DeleteAcls filter; nullopt when
+// an entry is incomplete or a filter is a pattern (ANY, MATCH, null) rather than
+// one binding. Best effort: the ACL reconcile that follows is authoritative.
+std::optional<AclBinding> BindingOf(const json& entry, const std::string& cluster) {
+  if (!entry.is_object()) {
+    return std::nullopt;
+  }
+  AclBinding b;
+  b.cluster = cluster;
+  auto resource_type = AclField(entry, "resource_type", {"resourceType", "resource_type", "ResourceType"});
+  auto resource_name = AclField(entry, "", {"resourceName", "resource_name", "ResourceName"});
+  auto pattern_type = AclField(entry, "pattern_type",
+                               {"patternType", "resourcePatternType", "pattern_type",
+                                "ResourcePatternType", "PatternType"});
+  auto principal = AclField(entry, "", {"principal", "Principal"});
+  auto host = AclField(entry, "", {"host", "Host"});
+  auto operation = AclField(entry, "operation", {"operation", "Operation"});
+  auto permission = AclField(entry, "permission",
+                             {"permissionType", "permission", "permission_type", "PermissionType"});
+  if (!resource_type || !resource_name || !principal || !operation || !permission ||
+      resource_name->empty() || principal->empty() || !IsCleanUtf8(*resource_name) ||
+      !IsCleanUtf8(*principal)) {
+    return std::nullopt;
+  }
+  b.resource_type = UpperSnake(*resource_type);
+  b.resource_name = *resource_name;
+  b.pattern_type = UpperSnake(pattern_type.value_or("LITERAL"));
+  b.principal = *principal;
+  b.host = host && !host->empty() && IsCleanUtf8(*host) ? *host : "*";
+  b.operation = UpperSnake(*operation);
+  b.permission = UpperSnake(*permission);
+  if (b.resource_type == "ANY" || b.resource_type == "UNKNOWN" || b.operation == "ANY" ||
+      b.operation == "UNKNOWN" || b.permission == "ANY" || b.permission == "UNKNOWN" ||
+      (b.pattern_type != "LITERAL" && b.pattern_type != "PREFIXED")) {
+    return std::nullopt;
+  }
+  return b;
+}
+
+std::vector<AclBinding> RequestBindings(const json& data, const std::string& cluster,
+                                        bool creating) {
+  std::vector<AclBinding> out;
+  const auto* request = js::Find(data, "request");
+  if (request == nullptr || !request->is_object()) {
+    return out;
+  }
+  const json* holder = request;
+  if (const auto* inner = js::Find(*request, "data"); inner != nullptr && inner->is_object()) {
+    holder = inner;
+  }
+  static constexpr std::array<std::string_view, 2> kCreations{"creations", "Creations"};
+  static constexpr std::array<std::string_view, 2> kFilters{"filters", "Filters"};
+  for (const auto name : creating ? kCreations : kFilters) {
+    const auto* list = js::Find(*holder, name);
+    if (list == nullptr || !list->is_array()) {
+      continue;
+    }
+    for (const auto& entry : *list) {
+      if (auto b = BindingOf(entry, cluster)) {
+        out.push_back(std::move(*b));
+      }
+    }
+  }
+  return out;
+}
+
+bool IsConsumeMethod(std::string_view method) {
+  return method == "kafka.FetchConsumer" || method == "kafka.Fetch" ||
+         method == "kafka.OffsetCommit" || method == "kafka.TxnOffsetCommit";
+}
+
+Result<AuditLogEvent> Decode(std::string_view value, const ClusterDirectory& clusters,
+                             std::string_view default_cluster) {
+  auto parsed = js::Parse(value, "audit log event");
+  if (!parsed.ok()) {
+    return parsed.status();
+  }
+  const json& root = *parsed;
+  if (auto s = js::RequireObject(root, "audit log event"); !s.ok()) {
+    return s;
+  }
+  AuditLogEvent out;
+  auto specversion = js::String(root, "specversion", "");
+  if (!specversion.ok()) {
+    return specversion.status();
+  }
+  if (*specversion != "1.0") {
+    return InvalidArgument("specversion: " + js::Quote(*specversion) +
+                           " is not a supported CloudEvents version (1.0)");
+  }
+  auto id = js::Name(root, "id", "");
+  if (!id.ok()) {
+    return id.status();
+  }
+  out.id = std::move(id).value();
+  auto source = js::Name(root, "source", "");
+  if (!source.ok()) {
+    return source.status();
+  }
+  auto type = js::Name(root, "type", "");
+  if (!type.ok()) {
+    return type.status();
+  }
+  out.type = std::move(type).value();
+  auto time = js::String(root, "time", "");
+  if (!time.ok()) {
+    return time.status();
+  }
+  auto t = ParseRfc3339(*time);
+  if (!t.ok()) {
+    return InvalidArgument("time: " + t.status().message());
+  }
+  out.time = *t;
+  auto subject = js::OptionalString(root, "subject", "");
+  if (!subject.ok()) {
+    return subject.status();
+  }
+  const auto* data = js::Find(root, "data");
+  if (data == nullptr) {
+    return js::Missing("data");
+  }
+  if (!data->is_object()) {
+    return js::Expected("data", "an object", *data);
+  }
+  const bool known_type = out.type == kAuthorizationType || out.type == kRequestType;
+  auto method = js::OptionalName(*data, "methodName", "data");
+  if (!method.ok()) {
+    return method.status();
+  }
+  if (known_type && !method->has_value()) {
+    return js::Missing("data.methodName");
+  }
+  out.method = method->value_or("");
+
+  auto resource_crn = js::OptionalString(*data, "resourceName", "data");
+  if (!resource_crn.ok()) {
+    return resource_crn.status();
+  }
+  // The cluster: the first CRN (resource, subject, source) naming kafka=<id>.
+  std::vector<CrnSegment> resource_segments;
+  for (const auto* crn : {resource_crn->has_value() ? &**resource_crn : nullptr,
+                          subject->has_value() ? &**subject : nullptr, &*source}) {
+    if (crn == nullptr) {
+      continue;
+    }
+    auto segments = ParseCrn(*crn);
+    if (!segments) {
+      continue;
+    }
+    if (resource_segments.empty()) {
+      resource_segments = *segments;
+    }
+    for (const auto& seg : *segments) {
+      if (seg.key == "kafka" && out.cluster_id.empty()) {
+        out.cluster_id = seg.value;
+      }
+    }
+  }
+  out.cluster = std::string(default_cluster);
+  if (!out.cluster_id.empty()) {
+    if (auto c = clusters.ByClusterId(out.cluster_id)) {
+      out.cluster = *c;
+    }
+  }
+
+  if (const auto* authn = js::Find(*data, "authenticationInfo")) {
+    if (!authn->is_object()) {
+      return js::Expected("data.authenticationInfo", "an object", *authn);
+    }
+    auto principal = js::OptionalName(*authn, "principal", "data.authenticationInfo");
+    if (!principal.ok()) {
+      return principal.status();
+    }
+    out.principal = principal->value_or("");
+  }
+
+  const auto* authz = js::Find(*data, "authorizationInfo");
+  if (authz != nullptr) {
+    const std::string path = "data.authorizationInfo";
+    if (!authz->is_object()) {
+      return js::Expected(path, "an object", *authz);
+    }
+    const auto* granted = js::Find(*authz, "granted");
+    if (granted == nullptr) {
+      return js::Missing(path + ".granted");
+    }
+    if (!granted->is_boolean()) {
+      return js::Expected(path + ".granted", "a boolean", *granted);
+    }
+    out.granted = granted->get<bool>();
+    for (const auto& [key, member] :
+         {std::pair{"operation", &AuditLogEvent::operation},
+          std::pair{"resourceType", &AuditLogEvent::resource_type},
+          std::pair{"resourceName", &AuditLogEvent::resource_name}}) {
+      auto v = js::OptionalString(*authz, key, path);
+      if (!v.ok()) {
+        return v.status();
+      }
+      out.*member = v->value_or("");
+    }
+  } else if (const auto* result = js::Find(*data, "result"); result != nullptr &&
+                                                             result->is_object()) {
+    // Confluent Cloud request events report the outcome instead.
+    auto status = js::OptionalString(*result, "status", "data.result");
+    if (!status.ok()) {
+      return status.status();
+    }
+    out.granted = status->value_or("") == "SUCCESS";
+  }
+  if (out.resource_type.empty() && !resource_segments.empty()) {
+    const auto& last = resource_segments.back();
+    if (last.key == "topic") {
+      out.resource_type = "Topic";
+    } else if (last.key == "group") {
+      out.resource_type = "Group";
+    } else if (last.key == "transactional-id") {
+      out.resource_type = "TransactionalId";
+    } else if (last.key == "kafka") {
+      out.resource_type = "Cluster";
+    }
+    if (!out.resource_type.empty()) {
+      out.resource_name = last.value;
+    }
+  }
+
+  if (!known_type || !out.granted) {
+    return out;  // kOther: denied requests never yield observed edges
+  }
+  if (out.method == "kafka.CreateAcls" || out.method == "kafka.DeleteAcls") {
+    out.action = AuditAction::kAclChange;
+    out.acl_bindings = RequestBindings(*data, out.cluster, out.method == "kafka.CreateAcls");
+    return out;
+  }
+  const bool produce = out.method == "kafka.Produce";
+  if (!produce && !IsConsumeMethod(out.method)) {
+    return out;
+  }
+  // The topic: authorizationInfo when it names a topic, else the resource CRN.
+  std::string topic;
+  if (EqualsNoCase(out.resource_type, "topic")) {
+    topic = out.resource_name;
+  }
+  if (topic.empty()) {
+    for (const auto& seg : resource_segments) {
+      if (seg.key == "topic") {
+        topic = seg.value;
+      }
+    }
+  }
+  if (topic.empty()) {
+    return out;  // e.g. OffsetCommit authorized on the group
+  }
+  if (auto s = js::CheckName(topic, "data.authorizationInfo.resourceName"); !s.ok()) {
+    return s;
+  }
+  if (out.principal.empty()) {
+    return js::Missing("data.authenticationInfo.principal");
+  }
+  out.action = produce ? AuditAction::kProduce : AuditAction::kConsume;
+  out.topic = NodeId::Topic(out.cluster, topic);
+  return out;
+}
+
+}  // namespace
+
+std::string_view ToString(AuditAction action) {
+  switch (action) {
+    case AuditAction::kAclChange: return "acl_change";
+    case AuditAction::kProduce: return "produce";
+    case AuditAction::kConsume: return "consume";
+    case AuditAction::kOther: return "other";
+  }
+  return "other";
+}
+
+Result<AuditLogEvent> DecodeAuditLogEvent(std::string_view value, const ClusterDirectory& clusters,
+                                          std::string_view default_cluster) {
+  try {
+    return Decode(value, clusters, default_cluster);
+  } catch (const std::exception& e) {
+    // Not expected: every access is checked. A record must never stop the pipeline.
+    return InvalidArgument(std::string("audit log event could not be decoded: ") + e.what());
+  }
+}
+
+}  // namespace tributary::ingest::audit_log

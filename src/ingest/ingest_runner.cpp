@@ -1,0 +1,121 @@
+#include "ingest/ingest_runner.h"
+
+#include <spdlog/spdlog.h>
+
+namespace tributary::ingest {
+
+IngestRunner::IngestRunner(IngestRunnerOptions options, IngestPipeline& pipeline,
+                           ProjectionHost& projections, const Clock& clock,
+                           std::function<void(const Status&)> on_fatal)
+    : options_(std::move(options)),
+      pipeline_(pipeline),
+      projections_(projections),
+      clock_(clock),
+      on_fatal_(std::move(on_fatal)) {}
+
+IngestRunner::~IngestRunner() { Stop(); }
+
+Status IngestRunner::Start() {
+  for (auto& cluster : options_.clusters) {
+    auto offsets = pipeline_.StartOffsets(cluster.cluster);
+    if (!offsets.ok()) {
+      return offsets.status();
+    }
+    cluster.start_offsets = std::move(offsets).value();
+    auto reader = KafkaReader::Open(cluster);
+    if (!reader.ok()) {
+      return reader.status();
+    }
+    readers_.push_back(std::move(reader).value());
+  }
+  caught_up_ = readers_.empty();
+  thread_ = std::thread([this] { Run(); });
+  return Status::Ok();
+}
+
+void IngestRunner::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+  readers_.clear();
+}
+
+Status IngestRunner::fatal() const {
+  std::lock_guard lock(mu_);
+  return fatal_;
+}
+
+void IngestRunner::Fail(const Status& status) {
+  {
+    std::lock_guard lock(mu_);
+    fatal_ = status;
+  }
+  spdlog::critical("ingestion stopped: {}", status.ToString());
+  if (on_fatal_) {
+    on_fatal_(status);
+  }
+}
+
+void IngestRunner::Run() {
+  auto next_tick = std::chrono::steady_clock::now();
+  std::chrono::milliseconds backoff{100};
+  while (!stop_) {
+    bool failed = false;
+    for (std::size_t i = 0; i < readers_.size() && !stop_; ++i) {
+      auto& reader = *readers_[i];
+      const auto& cluster = options_.clusters[i].cluster;
+      auto status = reader.Poll(options_.poll_timeout / static_cast<int>(readers_.size()),
+                                [&](std::span<const RawRecord> records) {
+                                  return pipeline_.Process(cluster, records);
+                                });
+      if (status.ok()) {
+        continue;
+      }
+      if (status.code() == ErrorCode::kUnavailable) {
+        spdlog::warn("ingest {}: {}; retrying in {} ms", cluster, status.message(),
+                     backoff.count());
+        failed = true;
+        continue;
+      }
+      Fail(status);
+      return;
+    }
+    if (failed) {
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
+      continue;
+    }
+    backoff = std::chrono::milliseconds(100);
+
+    bool all_caught_up = true;
+    std::int64_t lag = 0;
+    for (const auto& reader : readers_) {
+      all_caught_up = all_caught_up && reader->CaughtUp();
+      lag += reader->Lag();
+    }
+    if (all_caught_up && !caught_up_) {
+      spdlog::info("ingest: every source has caught up ({} events in the log)",
+                   projections_.applied_seq().value());
+    }
+    caught_up_ = all_caught_up;
+    lag_ = lag;
+
+    if (std::chrono::steady_clock::now() >= next_tick) {
+      next_tick = std::chrono::steady_clock::now() + options_.tick_interval;
+      const auto now = all_caught_up ? clock_.Now() : pipeline_.latest_event_time();
+      if (auto s = pipeline_.Tick(now); !s.ok()) {
+        if (s.code() != ErrorCode::kUnavailable) {
+          Fail(s);
+          return;
+        }
+        spdlog::warn("ingest: timers: {}", s.message());
+      }
+      if (auto s = projections_.MaybeWriteSnapshots(options_.snapshot_every); !s.ok()) {
+        spdlog::warn("ingest: snapshots: {}", s.message());
+      }
+    }
+  }
+}
+
+}  // namespace tributary::ingest

@@ -1,0 +1,283 @@
+#include "ingest/kafka_reader.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <spdlog/spdlog.h>
+
+namespace tributary::ingest {
+namespace {
+
+constexpr int kMetadataTimeoutMs = 5000;
+
+void LogCallback(const rd_kafka_t*, int level, const char* facility, const char* message) {
+  if (level <= 3) {
+    spdlog::error("librdkafka {}: {}", facility, message);
+  } else if (level <= 4) {
+    spdlog::warn("librdkafka {}: {}", facility, message);
+  } else {
+    spdlog::debug("librdkafka {}: {}", facility, message);
+  }
+}
+
+void ErrorCallback(rd_kafka_t*, int err, const char* reason, void*) {
+  // Broker loss and transport errors are transient: librdkafka retries.
+  spdlog::warn("kafka: {} ({})", reason, rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
+}
+
+}  // namespace
+
+struct KafkaReader::Handles {
+  rd_kafka_t* rk = nullptr;
+  rd_kafka_queue_t* queue = nullptr;
+  std::vector<rd_kafka_message_t*> messages;
+  ~Handles() {
+    if (queue != nullptr) {
+      rd_kafka_queue_destroy(queue);
+    }
+    if (rk != nullptr) {
+      rd_kafka_consumer_close(rk);
+      rd_kafka_destroy(rk);
+    }
+  }
+};
+
+KafkaReader::KafkaReader(KafkaReaderOptions options)
+    : options_(std::move(options)), handles_(std::make_unique<Handles>()) {}
+
+KafkaReader::~KafkaReader() = default;
+
+Result<std::unique_ptr<KafkaReader>> KafkaReader::Open(KafkaReaderOptions options) {
+  std::unique_ptr<KafkaReader> reader(new KafkaReader(std::move(options)));
+  auto& opts = reader->options_;
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  auto set = [&](const std::string& name, const std::string& value) -> Status {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) !=
+        RD_KAFKA_CONF_OK) {
+      return InvalidArgument("cluster " + opts.cluster + ": librdkafka property " + name + ": " +
+                             errstr);
+    }
+    return Status::Ok();
+  };
+  // Defaults first, so the configured properties can override them.
+  const std::vector<std::pair<std::string, std::string>> defaults = {
+      {"bootstrap.servers", opts.bootstrap_servers},
+      {"client.id", "tributary"},
+      {"enable.auto.commit", "false"},
+      {"enable.auto.offset.store", "false"},
+      {"enable.partition.eof", "false"},
+      {"isolation.level", "read_committed"},
+      {"auto.offset.reset", "earliest"},
+      {"fetch.wait.max.ms", "50"},
+      {"queued.min.messages", "200000"},
+      {"check.crcs", "false"},
+  };
+  for (const auto& [k, v] : defaults) {
+    if (auto s = set(k, v); !s.ok()) {
+      rd_kafka_conf_destroy(conf);
+      return s;
+    }
+  }
+  for (const auto& [k, v] : opts.properties) {
+    if (k == "group.id" || k == "enable.auto.commit" || k == "isolation.level") {
+      continue;  // Tributary manages these itself
+    }
+    if (auto s = set(k, v); !s.ok()) {
+      rd_kafka_conf_destroy(conf);
+      return s;
+    }
+  }
+  rd_kafka_conf_set_log_cb(conf, &LogCallback);
+  rd_kafka_conf_set_error_cb(conf, &ErrorCallback);
+  reader->handles_->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
+  if (reader->handles_->rk == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return InvalidArgument("cluster " + opts.cluster + ": cannot create a Kafka consumer: " +
+                           errstr);
+  }
+  reader->handles_->queue = rd_kafka_queue_get_consumer(reader->handles_->rk);
+  if (reader->handles_->queue == nullptr) {
+    // Without a group the consumer queue is the main queue.
+    reader->handles_->queue = rd_kafka_queue_get_main(reader->handles_->rk);
+  }
+  reader->handles_->messages.resize(opts.max_batch);
+  for (const auto& [tp, offset] : opts.start_offsets) {
+    reader->partitions_[tp].next_offset = offset;
+  }
+  if (auto s = reader->RefreshAssignment(); !s.ok()) {
+    return s;
+  }
+  return reader;
+}
+
+Status KafkaReader::RefreshAssignment() {
+  next_refresh_ = std::chrono::steady_clock::now() + options_.metadata_refresh;
+  bool changed = false;
+  for (const auto& topic : options_.topics) {
+    rd_kafka_topic_t* rkt = rd_kafka_topic_new(handles_->rk, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    const auto err = rd_kafka_metadata(handles_->rk, 0, rkt, &md, kMetadataTimeoutMs);
+    rd_kafka_topic_destroy(rkt);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      // The cluster is unreachable for now: keep what is assigned, retry later.
+      spdlog::warn("kafka {}: metadata for {} unavailable: {}", options_.cluster, topic,
+                   rd_kafka_err2str(err));
+      continue;
+    }
+    for (int t = 0; t < md->topic_cnt; ++t) {
+      const auto& mt = md->topics[t];
+      if (mt.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        continue;  // not created yet: counts as caught up
+      }
+      for (int p = 0; p < mt.partition_cnt; ++p) {
+        const TopicPartition tp{topic, mt.partitions[p].id};
+        if (assigned_.contains(tp)) {
+          continue;
+        }
+        std::int64_t low = 0;
+        std::int64_t high = 0;
+        if (rd_kafka_query_watermark_offsets(handles_->rk, topic.c_str(), tp.second, &low, &high,
+                                             kMetadataTimeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+          continue;  // the leader is unreachable now: assign it on a later refresh
+        }
+        auto& progress = partitions_[tp];  // keeps a stored resume position
+        progress.start_watermark = high;
+        progress.high_watermark = high;
+        if (progress.next_offset < low) {
+          if (progress.next_offset > 0) {
+            spdlog::warn(
+                "kafka {}: {}[{}] resumes at {} but the earliest kept offset is {}: {} records "
+                "were deleted by retention before they were read",
+                options_.cluster, topic, tp.second, progress.next_offset, low,
+                low - progress.next_offset);
+          }
+          progress.next_offset = low;
+        }
+        assigned_.insert(tp);
+        changed = true;
+      }
+    }
+    rd_kafka_metadata_destroy(md);
+  }
+  if (changed) {
+    return Assign();
+  }
+  return Status::Ok();
+}
+
+Status KafkaReader::Assign() {
+  rd_kafka_topic_partition_list_t* list =
+      rd_kafka_topic_partition_list_new(static_cast<int>(partitions_.size()));
+  for (const auto& [tp, progress] : partitions_) {
+    if (!assigned_.contains(tp)) {
+      continue;
+    }
+    rd_kafka_topic_partition_list_add(list, tp.first.c_str(), tp.second)->offset =
+        progress.next_offset;
+  }
+  const auto err = rd_kafka_assign(handles_->rk, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Unavailable("kafka " + options_.cluster + ": cannot assign partitions: " +
+                       rd_kafka_err2str(err));
+  }
+  return Status::Ok();
+}
+
+Status KafkaReader::Poll(std::chrono::milliseconds timeout, const BatchHandler& handler) {
+  if (std::chrono::steady_clock::now() >= next_refresh_) {
+    if (auto s = RefreshAssignment(); !s.ok()) {
+      return s;
+    }
+  }
+  auto& msgs = handles_->messages;
+  const auto n = rd_kafka_consume_batch_queue(handles_->queue, static_cast<int>(timeout.count()),
+                                              msgs.data(), msgs.size());
+  if (n < 0) {
+    return Unavailable("kafka " + options_.cluster + ": poll failed: " +
+                       rd_kafka_err2str(rd_kafka_last_error()));
+  }
+  std::vector<RawRecord> records;
+  records.reserve(static_cast<std::size_t>(n));
+  std::map<TopicPartition, std::int64_t> advanced;
+  for (ssize_t i = 0; i < n; ++i) {
+    const rd_kafka_message_t* m = msgs[static_cast<std::size_t>(i)];
+    if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+        char reason[512];
+        rd_kafka_fatal_error(handles_->rk, reason, sizeof reason);
+        for (ssize_t j = 0; j < n; ++j) {
+          rd_kafka_message_destroy(msgs[static_cast<std::size_t>(j)]);
+        }
+        return Internal("kafka " + options_.cluster + ": fatal error: " + reason);
+      }
+      if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+        spdlog::warn("kafka {}: {}", options_.cluster, rd_kafka_message_errstr(m));
+      }
+      continue;
+    }
+    RawRecord r;
+    r.topic = rd_kafka_topic_name(m->rkt);
+    r.partition = m->partition;
+    r.offset = m->offset;
+    rd_kafka_timestamp_type_t ts_type;
+    r.timestamp_ms = rd_kafka_message_timestamp(m, &ts_type);
+    if (m->key != nullptr) {
+      r.key = std::string_view(static_cast<const char*>(m->key), m->key_len);
+    }
+    if (m->payload != nullptr) {
+      r.value = std::string_view(static_cast<const char*>(m->payload), m->len);
+    }
+    records.push_back(r);
+    advanced[{std::string(r.topic), r.partition}] = r.offset + 1;
+  }
+  Status status;
+  if (!records.empty()) {
+    status = handler(std::span<const RawRecord>(records));
+  }
+  for (ssize_t i = 0; i < n; ++i) {
+    rd_kafka_message_destroy(msgs[static_cast<std::size_t>(i)]);
+  }
+  if (!status.ok()) {
+    // Nothing of this batch was committed: deliver it again from the last
+    // committed positions.
+    if (auto s = Assign(); !s.ok()) {
+      spdlog::warn("{}", s.message());
+    }
+    return status;
+  }
+  for (const auto& [tp, next] : advanced) {
+    auto& p = partitions_[tp];
+    p.next_offset = next;
+    p.high_watermark = std::max(p.high_watermark, next);
+  }
+  return Status::Ok();
+}
+
+bool KafkaReader::CaughtUp() const {
+  for (const auto& [tp, p] : partitions_) {
+    if (assigned_.contains(tp) && p.next_offset < p.start_watermark) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::int64_t KafkaReader::Lag() const {
+  std::int64_t lag = 0;
+  for (const auto& [tp, p] : partitions_) {
+    rd_kafka_t* rk = handles_->rk;
+    std::int64_t low = 0;
+    std::int64_t high = 0;
+    if (rd_kafka_get_watermark_offsets(rk, tp.first.c_str(), tp.second, &low, &high) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR &&
+        high > 0) {
+      lag += std::max<std::int64_t>(0, high - p.next_offset);
+    } else {
+      lag += std::max<std::int64_t>(0, p.high_watermark - p.next_offset);
+    }
+  }
+  return lag;
+}
+
+}  // namespace tributary::ingest

@@ -1,0 +1,97 @@
+#pragma once
+// KafkaReader: reads every partition of a cluster's source topics with one
+// librdkafka consumer, without consumer-group management (it assigns itself the
+// partitions, so a restart never waits out a session timeout), with
+// isolation.level=read_committed.
+//
+// Each partition starts at the offset stored with the last committed batch, or
+// at the earliest offset when none is stored. Poll() hands a batch of records to
+// a callback; only when the callback succeeds (the batch is durably appended) do
+// the reader's resume positions move. When it fails, the reader rewinds to the
+// last committed positions so the records are delivered again.
+//
+// A topic that does not exist yet counts as caught up and is picked up when it
+// appears; new partitions likewise (metadata is re-read periodically).
+//
+// Not thread-safe: one thread owns a reader.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "tributary/result.h"
+
+namespace tributary::ingest {
+
+// One Kafka record. The views stay valid only during the Poll callback.
+struct RawRecord {
+  std::string_view topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::int64_t timestamp_ms = 0;
+  std::optional<std::string_view> key;    // nullopt: null key
+  std::optional<std::string_view> value;  // nullopt: null value (a tombstone)
+};
+
+using TopicPartition = std::pair<std::string, std::int32_t>;
+
+struct KafkaReaderOptions {
+  std::string cluster;  // for messages
+  std::string bootstrap_servers;
+  std::map<std::string, std::string> properties;  // passed to librdkafka as is
+  std::vector<std::string> topics;
+  std::map<TopicPartition, std::int64_t> start_offsets;  // next offset to read
+  std::chrono::milliseconds metadata_refresh{std::chrono::seconds(10)};
+  std::size_t max_batch = 20000;
+};
+
+struct PartitionProgress {
+  std::int64_t next_offset = 0;      // the resume position
+  std::int64_t start_watermark = 0;  // high watermark seen when first assigned
+  std::int64_t high_watermark = 0;   // latest known
+};
+
+class KafkaReader {
+ public:
+  static Result<std::unique_ptr<KafkaReader>> Open(KafkaReaderOptions options);
+  ~KafkaReader();
+  KafkaReader(const KafkaReader&) = delete;
+  KafkaReader& operator=(const KafkaReader&) = delete;
+
+  using BatchHandler = std::function<Status(std::span<const RawRecord>)>;
+
+  // Waits up to `timeout` for records and passes what arrived (if anything) to
+  // `handler` in one call. Returns the handler's error (after rewinding), or an
+  // error when librdkafka reports a fatal error.
+  Status Poll(std::chrono::milliseconds timeout, const BatchHandler& handler);
+
+  // True when every assigned partition has reached the high watermark seen when
+  // it was first assigned (topics that do not exist count as caught up).
+  bool CaughtUp() const;
+  // Records between the resume position and the latest known high watermark.
+  std::int64_t Lag() const;
+  const std::map<TopicPartition, PartitionProgress>& partitions() const { return partitions_; }
+
+ private:
+  explicit KafkaReader(KafkaReaderOptions options);
+  Status RefreshAssignment();
+  Status Assign();
+
+  struct Handles;
+  KafkaReaderOptions options_;
+  std::unique_ptr<Handles> handles_;
+  std::map<TopicPartition, PartitionProgress> partitions_;
+  std::set<TopicPartition> assigned_;  // partitions that exist and are assigned
+  std::chrono::steady_clock::time_point next_refresh_;
+};
+
+}  // namespace tributary::ingest

@@ -1,0 +1,190 @@
+#include "ingest/pipeline.h"
+
+#include <spdlog/spdlog.h>
+
+namespace tributary::ingest {
+
+struct IngestPipeline::Source {
+  std::string name;  // "<cluster>/<topic>"
+  std::string topic;
+  std::unique_ptr<SourceTranslator> translator;
+};
+
+// Builds one Batch; knows the record being translated so events get source keys.
+class IngestPipeline::BatchSink final : public TranslationSink {
+ public:
+  explicit BatchSink(Batch& batch) : batch_(batch) {}
+
+  void StartRecord(const Source* source, const RawRecord* record) {
+    source_ = source;
+    record_ = record;
+    index_ = 0;
+  }
+  void StartTimer(const Source* source) {
+    source_ = source;
+    record_ = nullptr;
+  }
+
+  void Emit(DomainEvent event, Timestamp event_time) override {
+    NewEvent e{std::move(event), event_time, source_->name, std::nullopt, std::nullopt};
+    if (record_ != nullptr) {
+      e.source_key = SourceKey{record_->partition, record_->offset, index_++};
+    }
+    batch_.events.push_back(std::move(e));
+  }
+
+  void EmitDecision(DomainEvent event, Timestamp event_time, std::string dedup_key) override {
+    batch_.events.push_back(
+        NewEvent{std::move(event), event_time, source_->name, std::nullopt, std::move(dedup_key)});
+  }
+
+  void Quarantine(std::string reason) override {
+    if (record_ == nullptr) {
+      spdlog::warn("{}: {}", source_->name, reason);
+      return;
+    }
+    batch_.quarantine.push_back(QuarantineRecord{
+        source_->name, std::string(record_->topic), record_->partition, record_->offset,
+        std::string(record_->key.value_or("")), std::string(record_->value.value_or("")),
+        std::move(reason)});
+  }
+
+  void WriteFold(std::string key, std::optional<std::string> value) override {
+    // The last write of a key in a batch wins; keep one entry per key.
+    auto [it, inserted] = fold_index_.try_emplace(key, batch_.fold_state.size());
+    if (inserted) {
+      batch_.fold_state.push_back({std::move(key), std::move(value)});
+    } else {
+      batch_.fold_state[it->second].value = std::move(value);
+    }
+  }
+
+ private:
+  Batch& batch_;
+  const Source* source_ = nullptr;
+  const RawRecord* record_ = nullptr;
+  std::int32_t index_ = 0;
+  std::map<std::string, std::size_t> fold_index_;
+};
+
+IngestPipeline::IngestPipeline(EventLog& log, ProjectionHost& projections, const Clock& clock)
+    : log_(log), projections_(projections), clock_(clock) {}
+
+IngestPipeline::~IngestPipeline() = default;
+
+Status IngestPipeline::AddSource(const std::string& cluster, const std::string& topic,
+                                 std::unique_ptr<SourceTranslator> translator) {
+  auto source = std::make_unique<Source>();
+  source->name = cluster + "/" + topic;
+  source->topic = topic;
+  source->translator = std::move(translator);
+  if (auto s = RestoreTranslator(*source); !s.ok()) {
+    return s;
+  }
+  sources_[{cluster, topic}] = std::move(source);
+  return Status::Ok();
+}
+
+Status IngestPipeline::RestoreTranslator(Source& source) {
+  const auto prefix = source.translator->fold_prefix();
+  std::vector<std::pair<std::string, std::string>> entries;
+  if (!prefix.empty()) {
+    auto stored = log_.FoldState(prefix);
+    if (!stored.ok()) {
+      return stored.status();
+    }
+    entries = std::move(stored).value();
+  }
+  if (auto s = source.translator->Restore(entries); !s.ok()) {
+    return Corruption(source.name + ": cannot restore the fold state: " + s.message());
+  }
+  return Status::Ok();
+}
+
+Result<std::map<TopicPartition, std::int64_t>> IngestPipeline::StartOffsets(
+    const std::string& cluster) {
+  std::map<TopicPartition, std::int64_t> out;
+  for (const auto& [key, source] : sources_) {
+    if (key.first != cluster) {
+      continue;
+    }
+    auto offsets = log_.Offsets(source->name);
+    if (!offsets.ok()) {
+      return offsets.status();
+    }
+    for (const auto& o : *offsets) {
+      out[{source->topic, o.partition}] = o.next_offset;
+    }
+  }
+  return out;
+}
+
+Status IngestPipeline::Commit(Batch& batch) {
+  if (batch.empty()) {
+    return Status::Ok();
+  }
+  auto result = log_.Append(batch);
+  if (!result.ok()) {
+    // The translators moved on in memory; put them back where the log is, so
+    // that the re-delivered records produce the same events again.
+    for (const auto& [key, source] : sources_) {
+      if (auto s = RestoreTranslator(*source); !s.ok()) {
+        spdlog::error("{}", s.message());
+      }
+    }
+    return result.status();
+  }
+  projections_.Apply(EventLog::AppendedRecords(batch, *result));
+  counters_.events += static_cast<std::int64_t>(result->appended);
+  counters_.duplicates += static_cast<std::int64_t>(result->duplicates);
+  counters_.quarantined += static_cast<std::int64_t>(result->quarantined);
+  ++counters_.batches;
+  return Status::Ok();
+}
+
+Status IngestPipeline::Process(const std::string& cluster, std::span<const RawRecord> records) {
+  Batch batch;
+  BatchSink sink(batch);
+  std::map<std::pair<const Source*, std::int32_t>, std::int64_t> next_offsets;
+  for (const auto& record : records) {
+    auto it = sources_.find({cluster, std::string(record.topic)});
+    if (it == sources_.end()) {
+      continue;  // not a source topic of this cluster
+    }
+    const Source* source = it->second.get();
+    sink.StartRecord(source, &record);
+    source->translator->Translate(record, sink);
+    auto& next = next_offsets[{source, record.partition}];
+    next = std::max(next, record.offset + 1);
+    if (record.timestamp_ms > 0) {
+      latest_event_time_ = std::max(latest_event_time_, FromMillis(record.timestamp_ms));
+    }
+  }
+  for (const auto& [key, source] : sources_) {
+    if (key.first == cluster) {
+      sink.StartTimer(source.get());
+      source->translator->Flush(sink);
+    }
+  }
+  for (const auto& [sp, next] : next_offsets) {
+    batch.offsets.push_back({sp.first->name, sp.second, next});
+  }
+  if (auto s = Commit(batch); !s.ok()) {
+    return s;
+  }
+  counters_.records += static_cast<std::int64_t>(records.size());
+  return Status::Ok();
+}
+
+Status IngestPipeline::Tick(Timestamp now) {
+  Batch batch;
+  BatchSink sink(batch);
+  for (const auto& [key, source] : sources_) {
+    sink.StartTimer(source.get());
+    source->translator->Tick(now, sink);
+    source->translator->Flush(sink);
+  }
+  return Commit(batch);
+}
+
+}  // namespace tributary::ingest

@@ -1,0 +1,310 @@
+// End to end against a Kafka protocol peer (librdkafka's mock cluster over TCP):
+// records of every source, produced with a Kafka client, become domain events
+// in the SQLite log exactly once — also across broker faults.
+
+#include <catch2/catch.hpp>
+
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include <set>
+#include <thread>
+
+#include "app/config.h"
+#include "app/sources.h"
+#include "core/catalog_projection.h"
+#include "ingest/consumer_offsets/consumer_offsets_encoder.h"
+#include "ingest/ingest_runner.h"
+#include "sim/mock_kafka.h"
+#include "store/projection_host.h"
+#include "support/kafka_producer.h"
+#include "support/temp_dir.h"
+
+using namespace tributary;
+using namespace std::chrono_literals;
+using tributary::testing::KafkaProducer;
+using tributary::testing::TempDir;
+
+namespace {
+
+namespace co = ingest::consumer_offsets;
+
+bool WaitFor(const std::function<bool()>& done, std::chrono::milliseconds timeout = 20s) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) {
+      return true;
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  return done();
+}
+
+void ProduceCommit(KafkaProducer& p, const std::string& group, const std::string& topic,
+                   int partition, std::int64_t offset, int kafka_partition = 0) {
+  co::OffsetCommit c;
+  c.group = group;
+  c.topic = topic;
+  c.partition = partition;
+  c.offset = offset;
+  c.commit_timestamp_ms = 1764080206000 + offset;
+  const auto rec = co::Encode(c);
+  p.Produce("__consumer_offsets", kafka_partition, rec.key, rec.value);
+}
+
+// The service's ingestion, in-process: log, projections, pipeline, runner.
+class Ingestion {
+ public:
+  Ingestion(const std::filesystem::path& dir, Config config) : config_(std::move(config)) {
+    log_ = std::move(EventLog::Open(dir, clock_)).value();
+    host_ = std::make_unique<ProjectionHost>(*log_, std::vector<Projection*>{&catalog_});
+    REQUIRE(host_->Recover().ok());
+    pipeline_ = std::make_unique<ingest::IngestPipeline>(*log_, *host_, clock_);
+    auto readers = WireSources(config_, *pipeline_);
+    REQUIRE(readers.ok());
+    ingest::IngestRunnerOptions options;
+    options.clusters = std::move(readers).value();
+    for (auto& c : options.clusters) {
+      c.metadata_refresh = 300ms;
+    }
+    options.tick_interval = 100ms;
+    runner_ = std::make_unique<ingest::IngestRunner>(std::move(options), *pipeline_, *host_,
+                                                     clock_, nullptr);
+    REQUIRE(runner_->Start().ok());
+  }
+  ~Ingestion() { runner_->Stop(); }
+
+  ingest::IngestRunner& runner() { return *runner_; }
+  const ingest::IngestCounters& counters() const { return pipeline_->counters(); }
+
+ private:
+  Config config_;
+  SystemClock clock_;
+  std::unique_ptr<EventLog> log_;
+  CatalogProjection catalog_;
+  std::unique_ptr<ProjectionHost> host_;
+  std::unique_ptr<ingest::IngestPipeline> pipeline_;
+  std::unique_ptr<ingest::IngestRunner> runner_;
+};
+
+Config ConfigFor(const std::string& bootstrap) {
+  Config c;
+  c.clusters.push_back({"local", "lkc-test01", bootstrap, {}});
+  c.sources.consumer_offsets = TopicSourceConfig{"__consumer_offsets", "local"};
+  c.sources.schemas = SchemaSourceConfig{"_schemas", "", "", std::chrono::seconds(30), "local"};
+  c.sources.audit_log = TopicSourceConfig{"confluent-audit-log-events", "local"};
+  c.sources.catalog = TopicSourceConfig{"tributary.catalog", "local"};
+  c.sources.openlineage = TopicSourceConfig{"openlineage.events", "local"};
+  return c;
+}
+
+// Events of the log, read on the test's own connection.
+std::vector<EventRecord> Events(const std::filesystem::path& dir) {
+  SystemClock clock;
+  auto log = EventLog::Open(dir, clock, {.read_only = true});
+  REQUIRE(log.ok());
+  return std::move((*log)->Read(EventSeq(0), 0)).value();
+}
+
+template <typename T>
+std::vector<T> EventsOf(const std::vector<EventRecord>& records) {
+  std::vector<T> out;
+  for (const auto& r : records) {
+    if (const auto* e = std::get_if<T>(&r.event)) {
+      out.push_back(*e);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("records of every source become domain events through a real Kafka protocol peer") {
+  auto kafka = std::move(sim::MockKafka::Start(1, sim::DefaultSourceTopics())).value();
+  TempDir dir;
+  KafkaProducer producer(kafka->bootstrap_servers());
+  const auto bootstrap = kafka->bootstrap_servers();
+
+  ProduceCommit(producer, "trending", "stocktrades", 0, 42);
+  producer.Produce("_schemas", 0,
+                   R"({"keytype":"SCHEMA","subject":"stocktrades-value","version":1,"magic":1})",
+                   R"({"subject":"stocktrades-value","version":1,"id":7,"schema":"\"string\"","deleted":false})");
+  producer.Produce("_schemas", 0, R"({"keytype":"CONFIG","subject":null,"magic":0})",
+                   R"({"compatibilityLevel":"FULL"})");
+  producer.Produce("confluent-audit-log-events", 0, std::nullopt, R"({
+    "specversion":"1.0","id":"a-1","source":"crn:///kafka=lkc-test01",
+    "type":"io.confluent.kafka.server/authorization","time":"2026-11-25T10:00:00Z",
+    "subject":"crn:///kafka=lkc-test01/topic=stocktrades",
+    "datacontenttype":"application/json",
+    "data":{"serviceName":"crn:///kafka=lkc-test01","methodName":"kafka.Produce",
+            "resourceName":"crn:///kafka=lkc-test01/topic=stocktrades",
+            "authenticationInfo":{"principal":"User:svc-trades"},
+            "authorizationInfo":{"granted":true,"operation":"Write","resourceType":"Topic",
+                                 "resourceName":"stocktrades","patternType":"LITERAL"}}})");
+  producer.Produce("tributary.catalog", 0, std::nullopt, R"({
+    "specversion":"1.0","id":"c-1","source":"catalog-ui","type":"tributary.product.published",
+    "time":"2026-11-25T09:00:00Z",
+    "data":{"product":"stocktrades","cluster":"local","topic":"stocktrades","domain":"execution",
+            "owner":"execution","description":"Every trade","quality":"authoritative",
+            "sla":"tier-1","tags":["finance"]}})");
+  producer.Produce("openlineage.events", 0, std::nullopt, R"({
+    "eventType":"COMPLETE","eventTime":"2026-11-25T10:05:00Z",
+    "run":{"runId":"0192f6a4-1c9e-7b2a-9d3e-4f5a6b7c8d9e"},
+    "job":{"namespace":"flink","name":"trending-stocks"},
+    "inputs":[{"namespace":"kafka://)" + bootstrap + R"(","name":"stocktrades"}],
+    "outputs":[{"namespace":"kafka://)" + bootstrap + R"(","name":"trending_stocks"}],
+    "producer":"https://github.com/OpenLineage/OpenLineage/tree/1.24.2/integration/flink",
+    "schemaURL":"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent"})");
+  producer.Produce("tributary.catalog", 0, std::nullopt, "{not json");
+  producer.Flush();
+
+  Ingestion ingestion(dir.path(), ConfigFor(bootstrap));
+  REQUIRE(WaitFor([&] { return ingestion.counters().records.load() >= 8; }));
+  REQUIRE(WaitFor([&] { return ingestion.runner().caught_up(); }));
+
+  const auto events = Events(dir.path());
+  const auto started = EventsOf<ConsumerStarted>(events);
+  REQUIRE(started.size() == 1);
+  CHECK(started[0].consumer.str() == "group:local/trending");
+  CHECK(started[0].topic.str() == "topic:local/stocktrades");
+  const auto schemas = EventsOf<SchemaRegistered>(events);
+  REQUIRE(schemas.size() == 1);
+  CHECK(schemas[0].subject == "stocktrades-value");
+  CHECK(schemas[0].schema_type == "AVRO");
+  const auto levels = EventsOf<CompatibilityLevelChanged>(events);
+  REQUIRE(levels.size() == 1);
+  CHECK_FALSE(levels[0].subject.has_value());
+  CHECK(levels[0].level == "FULL");
+  const auto producers = EventsOf<ProducerObserved>(events);
+  REQUIRE(producers.size() == 1);
+  CHECK(producers[0].producer.str() == "principal:User:svc-trades");
+  CHECK(producers[0].topic.str() == "topic:local/stocktrades");
+  const auto products = EventsOf<ProductPublished>(events);
+  REQUIRE(products.size() == 1);
+  CHECK(products[0].owner == "execution");
+  const auto jobs = EventsOf<JobObserved>(events);
+  REQUIRE(jobs.size() == 1);
+  CHECK(jobs[0].job.str() == "job:flink/trending-stocks");
+  REQUIRE(jobs[0].inputs.size() == 1);
+  CHECK(jobs[0].inputs[0].str() == "topic:local/stocktrades");
+  CHECK(jobs[0].outputs[0].str() == "topic:local/trending_stocks");
+
+  SystemClock clock;
+  auto log = std::move(EventLog::Open(dir.path(), clock, {.read_only = true})).value();
+  const auto quarantine = *log->Quarantine(0, 10);
+  REQUIRE(quarantine.size() == 1);
+  CHECK(quarantine[0].record.topic == "tributary.catalog");
+  CHECK(quarantine[0].record.offset == 1);
+  CHECK(quarantine[0].record.value == "{not json");
+  CHECK_FALSE(quarantine[0].record.reason.empty());
+}
+
+namespace {
+
+// Produces `count` commits, each of a new (group, topic), spread over 10 partitions:
+// each record must become exactly one consumer_started event.
+void ProduceDistinctCommits(KafkaProducer& p, int from, int count) {
+  for (int i = from; i < from + count; ++i) {
+    ProduceCommit(p, "group-" + std::to_string(i), "topic-" + std::to_string(i % 7), 0, i, i % 10);
+  }
+  p.Flush();
+}
+
+void CheckExactlyOnce(const std::filesystem::path& dir, int expected) {
+  const auto started = EventsOf<ConsumerStarted>(Events(dir));
+  std::set<std::string> consumers;
+  for (const auto& s : started) {
+    consumers.insert(s.consumer.str());
+  }
+  CHECK(started.size() == static_cast<std::size_t>(expected));
+  CHECK(consumers.size() == static_cast<std::size_t>(expected));
+}
+
+Config OffsetsOnly(const std::string& bootstrap) {
+  Config c;
+  c.clusters.push_back({"local", "", bootstrap, {}});
+  c.sources.consumer_offsets = TopicSourceConfig{"__consumer_offsets", "local"};
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("ingestion survives broker faults and reflects each record exactly once") {
+  auto kafka = std::move(sim::MockKafka::Start(1, {{"__consumer_offsets", 10}})).value();
+  TempDir dir;
+  KafkaProducer producer(kafka->bootstrap_servers());
+  ProduceDistinctCommits(producer, 0, 2000);
+  Ingestion ingestion(dir.path(), OffsetsOnly(kafka->bootstrap_servers()));
+  REQUIRE(WaitFor([&] { return ingestion.counters().records.load() >= 2000; }));
+
+  SECTION("a broker set down and back up") {
+    rd_kafka_mock_broker_set_down(kafka->cluster(), 1);
+    std::this_thread::sleep_for(1500ms);
+    rd_kafka_mock_broker_set_up(kafka->cluster(), 1);
+    ProduceDistinctCommits(producer, 2000, 2000);
+    REQUIRE(WaitFor([&] { return ingestion.counters().records.load() >= 4000; }, 60s));
+    CheckExactlyOnce(dir.path(), 4000);
+  }
+  SECTION("request errors injected on Fetch") {
+    rd_kafka_mock_push_request_errors(kafka->cluster(), 1 /* Fetch */, 6,
+                                      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                                      RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                                      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+                                      RD_KAFKA_RESP_ERR__TRANSPORT,
+                                      RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+                                      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION);
+    ProduceDistinctCommits(producer, 2000, 2000);
+    REQUIRE(WaitFor([&] { return ingestion.counters().records.load() >= 4000; }, 60s));
+    CheckExactlyOnce(dir.path(), 4000);
+  }
+  SECTION("high round-trip time") {
+    rd_kafka_mock_broker_set_rtt(kafka->cluster(), 1, 300);
+    ProduceDistinctCommits(producer, 2000, 1000);
+    REQUIRE(WaitFor([&] { return ingestion.counters().records.load() >= 3000; }, 60s));
+    rd_kafka_mock_broker_set_rtt(kafka->cluster(), 1, 0);
+    CheckExactlyOnce(dir.path(), 3000);
+  }
+  CHECK(ingestion.runner().fatal().ok());
+}
+
+TEST_CASE("a source topic created after start is picked up, and counts as caught up before") {
+  auto kafka = std::move(sim::MockKafka::Start(1, {{"__consumer_offsets", 3}})).value();
+  TempDir dir;
+  auto config = OffsetsOnly(kafka->bootstrap_servers());
+  config.sources.catalog = TopicSourceConfig{"tributary.catalog", "local"};
+  Ingestion ingestion(dir.path(), config);
+  REQUIRE(WaitFor([&] { return ingestion.runner().caught_up(); }));
+
+  REQUIRE(kafka->CreateTopic({"tributary.catalog", 2}).ok());
+  KafkaProducer producer(kafka->bootstrap_servers());
+  producer.Produce("tributary.catalog", 1, std::nullopt, R"({
+    "specversion":"1.0","id":"t-1","source":"catalog","type":"tributary.team.upserted",
+    "time":"2026-11-25T09:00:00Z",
+    "data":{"team":"payments","display_name":"Payments","contacts":["payments-slack"]}})");
+  producer.Flush();
+  REQUIRE(WaitFor([&] { return !EventsOf<TeamUpserted>(Events(dir.path())).empty(); }));
+  CHECK(EventsOf<TeamUpserted>(Events(dir.path()))[0].team == "payments");
+}
+
+TEST_CASE("a restarted ingestion resumes at the stored offsets with its fold state") {
+  auto kafka = std::move(sim::MockKafka::Start(1, {{"__consumer_offsets", 10}})).value();
+  TempDir dir;
+  KafkaProducer producer(kafka->bootstrap_servers());
+  ProduceDistinctCommits(producer, 0, 500);
+  // The same groups commit again: no new facts, they already read these topics.
+  for (int i = 0; i < 500; ++i) {
+    ProduceCommit(producer, "group-" + std::to_string(i), "topic-" + std::to_string(i % 7), 0,
+                  10000 + i, i % 10);
+  }
+  producer.Flush();
+  {
+    Ingestion first(dir.path(), OffsetsOnly(kafka->bootstrap_servers()));
+    REQUIRE(WaitFor([&] { return first.counters().records.load() >= 1000; }));
+  }
+  ProduceDistinctCommits(producer, 500, 100);
+  Ingestion second(dir.path(), OffsetsOnly(kafka->bootstrap_servers()));
+  REQUIRE(WaitFor([&] { return second.counters().records.load() >= 100; }));
+  std::this_thread::sleep_for(300ms);
+  CHECK(second.counters().records.load() == 100);  // nothing read twice
+  CheckExactlyOnce(dir.path(), 600);
+}
