@@ -10,8 +10,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace tributary::ingest;
-  static const ClusterDirectory clusters(
-      {ClusterInfo{"onprem", "8caBa-0_Tu-2k3rKSxY64Q", {}}, ClusterInfo{"cloud", "lkc-abc123", {}}});
+  static const ClusterDirectory clusters({ClusterInfo{"onprem", "8caBa-0_Tu-2k3rKSxY64Q", {}},
+                                          ClusterInfo{"cloud", "lkc-abc123", {}}});
   const std::string_view value(reinterpret_cast<const char*>(data), size);
   const auto r = audit_log::DecodeAuditLogEvent(value, clusters, "default");
   if (r.ok()) {

@@ -8,8 +8,8 @@
 
 #include <algorithm>
 #include <cstddef>
-#include <initializer_list>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <optional>
 #include <string>
@@ -101,15 +101,24 @@ inline Result<nlohmann::json> Parse(std::string_view text, std::string_view what
 // A short description of a JSON value's type for error messages.
 inline std::string_view TypeOf(const nlohmann::json& j) {
   switch (j.type()) {
-    case nlohmann::json::value_t::null: return "null";
-    case nlohmann::json::value_t::object: return "an object";
-    case nlohmann::json::value_t::array: return "an array";
-    case nlohmann::json::value_t::string: return "a string";
-    case nlohmann::json::value_t::boolean: return "a boolean";
-    case nlohmann::json::value_t::number_float: return "a number";
-    case nlohmann::json::value_t::binary: return "binary";
-    case nlohmann::json::value_t::discarded: return "nothing";
-    default: return "an integer";
+    case nlohmann::json::value_t::null:
+      return "null";
+    case nlohmann::json::value_t::object:
+      return "an object";
+    case nlohmann::json::value_t::array:
+      return "an array";
+    case nlohmann::json::value_t::string:
+      return "a string";
+    case nlohmann::json::value_t::boolean:
+      return "a boolean";
+    case nlohmann::json::value_t::number_float:
+      return "a number";
+    case nlohmann::json::value_t::binary:
+      return "binary";
+    case nlohmann::json::value_t::discarded:
+      return "nothing";
+    default:
+      return "an integer";
   }
 }
 
@@ -219,8 +228,9 @@ inline Result<std::int64_t> Integer(const nlohmann::json& obj, std::string_view 
   if (!v->is_number_integer()) {
     return Expected(where, "an integer", *v);
   }
-  if (v->is_number_unsigned() && v->get<std::uint64_t>() >
-                                     static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
+  if (v->is_number_unsigned() &&
+      v->get<std::uint64_t>() >
+          static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
     return InvalidArgument(where + ": " + v->dump() + " is out of range");
   }
   const auto n = v->get<std::int64_t>();

@@ -4,6 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace tributary::ingest {
 namespace {
 
@@ -63,11 +65,16 @@ Result<std::unique_ptr<KafkaReader>> KafkaReader::Open(KafkaReaderOptions option
   const std::vector<std::pair<std::string, std::string>> defaults = {
       {"bootstrap.servers", opts.bootstrap_servers},
       {"client.id", "tributary"},
+      // librdkafka's assign() needs a group id; with assign() the consumer never
+      // joins the group and, without commits, never touches its offsets.
+      {"group.id", "tributary"},
       {"enable.auto.commit", "false"},
       {"enable.auto.offset.store", "false"},
       {"enable.partition.eof", "false"},
       {"isolation.level", "read_committed"},
       {"auto.offset.reset", "earliest"},
+      // Looking for a source topic must never create it.
+      {"allow.auto.create.topics", "false"},
       {"fetch.wait.max.ms", "50"},
       {"queued.min.messages", "200000"},
       {"check.crcs", "false"},
@@ -79,7 +86,7 @@ Result<std::unique_ptr<KafkaReader>> KafkaReader::Open(KafkaReaderOptions option
     }
   }
   for (const auto& [k, v] : opts.properties) {
-    if (k == "group.id" || k == "enable.auto.commit" || k == "isolation.level") {
+    if (k == "enable.auto.commit" || k == "isolation.level") {
       continue;  // Tributary manages these itself
     }
     if (auto s = set(k, v); !s.ok()) {
@@ -113,22 +120,16 @@ Result<std::unique_ptr<KafkaReader>> KafkaReader::Open(KafkaReaderOptions option
 Status KafkaReader::RefreshAssignment() {
   next_refresh_ = std::chrono::steady_clock::now() + options_.metadata_refresh;
   bool changed = false;
-  for (const auto& topic : options_.topics) {
-    rd_kafka_topic_t* rkt = rd_kafka_topic_new(handles_->rk, topic.c_str(), nullptr);
-    const rd_kafka_metadata_t* md = nullptr;
-    const auto err = rd_kafka_metadata(handles_->rk, 0, rkt, &md, kMetadataTimeoutMs);
-    rd_kafka_topic_destroy(rkt);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      // The cluster is unreachable for now: keep what is assigned, retry later.
-      spdlog::warn("kafka {}: metadata for {} unavailable: {}", options_.cluster, topic,
-                   rd_kafka_err2str(err));
-      continue;
-    }
-    for (int t = 0; t < md->topic_cnt; ++t) {
-      const auto& mt = md->topics[t];
-      if (mt.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        continue;  // not created yet: counts as caught up
+  auto apply = [&](const rd_kafka_metadata_t& md) {
+    for (int t = 0; t < md.topic_cnt; ++t) {
+      const auto& mt = md.topics[t];
+      const std::string topic = mt.topic;
+      if (mt.err != RD_KAFKA_RESP_ERR_NO_ERROR ||
+          std::find(options_.topics.begin(), options_.topics.end(), topic) ==
+              options_.topics.end()) {
+        continue;  // not ours, or not created yet: counts as caught up
       }
+      existing_topics_.insert(topic);
       for (int p = 0; p < mt.partition_cnt; ++p) {
         const TopicPartition tp{topic, mt.partitions[p].id};
         if (assigned_.contains(tp)) {
@@ -157,7 +158,36 @@ Status KafkaReader::RefreshAssignment() {
         changed = true;
       }
     }
-    rd_kafka_metadata_destroy(md);
+  };
+  // A metadata request that names a missing topic may create it (brokers with
+  // auto.create.topics.enable, the mock cluster): missing topics are looked for
+  // in the cluster-wide list instead; topics that exist are asked for by name,
+  // to see new partitions.
+  const bool all_exist = existing_topics_.size() == options_.topics.size();
+  if (!all_exist) {
+    const rd_kafka_metadata_t* md = nullptr;
+    const auto err = rd_kafka_metadata(handles_->rk, 1, nullptr, &md, kMetadataTimeoutMs);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      spdlog::warn("kafka {}: metadata unavailable: {}", options_.cluster, rd_kafka_err2str(err));
+    } else {
+      apply(*md);
+      rd_kafka_metadata_destroy(md);
+    }
+  } else {
+    for (const auto& topic : options_.topics) {
+      rd_kafka_topic_t* rkt = rd_kafka_topic_new(handles_->rk, topic.c_str(), nullptr);
+      const rd_kafka_metadata_t* md = nullptr;
+      const auto err = rd_kafka_metadata(handles_->rk, 0, rkt, &md, kMetadataTimeoutMs);
+      rd_kafka_topic_destroy(rkt);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        // The cluster is unreachable for now: keep what is assigned, retry later.
+        spdlog::warn("kafka {}: metadata for {} unavailable: {}", options_.cluster, topic,
+                     rd_kafka_err2str(err));
+        continue;
+      }
+      apply(*md);
+      rd_kafka_metadata_destroy(md);
+    }
   }
   if (changed) {
     return Assign();

@@ -91,6 +91,7 @@ class KafkaReader {
   std::unique_ptr<Handles> handles_;
   std::map<TopicPartition, PartitionProgress> partitions_;
   std::set<TopicPartition> assigned_;  // partitions that exist and are assigned
+  std::set<std::string> existing_topics_;  // configured topics seen to exist
   std::chrono::steady_clock::time_point next_refresh_;
 };
 

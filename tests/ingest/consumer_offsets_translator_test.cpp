@@ -89,7 +89,7 @@ co::GroupMember ClassicMember(std::string id, std::string client, std::vector<st
 
 }  // namespace
 
-TEST_CASE("offset commits fold into started, progress and stopped facts") {
+TEST_CASE("offset commits fold into facts: started and progress and stopped") {
   Harness h;
   const auto group = NodeId::Group("local", "trending");
   const auto topic = NodeId::Topic("local", "stocktrades");
@@ -114,7 +114,8 @@ TEST_CASE("offset commits fold into started, progress and stopped facts") {
     const auto progress = h.sink.Of<ConsumerProgress>();
     REQUIRE(progress.size() == 3);  // at 10, 20 and 30 minutes
     CHECK(progress[0].committed_offsets == 1000);
-    CHECK(progress[0].commits == 10);
+    CHECK(progress[0].commits == 11);  // the commits of minutes 0 to 10
+    CHECK(progress[1].commits == 10);  // minutes 11 to 20
     CHECK(h.sink.events[1].time == FromMillis(10 * kMinute));
   }
   SECTION("a consumer without commits for the idle time stops once, as a decision") {
@@ -241,7 +242,7 @@ TEST_CASE("KIP-848 groups resolve assignments by topic id") {
   }
 }
 
-TEST_CASE("records Tributary does not use are skipped; broken ones are quarantined") {
+TEST_CASE("records Tributary does not use are skipped and broken ones quarantined") {
   Harness h;
   ConsumerGroupTargetAssignmentMetadata target;
   target.group = "fraud";

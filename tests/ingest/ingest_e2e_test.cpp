@@ -70,7 +70,9 @@ class Ingestion {
     options.tick_interval = 100ms;
     runner_ = std::make_unique<ingest::IngestRunner>(std::move(options), *pipeline_, *host_,
                                                      clock_, nullptr);
-    REQUIRE(runner_->Start().ok());
+    const auto started = runner_->Start();
+    INFO(started.ToString());
+    REQUIRE(started.ok());
   }
   ~Ingestion() { runner_->Stop(); }
 
@@ -159,7 +161,7 @@ TEST_CASE("records of every source become domain events through a real Kafka pro
   producer.Flush();
 
   Ingestion ingestion(dir.path(), ConfigFor(bootstrap));
-  REQUIRE(WaitFor([&] { return ingestion.counters().records.load() >= 8; }));
+  REQUIRE(WaitFor([&] { return ingestion.counters().records.load() >= 7; }));
   REQUIRE(WaitFor([&] { return ingestion.runner().caught_up(); }));
 
   const auto events = Events(dir.path());
@@ -267,7 +269,7 @@ TEST_CASE("ingestion survives broker faults and reflects each record exactly onc
   CHECK(ingestion.runner().fatal().ok());
 }
 
-TEST_CASE("a source topic created after start is picked up, and counts as caught up before") {
+TEST_CASE("a source topic created after start counts as caught up until it appears and is then read") {
   auto kafka = std::move(sim::MockKafka::Start(1, {{"__consumer_offsets", 3}})).value();
   TempDir dir;
   auto config = OffsetsOnly(kafka->bootstrap_servers());
@@ -275,7 +277,9 @@ TEST_CASE("a source topic created after start is picked up, and counts as caught
   Ingestion ingestion(dir.path(), config);
   REQUIRE(WaitFor([&] { return ingestion.runner().caught_up(); }));
 
-  REQUIRE(kafka->CreateTopic({"tributary.catalog", 2}).ok());
+  const auto created = kafka->CreateTopic({"tributary.catalog", 2});
+  INFO(created.ToString());
+  REQUIRE(created.ok());
   KafkaProducer producer(kafka->bootstrap_servers());
   producer.Produce("tributary.catalog", 1, std::nullopt, R"({
     "specversion":"1.0","id":"t-1","source":"catalog","type":"tributary.team.upserted",

@@ -109,10 +109,21 @@ std::string UpperSnake(std::string_view text) {
 std::optional<std::string> EnumByCode(std::string_view field, std::int64_t code) {
   static constexpr std::array<std::string_view, 8> kResource{
       "", "", "TOPIC", "GROUP", "CLUSTER", "TRANSACTIONAL_ID", "DELEGATION_TOKEN", "USER"};
-  static constexpr std::array<std::string_view, 15> kOperation{
-      "",       "",       "ALL",   "READ",     "WRITE",          "CREATE",
-      "DELETE", "ALTER",  "DESCRIBE", "CLUSTER_ACTION", "DESCRIBE_CONFIGS", "ALTER_CONFIGS",
-      "IDEMPOTENT_WRITE", "CREATE_TOKENS", "DESCRIBE_TOKENS"};
+  static constexpr std::array<std::string_view, 15> kOperation{"",
+                                                               "",
+                                                               "ALL",
+                                                               "READ",
+                                                               "WRITE",
+                                                               "CREATE",
+                                                               "DELETE",
+                                                               "ALTER",
+                                                               "DESCRIBE",
+                                                               "CLUSTER_ACTION",
+                                                               "DESCRIBE_CONFIGS",
+                                                               "ALTER_CONFIGS",
+                                                               "IDEMPOTENT_WRITE",
+                                                               "CREATE_TOKENS",
+                                                               "DESCRIBE_TOKENS"};
   auto pick = [&](auto& table) -> std::optional<std::string> {
     if (code < 0 || code >= static_cast<std::int64_t>(table.size()) ||
         table[static_cast<std::size_t>(code)].empty()) {
@@ -127,12 +138,14 @@ std::optional<std::string> EnumByCode(std::string_view field, std::int64_t code)
     return pick(kOperation);
   }
   if (field == "pattern_type") {
-    return code == 3 ? std::optional<std::string>("LITERAL")
-                     : code == 4 ? std::optional<std::string>("PREFIXED") : std::nullopt;
+    return code == 3   ? std::optional<std::string>("LITERAL")
+           : code == 4 ? std::optional<std::string>("PREFIXED")
+                       : std::nullopt;
   }
   if (field == "permission") {
-    return code == 3 ? std::optional<std::string>("ALLOW")
-                     : code == 2 ? std::optional<std::string>("DENY") : std::nullopt;
+    return code == 3   ? std::optional<std::string>("ALLOW")
+           : code == 2 ? std::optional<std::string>("DENY")
+                       : std::nullopt;
   }
   return std::nullopt;
 }
@@ -165,11 +178,12 @@ std::optional<AclBinding> BindingOf(const json& entry, const std::string& cluste
   }
   AclBinding b;
   b.cluster = cluster;
-  auto resource_type = AclField(entry, "resource_type", {"resourceType", "resource_type", "ResourceType"});
+  auto resource_type =
+      AclField(entry, "resource_type", {"resourceType", "resource_type", "ResourceType"});
   auto resource_name = AclField(entry, "", {"resourceName", "resource_name", "ResourceName"});
-  auto pattern_type = AclField(entry, "pattern_type",
-                               {"patternType", "resourcePatternType", "pattern_type",
-                                "ResourcePatternType", "PatternType"});
+  auto pattern_type = AclField(
+      entry, "pattern_type",
+      {"patternType", "resourcePatternType", "pattern_type", "ResourcePatternType", "PatternType"});
   auto principal = AclField(entry, "", {"principal", "Principal"});
   auto host = AclField(entry, "", {"host", "Host"});
   auto operation = AclField(entry, "operation", {"operation", "Operation"});
@@ -346,18 +360,17 @@ Result<AuditLogEvent> Decode(std::string_view value, const ClusterDirectory& clu
       return js::Expected(path + ".granted", "a boolean", *granted);
     }
     out.granted = granted->get<bool>();
-    for (const auto& [key, member] :
-         {std::pair{"operation", &AuditLogEvent::operation},
-          std::pair{"resourceType", &AuditLogEvent::resource_type},
-          std::pair{"resourceName", &AuditLogEvent::resource_name}}) {
+    for (const auto& [key, member] : {std::pair{"operation", &AuditLogEvent::operation},
+                                      std::pair{"resourceType", &AuditLogEvent::resource_type},
+                                      std::pair{"resourceName", &AuditLogEvent::resource_name}}) {
       auto v = js::OptionalString(*authz, key, path);
       if (!v.ok()) {
         return v.status();
       }
       out.*member = v->value_or("");
     }
-  } else if (const auto* result = js::Find(*data, "result"); result != nullptr &&
-                                                             result->is_object()) {
+  } else if (const auto* result = js::Find(*data, "result");
+             result != nullptr && result->is_object()) {
     // Confluent Cloud request events report the outcome instead.
     auto status = js::OptionalString(*result, "status", "data.result");
     if (!status.ok()) {
@@ -423,10 +436,14 @@ Result<AuditLogEvent> Decode(std::string_view value, const ClusterDirectory& clu
 
 std::string_view ToString(AuditAction action) {
   switch (action) {
-    case AuditAction::kAclChange: return "acl_change";
-    case AuditAction::kProduce: return "produce";
-    case AuditAction::kConsume: return "consume";
-    case AuditAction::kOther: return "other";
+    case AuditAction::kAclChange:
+      return "acl_change";
+    case AuditAction::kProduce:
+      return "produce";
+    case AuditAction::kConsume:
+      return "consume";
+    case AuditAction::kOther:
+      return "other";
   }
   return "other";
 }

@@ -45,8 +45,9 @@ struct AuditLogEvent {
   Timestamp time;
   std::string cluster;     // the configured cluster: CRN kafka=<id> by id, else the default
   std::string cluster_id;  // the CRN's kafka=<id>, empty when it names none
-  std::string principal;   // authenticationInfo.principal, e.g. User:svc-orders (may be empty for kOther)
-  std::string method;      // data.methodName, e.g. kafka.Produce
+  std::string
+      principal;  // authenticationInfo.principal, e.g. User:svc-orders (may be empty for kOther)
+  std::string method;         // data.methodName, e.g. kafka.Produce
   std::string resource_type;  // authorizationInfo.resourceType (e.g. Topic), else from the CRN
   std::string resource_name;  // authorizationInfo.resourceName, else from the CRN
   std::string operation;      // authorizationInfo.operation, e.g. Write

@@ -32,8 +32,8 @@ std::string EncodeAuditLogEvent(const AuditLogSpec& spec) {
   authz["resourceType"] = spec.resource_type;
   authz["resourceName"] = cluster_resource ? std::string("kafka-cluster") : spec.resource_name;
   authz["patternType"] = "LITERAL";
-  authz["aclAuthorization"] = ordered{{"permissionType", spec.granted ? "ALLOW" : "DENY"},
-                                      {"host", "*"}};
+  authz["aclAuthorization"] =
+      ordered{{"permissionType", spec.granted ? "ALLOW" : "DENY"}, {"host", "*"}};
   ordered request;
   request["correlation_id"] = "1042";
   request["client_id"] = spec.client_id;

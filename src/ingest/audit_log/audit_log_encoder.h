@@ -13,11 +13,11 @@
 namespace tributary::ingest::audit_log {
 
 struct AuditLogSpec {
-  std::string id;          // a UUID
+  std::string id;  // a UUID
   Timestamp time;
-  std::string cluster_id;  // Kafka cluster id: the CRNs read crn:///kafka=<id>/...
-  std::string principal;   // e.g. User:svc-orders
-  std::string method;      // e.g. kafka.Produce, kafka.FetchConsumer, kafka.CreateAcls
+  std::string cluster_id;               // Kafka cluster id: the CRNs read crn:///kafka=<id>/...
+  std::string principal;                // e.g. User:svc-orders
+  std::string method;                   // e.g. kafka.Produce, kafka.FetchConsumer, kafka.CreateAcls
   std::string resource_type = "Topic";  // Topic | Group | Cluster | TransactionalId
   std::string resource_name;            // topic or group name; ignored for Cluster
   std::string operation;                // e.g. Write, Read, Alter

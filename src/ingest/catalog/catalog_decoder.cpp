@@ -21,9 +21,9 @@ constexpr std::string_view kOwnershipAssigned = "tributary.ownership.assigned";
 constexpr std::string_view kAclCreated = "tributary.acl.created";
 constexpr std::string_view kAclDeleted = "tributary.acl.deleted";
 
-constexpr std::array<std::string_view, 9> kTypes{kPublished,    kUpdated,           kDeprecated,
-                                                 kUndeprecated, kRetired,           kTeamUpserted,
-                                                 kOwnershipAssigned, kAclCreated,   kAclDeleted};
+constexpr std::array<std::string_view, 9> kTypes{kPublished,         kUpdated,    kDeprecated,
+                                                 kUndeprecated,      kRetired,    kTeamUpserted,
+                                                 kOwnershipAssigned, kAclCreated, kAclDeleted};
 
 // Kafka's legal topic names: 1-249 characters of [a-zA-Z0-9._-].
 Status CheckTopicName(std::string_view topic, std::string_view where) {
@@ -45,7 +45,8 @@ Status CheckClusterName(std::string_view cluster, std::string_view where) {
     return s;
   }
   if (cluster.find('/') != std::string_view::npos) {
-    return InvalidArgument(std::string(where) + ": " + js::Quote(cluster) + " must not contain '/'");
+    return InvalidArgument(std::string(where) + ": " + js::Quote(cluster) +
+                           " must not contain '/'");
   }
   return Status::Ok();
 }
@@ -100,8 +101,8 @@ Status CheckPublishedField(std::string_view key, const json& value, std::string_
 }
 
 constexpr std::array<std::string_view, 9> kPublishedFields{
-    "cluster", "topic", "domain", "owner", "description", "quality", "sla", "tags",
-    "schema_subject"};
+    "cluster", "topic", "domain", "owner",         "description",
+    "quality", "sla",   "tags",   "schema_subject"};
 
 Result<DomainEvent> DecodePublished(const json& data) {
   ProductPublished e;
@@ -256,13 +257,12 @@ Result<AclBinding> DecodeAcl(const json& data) {
     std::string_view key;
     std::string AclBinding::*member;
   };
-  for (const Part& p : {Part{"cluster", &AclBinding::cluster},
-                        Part{"principal", &AclBinding::principal},
-                        Part{"resource_type", &AclBinding::resource_type},
-                        Part{"resource_name", &AclBinding::resource_name},
-                        Part{"pattern_type", &AclBinding::pattern_type},
-                        Part{"operation", &AclBinding::operation},
-                        Part{"permission", &AclBinding::permission}}) {
+  for (const Part& p :
+       {Part{"cluster", &AclBinding::cluster}, Part{"principal", &AclBinding::principal},
+        Part{"resource_type", &AclBinding::resource_type},
+        Part{"resource_name", &AclBinding::resource_name},
+        Part{"pattern_type", &AclBinding::pattern_type}, Part{"operation", &AclBinding::operation},
+        Part{"permission", &AclBinding::permission}}) {
     auto s = js::Name(data, p.key, "data");
     if (!s.ok()) {
       return s.status();
@@ -281,10 +281,10 @@ Result<AclBinding> DecodeAcl(const json& data) {
   acl.operation = js::Upper(acl.operation);
   acl.pattern_type = js::Upper(acl.pattern_type);
   acl.permission = js::Upper(acl.permission);
-  if (auto s = js::OneOf(acl.resource_type,
-                         {"TOPIC", "GROUP", "CLUSTER", "TRANSACTIONAL_ID", "DELEGATION_TOKEN",
-                          "USER"},
-                         "data.resource_type");
+  if (auto s =
+          js::OneOf(acl.resource_type,
+                    {"TOPIC", "GROUP", "CLUSTER", "TRANSACTIONAL_ID", "DELEGATION_TOKEN", "USER"},
+                    "data.resource_type");
       !s.ok()) {
     return s;
   }
@@ -293,8 +293,8 @@ Result<AclBinding> DecodeAcl(const json& data) {
   }
   if (auto s = js::OneOf(acl.operation,
                          {"ALL", "READ", "WRITE", "CREATE", "DELETE", "ALTER", "DESCRIBE",
-                          "CLUSTER_ACTION", "DESCRIBE_CONFIGS", "ALTER_CONFIGS",
-                          "IDEMPOTENT_WRITE", "CREATE_TOKENS", "DESCRIBE_TOKENS"},
+                          "CLUSTER_ACTION", "DESCRIBE_CONFIGS", "ALTER_CONFIGS", "IDEMPOTENT_WRITE",
+                          "CREATE_TOKENS", "DESCRIBE_TOKENS"},
                          "data.operation");
       !s.ok()) {
     return s;

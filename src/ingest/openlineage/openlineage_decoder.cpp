@@ -184,8 +184,8 @@ Result<DecodedLineageEvent> Decode(std::string_view value, const ClusterDirector
       return type.status();
     }
     out.event_type = type->value_or("OTHER");
-    if (auto s = js::OneOf(out.event_type, {"START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"},
-                           "eventType");
+    if (auto s = js::OneOf(out.event_type,
+                           {"START", "RUNNING", "COMPLETE", "ABORT", "FAIL", "OTHER"}, "eventType");
         !s.ok()) {
       return s;
     }
@@ -207,9 +207,12 @@ Result<DecodedLineageEvent> Decode(std::string_view value, const ClusterDirector
 
 std::string_view ToString(LineageEventKind kind) {
   switch (kind) {
-    case LineageEventKind::kRun: return "RunEvent";
-    case LineageEventKind::kJob: return "JobEvent";
-    case LineageEventKind::kDataset: return "DatasetEvent";
+    case LineageEventKind::kRun:
+      return "RunEvent";
+    case LineageEventKind::kJob:
+      return "JobEvent";
+    case LineageEventKind::kDataset:
+      return "DatasetEvent";
   }
   return "RunEvent";
 }
@@ -244,7 +247,10 @@ std::string LineageIdempotencyKey(const DecodedLineageEvent& event) {
       key.append("job/").append(event.job ? event.job->str() : "").append("/").append(time);
       break;
     case LineageEventKind::kDataset:
-      key.append("dataset/").append(event.dataset ? event.dataset->str() : "").append("/").append(time);
+      key.append("dataset/")
+          .append(event.dataset ? event.dataset->str() : "")
+          .append("/")
+          .append(time);
       break;
   }
   return key;

@@ -3,9 +3,10 @@
 // (spec 2-0-x; from the `openlineage.events` topic or POST /api/v1/lineage)
 // into lineage facts with node ids.
 //
-//   RunEvent      {eventType?, eventTime, run{runId}, job{namespace,name}, inputs[], outputs[], producer, schemaURL}
-//   JobEvent      {eventTime, job{namespace,name}, inputs[], outputs[], producer, schemaURL} (no run)
-//   DatasetEvent  {eventTime, dataset{namespace,name}, producer, schemaURL}
+//   RunEvent      {eventType?, eventTime, run{runId}, job{namespace,name}, inputs[], outputs[],
+//   producer, schemaURL} JobEvent      {eventTime, job{namespace,name}, inputs[], outputs[],
+//   producer, schemaURL} (no run) DatasetEvent  {eventTime, dataset{namespace,name}, producer,
+//   schemaURL}
 //
 // Datasets in a Kafka namespace (`kafka://host:port`, several comma-separated
 // bootstrap addresses allowed) become topic:<cluster>/<name> when one of the
@@ -33,7 +34,7 @@ std::string_view ToString(LineageEventKind kind);  // "RunEvent" | "JobEvent" | 
 struct DecodedLineageEvent {
   LineageEventKind kind = LineageEventKind::kRun;
   Timestamp time;
-  std::string event_type;   // RunEvent: START | RUNNING | COMPLETE | ABORT | FAIL | OTHER; else ""
+  std::string event_type;  // RunEvent: START | RUNNING | COMPLETE | ABORT | FAIL | OTHER; else ""
   std::optional<NodeId> job;  // RunEvent and JobEvent: job:<namespace>/<name>
   std::string run_id;         // RunEvent only
   std::vector<NodeId> inputs;

@@ -129,8 +129,8 @@ struct SchemaRegistryClient::Impl {
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "tributary");
     curl_slist* headers = nullptr;
-    headers = curl_slist_append(
-        headers, "Accept: application/vnd.schemaregistry.v1+json, application/json");
+    headers = curl_slist_append(headers,
+                                "Accept: application/vnd.schemaregistry.v1+json, application/json");
     std::string bearer;
     if (options.auth.kind == RegistryAuth::Kind::kBasic) {
       curl_easy_setopt(curl, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
@@ -221,9 +221,8 @@ Result<RegistryAuth> RegistryAuthFromEnvironment(std::string_view kind, std::str
   const std::string name(env_var);
   const char* value = name.empty() ? nullptr : std::getenv(name.c_str());
   if (value == nullptr || *value == '\0') {
-    return InvalidArgument("schema registry " + std::string(kind) +
-                           " auth: environment variable " + (name.empty() ? "(unnamed)" : name) +
-                           " is not set");
+    return InvalidArgument("schema registry " + std::string(kind) + " auth: environment variable " +
+                           (name.empty() ? "(unnamed)" : name) + " is not set");
   }
   auth.credentials = value;
   if (auth.kind == RegistryAuth::Kind::kBasic && auth.credentials.find(':') == std::string::npos) {
@@ -312,8 +311,7 @@ Result<std::vector<std::int32_t>> SchemaRegistryClient::ListVersions(std::string
 }
 
 Result<SchemaVersion> SchemaRegistryClient::GetVersion(std::string_view subject,
-                                                       std::int32_t version,
-                                                       bool include_deleted) {
+                                                       std::int32_t version, bool include_deleted) {
   const std::string path = "/subjects/" + impl_->Escape(subject) + "/versions/" +
                            std::to_string(version) + (include_deleted ? "?deleted=true" : "");
   auto answer = impl_->Get(path);

@@ -185,8 +185,8 @@ Result<SchemasRecord> DecodeMode(const json& key, const std::optional<json>& val
     return mode.status();
   }
   const auto upper = js::Upper(*mode);
-  if (auto s = js::OneOf(upper, {"READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT"},
-                         "value.mode");
+  if (auto s =
+          js::OneOf(upper, {"READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT"}, "value.mode");
       !s.ok()) {
     return s;
   }
@@ -248,7 +248,8 @@ Result<SchemasRecord> Decode(std::optional<std::string_view> key_text,
   if (!keytype.ok()) {
     return keytype.status();
   }
-  if (const auto* magic = js::Find(*key, "magic"); magic != nullptr && !magic->is_number_integer()) {
+  if (const auto* magic = js::Find(*key, "magic");
+      magic != nullptr && !magic->is_number_integer()) {
     return js::Expected("key.magic", "an integer", *magic);
   }
   std::optional<json> value;

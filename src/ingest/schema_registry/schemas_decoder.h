@@ -4,7 +4,8 @@
 //
 // Keys are JSON objects with a `keytype`:
 //   SCHEMA          {"keytype":"SCHEMA","subject","version","magic":1}
-//                   value {"subject","version","id","schemaType"?,"references"?,"schema","deleted"?}
+//                   value
+//                   {"subject","version","id","schemaType"?,"references"?,"schema","deleted"?}
 //                   (schemaType absent = AVRO); a null value = the version was hard-deleted
 //   CONFIG          {"keytype":"CONFIG","subject"?,"magic":0}, subject absent/null = global
 //                   value {"compatibilityLevel"?}; null value = the config was deleted
@@ -59,7 +60,8 @@ struct ConfigChanged {
 
 struct ModeChanged {
   std::optional<std::string> subject;  // absent: global
-  std::optional<std::string> mode;     // READWRITE | READONLY | READONLY_OVERRIDE | IMPORT; absent: deleted
+  std::optional<std::string>
+      mode;  // READWRITE | READONLY | READONLY_OVERRIDE | IMPORT; absent: deleted
   bool operator==(const ModeChanged&) const = default;
 };
 

@@ -24,10 +24,10 @@ std::vector<SchemasRecord> SchemaRegistrySnapshotDiff(const RegistrySnapshot& be
   for (const auto& subject : level_subjects) {
     const auto b = before.subject_levels.find(subject);
     const auto a = after.subject_levels.find(subject);
-    const auto old_level = b == before.subject_levels.end() ? std::nullopt
-                                                            : std::optional<std::string>(b->second);
-    const auto new_level = a == after.subject_levels.end() ? std::nullopt
-                                                           : std::optional<std::string>(a->second);
+    const auto old_level =
+        b == before.subject_levels.end() ? std::nullopt : std::optional<std::string>(b->second);
+    const auto new_level =
+        a == after.subject_levels.end() ? std::nullopt : std::optional<std::string>(a->second);
     if (old_level != new_level) {
       out.emplace_back(ConfigChanged{subject, new_level});
     }

@@ -70,7 +70,8 @@ TEST_CASE("a granted fetch on Confluent Cloud is an observed consumer") {
 }
 
 TEST_CASE("denied requests never yield observed edges") {
-  for (const auto* name : {"platform_produce.json", "cloud_fetch_consumer.json", "create_acls.json"}) {
+  for (const auto* name :
+       {"platform_produce.json", "cloud_fetch_consumer.json", "create_acls.json"}) {
     auto doc = FixtureJson(name);
     doc["data"]["authorizationInfo"]["granted"] = false;
     const auto r = Decode(doc.dump());
@@ -146,9 +147,12 @@ TEST_CASE("ACL changes trigger a reconcile and carry the bindings the request na
   SECTION("a DeleteAcls whose filters are patterns names no binding but still reconciles") {
     auto doc = FixtureJson("create_acls.json");
     doc["data"]["methodName"] = "kafka.DeleteAcls";
-    doc["data"]["request"]["data"] = {
-        {"filters", {{{"resourceType", "ANY"}, {"resourceName", nullptr}, {"operation", "ANY"},
-                      {"permissionType", "ANY"}, {"principal", "User:x"}}}}};
+    doc["data"]["request"]["data"] = {{"filters",
+                                       {{{"resourceType", "ANY"},
+                                         {"resourceName", nullptr},
+                                         {"operation", "ANY"},
+                                         {"permissionType", "ANY"},
+                                         {"principal", "User:x"}}}}};
     const auto del = Decode(doc.dump());
     REQUIRE(del.ok());
     CHECK(del->action == AuditAction::kAclChange);

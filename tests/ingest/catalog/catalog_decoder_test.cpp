@@ -24,16 +24,13 @@ std::string Fixture(const std::string& name) {
 }
 
 json Envelope(const std::string& type, json data) {
-  return json{{"specversion", "1.0"},
-              {"id", "evt-1"},
-              {"source", "/catalog/tests"},
-              {"type", type},
-              {"time", "2026-03-02T09:15:00Z"},
-              {"data", std::move(data)}};
+  return json{{"specversion", "1.0"},           {"id", "evt-1"},
+              {"source", "/catalog/tests"},     {"type", type},
+              {"time", "2026-03-02T09:15:00Z"}, {"data", std::move(data)}};
 }
 
 json PublishedData() {
-  return json{{"product", "orders"}, {"cluster", "local"},   {"topic", "orders"},
+  return json{{"product", "orders"},  {"cluster", "local"},  {"topic", "orders"},
               {"domain", "commerce"}, {"owner", "checkout"}, {"quality", "curated"},
               {"sla", "tier-2"}};
 }
@@ -77,7 +74,8 @@ TEST_CASE("a published product decodes with every documented field") {
 
 TEST_CASE("a published product needs its required fields and valid enums") {
   SECTION("description, tags and schema_subject are optional") {
-    const auto r = DecodeCatalogEvent(Envelope("tributary.product.published", PublishedData()).dump());
+    const auto r =
+        DecodeCatalogEvent(Envelope("tributary.product.published", PublishedData()).dump());
     const auto& e = EventAs<ProductPublished>(r);
     CHECK(e.description.empty());
     CHECK(e.tags.empty());
@@ -161,10 +159,12 @@ TEST_CASE("a deprecation needs a reason and an RFC 3339 sunset; the source is th
     CHECK(FormatRfc3339(r->time) == "2026-03-10T11:00:00.000Z");  // offset applied
   }
   SECTION("a sunset that is not an RFC 3339 time is named") {
-    const auto msg = ErrorOf(Envelope("tributary.product.deprecated",
-                                      {{"product", "orders"}, {"reason", "r"}, {"sunset", "next week"}}));
-    CHECK(msg.rfind("tributary.product.deprecated: data.sunset: \"next week\" is not an RFC 3339 time",
-                    0) == 0);
+    const auto msg =
+        ErrorOf(Envelope("tributary.product.deprecated",
+                         {{"product", "orders"}, {"reason", "r"}, {"sunset", "next week"}}));
+    CHECK(msg.rfind(
+              "tributary.product.deprecated: data.sunset: \"next week\" is not an RFC 3339 time",
+              0) == 0);
   }
   SECTION("a missing reason is named") {
     CHECK(ErrorOf(Envelope("tributary.product.deprecated",
@@ -195,10 +195,10 @@ TEST_CASE("teams and ownership decode; node ids are validated") {
           TeamUpserted{"checkout", "checkout", std::vector<std::string>{"email", "chat"}});
   }
   SECTION("ownership of a node") {
-    const auto r = DecodeCatalogEvent(
-        Envelope("tributary.ownership.assigned",
-                 {{"node", "principal:User:svc-trending"}, {"team", "trending"}})
-            .dump());
+    const auto r =
+        DecodeCatalogEvent(Envelope("tributary.ownership.assigned",
+                                    {{"node", "principal:User:svc-trending"}, {"team", "trending"}})
+                               .dump());
     CHECK(EventAs<OwnershipAssigned>(r) ==
           OwnershipAssigned{NodeId::Principal("User:svc-trending"), "trending"});
   }
@@ -217,13 +217,14 @@ TEST_CASE("native ACL changes become grants and revocations by the event source"
     CHECK(e.acl == AclBinding{"local", "User:svc-trending", "TOPIC", "shop.orders.", "PREFIXED",
                               "READ", "ALLOW", "*"});
   }
-  json acl = {{"cluster", "local"},         {"principal", "User:a"},   {"resource_type", "topic"},
-              {"resource_name", "orders"},  {"pattern_type", "literal"}, {"operation", "read"},
+  json acl = {{"cluster", "local"},        {"principal", "User:a"},     {"resource_type", "topic"},
+              {"resource_name", "orders"}, {"pattern_type", "literal"}, {"operation", "read"},
               {"permission", "allow"}};
   SECTION("a deletion revokes; enum case is normalised; host defaults to *") {
     const auto r = DecodeCatalogEvent(Envelope("tributary.acl.deleted", acl).dump());
     const auto& e = EventAs<AclRevoked>(r);
-    CHECK(e.acl == AclBinding{"local", "User:a", "TOPIC", "orders", "LITERAL", "READ", "ALLOW", "*"});
+    CHECK(e.acl ==
+          AclBinding{"local", "User:a", "TOPIC", "orders", "LITERAL", "READ", "ALLOW", "*"});
   }
   SECTION("pattern_type and permission must be documented values") {
     acl["pattern_type"] = "MATCH";
@@ -288,8 +289,16 @@ TEST_CASE("bad input is an error, never a crash") {
 TEST_CASE("the encoder writes what the decoder reads") {
   const CatalogEnvelope env{"id-9", "/catalog/sim", FromMillis(1'772'000'000'000)};
   const std::vector<DomainEvent> events{
-      ProductPublished{"orders", "local", "orders", "commerce", "checkout", "All orders",
-                       "curated", "tier-2", {"pii"}, std::string("orders-value")},
+      ProductPublished{"orders",
+                       "local",
+                       "orders",
+                       "commerce",
+                       "checkout",
+                       "All orders",
+                       "curated",
+                       "tier-2",
+                       {"pii"},
+                       std::string("orders-value")},
       ProductUpdated{"orders", json{{"owner", "platform"}}},
       ProductDeprecated{"orders", "replaced", FromMillis(1'780'000'000'000),
                         std::string("orders-v2"), "/catalog/sim"},

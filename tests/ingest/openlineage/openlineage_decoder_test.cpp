@@ -26,7 +26,8 @@ std::string Fixture(const std::string& name) {
 
 ClusterDirectory Clusters() {
   return ClusterDirectory({
-      ClusterInfo{"prod", "lkc-prod", {"broker-1.kafka.internal:9092", "broker-2.kafka.internal:9092"}},
+      ClusterInfo{
+          "prod", "lkc-prod", {"broker-1.kafka.internal:9092", "broker-2.kafka.internal:9092"}},
       ClusterInfo{"local", "", {"localhost:9092"}},
   });
 }
@@ -124,13 +125,15 @@ TEST_CASE("an event without what identifies it is refused with the field named")
     doc.erase("eventTime");
     CHECK(ErrorOf(doc) == "eventTime: missing");
     doc["eventTime"] = "2026-13-01T00:00:00Z";
-    CHECK(ErrorOf(doc).rfind("eventTime: \"2026-13-01T00:00:00Z\" is not an RFC 3339 time", 0) == 0);
+    CHECK(ErrorOf(doc).rfind("eventTime: \"2026-13-01T00:00:00Z\" is not an RFC 3339 time", 0) ==
+          0);
   }
   SECTION("eventType") {
     auto doc = MinimalRun();
     doc["eventType"] = "FINISHED";
-    CHECK(ErrorOf(doc) ==
-          "eventType: \"FINISHED\" is not one of START | RUNNING | COMPLETE | ABORT | FAIL | OTHER");
+    CHECK(
+        ErrorOf(doc) ==
+        "eventType: \"FINISHED\" is not one of START | RUNNING | COMPLETE | ABORT | FAIL | OTHER");
     doc["eventType"] = 3;
     CHECK(ErrorOf(doc) == "eventType: expected a string, got an integer");
     doc.erase("eventType");
@@ -147,7 +150,8 @@ TEST_CASE("an event without what identifies it is refused with the field named")
   }
   SECTION("datasets") {
     auto doc = MinimalRun();
-    doc["inputs"] = json::array({{{"namespace", "s3://b"}, {"name", "x"}}, {{"namespace", "s3://b"}}});
+    doc["inputs"] =
+        json::array({{{"namespace", "s3://b"}, {"name", "x"}}, {{"namespace", "s3://b"}}});
     CHECK(ErrorOf(doc) == "inputs[1].name: missing");
     doc["inputs"] = json::object();
     CHECK(ErrorOf(doc) == "inputs: expected an array, got an object");
@@ -168,8 +172,12 @@ TEST_CASE("bad OpenLineage input is an error, never a crash") {
   CHECK(err("42") == "OpenLineage event: expected an object, got an integer");
   CHECK(err(std::string(1 << 21, ' ')).find("over the limit") != std::string::npos);
   auto doc = MinimalRun();
-  doc["job"]["name"] = std::string("a\x01" "b");
-  CHECK(err(doc.dump()) == "job.name: \"a\x01" "b\" contains control characters");
+  doc["job"]["name"] = std::string(
+      "a\x01"
+      "b");
+  CHECK(err(doc.dump()) ==
+        "job.name: \"a\x01"
+        "b\" contains control characters");
 }
 
 TEST_CASE("the idempotency key tells re-sent copies from different events") {

@@ -89,8 +89,9 @@ class FakeRegistry {
         const auto it = levels_.find(r.params.at("subject"));
         if (it == levels_.end()) {
           return Error(404, 40408,
-                       "Subject '" + r.params.at("subject") + "' does not have subject-level "
-                       "compatibility configured");
+                       "Subject '" + r.params.at("subject") +
+                           "' does not have subject-level "
+                           "compatibility configured");
         }
         return Response::Json(200, {{"compatibilityLevel", it->second}});
       });
@@ -188,7 +189,8 @@ TEST_CASE("the REST client reads subjects, versions, levels and mode") {
   registry.SetLevel("orders-value", "FULL");
   auto client = Client(registry.url() + "/");
 
-  CHECK(*client->ListSubjects(false) == std::vector<std::string>{"orders-value", "pay ments:value"});
+  CHECK(*client->ListSubjects(false) ==
+        std::vector<std::string>{"orders-value", "pay ments:value"});
   CHECK(*client->ListVersions("orders-value", false) == std::vector<std::int32_t>{1, 2});
   SECTION("subjects with reserved characters (space, colon) are escaped in the path") {
     const auto v = client->GetVersion("pay ments:value", 1, false);
@@ -227,10 +229,9 @@ TEST_CASE("polls diff into the records the _schemas topic would carry") {
   REQUIRE(first.ok());
   CHECK(first->includes_deleted);
   CHECK(SchemaRegistrySnapshotDiff(RegistrySnapshot{}, *first) ==
-        std::vector<SchemasRecord>{ConfigChanged{std::nullopt, "BACKWARD"},
-                                   ModeChanged{std::nullopt, "READWRITE"},
-                                   SchemaVersion{"orders-value", 1, 1, "AVRO", {}, R"("string")",
-                                                 false}});
+        std::vector<SchemasRecord>{
+            ConfigChanged{std::nullopt, "BACKWARD"}, ModeChanged{std::nullopt, "READWRITE"},
+            SchemaVersion{"orders-value", 1, 1, "AVRO", {}, R"("string")", false}});
 
   registry.Put("orders-value", 2, {2, R"("long")", ""});
   registry.SoftDelete("orders-value", 1);
@@ -269,7 +270,8 @@ TEST_CASE("the client authenticates with basic or bearer credentials") {
   }
   SECTION("bearer") {
     FakeRegistry registry("Bearer tok-123");
-    CHECK(Client(registry.url(), {RegistryAuth::Kind::kBearer, "tok-123"})->ListSubjects(true).ok());
+    CHECK(
+        Client(registry.url(), {RegistryAuth::Kind::kBearer, "tok-123"})->ListSubjects(true).ok());
     CHECK_FALSE(Client(registry.url())->ListSubjects(true).ok());
   }
   SECTION("credentials come from an environment variable") {

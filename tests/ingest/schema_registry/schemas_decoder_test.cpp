@@ -52,8 +52,8 @@ TEST_CASE("a registry's _schemas log decodes record by record") {
   REQUIRE(records.size() == 12);
   std::vector<SchemasRecord> decoded;
   for (const auto& r : records) {
-    auto d = DecodeSchemasRecord(r.key, r.value ? std::optional<std::string_view>(*r.value)
-                                                 : std::nullopt);
+    auto d = DecodeSchemasRecord(
+        r.key, r.value ? std::optional<std::string_view>(*r.value) : std::nullopt);
     INFO(r.key);
     REQUIRE(d.ok());
     decoded.push_back(std::move(d).value());
@@ -78,7 +78,8 @@ TEST_CASE("a registry's _schemas log decodes record by record") {
   CHECK(decoded[8] == SchemasRecord(SchemaHardDeleted{"shop.orders.v1-value", 1}));
   CHECK(decoded[9] == SchemasRecord(SubjectCleared{"shop.orders.v1-value"}));
   CHECK(decoded[10] == SchemasRecord(ModeChanged{std::nullopt, "READONLY"}));
-  CHECK(decoded[11] == SchemasRecord(ConfigChanged{std::string("shop.orders.v1-value"), std::nullopt}));
+  CHECK(decoded[11] ==
+        SchemasRecord(ConfigChanged{std::string("shop.orders.v1-value"), std::nullopt}));
 }
 
 TEST_CASE("SCHEMA records") {
@@ -103,8 +104,10 @@ TEST_CASE("SCHEMA records") {
     CHECK(ErrorOf(key, R"({"subject":"s","version":2,"id":7})") == "value.schema: missing");
     CHECK(ErrorOf(key, R"({"subject":"s","version":2,"id":7,"schema":"x","deleted":"no"})") ==
           "value.deleted: expected a boolean, got a string");
-    CHECK(ErrorOf(key, R"({"subject":"s","version":2,"id":7,"schema":"x","references":[{"name":"a"}]})") ==
-          "value.references[0].subject: missing");
+    CHECK(
+        ErrorOf(key,
+                R"({"subject":"s","version":2,"id":7,"schema":"x","references":[{"name":"a"}]})") ==
+        "value.references[0].subject: missing");
     CHECK(ErrorOf(R"({"keytype":"SCHEMA","subject":"s","magic":1})", std::nullopt) ==
           "key.version: missing");
     CHECK(ErrorOf(R"({"keytype":"SCHEMA","version":1,"magic":1})", std::nullopt) ==
@@ -163,7 +166,8 @@ TEST_CASE("unknown key types and malformed records are errors for the quarantine
   CHECK(ErrorOf("not json", std::nullopt).rfind("key is not valid JSON", 0) == 0);
   CHECK(ErrorOf("[1]", std::nullopt) == "key: expected an object, got an array");
   CHECK(ErrorOf(R"({"subject":"s"})", std::nullopt) == "key.keytype: missing");
-  CHECK(ErrorOf(R"({"keytype":7})", std::nullopt) == "key.keytype: expected a string, got an integer");
+  CHECK(ErrorOf(R"({"keytype":7})", std::nullopt) ==
+        "key.keytype: expected a string, got an integer");
   CHECK(ErrorOf(R"({"keytype":"SCHEMA","subject":"s","version":1})", "{\"subject\":")
             .rfind("value is not valid JSON", 0) == 0);
   CHECK(ErrorOf(R"({"keytype":"SCHEMA","subject":"s","version":1})", "[]") ==

@@ -37,7 +37,8 @@ TEST_CASE("the snapshot diff yields the records the _schemas topic would have ca
   SECTION("a soft delete and an undelete re-send the version with its flag") {
     const auto before = With({V("a", 1, 1)});
     const auto after = With({V("a", 1, 1, true)});
-    CHECK(SchemaRegistrySnapshotDiff(before, after) == std::vector<SchemasRecord>{V("a", 1, 1, true)});
+    CHECK(SchemaRegistrySnapshotDiff(before, after) ==
+          std::vector<SchemasRecord>{V("a", 1, 1, true)});
     CHECK(SchemaRegistrySnapshotDiff(after, before) == std::vector<SchemasRecord>{V("a", 1, 1)});
   }
   SECTION("a version that vanishes from a listing with deleted versions was hard-deleted") {
@@ -50,7 +51,8 @@ TEST_CASE("the snapshot diff yields the records the _schemas topic would have ca
     auto before = With({V("a", 1, 1), V("a", 2, 2)});
     auto after = With({V("a", 2, 2)});
     after.includes_deleted = false;
-    CHECK(SchemaRegistrySnapshotDiff(before, after) == std::vector<SchemasRecord>{V("a", 1, 1, true)});
+    CHECK(SchemaRegistrySnapshotDiff(before, after) ==
+          std::vector<SchemasRecord>{V("a", 1, 1, true)});
   }
   SECTION("config and mode changes come first") {
     auto before = With({});
