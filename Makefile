@@ -37,8 +37,13 @@ bench: build
 	@cmake --build $(BUILD_DIR) --target benchmarks -j $(JOBS)
 	@bench/run.sh $(BUILD_DIR)
 
-fuzz:
-	@echo "make fuzz: no fuzz targets yet (they come with the decoders of the ingestion issue)"
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRIBUTARY_FUZZ=ON -DTRIBUTARY_SANITIZE=address,undefined \
+	  $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache,) > /dev/null
+	@cmake --build build-fuzz --target fuzzers -j $(JOBS)
+	@fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 format:
 	@git ls-files '*.h' '*.cpp' | xargs clang-format -i

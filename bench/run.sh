@@ -9,6 +9,9 @@ echo "== event log"
 echo
 echo "== __consumer_offsets decoding"
 "$build/bench/consumer_offsets_decode_bench"
+echo
+echo "== ingestion"
+"$build/bench/ingest_bench"
 for b in "$build"/bench/schema/bench_*; do
   [ -x "$b" ] || continue
   echo

@@ -13,6 +13,7 @@ packages=(
   prometheus-cpp-dev libgraphviz-dev graphviz libtomlplusplus-dev
   libprotobuf-dev libprotoc-dev protobuf-compiler libssl-dev libbenchmark-dev
   python3 python3-aiosmtpd python3-avro kcat
+  clang libclang-rt-14-dev   # libFuzzer targets (make fuzz)
 )
 if [[ "${1:-}" == "--with-ui" ]]; then
   packages+=(chromium)

@@ -57,7 +57,7 @@ Status Service::Start() {
 
   if (!readers->empty()) {
     ingest::IngestRunnerOptions options;
-    options.clusters = std::move(readers).value();
+    options.clusters = std::move(readers->readers);
     options.snapshot_every = config_.service.snapshot_every;
     runner_ = std::make_unique<ingest::IngestRunner>(std::move(options), *pipeline_, *projections_,
                                                      clock_, on_fatal_);

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <cstdlib>
 #include <map>
 
 #include "ingest/audit_log/audit_log_translator.h"
@@ -9,6 +10,7 @@
 #include "ingest/cluster_directory.h"
 #include "ingest/consumer_offsets/consumer_offsets_translator.h"
 #include "ingest/openlineage/openlineage_translator.h"
+#include "ingest/schema_registry/registry_poller.h"
 #include "ingest/schema_registry/schemas_translator.h"
 
 namespace tributary {
@@ -42,8 +44,8 @@ std::vector<std::string> SplitBootstrap(const std::string& list) {
 
 }  // namespace
 
-Result<std::vector<ingest::KafkaReaderOptions>> WireSources(const Config& config,
-                                                            ingest::IngestPipeline& pipeline) {
+Result<WiredSources> WireSources(const Config& config, ingest::IngestPipeline& pipeline) {
+  WiredSources wired;
   std::vector<ingest::ClusterInfo> infos;
   for (const auto& c : config.clusters) {
     infos.push_back({c.name, c.id, SplitBootstrap(c.bootstrap_servers)});
@@ -89,8 +91,32 @@ Result<std::vector<ingest::KafkaReaderOptions>> WireSources(const Config& config
     }
   }
   if (s.schemas && !s.schemas->registry_url.empty()) {
-    spdlog::warn("sources.schemas.registry_url: the Schema Registry REST poller is not wired in "
-                 "this build yet; schemas are not read");
+    ingest::schema_registry::SchemaRegistryClientOptions options;
+    options.url = s.schemas->registry_url;
+    if (!s.schemas->credentials_env.empty()) {
+      // "key:secret" (a Confluent API key) is basic auth; anything else a bearer token.
+      const char* value = std::getenv(s.schemas->credentials_env.c_str());
+      const std::string kind =
+          value != nullptr && std::string_view(value).find(':') != std::string_view::npos
+              ? "basic"
+              : "bearer";
+      auto auth = ingest::schema_registry::RegistryAuthFromEnvironment(kind,
+                                                                       s.schemas->credentials_env);
+      if (!auth.ok()) {
+        return InvalidArgument("sources.schemas.credentials_env: " + auth.status().message());
+      }
+      options.auth = *auth;
+    }
+    auto client = ingest::schema_registry::SchemaRegistryClient::Create(options);
+    if (!client.ok()) {
+      return client.status();
+    }
+    if (auto st = pipeline.AddPolledSource(std::make_unique<ingest::schema_registry::RegistryPoller>(
+            std::move(client).value(), s.schemas->registry_url, s.schemas->poll_interval));
+        !st.ok()) {
+      return st;
+    }
+    ++wired.polled;
   }
   if (s.audit_log) {
     ingest::audit_log::AuditLogOptions options{s.audit_log->cluster, directory,
@@ -118,11 +144,10 @@ Result<std::vector<ingest::KafkaReaderOptions>> WireSources(const Config& config
   if (s.admin_api) {
     spdlog::warn("sources.admin_api: the Admin API source is not built yet; skipped");
   }
-  std::vector<ingest::KafkaReaderOptions> out;
   for (auto& [name, reader] : readers) {
-    out.push_back(std::move(reader));
+    wired.readers.push_back(std::move(reader));
   }
-  return out;
+  return wired;
 }
 
 }  // namespace tributary

@@ -11,9 +11,14 @@
 
 namespace tributary {
 
-// Registers a translator for every configured topic source with `pipeline` and
-// returns one reader configuration per cluster that has sources.
-Result<std::vector<ingest::KafkaReaderOptions>> WireSources(const Config& config,
-                                                            ingest::IngestPipeline& pipeline);
+struct WiredSources {
+  std::vector<ingest::KafkaReaderOptions> readers;  // one per cluster with topic sources
+  std::size_t polled = 0;                           // polled sources (REST, Admin API)
+  bool empty() const { return readers.empty() && polled == 0; }
+};
+
+// Registers a translator for every configured source with `pipeline` and
+// returns what the ingest thread must read.
+Result<WiredSources> WireSources(const Config& config, ingest::IngestPipeline& pipeline);
 
 }  // namespace tributary

@@ -3,14 +3,10 @@
 #include <cstdio>
 
 #include "core/field_codec.h"
+#include "tributary/overloaded.h"
 
 namespace tributary {
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
 
 nlohmann::json ProductToJson(const ProductState& p) {
   return {{"published", codec::ToJson(p.published)},

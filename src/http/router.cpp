@@ -32,6 +32,12 @@ void Router::Add(std::string method, std::string pattern, Handler handler) {
 }
 
 Response Router::Handle(Request request) const {
+  std::string ignored;
+  return Handle(std::move(request), &ignored);
+}
+
+Response Router::Handle(Request request, std::string* matched_pattern) const {
+  matched_pattern->clear();
   const auto segments = Split(request.path);
   bool path_matched = false;
   for (const auto& route : routes_) {
@@ -50,11 +56,15 @@ Response Router::Handle(Request request) const {
     if (!match) {
       continue;
     }
+    if (!path_matched) {
+      *matched_pattern = route.pattern;
+    }
     path_matched = true;
     if (route.method != request.method &&
         !(request.method == "HEAD" && route.method == "GET")) {
       continue;
     }
+    *matched_pattern = route.pattern;
     request.params = std::move(params);
     return route.handler(request);
   }

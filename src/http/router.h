@@ -21,6 +21,10 @@ class Router {
  public:
   void Add(std::string method, std::string pattern, Handler handler);
   Response Handle(Request request) const;
+  // The same, and stores the pattern of the route whose path matched (e.g.
+  // "/api/v1/products/{name}", also for a 405) in `matched_pattern`, or ""
+  // when no route's path matched. REQUIRES: matched_pattern != nullptr.
+  Response Handle(Request request, std::string* matched_pattern) const;
   // "GET /healthz" style lines, for the OpenAPI coverage test and /api listing.
   std::vector<std::string> Routes() const;
 

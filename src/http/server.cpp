@@ -1,17 +1,25 @@
 #include "http/server.h"
 
+#include <openssl/ssl.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include <atomic>
+#include <condition_variable>
+#include <fstream>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -20,68 +28,171 @@ namespace tributary::http {
 namespace {
 
 namespace asio = boost::asio;
+namespace ssl = boost::asio::ssl;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 
-class Session;
+// How long a TLS session waits for the peer's close_notify before closing.
+constexpr std::chrono::milliseconds kTlsShutdownTimeout{2000};
+// How long Stop() waits for sessions it closed forcibly to go away.
+constexpr std::chrono::milliseconds kForcedCloseWait{500};
 
-// Sessions alive now, so Stop() can close them.
+// What every session of one server shares. Owned by HttpServer::Impl, which
+// outlives every session's callbacks (the io threads are joined first).
+class SessionBase;
+
 class SessionRegistry {
  public:
-  void Add(const std::shared_ptr<Session>& s) {
+  void Add(const std::shared_ptr<SessionBase>& s) {
     std::lock_guard lock(mu_);
     sessions_.insert(s);
   }
-  void Remove(const std::shared_ptr<Session>& s) {
+  void Remove(const std::shared_ptr<SessionBase>& s) {
     std::lock_guard lock(mu_);
     sessions_.erase(s);
+    if (sessions_.empty()) {
+      empty_.notify_all();
+    }
   }
-  std::vector<std::shared_ptr<Session>> All() {
+  std::vector<std::shared_ptr<SessionBase>> All() {
     std::lock_guard lock(mu_);
     return {sessions_.begin(), sessions_.end()};
+  }
+  // True when every session has gone within `timeout`.
+  bool WaitEmpty(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mu_);
+    return empty_.wait_for(lock, timeout, [this] { return sessions_.empty(); });
+  }
+  void Clear() {
+    std::set<std::shared_ptr<SessionBase>> doomed;
+    {
+      std::lock_guard lock(mu_);
+      doomed.swap(sessions_);
+    }
   }
 
  private:
   std::mutex mu_;
-  std::set<std::shared_ptr<Session>> sessions_;
+  std::condition_variable empty_;
+  std::set<std::shared_ptr<SessionBase>> sessions_;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+struct ServerState {
+  ServerState(ServerOptions opts, Handler h) : options(std::move(opts)), handler(std::move(h)) {}
+
+  const ServerOptions options;
+  const Handler handler;
+  std::optional<ssl::context> tls;  // set for HTTPS
+  SessionRegistry registry;
+  std::atomic<bool> stopping{false};
+};
+
+class SessionBase : public std::enable_shared_from_this<SessionBase> {
  public:
-  Session(tcp::socket socket, const ServerOptions& options, const Handler& handler,
-          SessionRegistry& registry)
-      : stream_(std::move(socket)), options_(options), handler_(handler), registry_(registry) {}
+  virtual ~SessionBase() = default;
+  virtual void Run() = 0;
+  // Both post to the session's strand. CloseIfIdle closes a connection that is
+  // between requests (or still in its TLS handshake); ForceClose closes it
+  // whatever it is doing.
+  virtual void CloseIfIdle() = 0;
+  virtual void ForceClose() = 0;
+};
 
-  void Run() {
-    registry_.Add(shared_from_this());
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->Read(); });
-  }
+bool IsHttpParseError(const beast::error_code& ec) {
+  return ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category() &&
+         ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message;
+}
 
-  void Close() {
-    asio::post(stream_.get_executor(), [self = shared_from_this()] {
-      beast::error_code ec;
-      self->stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-      self->stream_.close();
+// One connection: plain TCP (kTls false) or TLS over TCP.
+template <bool kTls>
+class Session final : public SessionBase {
+ public:
+  using Stream =
+      std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+
+  Session(tcp::socket socket, ServerState& state)
+    requires(!kTls)
+      : stream_(std::move(socket)), state_(state) {}
+  Session(tcp::socket socket, ServerState& state)
+    requires(kTls)
+      : stream_(std::move(socket), *state.tls), state_(state) {}
+
+  void Run() override {
+    state_.registry.Add(shared_from_this());
+    asio::dispatch(stream_.get_executor(), [self = Self()] {
+      if constexpr (kTls) {
+        self->Handshake();
+      } else {
+        self->Read();
+      }
     });
   }
 
+  void CloseIfIdle() override {
+    asio::post(stream_.get_executor(), [self = Self()] {
+      const bool idle = self->phase_ == Phase::kHandshake ||
+                        (self->phase_ == Phase::kReading && self->buffer_.size() == 0 &&
+                         !(self->parser_ && self->parser_->got_some()));
+      if (idle) {
+        self->CloseNow();
+      }
+    });
+  }
+
+  void ForceClose() override {
+    asio::post(stream_.get_executor(), [self = Self()] { self->CloseNow(); });
+  }
+
  private:
+  enum class Phase { kHandshake, kReading, kBusy };
+
+  std::shared_ptr<Session> Self() { return std::static_pointer_cast<Session>(shared_from_this()); }
+
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+
+  void Handshake() {
+    if constexpr (kTls) {
+      phase_ = Phase::kHandshake;
+      Tcp().expires_after(state_.options.read_timeout);
+      stream_.async_handshake(ssl::stream_base::server, [self = Self()](beast::error_code ec) {
+        if (self->done_) {
+          return;
+        }
+        if (ec) {
+          self->CloseNow();
+          return;
+        }
+        self->Read();
+      });
+    }
+  }
+
   void Read() {
+    if (done_) {
+      return;
+    }
+    if (state_.stopping) {
+      Finish();
+      return;
+    }
+    phase_ = Phase::kReading;
     parser_.emplace();
-    parser_->body_limit(options_.body_limit);
-    parser_->header_limit(static_cast<std::uint32_t>(options_.header_limit));
-    stream_.expires_after(options_.read_timeout);
+    parser_->body_limit(state_.options.body_limit);
+    parser_->header_limit(static_cast<std::uint32_t>(state_.options.header_limit));
+    Tcp().expires_after(state_.options.read_timeout);
     bhttp::async_read(stream_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, std::size_t) {
-                        self->OnRead(ec);
-                      });
+                      [self = Self()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
+    phase_ = Phase::kBusy;
+    if (done_) {
+      return;
+    }
     if (ec == bhttp::error::body_limit) {
       WriteError(413, "payload_too_large",
-                 "the request body is larger than " + std::to_string(options_.body_limit) +
+                 "the request body is larger than " + std::to_string(state_.options.body_limit) +
                      " bytes");
       return;
     }
@@ -89,14 +200,18 @@ class Session : public std::enable_shared_from_this<Session> {
       WriteError(431, "header_fields_too_large", "the request header block is too large");
       return;
     }
-    if (ec == bhttp::error::end_of_stream || ec == beast::error::timeout || ec) {
-      if (ec && ec != bhttp::error::end_of_stream && ec != beast::error::timeout &&
-          ec != asio::error::operation_aborted && ec != asio::error::connection_reset) {
+    if (ec) {
+      if (IsHttpParseError(ec)) {
         // Malformed HTTP: answer 400 once, then close.
         WriteError(400, "bad_request", "malformed HTTP request: " + ec.message());
         return;
       }
-      Shutdown();
+      // End of stream, timeout, reset, TLS failure: nothing to answer.
+      if (ec == bhttp::error::end_of_stream) {
+        Finish();
+      } else {
+        CloseNow();
+      }
       return;
     }
     auto& req = parser_->get();
@@ -111,19 +226,20 @@ class Session : public std::enable_shared_from_this<Session> {
       request.headers[name] = std::string(field.value());
     }
     request.body = std::move(req.body());
-    const bool keep_alive = req.keep_alive();
     const unsigned version = req.version();
     Response response;
     if (!ParseTarget(request.target, request.path, request.query)) {
       response = Response::Error(400, "bad_request", "malformed percent-encoding in the URL");
     } else {
       try {
-        response = handler_(request);
+        response = state_.handler(request);
       } catch (const std::exception& e) {
         spdlog::error("http: handler for {} {} failed: {}", request.method, request.path, e.what());
         response = Response::Error(500, "internal", "internal error");
       }
     }
+    // A stopping server answers what is in flight, then closes.
+    const bool keep_alive = req.keep_alive() && !state_.stopping;
     const bool head = request.method == "HEAD";
     Write(std::move(response), keep_alive, version, head);
   }
@@ -145,12 +261,15 @@ class Session : public std::enable_shared_from_this<Session> {
     if (head) {
       res->content_length(size);
     }
-    stream_.expires_after(options_.read_timeout);
+    Tcp().expires_after(state_.options.read_timeout);
     bhttp::async_write(stream_, *res,
-                       [self = shared_from_this(), res, keep_alive](beast::error_code ec,
-                                                                    std::size_t) {
-                         if (ec || !keep_alive) {
-                           self->Shutdown();
+                       [self = Self(), res, keep_alive](beast::error_code ec, std::size_t) {
+                         if (ec) {
+                           self->CloseNow();
+                           return;
+                         }
+                         if (!keep_alive) {
+                           self->Finish();
                            return;
                          }
                          self->Read();
@@ -161,46 +280,111 @@ class Session : public std::enable_shared_from_this<Session> {
     Write(Response::Error(status, code, message), false, 11);
   }
 
-  void Shutdown() {
-    beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-    stream_.close();
-    registry_.Remove(shared_from_this());
+  // Ends the connection politely: TLS close_notify (bounded wait) or a TCP
+  // half-close, then CloseNow().
+  void Finish() {
+    if (done_) {
+      return;
+    }
+    if constexpr (kTls) {
+      phase_ = Phase::kBusy;
+      Tcp().expires_after(std::min(state_.options.read_timeout, kTlsShutdownTimeout));
+      stream_.async_shutdown([self = Self()](beast::error_code) { self->CloseNow(); });
+    } else {
+      beast::error_code ec;
+      Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+      CloseNow();
+    }
   }
 
-  beast::tcp_stream stream_;
+  void CloseNow() {
+    if (done_) {
+      return;
+    }
+    done_ = true;
+    beast::error_code ec;
+    Tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+    Tcp().close();
+    state_.registry.Remove(shared_from_this());
+  }
+
+  Stream stream_;
+  ServerState& state_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  const ServerOptions& options_;
-  const Handler& handler_;
-  SessionRegistry& registry_;
+  Phase phase_ = Phase::kBusy;
+  bool done_ = false;  // closed and removed from the registry
 };
+
+// Loads the certificate chain and key; errors name the file.
+Result<ssl::context> MakeTlsContext(const ServerOptions& options) {
+  if (options.tls_cert_file.empty() || options.tls_key_file.empty()) {
+    return InvalidArgument("http: TLS needs both a certificate file and a key file (" +
+                           std::string(options.tls_cert_file.empty() ? "certificate" : "key") +
+                           " file missing)");
+  }
+  for (const auto& [what, file] : {std::pair{"certificate", &options.tls_cert_file},
+                                   std::pair{"key", &options.tls_key_file}}) {
+    if (!std::ifstream(*file).good()) {
+      return IoError(std::string("http: cannot read the TLS ") + what + " file " + *file);
+    }
+  }
+  ssl::context context(ssl::context::tls_server);
+  context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                      ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+  SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
+  beast::error_code ec;
+  context.use_certificate_chain_file(options.tls_cert_file, ec);
+  if (ec) {
+    return InvalidArgument("http: cannot load the TLS certificate file " +
+                           options.tls_cert_file + ": " + ec.message());
+  }
+  context.use_private_key_file(options.tls_key_file, ssl::context::pem, ec);
+  if (ec) {
+    return InvalidArgument("http: cannot load the TLS key file " + options.tls_key_file + ": " +
+                           ec.message());
+  }
+  if (SSL_CTX_check_private_key(context.native_handle()) != 1) {
+    return InvalidArgument("http: the TLS key file " + options.tls_key_file +
+                           " does not match the certificate file " + options.tls_cert_file);
+  }
+  return context;
+}
 
 }  // namespace
 
 struct HttpServer::Impl {
   Impl(ServerOptions opts, Handler h)
-      : options(std::move(opts)), handler(std::move(h)), acceptor(asio::make_strand(ioc)) {}
+      : state(std::move(opts), std::move(h)), acceptor(asio::make_strand(ioc)) {}
 
   void Accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
       if (ec) {
-        if (ec != asio::error::operation_aborted) {
+        if (ec != asio::error::operation_aborted && !state.stopping) {
           spdlog::warn("http: accept failed: {}", ec.message());
           Accept();
         }
         return;
       }
-      std::make_shared<Session>(std::move(socket), options, handler, registry)->Run();
+      if (state.stopping) {
+        beast::error_code ignored;
+        socket.close(ignored);
+        return;
+      }
+      if (state.tls) {
+        std::make_shared<Session<true>>(std::move(socket), state)->Run();
+      } else {
+        std::make_shared<Session<false>>(std::move(socket), state)->Run();
+      }
       Accept();
     });
   }
 
-  ServerOptions options;
-  Handler handler;
+  // Declared first so it is destroyed last: sessions refer to it.
+  ServerState state;
   asio::io_context ioc;
   tcp::acceptor acceptor;
-  SessionRegistry registry;
   std::vector<std::thread> threads;
   std::atomic<bool> stopped{false};
   std::uint16_t port = 0;
@@ -209,6 +393,13 @@ struct HttpServer::Impl {
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const ServerOptions& options,
                                                       Handler handler) {
   auto impl = std::make_unique<Impl>(options, std::move(handler));
+  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+    auto context = MakeTlsContext(options);
+    if (!context.ok()) {
+      return context.status();
+    }
+    impl->state.tls.emplace(std::move(context).value());
+  }
   beast::error_code ec;
   const auto address = asio::ip::make_address(options.host, ec);
   if (ec) {
@@ -248,21 +439,34 @@ void HttpServer::Stop() {
   if (impl_->stopped.exchange(true)) {
     return;
   }
+  auto& state = impl_->state;
+  state.stopping = true;
   asio::post(impl_->acceptor.get_executor(), [raw = impl_.get()] {
     beast::error_code ec;
     raw->acceptor.close(ec);
   });
-  for (const auto& session : impl_->registry.All()) {
-    session->Close();
+  // Idle keep-alive connections go now; the others once their response is
+  // written (they see `stopping`), or when the grace period is over.
+  for (const auto& session : state.registry.All()) {
+    session->CloseIfIdle();
   }
-  // Let in-flight writes finish briefly, then stop.
-  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  if (!state.registry.WaitEmpty(state.options.shutdown_grace)) {
+    spdlog::warn("http: requests still in flight after {} ms; closing their connections",
+                 state.options.shutdown_grace.count());
+    for (const auto& session : state.registry.All()) {
+      session->ForceClose();
+    }
+    (void)state.registry.WaitEmpty(kForcedCloseWait);
+  }
   impl_->ioc.stop();
   for (auto& t : impl_->threads) {
     if (t.joinable()) {
       t.join();
     }
   }
+  // Sessions whose callbacks never ran release their sockets while the
+  // io_context still exists.
+  state.registry.Clear();
 }
 
 }  // namespace tributary::http

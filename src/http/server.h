@@ -6,8 +6,17 @@
 // a time, cut off clients that stall longer than read_timeout, and answer a
 // body over body_limit with 413 (header block over header_limit: 431) before
 // closing the connection. Handlers run on the server's threads and must be
-// thread-safe. Stop() closes the listener and ends every session; it is called
-// by the destructor too.
+// thread-safe.
+//
+// With tls_cert_file and tls_key_file set, every connection is HTTPS (TLS 1.2
+// or later, OpenSSL); the handshake must complete within read_timeout, and the
+// limits, keep-alive and pipelining behave as over plain TCP.
+//
+// Stop() is graceful: it stops accepting, lets requests in flight finish and
+// be answered (with `Connection: close`) for up to shutdown_grace, closes idle
+// keep-alive connections at once, then closes whatever remains and joins the
+// server's threads. It is called by the destructor too. A handler still
+// running after shutdown_grace is waited for (it cannot be interrupted).
 
 #include <chrono>
 #include <cstdint>
@@ -26,10 +35,17 @@ struct ServerOptions {
   std::size_t header_limit = 16 << 10;
   std::chrono::milliseconds read_timeout{30000};
   int threads = 2;
+  // PEM files; both empty for plain HTTP, both set for HTTPS. The certificate
+  // file may hold a chain (leaf first).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::chrono::milliseconds shutdown_grace{5000};
 };
 
 class HttpServer {
  public:
+  // Binds, loads the TLS certificate and key if configured, and starts
+  // serving. Errors name the address or the file that failed.
   static Result<std::unique_ptr<HttpServer>> Start(const ServerOptions& options, Handler handler);
   ~HttpServer();
   HttpServer(const HttpServer&) = delete;

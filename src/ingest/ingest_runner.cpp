@@ -61,6 +61,9 @@ void IngestRunner::Run() {
   auto next_tick = std::chrono::steady_clock::now();
   std::chrono::milliseconds backoff{100};
   while (!stop_) {
+    if (readers_.empty()) {
+      std::this_thread::sleep_for(options_.poll_timeout);  // only polled sources
+    }
     bool failed = false;
     for (std::size_t i = 0; i < readers_.size() && !stop_; ++i) {
       auto& reader = *readers_[i];
@@ -104,6 +107,13 @@ void IngestRunner::Run() {
     if (std::chrono::steady_clock::now() >= next_tick) {
       next_tick = std::chrono::steady_clock::now() + options_.tick_interval;
       const auto now = all_caught_up ? clock_.Now() : pipeline_.latest_event_time();
+      if (auto s = pipeline_.PollSources(clock_.Now()); !s.ok()) {
+        if (s.code() != ErrorCode::kUnavailable) {
+          Fail(s);
+          return;
+        }
+        spdlog::warn("ingest: polled sources: {}", s.message());
+      }
       if (auto s = pipeline_.Tick(now); !s.ok()) {
         if (s.code() != ErrorCode::kUnavailable) {
           Fail(s);

@@ -67,6 +67,12 @@ class IngestPipeline::BatchSink final : public TranslationSink {
   std::map<std::string, std::size_t> fold_index_;
 };
 
+struct IngestPipeline::Polled {
+  Source source;
+  PolledSource* poller = nullptr;  // == source.translator
+  std::chrono::steady_clock::time_point next_poll{};
+};
+
 IngestPipeline::IngestPipeline(EventLog& log, ProjectionHost& projections, const Clock& clock)
     : log_(log), projections_(projections), clock_(clock) {}
 
@@ -82,6 +88,47 @@ Status IngestPipeline::AddSource(const std::string& cluster, const std::string& 
     return s;
   }
   sources_[{cluster, topic}] = std::move(source);
+  return Status::Ok();
+}
+
+Status IngestPipeline::AddPolledSource(std::unique_ptr<PolledSource> source) {
+  auto polled = std::make_unique<Polled>();
+  polled->source.name = source->name();
+  polled->poller = source.get();
+  polled->source.translator = std::move(source);
+  if (auto s = RestoreTranslator(polled->source); !s.ok()) {
+    return s;
+  }
+  polled_.push_back(std::move(polled));
+  return Status::Ok();
+}
+
+Status IngestPipeline::PollSources(Timestamp now) {
+  const auto steady = std::chrono::steady_clock::now();
+  for (auto& polled : polled_) {
+    if (steady < polled->next_poll) {
+      continue;
+    }
+    polled->next_poll = steady + polled->poller->interval();
+    Batch batch;
+    BatchSink sink(batch);
+    sink.StartTimer(&polled->source);
+    if (auto s = polled->poller->Poll(now, sink); !s.ok()) {
+      spdlog::warn("{}: poll failed, retrying in {}: {}", polled->source.name,
+                   FormatDuration(polled->poller->interval()), s.message());
+      if (auto r = RestoreTranslator(polled->source); !r.ok()) {
+        return r;
+      }
+      continue;
+    }
+    polled->poller->Flush(sink);
+    if (auto s = Commit(batch); !s.ok()) {
+      if (auto r = RestoreTranslator(polled->source); !r.ok()) {
+        spdlog::error("{}", r.message());
+      }
+      return s;
+    }
+  }
   return Status::Ok();
 }
 

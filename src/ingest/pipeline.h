@@ -18,6 +18,7 @@
 #include <string>
 
 #include "ingest/kafka_reader.h"
+#include "ingest/polled_source.h"
 #include "ingest/translator.h"
 #include "store/event_log.h"
 #include "store/projection_host.h"
@@ -43,6 +44,12 @@ class IngestPipeline {
   Status AddSource(const std::string& cluster, const std::string& topic,
                    std::unique_ptr<SourceTranslator> translator);
 
+  // Adds a source that is polled rather than read (see PolledSource).
+  Status AddPolledSource(std::unique_ptr<PolledSource> source);
+  // Polls every polled source whose interval has passed at `now` (steady time
+  // decides when; `now` stamps the events) and appends what each reports.
+  Status PollSources(Timestamp now);
+
   // The stored next offsets of every partition of a cluster's sources, for
   // KafkaReaderOptions::start_offsets.
   Result<std::map<TopicPartition, std::int64_t>> StartOffsets(const std::string& cluster);
@@ -66,6 +73,8 @@ class IngestPipeline {
   ProjectionHost& projections_;
   const Clock& clock_;
   std::map<std::pair<std::string, std::string>, std::unique_ptr<Source>> sources_;  // cluster, topic
+  struct Polled;
+  std::vector<std::unique_ptr<Polled>> polled_;
   Timestamp latest_event_time_{};
   IngestCounters counters_;
 };

@@ -63,7 +63,7 @@ class Ingestion {
     auto readers = WireSources(config_, *pipeline_);
     REQUIRE(readers.ok());
     ingest::IngestRunnerOptions options;
-    options.clusters = std::move(readers).value();
+    options.clusters = std::move(readers->readers);
     for (auto& c : options.clusters) {
       c.metadata_refresh = 300ms;
     }

@@ -3,14 +3,10 @@
 #include <nlohmann/json.hpp>
 
 #include "ingest/consumer_offsets/consumer_offsets_decoder.h"
+#include "tributary/overloaded.h"
 
 namespace tributary::ingest::consumer_offsets {
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
 
 constexpr std::string_view kVia = "consumer_offsets";
 

@@ -9,177 +9,19 @@
 #include <nlohmann/json.hpp>
 
 #include "http/server.h"
+#include "ingest/schema_registry/registry_poller.h"
 #include "ingest/schema_registry/schema_registry_client.h"
+#include "support/fake_registry.h"
+#include "support/recording_sink.h"
 
 using namespace tributary;
 using namespace tributary::http;
 using namespace tributary::ingest::schema_registry;
 using nlohmann::json;
 
-namespace {
+using tributary::testing::Client;
+using tributary::testing::FakeRegistry;
 
-// A Schema Registry serving the documented REST answers from an in-memory
-// state that tests change between polls.
-class FakeRegistry {
- public:
-  struct Version {
-    std::int32_t id;
-    std::string schema;
-    std::string type;  // "" for AVRO (the registry omits schemaType then)
-    bool deleted = false;
-  };
-
-  explicit FakeRegistry(std::string expected_authorization = "")
-      : expected_authorization_(std::move(expected_authorization)) {
-    router_.Add("GET", "/subjects", [this](const Request& r) {
-      return Guarded(r, [&] {
-        const bool deleted = IsDeletedQuery(r);
-        json out = json::array();
-        for (const auto& [subject, versions] : subjects_) {
-          for (const auto& [n, v] : versions) {
-            if (deleted || !v.deleted) {
-              out.push_back(subject);
-              break;
-            }
-          }
-        }
-        return Response::Json(200, out);
-      });
-    });
-    router_.Add("GET", "/subjects/{subject}/versions", [this](const Request& r) {
-      return Guarded(r, [&] {
-        const auto it = subjects_.find(r.params.at("subject"));
-        json out = json::array();
-        if (it != subjects_.end()) {
-          for (const auto& [n, v] : it->second) {
-            if (IsDeletedQuery(r) || !v.deleted) {
-              out.push_back(n);
-            }
-          }
-        }
-        if (out.empty()) {
-          return Error(404, 40401, "Subject '" + r.params.at("subject") + "' not found.");
-        }
-        return Response::Json(200, out);
-      });
-    });
-    router_.Add("GET", "/subjects/{subject}/versions/{version}", [this](const Request& r) {
-      return Guarded(r, [&] {
-        const auto& subject = r.params.at("subject");
-        const auto it = subjects_.find(subject);
-        const auto n = std::stoi(r.params.at("version"));
-        if (it == subjects_.end() || it->second.count(n) == 0 ||
-            (it->second.at(n).deleted && !IsDeletedQuery(r))) {
-          return Error(404, 40402, "Version " + std::to_string(n) + " not found.");
-        }
-        const auto& v = it->second.at(n);
-        json out = {{"subject", subject}, {"version", n}, {"id", v.id}};
-        if (!v.type.empty()) {
-          out["schemaType"] = v.type;
-        }
-        out["schema"] = v.schema;
-        return Response::Json(200, out);
-      });
-    });
-    router_.Add("GET", "/config", [this](const Request& r) {
-      return Guarded(r, [&] { return Response::Json(200, {{"compatibilityLevel", global_}}); });
-    });
-    router_.Add("GET", "/config/{subject}", [this](const Request& r) {
-      return Guarded(r, [&] {
-        const auto it = levels_.find(r.params.at("subject"));
-        if (it == levels_.end()) {
-          return Error(404, 40408,
-                       "Subject '" + r.params.at("subject") +
-                           "' does not have subject-level "
-                           "compatibility configured");
-        }
-        return Response::Json(200, {{"compatibilityLevel", it->second}});
-      });
-    });
-    router_.Add("GET", "/mode", [this](const Request& r) {
-      return Guarded(r, [&] { return Response::Json(200, {{"mode", mode_}}); });
-    });
-    auto server = HttpServer::Start({}, [this](const Request& r) { return router_.Handle(r); });
-    REQUIRE(server.ok());
-    server_ = std::move(server).value();
-  }
-
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
-  int requests() const { return requests_.load(); }
-
-  void Put(const std::string& subject, std::int32_t n, Version v) {
-    std::lock_guard lock(mu_);
-    subjects_[subject][n] = std::move(v);
-  }
-  void SoftDelete(const std::string& subject, std::int32_t n) {
-    std::lock_guard lock(mu_);
-    subjects_[subject][n].deleted = true;
-  }
-  void HardDelete(const std::string& subject, std::int32_t n) {
-    std::lock_guard lock(mu_);
-    subjects_[subject].erase(n);
-  }
-  void SetLevel(const std::string& subject, const std::string& level) {
-    std::lock_guard lock(mu_);
-    levels_[subject] = level;
-  }
-  void SetGlobal(const std::string& level) {
-    std::lock_guard lock(mu_);
-    global_ = level;
-  }
-  void FailWith(int status) { fail_with_ = status; }
-
- private:
-  static bool IsDeletedQuery(const Request& r) {
-    const auto* d = r.Query("deleted");
-    return d != nullptr && *d == "true";
-  }
-  static Response Error(int status, int code, const std::string& message) {
-    Response res = Response::Json(status, {{"error_code", code}, {"message", message}});
-    res.content_type = "application/vnd.schemaregistry.v1+json";
-    return res;
-  }
-  template <typename F>
-  Response Guarded(const Request& r, F&& f) {
-    ++requests_;
-    if (fail_with_ != 0) {
-      return Error(fail_with_, fail_with_ * 100, "Internal Server Error");
-    }
-    if (!expected_authorization_.empty()) {
-      const auto* auth = r.Header("authorization");
-      if (auth == nullptr || *auth != expected_authorization_) {
-        return Error(401, 40101, "Unauthorized");
-      }
-    }
-    std::lock_guard lock(mu_);
-    auto res = f();
-    res.content_type = "application/vnd.schemaregistry.v1+json";
-    return res;
-  }
-
-  std::string expected_authorization_;
-  Router router_;
-  std::unique_ptr<HttpServer> server_;
-  std::mutex mu_;
-  std::map<std::string, std::map<std::int32_t, Version>> subjects_;
-  std::map<std::string, std::string> levels_;
-  std::string global_ = "BACKWARD";
-  std::string mode_ = "READWRITE";
-  std::atomic<int> requests_{0};
-  std::atomic<int> fail_with_{0};
-};
-
-std::unique_ptr<SchemaRegistryClient> Client(const std::string& url, RegistryAuth auth = {}) {
-  SchemaRegistryClientOptions options;
-  options.url = url;
-  options.auth = std::move(auth);
-  options.request_timeout = std::chrono::milliseconds(5000);
-  auto client = SchemaRegistryClient::Create(options);
-  REQUIRE(client.ok());
-  return std::move(client).value();
-}
-
-}  // namespace
 
 TEST_CASE("the REST client reads subjects, versions, levels and mode") {
   FakeRegistry registry;
@@ -316,4 +158,58 @@ TEST_CASE("registry and transport failures are clear errors") {
     CHECK(SchemaRegistryClient::Create(options).status().message() ==
           "schema registry url \"ftp://registry\" must start with http:// or https://");
   }
+}
+
+
+TEST_CASE("the REST poller yields the events of the topic and resumes from its committed state") {
+  FakeRegistry registry;
+  registry.Put("orders-value", 1, {1, R"("string")", ""});
+  tributary::testing::RecordingSink sink;
+  const auto now = FromMillis(1764080206000);
+  {
+    RegistryPoller poller(Client(registry.url()), registry.url(), std::chrono::seconds(30));
+    REQUIRE(poller.Restore({}).ok());
+    REQUIRE(poller.Poll(now, sink).ok());
+    poller.Flush(sink);
+  }
+  const auto registered = sink.Of<SchemaRegistered>();
+  REQUIRE(registered.size() == 1);
+  CHECK(registered[0].subject == "orders-value");
+  CHECK(registered[0].schema_type == "AVRO");
+  CHECK(sink.Of<CompatibilityLevelChanged>().size() == 1);
+  for (const auto& e : sink.events) {
+    CHECK(e.dedup_key.has_value());
+  }
+
+  // A restarted poller compares with the committed state: nothing new, nothing repeated.
+  sink.ClearEvents();
+  RegistryPoller restarted(Client(registry.url()), registry.url(), std::chrono::seconds(30));
+  REQUIRE(restarted.Restore(sink.FoldEntries()).ok());
+  REQUIRE(restarted.Poll(now + std::chrono::seconds(30), sink).ok());
+  restarted.Flush(sink);
+  CHECK(sink.events.empty());
+
+  registry.Put("orders-value", 2, {2, R"("long")", ""});
+  registry.HardDelete("orders-value", 1);
+  REQUIRE(restarted.Poll(now + std::chrono::seconds(60), sink).ok());
+  restarted.Flush(sink);
+  const auto second = sink.Of<SchemaRegistered>();
+  REQUIRE(second.size() == 1);
+  CHECK(second[0].version == 2);
+  const auto deleted = sink.Of<SchemaDeleted>();
+  REQUIRE(deleted.size() == 1);
+  CHECK(deleted[0].version == 1);
+  CHECK(deleted[0].permanent);
+}
+
+TEST_CASE("a failed poll is an error and changes nothing") {
+  tributary::testing::RecordingSink sink;
+  RegistryPoller poller(Client("http://127.0.0.1:9"), "http://127.0.0.1:9", std::chrono::seconds(30));
+  REQUIRE(poller.Restore({}).ok());
+  const auto status = poller.Poll(FromMillis(0), sink);
+  REQUIRE_FALSE(status.ok());
+  CHECK(status.code() == ErrorCode::kUnavailable);
+  poller.Flush(sink);
+  CHECK(sink.events.empty());
+  CHECK(sink.fold.empty());
 }

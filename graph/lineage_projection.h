@@ -1,0 +1,142 @@
+#pragma once
+// LineageProjection: the writer side of the lineage graph (DESIGN.md §4).
+//
+// Applies domain events to a mutable graph of nodes (topics, groups,
+// principals, jobs, teams, datasets) and edges that follow the data
+// (producer -> topic -> consumer). Edges are never removed: each carries, per
+// kind of evidence, the intervals [start, end) during which it was valid, so a
+// query at any past instant sees exactly the edges valid then. ACL bindings are
+// kept and evaluated against every topic of their cluster, including topics
+// that appear later. See graph/README.md for the invariants.
+//
+// Publication: Publish() freezes the state applied so far into an immutable
+// GraphSnapshot (sharing unchanged storage chunks, so it costs roughly one
+// pointer per chunk plus the edges added since the last publication) and swaps
+// it in atomically. Readers call snapshot() and never block the writer nor
+// see a half-applied batch.
+//
+// Thread-safety: Apply, Publish, Snapshot, Restore, Reset and Digest belong to
+// the single writer thread. snapshot() may be called from any thread.
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "core/projection.h"
+#include "graph/graph_snapshot.h"
+
+namespace tributary::graph {
+
+class LineageProjection final : public Projection {
+ public:
+  // `routes`: [[routes]] rules in config order, glob over node ids -> team.
+  explicit LineageProjection(Routes routes = {});
+  ~LineageProjection() override;
+
+  std::string_view name() const override { return "lineage"; }
+  int snapshot_version() const override { return 1; }
+  void Apply(const EventRecord& record) override;
+  // Hash of Snapshot(): equal states give equal digests.
+  std::string Digest() const override;
+  std::string Snapshot() const override;
+  // Replaces the state; call Publish() afterwards to make it visible.
+  Status Restore(std::string_view snapshot) override;
+  // Back to empty; call Publish() afterwards to make it visible.
+  void Reset() override;
+
+  // Makes everything applied so far visible to readers, all at once.
+  void Publish();
+  // The latest published snapshot; never null (empty before the first Publish).
+  std::shared_ptr<const GraphSnapshot> snapshot() const { return published_.load(); }
+
+  struct Stats {
+    std::uint32_t nodes = 0;
+    std::uint32_t edges = 0;
+    std::uint32_t extra_intervals = 0;
+    std::uint32_t delta_edges = 0;     // edges not yet in the base CSR
+    std::uint64_t base_rebuilds = 0;   // CSR rebuilds so far
+    std::size_t storage_bytes = 0;     // chunks, indexes and CSR held by the writer
+  };
+  Stats stats() const;
+
+ private:
+  struct AclRule {
+    std::string principal;
+    std::uint8_t ops = 0;  // kRead | kWrite
+    bool deny = false;
+    bool operator==(const AclRule&) const = default;
+  };
+  struct ClusterAcls {
+    std::map<std::string, std::vector<AclRule>, std::less<>> literal;
+    std::map<std::string, std::vector<AclRule>, std::less<>> prefixed;
+    std::vector<AclRule> any;  // LITERAL "*"
+  };
+  class EdgeIndex;
+
+  std::string_view IdOf(std::uint32_t v) const { return ids_.Get(nodes_[v].id); }
+  std::uint32_t FindNode(std::string_view id) const;
+  std::uint32_t EnsureNode(const NodeId& id, std::int64_t t);
+  std::uint32_t FindEdge(std::uint32_t from, std::uint32_t to) const;
+  std::uint32_t EnsureEdge(std::uint32_t from, std::uint32_t to, EdgeKind kind, std::uint8_t ev,
+                           std::int64_t t);
+  // Opens an interval of `ev` unless one is open; `refresh` bumps last_seen.
+  void OpenEvidence(std::uint32_t e, std::uint8_t ev, std::int64_t t, bool refresh);
+  void CloseEvidence(std::uint32_t e, std::uint8_t mask, std::int64_t t);
+  bool HasOpen(const EdgeRecord& r, std::uint8_t ev) const;
+  template <typename F>
+  void ForEachOut(std::uint32_t v, F&& f) const;
+  template <typename F>
+  void ForEachIn(std::uint32_t v, F&& f) const;
+
+  NodeAttributes AttributesOf(std::uint32_t v) const;
+  void SetAttributes(std::uint32_t v, NodeAttributes attributes);
+
+  void ApplyAcl(const AclBinding& acl, bool granted, std::int64_t t);
+  // Brings the topic's permitted edges in line with the ACLs covering it.
+  void ReconcileTopicAcls(std::uint32_t topic, std::int64_t t);
+  std::vector<const AclRule*> CoveringRules(std::string_view cluster, std::string_view name) const;
+  bool AclPermits(std::uint32_t topic, std::string_view principal, std::uint8_t op) const;
+
+  void SetProductAttributes(std::uint32_t topic, const std::string& product,
+                            const nlohmann::json& fields);
+  void ClearState();
+
+  std::shared_ptr<const Routes> routes_;
+  StringArena ids_;
+  NodeArray nodes_;
+  NodeIndex index_;
+  EdgeArray edges_;
+  IntervalArray intervals_;
+  AttributeArray attributes_;
+  std::unique_ptr<EdgeIndex> edge_index_;
+  std::map<std::string, std::uint32_t, std::less<>> products_;  // product name -> topic
+  // cluster -> topic name -> node; the names view the id arena.
+  std::map<std::string, std::map<std::string_view, std::uint32_t>, std::less<>> topics_;
+  std::map<std::string, ClusterAcls, std::less<>> acls_;
+  EventSeq applied_seq_;
+
+  // Topology: the CSR of edges [0, base_->edges) and the writer's own view of
+  // the edges added since.
+  std::shared_ptr<const BaseTopology> base_;
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> delta_out_;
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> delta_in_;
+  std::uint64_t base_rebuilds_ = 0;
+
+  // Publication state: what the last snapshot shares, to reuse it unchanged.
+  std::shared_ptr<const DeltaTopology> published_delta_;
+  std::uint32_t published_delta_edges_ = 0;
+  std::shared_ptr<const NodeIndex> published_index_;
+  std::shared_ptr<const std::map<std::string, std::uint32_t, std::less<>>> published_products_;
+  bool index_dirty_ = true;
+  bool products_dirty_ = true;
+  std::uint64_t version_ = 0;
+  std::atomic<std::shared_ptr<const GraphSnapshot>> published_;
+};
+
+}  // namespace tributary::graph

@@ -1,0 +1,143 @@
+#pragma once
+// Lineage queries: pure functions over an immutable GraphSnapshot.
+//
+// Results hold string_views into the snapshot (node ids, names): keep the
+// snapshot's shared_ptr alive while a result is used. The functions are
+// thread-safe (each thread keeps its own traversal scratch space) and never
+// modify the snapshot.
+//
+// "Downstream" follows the data: producer -> topic -> consumer, and a job ->
+// its output topics -> their consumers. Each traversal visits a node once, so
+// cycles (a job reading and writing the same topic) never loop. `at` absent
+// means "now": only edges with an interval that has not ended; `at` = T sees
+// the edges with an interval [start, end) containing T.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "graph/graph_snapshot.h"
+#include "tributary/clock.h"
+#include "tributary/result.h"
+
+namespace tributary::graph {
+
+enum class Direction { kDownstream, kUpstream, kBoth };
+// "downstream" | "upstream" | "both"
+Result<Direction> ParseDirection(std::string_view text);
+
+// Edge kind filter bits.
+inline constexpr std::uint8_t kConsumesBit = 1;
+inline constexpr std::uint8_t kProducesBit = 2;
+inline constexpr std::uint8_t kAllKinds = kConsumesBit | kProducesBit;
+// A comma-separated list ("consumes,produces"; empty: all) into bits.
+Result<std::uint8_t> ParseKinds(std::string_view text);
+// A comma-separated list ("observed,permitted,declared"; empty: all) into bits.
+Result<std::uint8_t> ParseEvidenceFilter(std::string_view text);
+
+inline constexpr int kMaxDepth = 100;
+
+struct NodeView {
+  std::uint32_t index = kNone;
+  std::string_view id;
+  NodeKind kind = NodeKind::kTopic;
+  std::string_view name;  // the part after "<cluster>/" or "<namespace>/", else the body
+};
+
+struct EdgeView {
+  std::uint32_t index = kNone;
+  std::string_view from;
+  std::string_view to;
+  EdgeKind kind = EdgeKind::kConsumes;
+  std::uint8_t evidence = 0;  // valid at the query's instant
+  Timestamp first_seen;
+  Timestamp last_seen;
+  bool active = false;                // valid now, whatever `at` was
+  std::optional<Timestamp> ended_at;  // when no interval is open
+};
+
+struct LineageQuery {
+  std::string root;  // a node id, or product:<name>
+  Direction direction = Direction::kDownstream;
+  int depth = 3;  // in edges, 1..kMaxDepth
+  std::optional<Timestamp> at;
+  std::uint8_t kinds = kAllKinds;
+  std::uint8_t evidence = kAllEvidence;
+};
+
+struct LineageResult {
+  std::string_view root;  // the resolved root id
+  std::optional<Timestamp> at;
+  std::vector<NodeView> nodes;  // root first, then in traversal order
+  std::vector<EdgeView> edges;
+};
+
+// InvalidArgument for a depth outside 1..100 or empty filters; NotFound for an
+// unknown root or one that did not exist yet at `at`.
+Result<LineageResult> Lineage(const GraphSnapshot& g, const LineageQuery& query);
+
+struct ImpactConsumer {
+  NodeView node;
+  std::optional<std::string_view> team;  // nullopt: ownership unresolved
+  int depth = 0;
+  std::vector<std::string_view> path;  // root .. consumer, inclusive
+};
+
+struct ImpactTeam {
+  std::string team;
+  std::vector<std::string_view> consumers;  // consumer ids
+  std::vector<std::string> contacts;        // from team_upserted
+};
+
+struct ImpactResult {
+  std::string_view root;
+  std::vector<ImpactConsumer> consumers;  // by depth, then id
+  std::vector<ImpactTeam> teams;          // by team name
+  std::vector<std::string_view> unresolved;  // consumers without an owning team
+};
+
+// Every transitive downstream consumer (group, principal or job; topics and
+// datasets are passed through) with its shortest depth and path.
+Result<ImpactResult> Impact(const GraphSnapshot& g, std::string_view root,
+                            std::optional<Timestamp> at = std::nullopt,
+                            std::uint8_t evidence = kAllEvidence);
+
+// The shortest path from `from` to `to` following `direction` (kBoth: either
+// way along each edge); nullopt when none. NotFound for an unknown endpoint.
+Result<std::optional<std::vector<std::string_view>>> Path(
+    const GraphSnapshot& g, std::string_view from, std::string_view to,
+    std::optional<Timestamp> at = std::nullopt, Direction direction = Direction::kDownstream);
+
+struct SearchQuery {
+  std::optional<NodeKind> kind;
+  std::string q;            // case-insensitive substring of the id; empty matches all
+  std::size_t limit = 100;  // the caller validates its range
+};
+// Matching nodes sorted by id, at most `limit`.
+std::vector<NodeView> Search(const GraphSnapshot& g, const SearchQuery& query);
+Result<NodeView> Node(const GraphSnapshot& g, std::string_view id);
+
+// Every node other than a team that no ownership rule resolves (never guessed).
+std::vector<std::string_view> UnresolvedOwnership(const GraphSnapshot& g);
+// The contacts of a team from its team_upserted event; empty when unknown.
+std::vector<std::string> TeamContacts(const GraphSnapshot& g, std::string_view team);
+
+NodeView ViewNode(const GraphSnapshot& g, std::uint32_t v);
+
+// JSON in the shapes of DESIGN.md §5. Node attributes are the catalog or
+// membership attributes plus "team" and "team_source" when ownership resolves
+// and "first_seen".
+nlohmann::json NodeToJson(const GraphSnapshot& g, const NodeView& node);
+nlohmann::json EdgeToJson(const EdgeView& edge);
+// {"root","at","nodes":[...],"edges":[...]}
+nlohmann::json ToJson(const GraphSnapshot& g, const LineageResult& result);
+// {"root","consumers":[...],"teams":[...]}
+nlohmann::json ToJson(const ImpactResult& result);
+// {"nodes":[...]}
+nlohmann::json NodesToJson(const GraphSnapshot& g, const std::vector<NodeView>& nodes);
+
+}  // namespace tributary::graph
