@@ -37,6 +37,8 @@ class LineageProjection final : public Projection {
  public:
   // `routes`: [[routes]] rules in config order, glob over node ids -> team.
   explicit LineageProjection(Routes routes = {});
+  LineageProjection(const LineageProjection&) = delete;
+  LineageProjection& operator=(const LineageProjection&) = delete;
   ~LineageProjection() override;
 
   std::string_view name() const override { return "lineage"; }

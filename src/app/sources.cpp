@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <map>
 
+#include "ingest/admin_api/admin_api_source.h"
 #include "ingest/audit_log/audit_log_translator.h"
 #include "ingest/catalog/catalog_translator.h"
 #include "ingest/cluster_directory.h"
@@ -142,7 +143,21 @@ Result<WiredSources> WireSources(const Config& config, ingest::IngestPipeline& p
     }
   }
   if (s.admin_api) {
-    spdlog::warn("sources.admin_api: the Admin API source is not built yet; skipped");
+    ingest::admin_api::AdminApiOptions options;
+    options.cluster = s.admin_api->cluster;
+    options.interval = s.admin_api->poll_interval;
+    for (const auto& c : config.clusters) {
+      if (c.name == options.cluster) {
+        options.bootstrap_servers = c.bootstrap_servers;
+        options.properties = c.properties;
+      }
+    }
+    if (auto st = pipeline.AddPolledSource(
+            std::make_unique<ingest::admin_api::AdminApiSource>(std::move(options)));
+        !st.ok()) {
+      return st;
+    }
+    ++wired.polled;
   }
   for (auto& [name, reader] : readers) {
     wired.readers.push_back(std::move(reader));

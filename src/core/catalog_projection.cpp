@@ -64,7 +64,23 @@ std::string Fnv1a64::Hex() const {
   return buf;
 }
 
+void CatalogProjection::Publish() {
+  if (!changed_) {
+    return;
+  }
+  auto copy = std::make_shared<const CatalogState>(state_);
+  std::lock_guard lock(mu_);
+  published_ = std::move(copy);
+  changed_ = false;
+}
+
+std::shared_ptr<const CatalogState> CatalogProjection::published() const {
+  std::lock_guard lock(mu_);
+  return published_;
+}
+
 void CatalogProjection::Apply(const EventRecord& record) {
+  bool touched = true;
   std::visit(
       Overloaded{
           [&](const ProductPublished& e) {
@@ -114,9 +130,11 @@ void CatalogProjection::Apply(const EventRecord& record) {
             state_.teams[e.team] = TeamState{e.display_name, e.contacts};
           },
           [&](const OwnershipAssigned& e) { state_.owners[e.node.str()] = e.team; },
-          [](const auto&) {},
+          [&](const auto&) { touched = false; },
       },
       record.event);
+
+  changed_ = changed_ || touched;
 }
 
 std::string CatalogProjection::Digest() const {
@@ -153,6 +171,7 @@ Status CatalogProjection::Restore(std::string_view snapshot) {
     return Corruption(std::string("catalog snapshot: ") + e.what());
   }
   state_ = std::move(state);
+  changed_ = true;
   return Status::Ok();
 }
 

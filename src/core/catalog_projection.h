@@ -4,6 +4,8 @@
 // `state()` to hand it to another thread.
 
 #include <map>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -41,12 +43,22 @@ class CatalogProjection final : public Projection {
   std::string Digest() const override;
   std::string Snapshot() const override;
   Status Restore(std::string_view snapshot) override;
-  void Reset() override { state_ = {}; }
+  void Reset() override {
+    state_ = {};
+    changed_ = true;
+  }
 
   const CatalogState& state() const { return state_; }
+  // Publishes a copy for readers when something changed since the last call.
+  void Publish();
+  // Thread-safe: the latest published copy (never null).
+  std::shared_ptr<const CatalogState> published() const;
 
  private:
   CatalogState state_;
+  bool changed_ = true;
+  mutable std::mutex mu_;
+  std::shared_ptr<const CatalogState> published_ = std::make_shared<CatalogState>();
 };
 
 // Counts of applied events per type and the last sequence number applied.

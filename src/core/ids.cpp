@@ -124,6 +124,21 @@ Result<NodeId> NodeId::Parse(std::string_view text) {
     if (body.empty()) {
       return InvalidArgument("node id \"" + std::string(text) + "\" has an empty body");
     }
+    // Ids are never paths, but a "." or ".." segment is refused anyway so no
+    // consumer of an id can be tricked into treating it as one.
+    for (std::size_t start = 0; start <= body.size();) {
+      const auto slash = body.find('/', start);
+      const auto segment =
+          body.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+      if (segment == "." || segment == "..") {
+        return InvalidArgument("node id \"" + std::string(text) +
+                               "\" has a \".\" or \"..\" segment");
+      }
+      if (slash == std::string_view::npos) {
+        break;
+      }
+      start = slash + 1;
+    }
     if (k.namespaced) {
       const auto slash = body.find('/');
       if (slash == std::string_view::npos || slash == 0 || slash + 1 == body.size()) {

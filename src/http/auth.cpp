@@ -206,8 +206,7 @@ Result<Principal> Authenticator::Authenticate(const Request& request) const {
   }
   const Entry& entry = entries_[found];
   if (entry.expires && clock_->Now() >= *entry.expires) {
-    return Unauthenticated("the bearer token \"" + entry.name + "\" expired at " +
-                           FormatRfc3339(*entry.expires));
+    return Unauthenticated("the bearer token \"" + entry.name + "\" has expired");
   }
   return Principal{entry.name, entry.role, entry.team, false};
 }

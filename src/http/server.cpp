@@ -15,6 +15,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <fstream>
+#include <future>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -97,6 +98,8 @@ class SessionBase : public std::enable_shared_from_this<SessionBase> {
   // whatever it is doing.
   virtual void CloseIfIdle() = 0;
   virtual void ForceClose() = 0;
+  // Closes at once, from the calling thread. REQUIRES: no io thread runs.
+  virtual void CloseStopped() = 0;
 };
 
 bool IsHttpParseError(const beast::error_code& ec) {
@@ -143,6 +146,8 @@ class Session final : public SessionBase {
   void ForceClose() override {
     asio::post(stream_.get_executor(), [self = Self()] { self->CloseNow(); });
   }
+
+  void CloseStopped() override { CloseNow(); }
 
  private:
   enum class Phase { kHandshake, kReading, kBusy };
@@ -441,10 +446,15 @@ void HttpServer::Stop() {
   }
   auto& state = impl_->state;
   state.stopping = true;
-  asio::post(impl_->acceptor.get_executor(), [raw = impl_.get()] {
+  // Stop accepting before anything else (the close runs on the acceptor's
+  // strand; if every io thread is busy, it is done after the join below).
+  auto closed = std::make_shared<std::promise<void>>();
+  asio::post(impl_->acceptor.get_executor(), [raw = impl_.get(), closed] {
     beast::error_code ec;
     raw->acceptor.close(ec);
+    closed->set_value();
   });
+  (void)closed->get_future().wait_for(state.options.shutdown_grace);
   // Idle keep-alive connections go now; the others once their response is
   // written (they see `stopping`), or when the grace period is over.
   for (const auto& session : state.registry.All()) {
@@ -464,8 +474,13 @@ void HttpServer::Stop() {
       t.join();
     }
   }
-  // Sessions whose callbacks never ran release their sockets while the
-  // io_context still exists.
+  // No io thread runs now: close what is left (a handler that outlasted the
+  // grace period) here, while the io_context still exists.
+  beast::error_code ec;
+  impl_->acceptor.close(ec);
+  for (const auto& session : state.registry.All()) {
+    session->CloseStopped();
+  }
   state.registry.Clear();
 }
 

@@ -61,6 +61,9 @@ Status ProjectionHost::ApplyFrom(EventSeq after) {
   for (auto& seq : projection_seq_) {
     seq = std::max(seq, applied_seq_);
   }
+  if (after_apply_) {
+    after_apply_();
+  }
   return Status::Ok();
 }
 
@@ -74,6 +77,9 @@ void ProjectionHost::Apply(const std::vector<EventRecord>& records) {
       projection_seq_[i] = r.seq;
     }
     applied_seq_ = r.seq;
+  }
+  if (after_apply_ && !records.empty()) {
+    after_apply_();
   }
 }
 

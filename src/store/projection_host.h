@@ -10,6 +10,7 @@
 // Not thread-safe: owned and driven by the single writer thread. The
 // projections must outlive the host.
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -35,6 +36,10 @@ class ProjectionHost {
   // Writes snapshots when at least `every` events were applied since the last.
   Status MaybeWriteSnapshots(std::int64_t every);
 
+  // Called on the writer thread after every change of the projections (a batch
+  // applied, a recovery, a replay), e.g. to publish snapshots for readers.
+  void SetAfterApply(std::function<void()> after_apply) { after_apply_ = std::move(after_apply); }
+
   EventSeq applied_seq() const { return applied_seq_; }
   // Projection name -> digest.
   std::map<std::string, std::string> Digests() const;
@@ -47,6 +52,7 @@ class ProjectionHost {
   std::vector<EventSeq> projection_seq_;  // per projection: last seq it applied
   EventSeq applied_seq_;
   EventSeq snapshot_seq_;
+  std::function<void()> after_apply_;
 };
 
 }  // namespace tributary

@@ -31,6 +31,13 @@ TEST_CASE("node ids name the kind and the thing") {
     CHECK_FALSE(NodeId::Parse("topic:/orders").ok());
     CHECK_FALSE(NodeId::Parse("team:").ok());
   }
+  SECTION("dot segments are rejected so an id can never act as a path") {
+    CHECK_FALSE(NodeId::Parse("topic:../etc/passwd").ok());
+    CHECK_FALSE(NodeId::Parse("topic:local/..").ok());
+    CHECK_FALSE(NodeId::Parse("job:ns/./x").ok());
+    CHECK(NodeId::Parse("topic:local/a..b").ok());
+    CHECK(NodeId::Parse("topic:local/.hidden").ok());
+  }
   SECTION("control characters and invalid UTF-8 are rejected") {
     CHECK_FALSE(NodeId::Parse(std::string("topic:local/a\0b", 16)).ok());
     CHECK_FALSE(NodeId::Parse("topic:local/a\nb").ok());
