@@ -16,6 +16,8 @@
 #include "app/logging.h"
 #include "app/service.h"
 #include "core/catalog_projection.h"
+#include "core/schema_projection.h"
+#include "graph/lineage_projection.h"
 #include "sim/mock_kafka.h"
 #include "store/event_log.h"
 #include "store/projection_host.h"
@@ -94,6 +96,14 @@ Result<LoadedConfig> LoadAndReport(const std::string& file, std::ostream& err) {
     err << "warning: " << w << "\n";
   }
   return loaded;
+}
+
+graph::Routes RoutesOf(const Config& config) {
+  graph::Routes routes;
+  for (const auto& r : config.routes) {
+    routes.emplace_back(r.match, r.team);
+  }
+  return routes;
 }
 
 // Runs a started service until SIGINT/SIGTERM.
@@ -197,9 +207,17 @@ int RunReplay(const Args& args, std::ostream& out, std::ostream& err) {
     err << "replay: " << log.status().message() << "\n";
     return 1;
   }
-  CatalogProjection rebuilt_catalog;
-  EventCountsProjection rebuilt_counts;
-  ProjectionHost rebuilt(**log, {&rebuilt_catalog, &rebuilt_counts});
+  // The same projections as the service, built from zero.
+  struct Projections {
+    explicit Projections(const Config& config) : lineage(RoutesOf(config)) {}
+    CatalogProjection catalog;
+    SchemaProjection schemas;
+    EventCountsProjection counts;
+    graph::LineageProjection lineage;
+    std::vector<Projection*> all() { return {&catalog, &schemas, &counts, &lineage}; }
+  };
+  Projections rebuilt_set(loaded->config);
+  ProjectionHost rebuilt(**log, rebuilt_set.all());
   if (auto s = rebuilt.Replay(); !s.ok()) {
     err << "replay: " << s.message() << "\n";
     return 1;
@@ -216,9 +234,8 @@ int RunReplay(const Args& args, std::ostream& out, std::ostream& err) {
     }
     return 0;
   }
-  CatalogProjection live_catalog;
-  EventCountsProjection live_counts;
-  ProjectionHost live(**log, {&live_catalog, &live_counts});
+  Projections live_set(loaded->config);
+  ProjectionHost live(**log, live_set.all());
   if (auto s = live.Recover(); !s.ok()) {
     err << "replay: " << s.message() << "\n";
     return 1;

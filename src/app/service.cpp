@@ -5,33 +5,73 @@
 #include "app/sources.h"
 
 namespace tributary {
+namespace {
+
+std::vector<ingest::ClusterInfo> ClusterInfos(const Config& config) {
+  std::vector<ingest::ClusterInfo> out;
+  for (const auto& c : config.clusters) {
+    ingest::ClusterInfo info{c.name, c.id, {}};
+    std::size_t start = 0;
+    const auto& list = c.bootstrap_servers;
+    while (start < list.size()) {
+      auto comma = list.find(',', start);
+      if (comma == std::string::npos) {
+        comma = list.size();
+      }
+      auto item = list.substr(start, comma - start);
+      if (auto scheme = item.find("://"); scheme != std::string::npos) {
+        item = item.substr(scheme + 3);
+      }
+      for (auto& ch : item) {
+        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      }
+      if (!item.empty()) {
+        info.bootstrap.push_back(item);
+      }
+      start = comma + 1;
+    }
+    out.push_back(std::move(info));
+  }
+  return out;
+}
+
+}  // namespace
 
 Service::Service(Config config, const Clock& clock, std::function<void(const Status&)> on_fatal)
     : config_(std::move(config)), clock_(clock), on_fatal_(std::move(on_fatal)) {}
 
 Service::~Service() { Stop(); }
 
-http::Router Service::BuildRouter() {
-  http::Router router;
-  router.Add("GET", "/healthz", [](const http::Request&) {
-    return http::Response::Json(200, {{"status", "ok"}});
-  });
-  router.Add("GET", "/readyz", [this](const http::Request&) {
-    if (ready_.load() && (!runner_ || runner_->caught_up())) {
-      return http::Response::Json(200, {{"status", "ready"}});
-    }
-    return http::Response::Json(503, {{"status", "starting"}});
-  });
-  return router;
-}
-
 Status Service::Start() {
+  http::AuthOptions auth_options;
+  auth_options.anonymous_read = config_.auth.anonymous_read;
+  for (const auto& t : config_.auth.tokens) {
+    auth_options.tokens.push_back({t.name, t.sha256, t.role, t.team, t.expires});
+  }
+  auto auth = http::Authenticator::Create(auth_options, clock_);
+  if (!auth.ok()) {
+    return auth.status();
+  }
+  auth_ = std::make_unique<http::Authenticator>(std::move(auth).value());
+
   auto log = EventLog::Open(config_.service.data_dir, clock_);
   if (!log.ok()) {
     return log.status();
   }
   log_ = std::move(log).value();
-  projections_ = std::make_unique<ProjectionHost>(*log_, std::vector<Projection*>{&catalog_, &counts_});
+  graph::Routes routes;
+  for (const auto& r : config_.routes) {
+    routes.emplace_back(r.match, r.team);
+  }
+  lineage_ = std::make_unique<graph::LineageProjection>(std::move(routes));
+  projections_ = std::make_unique<ProjectionHost>(
+      *log_, std::vector<Projection*>{&catalog_, &schemas_, &counts_, lineage_.get()});
+  // Readers see each batch whole: the writer publishes after applying it.
+  projections_->SetAfterApply([this] {
+    lineage_->Publish();
+    catalog_.Publish();
+    schemas_.Publish();
+  });
   if (auto s = projections_->Recover(); !s.ok()) {
     return s;
   }
@@ -39,34 +79,72 @@ Status Service::Start() {
                projections_->applied_seq().value());
 
   pipeline_ = std::make_unique<ingest::IngestPipeline>(*log_, *projections_, clock_);
-  auto readers = WireSources(config_, *pipeline_);
-  if (!readers.ok()) {
-    return readers.status();
+  auto wired = WireSources(config_, *pipeline_);
+  if (!wired.ok()) {
+    return wired.status();
   }
 
-  router_ = std::make_unique<http::Router>(BuildRouter());
+  metrics_ = std::make_unique<http::Metrics>();
+  metrics_->AddScrapeHook([this](http::Metrics& m) {
+    if (pipeline_) {
+      const auto& c = pipeline_->counters();
+      m.SetIngestTotals("all", {c.records.load(), c.quarantined.load(), 0});
+      m.SetIngestEventsTotal(c.events.load());
+    }
+    if (runner_) {
+      m.SetIngestLag("all", static_cast<double>(runner_->lag()));
+    }
+  });
+  api_ = std::make_unique<http::ApiContext>();
+  api_->graph = [this] { return lineage_->snapshot(); };
+  api_->catalog = [this] { return catalog_.published(); };
+  api_->schemas = [this] { return schemas_.published(); };
+  api_->data_dir = config_.service.data_dir;
+  api_->clock = &clock_;
+  api_->auth = auth_.get();
+  api_->metrics = metrics_.get();
+  api_->clusters = ingest::ClusterDirectory(ClusterInfos(config_));
+  api_->ready = [this] { return ready_.load() && (!runner_ || runner_->caught_up()); };
+  api_->append = [this](std::vector<NewEvent> events) -> Result<AppendResult> {
+    auto result = std::make_shared<Result<AppendResult>>(Internal("not run"));
+    auto done = runner_->Submit([this, result, events = std::move(events)]() mutable {
+      *result = pipeline_->AppendEvents(std::move(events));
+      return result->ok() ? Status::Ok() : result->status();
+    });
+    if (done.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+      return Unavailable("the writer is busy; retry");
+    }
+    if (auto s = done.get(); !s.ok()) {
+      return s;
+    }
+    return *result;
+  };
+  router_ = std::make_unique<http::Router>();
+  http::AddApiRoutes(*router_, *api_);
+  router_->Add("GET", "/metrics", http::MetricsHandler(*metrics_));
+
   http::ServerOptions server_options;
   server_options.host = config_.service.http_host;
   server_options.port = config_.service.http_port;
-  auto server = http::HttpServer::Start(
-      server_options, [router = router_.get()](const http::Request& r) { return router->Handle(r); });
+  server_options.tls_cert_file = config_.service.tls_cert;
+  server_options.tls_key_file = config_.service.tls_key;
+  auto server = http::HttpServer::Start(server_options, http::Instrument(*router_, *metrics_));
   if (!server.ok()) {
     return server.status();
   }
   server_ = std::move(server).value();
 
-  if (!readers->empty()) {
-    ingest::IngestRunnerOptions options;
-    options.clusters = std::move(readers->readers);
-    options.snapshot_every = config_.service.snapshot_every;
-    runner_ = std::make_unique<ingest::IngestRunner>(std::move(options), *pipeline_, *projections_,
-                                                     clock_, on_fatal_);
-    if (auto s = runner_->Start(); !s.ok()) {
-      return s;
-    }
+  ingest::IngestRunnerOptions options;
+  options.clusters = std::move(wired->readers);
+  options.snapshot_every = config_.service.snapshot_every;
+  runner_ = std::make_unique<ingest::IngestRunner>(std::move(options), *pipeline_, *projections_,
+                                                   clock_, on_fatal_);
+  if (auto s = runner_->Start(); !s.ok()) {
+    return s;
   }
   ready_ = true;
-  spdlog::info("listening on http://{}:{}", config_.service.http_host, server_->port());
+  spdlog::info("listening on {}://{}:{}", config_.service.tls_cert.empty() ? "http" : "https",
+               config_.service.http_host, server_->port());
   return Status::Ok();
 }
 

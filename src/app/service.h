@@ -1,19 +1,25 @@
 #pragma once
 // Service: the composition root of `tributary serve`. One lifecycle (STYLE.md):
 // the constructor only keeps the validated config; Start() opens the event log,
-// recovers the projections and starts the HTTP listener; Stop() reverses it,
-// writing projection snapshots on the way out.
+// recovers the projections, starts the HTTP listener and then ingestion (the
+// things that take requests before the things that send them); Stop() reverses
+// it, writing projection snapshots on the way out.
 //
-// Start/Stop are called from one thread; the HTTP handlers run on the server's
-// threads and read only thread-safe state.
+// Start/Stop are called from one thread. The ingest thread is the single
+// writer: it applies events to the projections and publishes immutable read
+// models that the HTTP handlers (on the server's threads) read.
 
 #include <atomic>
-#include <memory>
-
 #include <functional>
+#include <memory>
 
 #include "app/config.h"
 #include "core/catalog_projection.h"
+#include "core/schema_projection.h"
+#include "graph/lineage_projection.h"
+#include "http/auth.h"
+#include "http/metrics.h"
+#include "http/routes/api_routes.h"
 #include "http/server.h"
 #include "ingest/ingest_runner.h"
 #include "ingest/pipeline.h"
@@ -34,22 +40,25 @@ class Service {
   void Stop();
 
   std::uint16_t http_port() const;
+  const Config& config() const { return config_; }
   // The fatal error that stopped ingestion, if any.
   Status fatal() const { return runner_ ? runner_->fatal() : Status::Ok(); }
-  const Config& config() const { return config_; }
 
  private:
-  http::Router BuildRouter();
-
   Config config_;
   const Clock& clock_;
+  std::function<void(const Status&)> on_fatal_;
   std::unique_ptr<EventLog> log_;
   CatalogProjection catalog_;
+  SchemaProjection schemas_;
   EventCountsProjection counts_;
+  std::unique_ptr<graph::LineageProjection> lineage_;
   std::unique_ptr<ProjectionHost> projections_;
-  std::function<void(const Status&)> on_fatal_;
   std::unique_ptr<ingest::IngestPipeline> pipeline_;
   std::unique_ptr<ingest::IngestRunner> runner_;
+  std::unique_ptr<http::Authenticator> auth_;
+  std::unique_ptr<http::Metrics> metrics_;
+  std::unique_ptr<http::ApiContext> api_;
   std::unique_ptr<http::Router> router_;
   std::unique_ptr<http::HttpServer> server_;
   std::atomic<bool> ready_{false};

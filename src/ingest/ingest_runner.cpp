@@ -29,6 +29,10 @@ Status IngestRunner::Start() {
     readers_.push_back(std::move(reader).value());
   }
   caught_up_ = readers_.empty();
+  {
+    std::lock_guard lock(mu_);
+    running_ = true;
+  }
   thread_ = std::thread([this] { Run(); });
   return Status::Ok();
 }
@@ -39,6 +43,43 @@ void IngestRunner::Stop() {
     thread_.join();
   }
   readers_.clear();
+  // Whatever was submitted and not run is refused, not left waiting.
+  std::lock_guard lock(mu_);
+  running_ = false;
+  for (auto& [work, promise] : submitted_) {
+    promise.set_value(Unavailable("the service is stopping"));
+  }
+  submitted_.clear();
+}
+
+std::future<Status> IngestRunner::Submit(std::function<Status()> work) {
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  std::lock_guard lock(mu_);
+  if (!running_ || !fatal_.ok()) {
+    promise.set_value(Unavailable(fatal_.ok() ? "ingestion is not running"
+                                              : "ingestion stopped: " + fatal_.message()));
+    return future;
+  }
+  submitted_.emplace_back(std::move(work), std::move(promise));
+  return future;
+}
+
+void IngestRunner::RunSubmitted() {
+  std::deque<std::pair<std::function<Status()>, std::promise<Status>>> batch;
+  {
+    std::lock_guard lock(mu_);
+    batch.swap(submitted_);
+  }
+  for (auto& [work, promise] : batch) {
+    Status status;
+    try {
+      status = work();
+    } catch (const std::exception& e) {
+      status = Internal(e.what());
+    }
+    promise.set_value(status);
+  }
 }
 
 Status IngestRunner::fatal() const {
@@ -50,6 +91,11 @@ void IngestRunner::Fail(const Status& status) {
   {
     std::lock_guard lock(mu_);
     fatal_ = status;
+    running_ = false;
+    for (auto& [work, promise] : submitted_) {
+      promise.set_value(Unavailable("ingestion stopped: " + status.message()));
+    }
+    submitted_.clear();
   }
   spdlog::critical("ingestion stopped: {}", status.ToString());
   if (on_fatal_) {
@@ -61,8 +107,9 @@ void IngestRunner::Run() {
   auto next_tick = std::chrono::steady_clock::now();
   std::chrono::milliseconds backoff{100};
   while (!stop_) {
+    RunSubmitted();
     if (readers_.empty()) {
-      std::this_thread::sleep_for(options_.poll_timeout);  // only polled sources
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // no topic to read
     }
     bool failed = false;
     for (std::size_t i = 0; i < readers_.size() && !stop_; ++i) {

@@ -13,7 +13,9 @@
 // Start/Stop from one thread; caught_up() and fatal() from any thread.
 
 #include <atomic>
+#include <deque>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -43,6 +45,11 @@ class IngestRunner {
   // Stops the thread after the batch in flight; the readers close.
   void Stop();
 
+  // Runs `work` on the ingest thread between batches (the single writer) and
+  // returns its status; fails at once when the runner is not running.
+  // Thread-safe.
+  std::future<Status> Submit(std::function<Status()> work);
+
   bool caught_up() const { return caught_up_.load(); }
   std::int64_t lag() const { return lag_.load(); }
   Status fatal() const;
@@ -61,8 +68,12 @@ class IngestRunner {
   std::atomic<bool> stop_{false};
   std::atomic<bool> caught_up_{false};
   std::atomic<std::int64_t> lag_{0};
+  void RunSubmitted();
+
   mutable std::mutex mu_;
   Status fatal_;
+  bool running_ = false;
+  std::deque<std::pair<std::function<Status()>, std::promise<Status>>> submitted_;
 };
 
 }  // namespace tributary::ingest

@@ -223,6 +223,18 @@ Status IngestPipeline::Process(const std::string& cluster, std::span<const RawRe
   return Status::Ok();
 }
 
+Result<AppendResult> IngestPipeline::AppendEvents(std::vector<NewEvent> events) {
+  Batch batch;
+  batch.events = std::move(events);
+  auto result = log_.Append(batch);
+  if (!result.ok()) {
+    return result.status();
+  }
+  projections_.Apply(EventLog::AppendedRecords(batch, *result));
+  counters_.events += static_cast<std::int64_t>(result->appended);
+  return result;
+}
+
 Status IngestPipeline::Tick(Timestamp now) {
   Batch batch;
   BatchSink sink(batch);

@@ -56,6 +56,9 @@ class IngestPipeline {
 
   // Translates and appends one poll batch of `cluster`.
   Status Process(const std::string& cluster, std::span<const RawRecord> records);
+  // Appends events that did not come from a source record (API writes),
+  // idempotent by their dedup keys, and applies them to the projections.
+  Result<AppendResult> AppendEvents(std::vector<NewEvent> events);
   // Runs every translator's timers at `now` and appends what they decide.
   Status Tick(Timestamp now);
 

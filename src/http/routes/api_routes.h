@@ -1,0 +1,42 @@
+#pragma once
+// The HTTP API of DESIGN.md §5: pure request -> response handlers over the
+// published, immutable read models (lineage graph, catalog, schemas) and the
+// event log, registered on a Router. Every handler authenticates before it
+// looks anything up; writes go through the single writer (`append`).
+//
+// The context's functions are called from the server's threads and must be
+// thread-safe; everything they return is immutable.
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+
+#include "core/catalog_projection.h"
+#include "core/schema_projection.h"
+#include "graph/graph_snapshot.h"
+#include "http/auth.h"
+#include "http/metrics.h"
+#include "http/router.h"
+#include "ingest/cluster_directory.h"
+#include "store/event_log.h"
+
+namespace tributary::http {
+
+struct ApiContext {
+  std::function<std::shared_ptr<const graph::GraphSnapshot>()> graph;
+  std::function<std::shared_ptr<const CatalogState>()> catalog;
+  std::function<std::shared_ptr<const SchemaState>()> schemas;
+  std::filesystem::path data_dir;  // the event log, read on the handler's own connection
+  const Clock* clock = nullptr;
+  const Authenticator* auth = nullptr;
+  Metrics* metrics = nullptr;  // may be null
+  // Appends events through the single writer; the result says which were new.
+  std::function<Result<AppendResult>(std::vector<NewEvent>)> append;
+  ingest::ClusterDirectory clusters;
+  std::function<bool()> ready;
+};
+
+// Registers every route; `context` must outlive the router.
+void AddApiRoutes(Router& router, const ApiContext& context);
+
+}  // namespace tributary::http
