@@ -25,7 +25,7 @@ namespace {
 
 using namespace tributary;
 using namespace tributary::graph;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 long RssKb() {
   std::ifstream in("/proc/self/status");
@@ -38,7 +38,7 @@ long RssKb() {
   return -1;
 }
 
-double Micros(Clock::duration d) {
+double Micros(SteadyClock::duration d) {
   return std::chrono::duration<double, std::micro>(d).count();
 }
 
@@ -100,13 +100,13 @@ int main(int argc, char** argv) {
                                  std::move(e)});
     ++events;
     if (++in_batch == batch) {
-      const auto t0 = Clock::now();
+      const auto t0 = SteadyClock::now();
       projection.Publish();
-      publish_us.push_back(Micros(Clock::now() - t0));
+      publish_us.push_back(Micros(SteadyClock::now() - t0));
       in_batch = 0;
     }
   };
-  const auto load_start = Clock::now();
+  const auto load_start = SteadyClock::now();
 
   // Catalog: teams and a product on every tenth topic.
   for (int t = 0; t < 50; ++t) {
@@ -177,11 +177,11 @@ int main(int argc, char** argv) {
     }
   }
   {
-    const auto t0 = Clock::now();
+    const auto t0 = SteadyClock::now();
     projection.Publish();
-    publish_us.push_back(Micros(Clock::now() - t0));
+    publish_us.push_back(Micros(SteadyClock::now() - t0));
   }
-  const double load_s = std::chrono::duration<double>(Clock::now() - load_start).count();
+  const double load_s = std::chrono::duration<double>(SteadyClock::now() - load_start).count();
   const long rss_loaded = RssKb();
   malloc_trim(0);
   const long rss_after = RssKb();
@@ -219,9 +219,9 @@ int main(int argc, char** argv) {
         }
       }
       q.root = std::string(g->id(v));
-      const auto t0 = Clock::now();
+      const auto t0 = SteadyClock::now();
       const auto r = Lineage(*g, q);
-      us.push_back(Micros(Clock::now() - t0));
+      us.push_back(Micros(SteadyClock::now() - t0));
       if (r.ok()) {
         nodes += r->nodes.size();
         largest = std::max(largest, r->nodes.size());
@@ -243,9 +243,9 @@ int main(int argc, char** argv) {
     std::size_t consumers = 0;
     std::size_t teams = 0;
     for (int i = 0; i < 20; ++i) {
-      const auto t0 = Clock::now();
+      const auto t0 = SteadyClock::now();
       const auto r = Impact(*g, hub);
-      ms.push_back(Micros(Clock::now() - t0) / 1000.0);
+      ms.push_back(Micros(SteadyClock::now() - t0) / 1000.0);
       consumers = r->consumers.size();
       teams = r->teams.size();
     }
@@ -256,13 +256,13 @@ int main(int argc, char** argv) {
 
   // Snapshot size and restore time, for the projection host.
   {
-    auto t0 = Clock::now();
+    auto t0 = SteadyClock::now();
     const std::string bytes = projection.Snapshot();
-    const double snap_ms = Micros(Clock::now() - t0) / 1000.0;
+    const double snap_ms = Micros(SteadyClock::now() - t0) / 1000.0;
     LineageProjection restored;
-    t0 = Clock::now();
+    t0 = SteadyClock::now();
     const Status s = restored.Restore(bytes);
-    const double restore_ms = Micros(Clock::now() - t0) / 1000.0;
+    const double restore_ms = Micros(SteadyClock::now() - t0) / 1000.0;
     std::printf("snapshot: %.1f MiB in %.0f ms; restore %s in %.0f ms\n",
                 static_cast<double>(bytes.size()) / (1024.0 * 1024.0), snap_ms,
                 s.ok() ? "ok" : s.ToString().c_str(), restore_ms);

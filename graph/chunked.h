@@ -34,16 +34,22 @@ class FrozenArray {
 
   FrozenArray() = default;
   FrozenArray(std::vector<std::shared_ptr<const Chunk>> chunks, std::size_t size)
-      : chunks_(std::move(chunks)), size_(size) {}
+      : chunks_(std::move(chunks)), size_(size) {
+    data_.reserve(chunks_.size());
+    for (const auto& c : chunks_) {
+      data_.push_back(c->data());
+    }
+  }
 
   std::size_t size() const { return size_; }
   // REQUIRES: i < size()
   const T& operator[](std::size_t i) const {
-    return (*chunks_[i >> kChunkBits])[i & (kChunkSize - 1)];
+    return data_[i >> kChunkBits][i & (kChunkSize - 1)];
   }
 
  private:
-  std::vector<std::shared_ptr<const Chunk>> chunks_;
+  std::vector<std::shared_ptr<const Chunk>> chunks_;  // ownership
+  std::vector<const T*> data_;                        // one load less per access
   std::size_t size_ = 0;
 };
 

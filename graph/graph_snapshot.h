@@ -130,6 +130,7 @@ class GraphSnapshot {
     NodeArray::Frozen nodes;
     EdgeArray::Frozen edges;
     IntervalArray::Frozen intervals;
+    EdgeStateArray::Frozen edge_state;
     AttributeArray::Frozen attributes;
     std::shared_ptr<const NodeIndex> index;
     std::shared_ptr<const BaseTopology> base;
@@ -160,12 +161,20 @@ class GraphSnapshot {
   const NodeAttributes* attributes(std::uint32_t v) const;
   const EdgeRecord& edge(std::uint32_t e) const { return p_.edges[e]; }
   const Interval& interval(std::uint32_t i) const { return p_.intervals[i]; }
+  // Open evidence bits | kProducesFlag; see EdgeStateArray.
+  std::uint8_t edge_state(std::uint32_t e) const { return p_.edge_state[e]; }
 
   // Calls f(edge id) for each edge leaving / entering v, ended ones included.
   template <typename F>
   void ForEachOutEdge(std::uint32_t v, F&& f) const;
   template <typename F>
   void ForEachInEdge(std::uint32_t v, F&& f) const;
+  // Calls f(edge id, the other endpoint) for each edge leaving / entering v;
+  // the endpoint comes from the topology, not the edge record.
+  template <typename F>
+  void ForEachOutNeighbour(std::uint32_t v, F&& f) const;
+  template <typename F>
+  void ForEachInNeighbour(std::uint32_t v, F&& f) const;
 
   // The evidence bits of `e` valid at `t` (kNow: valid now).
   std::uint8_t EvidenceAt(const EdgeRecord& e, std::int64_t t) const;
@@ -211,6 +220,36 @@ void GraphSnapshot::ForEachInEdge(std::uint32_t v, F&& f) const {
   auto it = std::lower_bound(in.begin(), in.end(), std::pair<std::uint32_t, std::uint32_t>{v, 0});
   for (; it != in.end() && it->first == v; ++it) {
     f(it->second);
+  }
+}
+
+template <typename F>
+void GraphSnapshot::ForEachOutNeighbour(std::uint32_t v, F&& f) const {
+  const BaseTopology& base = *p_.base;
+  if (v < base.nodes) {
+    for (auto [it, end] = boost::out_edges(v, base.csr); it != end; ++it) {
+      f(base.csr[*it].id, static_cast<std::uint32_t>(boost::target(*it, base.csr)));
+    }
+  }
+  const auto& out = p_.delta->out;
+  auto it = std::lower_bound(out.begin(), out.end(), std::pair<std::uint32_t, std::uint32_t>{v, 0});
+  for (; it != out.end() && it->first == v; ++it) {
+    f(it->second, p_.edges[it->second].to);
+  }
+}
+
+template <typename F>
+void GraphSnapshot::ForEachInNeighbour(std::uint32_t v, F&& f) const {
+  const BaseTopology& base = *p_.base;
+  if (v < base.nodes) {
+    for (auto [it, end] = boost::in_edges(v, base.csr); it != end; ++it) {
+      f(base.csr[*it].id, static_cast<std::uint32_t>(boost::source(*it, base.csr)));
+    }
+  }
+  const auto& in = p_.delta->in;
+  auto it = std::lower_bound(in.begin(), in.end(), std::pair<std::uint32_t, std::uint32_t>{v, 0});
+  for (; it != in.end() && it->first == v; ++it) {
+    f(it->second, p_.edges[it->second].from);
   }
 }
 

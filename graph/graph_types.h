@@ -75,5 +75,10 @@ using NodeArray = ChunkedArray<NodeRecord, 8>;
 using EdgeArray = ChunkedArray<EdgeRecord, 7>;
 using IntervalArray = ChunkedArray<Interval, 7>;
 using AttributeArray = ChunkedArray<std::shared_ptr<const NodeAttributes>, 8>;
+// Per edge, a byte summarising its state now: the evidence bits with an open
+// interval, plus kProducesFlag for produces edges. A dense 1 byte per edge, so
+// traversals "now" read it instead of the 40-byte record.
+inline constexpr std::uint8_t kProducesFlag = 0x80;
+using EdgeStateArray = ChunkedArray<std::uint8_t, 12>;
 
 }  // namespace tributary::graph

@@ -72,79 +72,10 @@ nlohmann::json Unpack(std::string_view packed) {
   return j.is_object() ? j : nlohmann::json::object();
 }
 
-std::uint64_t Mix(std::uint64_t x) {
-  x ^= x >> 33;
-  x *= 0xff51afd7ed558ccdULL;
-  x ^= x >> 33;
-  x *= 0xc4ceb9fe1a85ec53ULL;
-  x ^= x >> 33;
-  return x;
-}
-
 }  // namespace
-
-// (from, to) -> edge id, open addressing over edge ids.
-class LineageProjection::EdgeIndex {
- public:
-  explicit EdgeIndex(const EdgeArray& edges) : edges_(edges) {}
-
-  std::uint32_t Find(std::uint32_t from, std::uint32_t to) const {
-    if (slots_.empty()) {
-      return kNone;
-    }
-    const std::size_t mask = slots_.size() - 1;
-    for (std::size_t i = Hash(from, to) & mask;; i = (i + 1) & mask) {
-      const std::uint32_t e = slots_[i];
-      if (e == kNone) {
-        return kNone;
-      }
-      const EdgeRecord& r = edges_[e];
-      if (r.from == from && r.to == to) {
-        return e;
-      }
-    }
-  }
-  void Insert(std::uint32_t e) {
-    if ((count_ + 1) * 2 > slots_.size()) {
-      std::vector<std::uint32_t> old = std::move(slots_);
-      slots_.assign(old.empty() ? 1024 : old.size() * 2, kNone);
-      for (const std::uint32_t x : old) {
-        if (x != kNone) {
-          Place(x);
-        }
-      }
-    }
-    Place(e);
-    ++count_;
-  }
-  void Clear() {
-    slots_.clear();
-    count_ = 0;
-  }
-  std::size_t capacity_bytes() const { return slots_.size() * sizeof(std::uint32_t); }
-
- private:
-  static std::size_t Hash(std::uint32_t from, std::uint32_t to) {
-    return Mix((std::uint64_t{from} << 32) | to);
-  }
-  void Place(std::uint32_t e) {
-    const EdgeRecord& r = edges_[e];
-    const std::size_t mask = slots_.size() - 1;
-    std::size_t i = Hash(r.from, r.to) & mask;
-    while (slots_[i] != kNone) {
-      i = (i + 1) & mask;
-    }
-    slots_[i] = e;
-  }
-
-  const EdgeArray& edges_;
-  std::vector<std::uint32_t> slots_;
-  std::size_t count_ = 0;
-};
 
 LineageProjection::LineageProjection(Routes routes)
     : routes_(std::make_shared<const Routes>(std::move(routes))),
-      edge_index_(std::make_unique<EdgeIndex>(edges_)),
       base_(std::make_shared<BaseTopology>()),
       published_(std::make_shared<const GraphSnapshot>()) {
   published_delta_ = std::make_shared<DeltaTopology>();
@@ -183,9 +114,9 @@ std::uint32_t LineageProjection::EnsureNode(const NodeId& id, std::int64_t t) {
     const auto [cluster, topic] = SplitTopic(IdOf(v));
     auto it = topics_.find(cluster);
     if (it == topics_.end()) {
-      it = topics_.emplace(std::string(cluster), std::map<std::string_view, std::uint32_t>{}).first;
+      it = topics_.emplace(std::string(cluster), ClusterTopics{}).first;
     }
-    it->second.emplace(topic, v);
+    it->second.nodes.push_back(v);
     if (acls_.contains(cluster)) {
       ReconcileTopicAcls(v, t);
     }
@@ -193,8 +124,38 @@ std::uint32_t LineageProjection::EnsureNode(const NodeId& id, std::int64_t t) {
   return v;
 }
 
+std::size_t LineageProjection::OutDegree(std::uint32_t v) const {
+  std::size_t d = v < base_->nodes ? boost::out_degree(v, base_->csr) : 0;
+  if (const auto it = delta_out_.find(v); it != delta_out_.end()) {
+    d += it->second.size();
+  }
+  return d;
+}
+
+std::size_t LineageProjection::InDegree(std::uint32_t v) const {
+  std::size_t d = v < base_->nodes ? boost::in_degree(v, base_->csr) : 0;
+  if (const auto it = delta_in_.find(v); it != delta_in_.end()) {
+    d += it->second.size();
+  }
+  return d;
+}
+
 std::uint32_t LineageProjection::FindEdge(std::uint32_t from, std::uint32_t to) const {
-  return edge_index_->Find(from, to);
+  std::uint32_t found = kNone;
+  if (OutDegree(from) <= InDegree(to)) {
+    ForEachOut(from, [&](std::uint32_t e) {
+      if (edges_[e].to == to) {
+        found = e;
+      }
+    });
+  } else {
+    ForEachIn(to, [&](std::uint32_t e) {
+      if (edges_[e].from == from) {
+        found = e;
+      }
+    });
+  }
+  return found;
 }
 
 std::uint32_t LineageProjection::EnsureEdge(std::uint32_t from, std::uint32_t to, EdgeKind kind,
@@ -213,7 +174,8 @@ std::uint32_t LineageProjection::EnsureEdge(std::uint32_t from, std::uint32_t to
   r.kind = kind;
   r.evidence0 = ev;
   e = static_cast<std::uint32_t>(edges_.PushBack(r));
-  edge_index_->Insert(e);
+  edge_state_.PushBack(0);
+  UpdateState(e);
   delta_out_[from].push_back(e);
   delta_in_[to].push_back(e);
   return e;
@@ -229,6 +191,22 @@ bool LineageProjection::HasOpen(const EdgeRecord& r, std::uint8_t ev) const {
     }
   }
   return false;
+}
+
+void LineageProjection::UpdateState(std::uint32_t e) {
+  const EdgeRecord& r = edges_[e];
+  std::uint8_t bits = r.kind == EdgeKind::kProduces ? kProducesFlag : 0;
+  if (r.end0 == kOpen) {
+    bits |= r.evidence0;
+  }
+  for (std::uint32_t i = r.extra; i != kNone; i = intervals_[i].next) {
+    if (intervals_[i].end == kOpen) {
+      bits |= intervals_[i].evidence;
+    }
+  }
+  if (edge_state_[e] != bits) {
+    edge_state_.Mutable(e) = bits;
+  }
 }
 
 void LineageProjection::OpenEvidence(std::uint32_t e, std::uint8_t ev, std::int64_t t,
@@ -249,6 +227,7 @@ void LineageProjection::OpenEvidence(std::uint32_t e, std::uint8_t ev, std::int6
   EdgeRecord& w = edges_.Mutable(e);
   w.extra = i;
   w.last_seen = std::max(w.last_seen, t);
+  UpdateState(e);
 }
 
 void LineageProjection::CloseEvidence(std::uint32_t e, std::uint8_t mask, std::int64_t t) {
@@ -264,6 +243,7 @@ void LineageProjection::CloseEvidence(std::uint32_t e, std::uint8_t mask, std::i
       w.end = std::max(t, w.start);
     }
   }
+  UpdateState(e);
 }
 
 template <typename F>
@@ -465,19 +445,29 @@ void LineageProjection::ApplyAcl(const AclBinding& acl, bool granted, std::int64
     return;
   }
   std::vector<std::uint32_t> affected;
-  const auto& names = topics->second;
+  ClusterTopics& ct = topics->second;
   if (pattern == Pattern::kAny) {
-    for (const auto& [name, v] : names) {
+    affected = ct.nodes;
+  } else if (pattern == Pattern::kLiteral) {
+    const std::uint32_t v =
+        FindNode(NodeId::Topic(acl.cluster, acl.resource_name).str());
+    if (v != kNone) {
       affected.push_back(v);
     }
-  } else if (pattern == Pattern::kLiteral) {
-    if (const auto n = names.find(acl.resource_name); n != names.end()) {
-      affected.push_back(n->second);
-    }
   } else {
-    for (auto n = names.lower_bound(acl.resource_name);
-         n != names.end() && n->first.starts_with(acl.resource_name); ++n) {
-      affected.push_back(n->second);
+    const auto by_id = [this](std::uint32_t a, std::uint32_t b) { return IdOf(a) < IdOf(b); };
+    if (ct.sorted != ct.nodes.size()) {
+      const auto middle = ct.nodes.begin() + static_cast<std::ptrdiff_t>(ct.sorted);
+      std::sort(middle, ct.nodes.end(), by_id);
+      std::inplace_merge(ct.nodes.begin(), middle, ct.nodes.end(), by_id);
+      ct.sorted = ct.nodes.size();
+    }
+    // Topic ids of one cluster share "topic:<cluster>/", so id order is name order.
+    const std::string prefix = NodeId::Topic(acl.cluster, acl.resource_name).str();
+    auto n = std::lower_bound(ct.nodes.begin(), ct.nodes.end(), prefix,
+                              [this](std::uint32_t v, const std::string& p) { return IdOf(v) < p; });
+    for (; n != ct.nodes.end() && IdOf(*n).starts_with(prefix); ++n) {
+      affected.push_back(*n);
     }
   }
   for (const std::uint32_t v : affected) {
@@ -798,6 +788,7 @@ void LineageProjection::Publish() {
   parts.nodes = nodes_.Freeze();
   parts.edges = edges_.Freeze();
   parts.intervals = intervals_.Freeze();
+  parts.edge_state = edge_state_.Freeze();
   parts.attributes = attributes_.Freeze();
   parts.index = published_index_;
   parts.base = base_;
@@ -818,7 +809,8 @@ LineageProjection::Stats LineageProjection::stats() const {
   s.base_rebuilds = base_rebuilds_;
   s.storage_bytes = ids_.capacity_bytes() + nodes_.capacity_bytes() + edges_.capacity_bytes() +
                     intervals_.capacity_bytes() + attributes_.capacity_bytes() +
-                    index_.capacity_bytes() + edge_index_->capacity_bytes() +
+                    edge_state_.capacity_bytes() +
+                    index_.capacity_bytes() +
                     std::size_t{base_->edges} * 16 + std::size_t{base_->nodes} * 8;
   return s;
 }
@@ -928,8 +920,8 @@ void LineageProjection::ClearState() {
   index_.Clear();
   edges_.Clear();
   intervals_.Clear();
+  edge_state_.Clear();
   attributes_.Clear();
-  edge_index_->Clear();
   products_.clear();
   topics_.clear();
   acls_.clear();
@@ -1007,10 +999,9 @@ Status LineageProjection::Restore(std::string_view snapshot) {
       iv.next = e.extra;
       e.extra = static_cast<std::uint32_t>(intervals_.PushBack(iv));
     }
-    if (FindEdge(e.from, e.to) != kNone) {
-      return fail("duplicate edge");
-    }
-    edge_index_->Insert(static_cast<std::uint32_t>(edges_.PushBack(e)));
+    const auto id = static_cast<std::uint32_t>(edges_.PushBack(e));
+    edge_state_.PushBack(0);
+    UpdateState(id);
     read += 5 + 3 * static_cast<std::uint32_t>(count);
   }
   if (read != edge_values) {

@@ -79,18 +79,22 @@ class LineageProjection final : public Projection {
     std::map<std::string, std::vector<AclRule>, std::less<>> prefixed;
     std::vector<AclRule> any;  // LITERAL "*"
   };
-  class EdgeIndex;
 
   std::string_view IdOf(std::uint32_t v) const { return ids_.Get(nodes_[v].id); }
   std::uint32_t FindNode(std::string_view id) const;
   std::uint32_t EnsureNode(const NodeId& id, std::int64_t t);
+  // Scans the smaller of from's out-edges and to's in-edges.
   std::uint32_t FindEdge(std::uint32_t from, std::uint32_t to) const;
+  std::size_t OutDegree(std::uint32_t v) const;
+  std::size_t InDegree(std::uint32_t v) const;
   std::uint32_t EnsureEdge(std::uint32_t from, std::uint32_t to, EdgeKind kind, std::uint8_t ev,
                            std::int64_t t);
   // Opens an interval of `ev` unless one is open; `refresh` bumps last_seen.
   void OpenEvidence(std::uint32_t e, std::uint8_t ev, std::int64_t t, bool refresh);
   void CloseEvidence(std::uint32_t e, std::uint8_t mask, std::int64_t t);
   bool HasOpen(const EdgeRecord& r, std::uint8_t ev) const;
+  // Recomputes edge_state_[e] from the record.
+  void UpdateState(std::uint32_t e);
   template <typename F>
   void ForEachOut(std::uint32_t v, F&& f) const;
   template <typename F>
@@ -115,11 +119,16 @@ class LineageProjection final : public Projection {
   NodeIndex index_;
   EdgeArray edges_;
   IntervalArray intervals_;
+  EdgeStateArray edge_state_;
   AttributeArray attributes_;
-  std::unique_ptr<EdgeIndex> edge_index_;
   std::map<std::string, std::uint32_t, std::less<>> products_;  // product name -> topic
-  // cluster -> topic name -> node; the names view the id arena.
-  std::map<std::string, std::map<std::string_view, std::uint32_t>, std::less<>> topics_;
+  // cluster -> its topic nodes; sorted by id up to `sorted`, the rest appended
+  // since (sorted on demand by the next prefix lookup).
+  struct ClusterTopics {
+    std::vector<std::uint32_t> nodes;
+    std::size_t sorted = 0;
+  };
+  std::map<std::string, ClusterTopics, std::less<>> topics_;
   std::map<std::string, ClusterAcls, std::less<>> acls_;
   EventSeq applied_seq_;
 

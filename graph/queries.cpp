@@ -107,6 +107,23 @@ EdgeView ViewEdge(const GraphSnapshot& g, std::uint32_t e, std::int64_t t) {
 template <typename F>
 void ForEachValidEdge(const GraphSnapshot& g, std::uint32_t v, bool downstream, std::int64_t t,
                       std::uint8_t kinds, std::uint8_t evidence, F&& f) {
+  if (t == kNow) {
+    // The dense per-edge state byte answers "valid now" without the record;
+    // the neighbour comes from the topology.
+    const auto visit_now = [&](std::uint32_t e, std::uint32_t w) {
+      const std::uint8_t state = g.edge_state(e);
+      const std::uint8_t kind = (state & kProducesFlag) != 0 ? kProducesBit : kConsumesBit;
+      if ((kind & kinds) != 0 && (state & evidence) != 0) {
+        f(e, w);
+      }
+    };
+    if (downstream) {
+      g.ForEachOutNeighbour(v, visit_now);
+    } else {
+      g.ForEachInNeighbour(v, visit_now);
+    }
+    return;
+  }
   const auto visit = [&](std::uint32_t e) {
     const EdgeRecord& r = g.edge(e);
     if ((KindBit(r.kind) & kinds) == 0 || (g.EvidenceAt(r, t) & evidence) == 0) {
@@ -342,6 +359,7 @@ Result<ImpactResult> Impact(const GraphSnapshot& g, std::string_view root_id,
   ImpactResult result;
   result.root = g.id(*root);
   std::map<std::string_view, std::size_t> team_slots;
+  // Breadth-first order is already by depth, and deterministic.
   for (std::size_t i = 1; i < queue.size(); ++i) {
     const std::uint32_t v = queue[i];
     const NodeKind kind = g.node(v).kind;
@@ -351,32 +369,24 @@ Result<ImpactResult> Impact(const GraphSnapshot& g, std::string_view root_id,
     ImpactConsumer c;
     c.node = ViewNode(g, v);
     c.depth = s.depth(v);
+    c.path_offset = static_cast<std::uint32_t>(result.path_storage.size());
+    result.path_storage.resize(result.path_storage.size() + c.depth + 1);
+    std::size_t slot = result.path_storage.size();
     for (std::uint32_t x = v; x != kNone; x = s.parent(x)) {
-      c.path.push_back(g.id(x));
+      result.path_storage[--slot] = g.id(x);
     }
-    std::reverse(c.path.begin(), c.path.end());
     if (const auto owner = g.OwnerOf(v)) {
       c.team = owner->team;
+      auto [it, inserted] = team_slots.emplace(owner->team, result.teams.size());
+      if (inserted) {
+        result.teams.push_back(
+            ImpactTeam{std::string(owner->team), {}, TeamContacts(g, owner->team)});
+      }
+      result.teams[it->second].consumers.push_back(c.node.id);
     } else {
       result.unresolved.push_back(c.node.id);
     }
-    result.consumers.push_back(std::move(c));
-  }
-  std::sort(result.consumers.begin(), result.consumers.end(),
-            [](const ImpactConsumer& a, const ImpactConsumer& b) {
-              return a.depth != b.depth ? a.depth < b.depth : a.node.id < b.node.id;
-            });
-  std::sort(result.unresolved.begin(), result.unresolved.end());
-  for (const ImpactConsumer& c : result.consumers) {
-    if (!c.team) {
-      continue;
-    }
-    auto [it, inserted] = team_slots.emplace(*c.team, 0);
-    if (inserted) {
-      it->second = result.teams.size();
-      result.teams.push_back(ImpactTeam{std::string(*c.team), {}, TeamContacts(g, *c.team)});
-    }
-    result.teams[it->second].consumers.push_back(c.node.id);
+    result.consumers.push_back(c);
   }
   std::sort(result.teams.begin(), result.teams.end(),
             [](const ImpactTeam& a, const ImpactTeam& b) { return a.team < b.team; });
@@ -531,7 +541,7 @@ nlohmann::json ToJson(const ImpactResult& result) {
                          {"kind", ToString(c.node.kind)},
                          {"team", c.team ? nlohmann::json(*c.team) : nlohmann::json()},
                          {"depth", c.depth},
-                         {"path", c.path}});
+                         {"path", result.path(c)}});
   }
   nlohmann::json teams = nlohmann::json::array();
   for (const ImpactTeam& t : result.teams) {

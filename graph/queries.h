@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -84,7 +85,7 @@ struct ImpactConsumer {
   NodeView node;
   std::optional<std::string_view> team;  // nullopt: ownership unresolved
   int depth = 0;
-  std::vector<std::string_view> path;  // root .. consumer, inclusive
+  std::uint32_t path_offset = 0;  // into ImpactResult::path_storage; see ImpactResult::path()
 };
 
 struct ImpactTeam {
@@ -95,9 +96,15 @@ struct ImpactTeam {
 
 struct ImpactResult {
   std::string_view root;
-  std::vector<ImpactConsumer> consumers;  // by depth, then id
+  std::vector<ImpactConsumer> consumers;  // by depth (breadth-first order)
   std::vector<ImpactTeam> teams;          // by team name
-  std::vector<std::string_view> unresolved;  // consumers without an owning team
+  std::vector<std::string_view> unresolved;  // consumers without a team, breadth-first
+  // Every consumer's path, root .. consumer inclusive (depth + 1 ids), back to back.
+  std::vector<std::string_view> path_storage;
+
+  std::span<const std::string_view> path(const ImpactConsumer& c) const {
+    return {path_storage.data() + c.path_offset, static_cast<std::size_t>(c.depth) + 1};
+  }
 };
 
 // Every transitive downstream consumer (group, principal or job; topics and

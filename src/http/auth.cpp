@@ -80,7 +80,8 @@ std::optional<std::string_view> BearerCredentials(std::string_view header) {
     header.remove_suffix(1);
   }
   constexpr std::string_view kScheme = "bearer";
-  if (header.size() <= kScheme.size() || !EqualsIgnoreCase(header.substr(0, kScheme.size()), kScheme) ||
+  if (header.size() <= kScheme.size() ||
+      !EqualsIgnoreCase(header.substr(0, kScheme.size()), kScheme) ||
       !IsSpace(header[kScheme.size()])) {
     return std::nullopt;
   }
@@ -196,7 +197,8 @@ Result<Principal> Authenticator::Authenticate(const Request& request) const {
   std::size_t found = 0;
   for (std::size_t i = 0; i < entries_.size(); ++i) {
     const int differs = CRYPTO_memcmp(digest.data(), entries_[i].digest.data(), digest.size());
-    const std::size_t equal_mask = static_cast<std::size_t>(0) - static_cast<std::size_t>(differs == 0);
+    const std::size_t equal_mask =
+        static_cast<std::size_t>(0) - static_cast<std::size_t>(differs == 0);
     found = (found & ~equal_mask) | (i & equal_mask);
     matched |= equal_mask;
   }
@@ -227,7 +229,8 @@ Status Authenticator::AuthorizeWrite(const Principal& principal,
     case Role::kAdmin:
       return Status::Ok();
     case Role::kReader:
-      return PermissionDenied("token \"" + principal.name + "\" has the reader role and cannot write");
+      return PermissionDenied("token \"" + principal.name +
+                              "\" has the reader role and cannot write");
     case Role::kOwner:
       if (!owning_team) {
         return Status::Ok();
@@ -236,13 +239,12 @@ Status Authenticator::AuthorizeWrite(const Principal& principal,
         return Status::Ok();
       }
       if (owning_team->empty()) {
-        return PermissionDenied("token \"" + principal.name +
-                                "\" acts for team \"" + principal.team +
+        return PermissionDenied("token \"" + principal.name + "\" acts for team \"" +
+                                principal.team +
                                 "\"; only an admin token may change a resource no team owns");
       }
-      return PermissionDenied("token \"" + principal.name + "\" acts for team \"" +
-                              principal.team + "\", not for the owning team \"" +
-                              std::string(*owning_team) + "\"");
+      return PermissionDenied("token \"" + principal.name + "\" acts for team \"" + principal.team +
+                              "\", not for the owning team \"" + std::string(*owning_team) + "\"");
   }
   return PermissionDenied("unknown role");
 }

@@ -20,13 +20,14 @@ namespace {
 // Latencies from 10 µs (an in-memory query) to 10 s.
 const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
   static const prometheus::Histogram::BucketBoundaries buckets{
-      0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
-      0.01,    0.025,    0.05,    0.1,    0.25,    0.5,    1.0,   2.5,    5.0,   10.0};
+      0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+      0.025,   0.05,     0.1,     0.25,   0.5,     1.0,    2.5,   5.0,    10.0};
   return buckets;
 }
 
 std::string_view MethodLabel(std::string_view method) {
-  for (const std::string_view known : {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
+  for (const std::string_view known :
+       {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}) {
     if (method == known) {
       return known;
     }
@@ -164,7 +165,10 @@ void Metrics::CountSkipped(std::string_view source, std::int64_t n) {
 void Metrics::SetIngestLag(std::string_view source, double records_behind) {
   const std::string key(source);
   impl_->lag_cache
-      .Get(key, [&]() -> prometheus::Gauge& { return impl_->ingest_lag.Add({{"source", key}}); })
+      .Get(key,
+           [&]() -> prometheus::Gauge& {
+             return impl_->ingest_lag.Add({{"source", key}});
+           })
       .Set(records_behind);
 }
 

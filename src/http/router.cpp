@@ -28,7 +28,8 @@ bool IsParam(const std::string& segment) {
 
 void Router::Add(std::string method, std::string pattern, Handler handler) {
   auto segments = Split(pattern);
-  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
+  routes_.push_back(
+      {std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
 }
 
 Response Router::Handle(Request request) const {
@@ -60,8 +61,7 @@ Response Router::Handle(Request request, std::string* matched_pattern) const {
       *matched_pattern = route.pattern;
     }
     path_matched = true;
-    if (route.method != request.method &&
-        !(request.method == "HEAD" && route.method == "GET")) {
+    if (route.method != request.method && !(request.method == "HEAD" && route.method == "GET")) {
       continue;
     }
     *matched_pattern = route.pattern;

@@ -36,6 +36,7 @@ using tcp = asio::ip::tcp;
 
 // How long a TLS session waits for the peer's close_notify before closing.
 constexpr std::chrono::milliseconds kTlsShutdownTimeout{2000};
+constexpr std::chrono::milliseconds kTlsShutdownTimeoutStopping{250};
 // How long Stop() waits for sessions it closed forcibly to go away.
 constexpr std::chrono::milliseconds kForcedCloseWait{500};
 
@@ -111,14 +112,11 @@ bool IsHttpParseError(const beast::error_code& ec) {
 template <bool kTls>
 class Session final : public SessionBase {
  public:
-  using Stream =
-      std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
+  using Stream = std::conditional_t<kTls, beast::ssl_stream<beast::tcp_stream>, beast::tcp_stream>;
 
-  Session(tcp::socket socket, ServerState& state)
-    requires(!kTls)
+  Session(tcp::socket socket, ServerState& state) requires(!kTls)
       : stream_(std::move(socket)), state_(state) {}
-  Session(tcp::socket socket, ServerState& state)
-    requires(kTls)
+  Session(tcp::socket socket, ServerState& state) requires(kTls)
       : stream_(std::move(socket), *state.tls), state_(state) {}
 
   void Run() override {
@@ -178,7 +176,8 @@ class Session final : public SessionBase {
       return;
     }
     if (state_.stopping) {
-      Finish();
+      // Between requests: nothing is owed to the client.
+      CloseNow();
       return;
     }
     phase_ = Phase::kReading;
@@ -293,7 +292,9 @@ class Session final : public SessionBase {
     }
     if constexpr (kTls) {
       phase_ = Phase::kBusy;
-      Tcp().expires_after(std::min(state_.options.read_timeout, kTlsShutdownTimeout));
+      Tcp().expires_after(std::min(state_.options.read_timeout, state_.stopping
+                                                                    ? kTlsShutdownTimeoutStopping
+                                                                    : kTlsShutdownTimeout));
       stream_.async_shutdown([self = Self()](beast::error_code) { self->CloseNow(); });
     } else {
       beast::error_code ec;
@@ -336,14 +337,14 @@ Result<ssl::context> MakeTlsContext(const ServerOptions& options) {
   }
   ssl::context context(ssl::context::tls_server);
   context.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                      ssl::context::no_tlsv1_1 | ssl::context::single_dh_use);
+                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                      ssl::context::single_dh_use);
   SSL_CTX_set_min_proto_version(context.native_handle(), TLS1_2_VERSION);
   beast::error_code ec;
   context.use_certificate_chain_file(options.tls_cert_file, ec);
   if (ec) {
-    return InvalidArgument("http: cannot load the TLS certificate file " +
-                           options.tls_cert_file + ": " + ec.message());
+    return InvalidArgument("http: cannot load the TLS certificate file " + options.tls_cert_file +
+                           ": " + ec.message());
   }
   context.use_private_key_file(options.tls_key_file, ssl::context::pem, ec);
   if (ec) {

@@ -139,9 +139,13 @@ TEST_CASE("impact equals the reachable set of an independent BFS on random DAGs"
       std::map<std::string, int> actual;
       for (const auto& c : impact->consumers) {
         actual.emplace(std::string(c.node.id), c.depth);
-        REQUIRE(static_cast<int>(c.path.size()) == c.depth + 1);
-        CHECK(c.path.front() == root);
-        CHECK(c.path.back() == c.node.id);
+        const auto path = impact->path(c);
+        REQUIRE(static_cast<int>(path.size()) == c.depth + 1);
+        CHECK(path.front() == root);
+        CHECK(path.back() == c.node.id);
+        for (std::size_t k = 1; k < path.size(); ++k) {
+          CHECK(m.out.at(std::string(path[k - 1])).contains(std::string(path[k])));
+        }
       }
       INFO("seed " << seed << " root " << root);
       CHECK(actual == expected);

@@ -230,9 +230,9 @@ TEST_CASE("the token list is validated") {
                       {"nothex", std::string(64, 'g'), "admin", "", std::nullopt}};
     const auto auth = Authenticator::Create(options, clock);
     REQUIRE_FALSE(auth.ok());
-    CHECK_THAT(auth.status().message(),
-               Catch::Contains("\"short\"") && Catch::Contains("\"nothex\"") &&
-                   Catch::Contains("64 hex digits"));
+    CHECK_THAT(auth.status().message(), Catch::Contains("\"short\"") &&
+                                            Catch::Contains("\"nothex\"") &&
+                                            Catch::Contains("64 hex digits"));
   }
   SECTION("an unknown role and an owner without a team") {
     AuthOptions options;

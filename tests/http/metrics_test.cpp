@@ -56,7 +56,8 @@ TEST_CASE("the metrics text names every family") {
   CHECK(Sample(text, R"(tributary_query_duration_seconds_count{query="lineage"})") == 1);
   CHECK(Sample(text, R"(tributary_query_duration_seconds_bucket{query="lineage",le="2.5e-05"})") ==
         1);
-  CHECK(Sample(text, R"(tributary_query_duration_seconds_bucket{query="lineage",le="1e-05"})") == 0);
+  CHECK(Sample(text, R"(tributary_query_duration_seconds_bucket{query="lineage",le="1e-05"})") ==
+        0);
 }
 
 TEST_CASE("instrumented routing counts requests by route pattern and status") {
@@ -80,10 +81,10 @@ TEST_CASE("instrumented routing counts requests by route pattern and status") {
   const auto text = metrics.Render();
   const std::string requests = "tributary_http_requests_total";
   SECTION("by the pattern, not the path") {
-    CHECK(Sample(text, requests + R"({method="GET",route="/api/v1/products/{name}",status="200"})") ==
-          2);
-    CHECK(Sample(text, requests + R"({method="GET",route="/api/v1/products/{name}",status="404"})") ==
-          1);
+    CHECK(Sample(text,
+                 requests + R"({method="GET",route="/api/v1/products/{name}",status="200"})") == 2);
+    CHECK(Sample(text,
+                 requests + R"({method="GET",route="/api/v1/products/{name}",status="404"})") == 1);
     CHECK(text.find("/api/v1/products/orders") == std::string::npos);
   }
   SECTION("a wrong method on a known path counts under that path's pattern") {
@@ -101,9 +102,11 @@ TEST_CASE("instrumented routing counts requests by route pattern and status") {
     CHECK(Sample(text, requests + R"({method="GET",route="/boom",status="500"})") == 1);
   }
   SECTION("durations are observed per route") {
-    CHECK(Sample(text,
-                 R"(tributary_http_request_duration_seconds_count{route="/api/v1/products/{name}"})") ==
-          4);
+    CHECK(
+        Sample(
+            text,
+            R"(tributary_http_request_duration_seconds_count{route="/api/v1/products/{name}"})") ==
+        4);
   }
 }
 
@@ -156,9 +159,11 @@ TEST_CASE("metrics are safe to update from many threads") {
     t.join();
   }
   const auto text = metrics.Render();
-  CHECK(Sample(text,
-               R"(tributary_http_requests_total{method="GET",route="/api/v1/lineage",status="200"})") ==
-        4000);
+  CHECK(
+      Sample(
+          text,
+          R"(tributary_http_requests_total{method="GET",route="/api/v1/lineage",status="200"})") ==
+      4000);
   CHECK(Sample(text, R"(tributary_ingest_records_total{source="a"})") == 2000);
   CHECK(Sample(text, R"(tributary_ingest_records_total{source="b"})") == 2000);
 }

@@ -16,7 +16,9 @@ namespace {
 // A router whose /slow handler signals that it started, then takes `delay`.
 struct SlowRouter {
   explicit SlowRouter(std::chrono::milliseconds delay) {
-    router.Add("GET", "/healthz", [](const Request&) { return Response::Json(200, {{"status", "ok"}}); });
+    router.Add("GET", "/healthz", [](const Request&) {
+      return Response::Json(200, {{"status", "ok"}});
+    });
     router.Add("GET", "/slow", [this, delay](const Request&) {
       started = true;
       std::this_thread::sleep_for(delay);
@@ -30,7 +32,8 @@ struct SlowRouter {
 };
 
 std::unique_ptr<HttpServer> Start(const Router& router, ServerOptions options = {}) {
-  auto server = HttpServer::Start(options, [&router](const Request& r) { return router.Handle(r); });
+  auto server =
+      HttpServer::Start(options, [&router](const Request& r) { return router.Handle(r); });
   REQUIRE(server.ok());
   return std::move(server).value();
 }

@@ -147,9 +147,9 @@ class TlsConnection {
       }
       result.headers[name] = line.substr(line.find_first_not_of(' ', colon + 1));
     }
-    const auto length = std::stoul(result.headers.count("content-length") != 0
-                                       ? result.headers["content-length"]
-                                       : std::string("0"));
+    const auto length =
+        std::stoul(result.headers.count("content-length") != 0 ? result.headers["content-length"]
+                                                               : std::string("0"));
     while (buffer_.size() < length && Fill()) {
     }
     result.body = buffer_.substr(0, length);
@@ -187,7 +187,9 @@ class TlsConnection {
 
 Router TestRouter() {
   Router router;
-  router.Add("GET", "/healthz", [](const Request&) { return Response::Json(200, {{"status", "ok"}}); });
+  router.Add("GET", "/healthz", [](const Request&) {
+    return Response::Json(200, {{"status", "ok"}});
+  });
   router.Add("POST", "/echo", [](const Request& r) {
     Response res;
     res.content_type = "text/plain";
@@ -201,7 +203,8 @@ std::unique_ptr<HttpServer> StartTls(const Router& router, const PemFiles& pem,
                                      ServerOptions options = {}) {
   options.tls_cert_file = pem.cert;
   options.tls_key_file = pem.key;
-  auto server = HttpServer::Start(options, [&router](const Request& r) { return router.Handle(r); });
+  auto server =
+      HttpServer::Start(options, [&router](const Request& r) { return router.Handle(r); });
   REQUIRE(server.ok());
   return std::move(server).value();
 }
@@ -292,7 +295,8 @@ TEST_CASE("a certificate or key that cannot be loaded is a Start() error naming 
     const auto missing = (dir / "nope.crt").string();
     const auto server = start(missing, pem.key);
     REQUIRE_FALSE(server.ok());
-    CHECK_THAT(server.status().message(), Catch::Contains(missing) && Catch::Contains("certificate"));
+    CHECK_THAT(server.status().message(),
+               Catch::Contains(missing) && Catch::Contains("certificate"));
   }
   SECTION("a missing key file") {
     const auto missing = (dir / "nope.key").string();

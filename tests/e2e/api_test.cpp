@@ -1,0 +1,263 @@
+// The HTTP API of a whole service, over a real socket, fed through a Kafka
+// protocol peer (librdkafka's mock cluster) exactly as in production.
+
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "app/config.h"
+#include "app/service.h"
+#include "http/openapi.h"
+#include "ingest/consumer_offsets/consumer_offsets_encoder.h"
+#include "sim/mock_kafka.h"
+#include "support/http_client.h"
+#include "support/kafka_producer.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+using namespace tributary;
+using namespace std::chrono_literals;
+using nlohmann::json;
+using tributary::testing::HttpConnection;
+using tributary::testing::TempDir;
+using tributary::testing::WaitUntil;
+
+namespace {
+
+constexpr const char* kAdmin = "Authorization: Bearer admin-token\r\n";
+constexpr const char* kOwner = "Authorization: Bearer owner-token\r\n";
+constexpr const char* kReader = "Authorization: Bearer reader-token\r\n";
+
+Config TestConfig(const std::filesystem::path& dir, const std::string& bootstrap) {
+  Config c;
+  c.service.data_dir = (dir / "data").string();
+  c.service.http_host = "127.0.0.1";
+  c.service.http_port = 0;
+  c.clusters.push_back({"local", "", bootstrap, {}});
+  c.sources.consumer_offsets = TopicSourceConfig{"__consumer_offsets", "local"};
+  c.sources.catalog = TopicSourceConfig{"tributary.catalog", "local"};
+  c.sources.schemas = SchemaSourceConfig{"_schemas", "", "", std::chrono::seconds(30), "local"};
+  c.routes.push_back({"group:*/analytics-*", "analytics"});
+  c.auth.anonymous_read = true;
+  c.auth.tokens = {
+      {"ops", "10a4c7c9fc5206d6f36dc6944a81bb6f4a3cb0e25014ae3b12e6c3e52712292a", "admin", "", {}},
+      {"execution-ci", "c32c7bb97d785c65916c05538cfc0f9d94768cb167eb73615071783ccc4bef77", "owner",
+       "execution", {}},
+      {"viewer", "ba5005a40cf5212e4ac0190104cc127edab013294bb71279a975b27a80982d45", "reader", "", {}},
+  };
+  return c;
+}
+
+void ProduceEstate(const std::string& bootstrap) {
+  testing::KafkaProducer p(bootstrap);
+  p.Produce("tributary.catalog", 0, std::nullopt, R"({
+    "specversion":"1.0","id":"c-1","source":"catalog","type":"tributary.product.published",
+    "time":"2026-11-25T09:00:00Z",
+    "data":{"product":"stocktrades","cluster":"local","topic":"stocktrades","domain":"execution",
+            "owner":"execution","description":"Every trade","quality":"authoritative",
+            "sla":"tier-1","tags":["finance"]}})");
+  p.Produce("tributary.catalog", 0, std::nullopt, R"({
+    "specversion":"1.0","id":"c-2","source":"catalog","type":"tributary.team.upserted",
+    "time":"2026-11-25T09:00:00Z",
+    "data":{"team":"analytics","display_name":"Analytics","contacts":["analytics-slack"]}})");
+  p.Produce("_schemas", 0,
+            R"({"keytype":"SCHEMA","subject":"stocktrades-value","version":1,"magic":1})",
+            R"({"subject":"stocktrades-value","version":1,"id":1,"schema":"{\"type\":\"record\",\"name\":\"Trade\",\"fields\":[{\"name\":\"price\",\"type\":\"double\"}]}"})");
+  for (const auto* group : {"analytics-trending", "analytics-risk"}) {
+    ingest::consumer_offsets::OffsetCommit c;
+    c.group = group;
+    c.topic = "stocktrades";
+    c.offset = 10;
+    // Now: the consumers are active (commits older than consumer_idle_after
+    // would make them idle as soon as the service has caught up).
+    c.commit_timestamp_ms = ToMillis(SystemClock().Now());
+    const auto r = ingest::consumer_offsets::Encode(c);
+    p.Produce("__consumer_offsets", 0, r.key, r.value);
+  }
+  p.Flush();
+}
+
+json GetJson(std::uint16_t port, const std::string& target, int expected = 200) {
+  const auto r = testing::HttpGet(port, target);
+  INFO(target << " -> " << r.status << " " << r.body);
+  REQUIRE(r.status == expected);
+  return json::parse(r.body);
+}
+
+}  // namespace
+
+TEST_CASE("the API answers lineage and impact and catalog and log questions over HTTP") {
+  auto kafka = std::move(sim::MockKafka::Start(1, sim::DefaultSourceTopics())).value();
+  ProduceEstate(kafka->bootstrap_servers());
+  TempDir dir;
+  SystemClock clock;
+  Service service(TestConfig(dir.path(), kafka->bootstrap_servers()), clock);
+  REQUIRE(service.Start().ok());
+  const auto port = service.http_port();
+  std::string last;
+  const bool arrived = WaitUntil(
+      [&] {
+        last = testing::HttpGet(port, "/api/v1/impact?node=product:stocktrades").body;
+        return last.find("analytics-risk") != std::string::npos;
+      },
+      20s);
+  INFO(last);
+  REQUIRE(arrived);
+  CHECK(testing::HttpGet(port, "/readyz").status == 200);
+
+  SECTION("lineage downstream of a product") {
+    const auto body = GetJson(port, "/api/v1/lineage?node=product:stocktrades&direction=downstream&depth=2");
+    CHECK(body["root"] == "topic:local/stocktrades");
+    CHECK(body["nodes"].size() == 3);
+    REQUIRE(body["edges"].size() == 2);
+    CHECK(body["edges"][0]["kind"] == "consumes");
+    CHECK(body["edges"][0]["evidence"] == json::array({"observed"}));
+    CHECK(body["edges"][0]["active"] == true);
+  }
+  SECTION("lineage as DOT and as a valid SVG") {
+    const auto dot = testing::HttpGet(port, "/api/v1/lineage?node=topic:local/stocktrades&format=dot");
+    CHECK(dot.status == 200);
+    CHECK(dot.body.rfind("digraph", 0) == 0);
+    const auto svg = testing::HttpGet(port, "/api/v1/lineage?node=topic:local/stocktrades&format=svg");
+    CHECK(svg.status == 200);
+    CHECK(svg.headers.at("content-type") == "image/svg+xml");
+    CHECK(svg.body.find("<svg") != std::string::npos);
+    CHECK(svg.body.find("</svg>") != std::string::npos);
+    CHECK(svg.body.find("analytics-risk") != std::string::npos);
+  }
+  SECTION("time travel: before the consumers started there were none") {
+    const auto before = FormatRfc3339(SystemClock().Now() - std::chrono::hours(1));
+    const auto then = GetJson(port, "/api/v1/lineage?node=group:local/analytics-risk&at=" + before, 404);
+    CHECK(then["error"]["code"] == "not_found");
+    const auto now = GetJson(port, "/api/v1/lineage?node=group:local/analytics-risk&direction=upstream");
+    CHECK(now["nodes"].size() == 2);
+  }
+  SECTION("impact groups consumers by their owning team") {
+    const auto body = GetJson(port, "/api/v1/impact?node=product:stocktrades");
+    CHECK(body["consumers"].size() == 2);
+    REQUIRE(body["teams"].size() == 1);
+    CHECK(body["teams"][0]["team"] == "analytics");
+    CHECK(body["teams"][0]["contacts"] == json::array({"analytics-slack"}));
+  }
+  SECTION("nodes, node and products") {
+    CHECK(GetJson(port, "/api/v1/nodes?kind=group")["nodes"].size() == 2);
+    CHECK(GetJson(port, "/api/v1/nodes?kind=group&q=risk&limit=5")["nodes"].size() == 1);
+    CHECK(GetJson(port, "/api/v1/node?id=group:local/analytics-risk")["nodes"][0]["kind"] ==
+          "group");
+    GetJson(port, "/api/v1/node?id=group:local/nobody", 404);
+    const auto products = GetJson(port, "/api/v1/products");
+    REQUIRE(products["products"].size() == 1);
+    CHECK(products["products"][0]["consumers"] == 2);
+    CHECK(products["products"][0]["status"] == "active");
+    const auto detail = GetJson(port, "/api/v1/products/stocktrades");
+    REQUIRE(detail["schema_versions"].size() == 1);
+    CHECK(detail["schema_versions"][0]["version"] == 1);
+    GetJson(port, "/api/v1/products/nope", 404);
+  }
+  SECTION("events oldest first, paged and filtered") {
+    const auto page = GetJson(port, "/api/v1/events?after=0&limit=2");
+    REQUIRE(page["events"].size() == 2);
+    CHECK(page["events"][0]["seq"] == 1);
+    const auto after = GetJson(port, "/api/v1/events?after=1&limit=1");
+    CHECK(after["events"][0]["seq"] == 2);
+    const auto started = GetJson(port, "/api/v1/events?type=consumer_started");
+    CHECK(started["events"].size() == 2);
+    CHECK(started["events"][0]["data"]["topic"] == "topic:local/stocktrades");
+    GetJson(port, "/api/v1/events?type=no_such_type", 400);
+    CHECK(GetJson(port, "/api/v1/quarantine")["records"].is_array());
+  }
+  SECTION("malformed ids and times are 400 and never paths") {
+    for (const auto* target :
+         {"/api/v1/node?id=../../etc/passwd", "/api/v1/node?id=topic:..%2f..%2fetc",
+          "/api/v1/node?id=%2e%2e%2f%2e%2e%2f", "/api/v1/node?id=topic:local/a%00b",
+          "/api/v1/node?id=topic:local/%ff%fe", "/api/v1/lineage?node=nonsense",
+          "/api/v1/lineage?node=topic:local/stocktrades&at=yesterday",
+          "/api/v1/lineage?node=topic:local/stocktrades&depth=0",
+          "/api/v1/lineage?node=topic:local/stocktrades&direction=sideways",
+          "/api/v1/lineage?node=topic:local/stocktrades&format=png"}) {
+      const auto r = testing::HttpGet(port, target);
+      INFO(target << " -> " << r.body);
+      CHECK(r.status == 400);
+      CHECK(json::parse(r.body)["error"]["code"] == "bad_request");
+    }
+  }
+  SECTION("writes need a token with the right role") {
+    const std::string event = R"({"eventType":"START","eventTime":"2026-11-25T10:00:00Z",
+      "run":{"runId":"r-1"},"job":{"namespace":"flink","name":"trending"},
+      "inputs":[{"namespace":"kafka://)" + kafka->bootstrap_servers() + R"(","name":"stocktrades"}],
+      "outputs":[],"producer":"test","schemaURL":"https://openlineage.io/spec/2-0-2/OpenLineage.json"})";
+    HttpConnection c(port);
+    CHECK(c.Request("POST", "/api/v1/lineage", event).status == 401);
+    CHECK(c.Request("POST", "/api/v1/lineage", event, "Authorization: Bearer wrong\r\n").status ==
+          401);
+    CHECK(c.Request("POST", "/api/v1/lineage", event, kReader).status == 403);
+    const auto created = c.Request("POST", "/api/v1/lineage", event, kAdmin);
+    CHECK(created.status == 201);
+    CHECK(json::parse(created.body)["recorded"] == true);
+    const auto again = c.Request("POST", "/api/v1/lineage", event, kOwner);
+    CHECK(again.status == 201);
+    CHECK(json::parse(again.body)["recorded"] == false);  // the same event, once
+    CHECK(c.Request("POST", "/api/v1/lineage", "{\"eventType\":\"START\"}", kAdmin).status == 400);
+    REQUIRE(WaitUntil(
+        [&] {
+          return testing::HttpGet(port, "/api/v1/node?id=job:flink/trending").status == 200;
+        },
+        5s));
+  }
+  SECTION("an oversized body gets 413") {
+    HttpConnection c(port);
+    const auto r = c.Request("POST", "/api/v1/lineage", std::string(2 << 20, 'x'), kAdmin);
+    CHECK(r.status == 413);
+  }
+  SECTION("compatibility against inline previous versions and against a subject") {
+    HttpConnection c(port);
+    const json inline_body = {
+        {"schemaType", "AVRO"},
+        {"level", "BACKWARD"},
+        {"previous", {R"({"type":"record","name":"T","fields":[{"name":"a","type":"int"}]})"}},
+        {"schema", R"({"type":"record","name":"T","fields":[{"name":"a","type":"string"}]})"}};
+    const auto r = c.Request("POST", "/api/v1/compatibility", inline_body.dump());
+    REQUIRE(r.status == 200);
+    const auto verdict = json::parse(r.body);
+    CHECK(verdict["compatible"] == false);
+    CHECK(verdict["incompatibilities"][0]["type"] == "TYPE_MISMATCH");
+
+    const json subject_body = {
+        {"subject", "stocktrades-value"},
+        {"schema", R"({"type":"record","name":"Trade","fields":[{"name":"price","type":"string"}]})"}};
+    const auto s = c.Request("POST", "/api/v1/compatibility", subject_body.dump());
+    REQUIRE(s.status == 200);
+    const auto affected = json::parse(s.body);
+    CHECK(affected["compatible"] == false);
+    CHECK(affected["level"] == "BACKWARD");
+    CHECK(affected["affected"]["teams"][0]["team"] == "analytics");
+
+    const json bad = {{"previous", json::array()}, {"schema", "{not json"}};
+    CHECK(c.Request("POST", "/api/v1/compatibility", bad.dump()).status == 422);
+  }
+  SECTION("metrics count requests") {
+    testing::HttpGet(port, "/healthz");
+    const auto metrics = testing::HttpGet(port, "/metrics");
+    CHECK(metrics.status == 200);
+    CHECK(metrics.body.find("http_requests_total") != std::string::npos);
+  }
+  service.Stop();
+}
+
+TEST_CASE("every route the service registers is in the OpenAPI document") {
+  const auto doc = json::parse(http::OpenApiDocument());
+  CHECK(doc["openapi"].get<std::string>().rfind("3.", 0) == 0);
+  http::Router router;
+  http::ApiContext context;
+  http::AddApiRoutes(router, context);
+  router.Add("GET", "/metrics", [](const http::Request&) { return http::Response{}; });
+  for (const auto& route : router.Routes()) {
+    const auto space = route.find(' ');
+    auto method = route.substr(0, space);
+    std::transform(method.begin(), method.end(), method.begin(), ::tolower);
+    const auto path = route.substr(space + 1);
+    INFO(route);
+    REQUIRE(doc["paths"].contains(path));
+    CHECK(doc["paths"][path].contains(method));
+  }
+}
