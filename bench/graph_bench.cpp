@@ -58,7 +58,9 @@ struct Estate {
   long target_edges = 1'000'000;
 };
 
-std::string TopicName(int i) { return "domain" + std::to_string(i % 40) + ".events.v" + std::to_string(i); }
+std::string TopicName(int i) {
+  return "domain" + std::to_string(i % 40) + ".events.v" + std::to_string(i);
+}
 
 }  // namespace
 
@@ -87,7 +89,8 @@ int main(int argc, char** argv) {
   malloc_trim(0);
   const long rss_before = RssKb();
 
-  LineageProjection projection({{"group:*/app-1*", "team-one"}, {"principal:User:svc-2*", "team-two"}});
+  LineageProjection projection(
+      {{"group:*/app-1*", "team-one"}, {"principal:User:svc-2*", "team-two"}});
   std::int64_t seq = 0;
   std::int64_t now_ms = 1'700'000'000'000;
   std::vector<double> publish_us;
@@ -110,12 +113,20 @@ int main(int argc, char** argv) {
 
   // Catalog: teams and a product on every tenth topic.
   for (int t = 0; t < 50; ++t) {
-    apply(TeamUpserted{"team-" + std::to_string(t), "Team " + std::to_string(t),
+    apply(TeamUpserted{"team-" + std::to_string(t),
+                       "Team " + std::to_string(t),
                        {"team-" + std::to_string(t) + "-slack"}});
   }
   for (int i = 0; i < estate.topics; i += 10) {
-    apply(ProductPublished{"product-" + std::to_string(i), "prod", TopicName(i), "domain",
-                           "team-" + std::to_string(i % 50), "", "curated", "tier-2", {},
+    apply(ProductPublished{"product-" + std::to_string(i),
+                           "prod",
+                           TopicName(i),
+                           "domain",
+                           "team-" + std::to_string(i % 50),
+                           "",
+                           "curated",
+                           "tier-2",
+                           {},
                            std::nullopt});
   }
   // Producers: every topic has a producing principal.
@@ -124,8 +135,10 @@ int main(int argc, char** argv) {
   }
   // ACLs: a READ per principal on a popular topic, and some PREFIXED ones.
   for (int p = 0; p < estate.principals; ++p) {
-    AclBinding acl{"prod", "User:svc-" + std::to_string(p), "TOPIC", TopicName(skewed(estate.topics)),
-                   "LITERAL", "READ", "ALLOW", "*"};
+    AclBinding acl{"prod",    "User:svc-" + std::to_string(p),
+                   "TOPIC",   TopicName(skewed(estate.topics)),
+                   "LITERAL", "READ",
+                   "ALLOW",   "*"};
     if (p % 100 == 0) {
       acl.pattern_type = "PREFIXED";
       acl.resource_name = "domain" + std::to_string(p % 40) + ".events.v99";
@@ -148,8 +161,10 @@ int main(int argc, char** argv) {
   for (int g = 0; g < estate.groups; ++g) {
     std::vector<GroupMember> members;
     for (int m = 0; m < 3; ++m) {
-      members.push_back(GroupMember{"member-" + std::to_string(m), "client-" + std::to_string(g),
-                                    "/10.0.0." + std::to_string(m), {}});
+      members.push_back(GroupMember{"member-" + std::to_string(m),
+                                    "client-" + std::to_string(g),
+                                    "/10.0.0." + std::to_string(m),
+                                    {}});
     }
     apply(GroupMembersChanged{group(g), "consumer", "range", 1, members});
   }
@@ -203,7 +218,8 @@ int main(int argc, char** argv) {
               Percentile(publish_us, 1.0), publish_us.size());
 
   // Lineage, downstream, depth 3, over random roots.
-  const auto lineage_latency = [&](const char* label, std::optional<Timestamp> at, bool topics_only) {
+  const auto lineage_latency = [&](const char* label, std::optional<Timestamp> at,
+                                   bool topics_only) {
     std::vector<double> us;
     std::size_t nodes = 0;
     std::size_t largest = 0;
@@ -227,10 +243,11 @@ int main(int argc, char** argv) {
         largest = std::max(largest, r->nodes.size());
       }
     }
-    std::printf("lineage %s depth 3: p50 %.1f us, p99 %.1f us (target < 50), max %.0f us; "
-                "mean %.1f nodes, largest %zu\n",
-                label, Percentile(us, 0.5), Percentile(us, 0.99), Percentile(us, 1.0),
-                static_cast<double>(nodes) / 10'000.0, largest);
+    std::printf(
+        "lineage %s depth 3: p50 %.1f us, p99 %.1f us (target < 50), max %.0f us; "
+        "mean %.1f nodes, largest %zu\n",
+        label, Percentile(us, 0.5), Percentile(us, 0.99), Percentile(us, 1.0),
+        static_cast<double>(nodes) / 10'000.0, largest);
   };
   lineage_latency("downstream, random nodes, now", std::nullopt, false);
   lineage_latency("downstream, random topics, now", std::nullopt, true);
@@ -249,9 +266,10 @@ int main(int argc, char** argv) {
       consumers = r->consumers.size();
       teams = r->teams.size();
     }
-    std::printf("impact of hub %s: %zu consumers, %zu teams; p50 %.2f ms, max %.2f ms "
-                "(target < 20)\n",
-                hub.c_str(), consumers, teams, Percentile(ms, 0.5), Percentile(ms, 1.0));
+    std::printf(
+        "impact of hub %s: %zu consumers, %zu teams; p50 %.2f ms, max %.2f ms "
+        "(target < 20)\n",
+        hub.c_str(), consumers, teams, Percentile(ms, 0.5), Percentile(ms, 1.0));
   }
 
   // Snapshot size and restore time, for the projection host.

@@ -43,9 +43,7 @@ class FrozenArray {
 
   std::size_t size() const { return size_; }
   // REQUIRES: i < size()
-  const T& operator[](std::size_t i) const {
-    return data_[i >> kChunkBits][i & (kChunkSize - 1)];
-  }
+  const T& operator[](std::size_t i) const { return data_[i >> kChunkBits][i & (kChunkSize - 1)]; }
 
  private:
   std::vector<std::shared_ptr<const Chunk>> chunks_;  // ownership

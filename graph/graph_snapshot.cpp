@@ -10,10 +10,14 @@ std::string_view ToString(EdgeKind kind) {
 
 std::string_view EvidenceName(std::uint8_t evidence) {
   switch (evidence) {
-    case kObserved: return "observed";
-    case kPermitted: return "permitted";
-    case kDeclared: return "declared";
-    default: return "unknown";
+    case kObserved:
+      return "observed";
+    case kPermitted:
+      return "permitted";
+    case kDeclared:
+      return "declared";
+    default:
+      return "unknown";
   }
 }
 
@@ -32,9 +36,12 @@ std::uint8_t ParseEvidence(std::string_view name) {
 
 std::string_view ToString(OwnerSource source) {
   switch (source) {
-    case OwnerSource::kExplicit: return "explicit";
-    case OwnerSource::kProduct: return "product";
-    case OwnerSource::kRoute: return "route";
+    case OwnerSource::kExplicit:
+      return "explicit";
+    case OwnerSource::kProduct:
+      return "product";
+    case OwnerSource::kRoute:
+      return "route";
   }
   return "unknown";
 }
@@ -140,8 +147,8 @@ std::shared_ptr<const BaseTopology> BuildBaseTopology(const EdgeArray& edges, st
     refs.push_back(EdgeRef{e});
   }
   auto base = std::make_shared<BaseTopology>();
-  base->csr = Csr(boost::edges_are_unsorted_multi_pass, pairs.begin(), pairs.end(), refs.begin(),
-                  nodes);
+  base->csr =
+      Csr(boost::edges_are_unsorted_multi_pass, pairs.begin(), pairs.end(), refs.begin(), nodes);
   base->nodes = nodes;
   base->edges = count;
   return base;

@@ -63,7 +63,7 @@ struct NodeAttributes {
 
 struct NodeRecord {
   ArenaRef id;
-  std::int64_t created = 0;         // the time of the node's first event
+  std::int64_t created = 0;          // the time of the node's first event
   std::uint32_t attributes = kNone;  // index into the attributes array
   std::uint16_t route = 0xffff;      // first matching [[routes]] rule, 0xffff for none
   NodeKind kind = NodeKind::kTopic;

@@ -423,7 +423,7 @@ void LineageProjection::ApplyAcl(const AclBinding& acl, bool granted, std::int64
   }
   const AclRule rule{acl.principal, ops, acl.permission == "DENY"};
   ClusterAcls& c = acls_[acl.cluster];
-  std::vector<AclRule>& bucket = pattern == Pattern::kAny ? c.any
+  std::vector<AclRule>& bucket = pattern == Pattern::kAny       ? c.any
                                  : pattern == Pattern::kLiteral ? c.literal[acl.resource_name]
                                                                 : c.prefixed[acl.resource_name];
   const auto it = std::find(bucket.begin(), bucket.end(), rule);
@@ -449,8 +449,7 @@ void LineageProjection::ApplyAcl(const AclBinding& acl, bool granted, std::int64
   if (pattern == Pattern::kAny) {
     affected = ct.nodes;
   } else if (pattern == Pattern::kLiteral) {
-    const std::uint32_t v =
-        FindNode(NodeId::Topic(acl.cluster, acl.resource_name).str());
+    const std::uint32_t v = FindNode(NodeId::Topic(acl.cluster, acl.resource_name).str());
     if (v != kNone) {
       affected.push_back(v);
     }
@@ -464,8 +463,9 @@ void LineageProjection::ApplyAcl(const AclBinding& acl, bool granted, std::int64
     }
     // Topic ids of one cluster share "topic:<cluster>/", so id order is name order.
     const std::string prefix = NodeId::Topic(acl.cluster, acl.resource_name).str();
-    auto n = std::lower_bound(ct.nodes.begin(), ct.nodes.end(), prefix,
-                              [this](std::uint32_t v, const std::string& p) { return IdOf(v) < p; });
+    auto n =
+        std::lower_bound(ct.nodes.begin(), ct.nodes.end(), prefix,
+                         [this](std::uint32_t v, const std::string& p) { return IdOf(v) < p; });
     for (; n != ct.nodes.end() && IdOf(*n).starts_with(prefix); ++n) {
       affected.push_back(*n);
     }
@@ -625,10 +625,10 @@ void LineageProjection::Apply(const EventRecord& record) {
               }
             }
             const std::string status = fields.value("status", std::string("active"));
-            nlohmann::json next = {{"product", e.product},     {"domain", e.domain},
-                                   {"owner", e.owner},         {"description", e.description},
-                                   {"quality", e.quality},     {"sla", e.sla},
-                                   {"tags", e.tags},           {"status", "active"}};
+            nlohmann::json next = {{"product", e.product}, {"domain", e.domain},
+                                   {"owner", e.owner},     {"description", e.description},
+                                   {"quality", e.quality}, {"sla", e.sla},
+                                   {"tags", e.tags},       {"status", "active"}};
             if (e.schema_subject) {
               next["schema_subject"] = *e.schema_subject;
             }
@@ -797,7 +797,12 @@ void LineageProjection::Publish() {
   parts.routes = routes_;
   parts.applied_seq = applied_seq_;
   parts.version = ++version_;
-  published_.store(std::make_shared<const GraphSnapshot>(std::move(parts)));
+  auto next = std::make_shared<const GraphSnapshot>(std::move(parts));
+  {
+    std::lock_guard lock(published_mu_);
+    published_.swap(next);
+  }
+  // `next` now holds the previous snapshot; it is released outside the lock.
 }
 
 LineageProjection::Stats LineageProjection::stats() const {
@@ -809,8 +814,7 @@ LineageProjection::Stats LineageProjection::stats() const {
   s.base_rebuilds = base_rebuilds_;
   s.storage_bytes = ids_.capacity_bytes() + nodes_.capacity_bytes() + edges_.capacity_bytes() +
                     intervals_.capacity_bytes() + attributes_.capacity_bytes() +
-                    edge_state_.capacity_bytes() +
-                    index_.capacity_bytes() +
+                    edge_state_.capacity_bytes() + index_.capacity_bytes() +
                     std::size_t{base_->edges} * 16 + std::size_t{base_->nodes} * 8;
   return s;
 }

@@ -12,7 +12,8 @@
 // Publication: Publish() freezes the state applied so far into an immutable
 // GraphSnapshot (sharing unchanged storage chunks, so it costs roughly one
 // pointer per chunk plus the edges added since the last publication) and swaps
-// it in atomically. Readers call snapshot() and never block the writer nor
+// it in under a mutex held only for the pointer swap. Readers call snapshot()
+// (a pointer copy) and never wait for the writer's work nor
 // see a half-applied batch.
 //
 // Thread-safety: Apply, Publish, Snapshot, Restore, Reset and Digest belong to
@@ -22,6 +23,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -55,15 +57,18 @@ class LineageProjection final : public Projection {
   // Makes everything applied so far visible to readers, all at once.
   void Publish();
   // The latest published snapshot; never null (empty before the first Publish).
-  std::shared_ptr<const GraphSnapshot> snapshot() const { return published_.load(); }
+  std::shared_ptr<const GraphSnapshot> snapshot() const {
+    std::lock_guard lock(published_mu_);  // held for a pointer copy only
+    return published_;
+  }
 
   struct Stats {
     std::uint32_t nodes = 0;
     std::uint32_t edges = 0;
     std::uint32_t extra_intervals = 0;
-    std::uint32_t delta_edges = 0;     // edges not yet in the base CSR
-    std::uint64_t base_rebuilds = 0;   // CSR rebuilds so far
-    std::size_t storage_bytes = 0;     // chunks, indexes and CSR held by the writer
+    std::uint32_t delta_edges = 0;    // edges not yet in the base CSR
+    std::uint64_t base_rebuilds = 0;  // CSR rebuilds so far
+    std::size_t storage_bytes = 0;    // chunks, indexes and CSR held by the writer
   };
   Stats stats() const;
 
@@ -147,7 +152,11 @@ class LineageProjection final : public Projection {
   bool index_dirty_ = true;
   bool products_dirty_ = true;
   std::uint64_t version_ = 0;
-  std::atomic<std::shared_ptr<const GraphSnapshot>> published_;
+  // A mutex-guarded pointer swap rather than std::atomic<std::shared_ptr>:
+  // the critical sections are a reference-count increment, and libstdc++ 12's
+  // atomic shared_ptr is opaque to ThreadSanitizer.
+  mutable std::mutex published_mu_;
+  std::shared_ptr<const GraphSnapshot> published_;
 };
 
 }  // namespace tributary::graph

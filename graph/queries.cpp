@@ -182,10 +182,9 @@ bool ContainsIgnoringCase(std::string_view haystack, std::string_view lowered_ne
   if (lowered_needle.empty()) {
     return true;
   }
-  const auto it = std::search(haystack.begin(), haystack.end(), lowered_needle.begin(),
-                              lowered_needle.end(), [](char a, char b) {
-                                return std::tolower(static_cast<unsigned char>(a)) == b;
-                              });
+  const auto it =
+      std::search(haystack.begin(), haystack.end(), lowered_needle.begin(), lowered_needle.end(),
+                  [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
   return it != haystack.end();
 }
 
@@ -235,9 +234,8 @@ Result<std::uint8_t> ParseKinds(std::string_view text) {
 }
 
 Result<std::uint8_t> ParseEvidenceFilter(std::string_view text) {
-  return ParseList(text, kAllEvidence, "evidence", [](std::string_view k) -> std::uint8_t {
-    return ParseEvidence(k);
-  });
+  return ParseList(text, kAllEvidence, "evidence",
+                   [](std::string_view k) -> std::uint8_t { return ParseEvidence(k); });
 }
 
 NodeView ViewNode(const GraphSnapshot& g, std::uint32_t v) {

@@ -96,8 +96,8 @@ struct ImpactTeam {
 
 struct ImpactResult {
   std::string_view root;
-  std::vector<ImpactConsumer> consumers;  // by depth (breadth-first order)
-  std::vector<ImpactTeam> teams;          // by team name
+  std::vector<ImpactConsumer> consumers;     // by depth (breadth-first order)
+  std::vector<ImpactTeam> teams;             // by team name
   std::vector<std::string_view> unresolved;  // consumers without a team, breadth-first
   // Every consumer's path, root .. consumer inclusive (depth + 1 ids), back to back.
   std::vector<std::string_view> path_storage;

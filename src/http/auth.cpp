@@ -254,11 +254,11 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kOk:
       return "ok";
     case ErrorCode::kInvalidArgument:
-      return "invalid_argument";
+      return "bad_request";
     case ErrorCode::kNotFound:
       return "not_found";
     case ErrorCode::kAlreadyExists:
-      return "already_exists";
+      return "conflict";
     case ErrorCode::kCorruption:
       return "corruption";
     case ErrorCode::kIoError:
@@ -268,7 +268,7 @@ std::string_view ErrorCodeName(ErrorCode code) {
     case ErrorCode::kUnauthenticated:
       return "unauthenticated";
     case ErrorCode::kPermissionDenied:
-      return "permission_denied";
+      return "forbidden";
     case ErrorCode::kUnimplemented:
       return "unimplemented";
     case ErrorCode::kInternal:

@@ -118,8 +118,8 @@ Result<std::unique_ptr<KafkaReader>> KafkaReader::Open(KafkaReaderOptions option
 }
 
 Status KafkaReader::RefreshAssignment() {
-  next_refresh_ = std::chrono::steady_clock::now() + options_.metadata_refresh;
   bool changed = false;
+  bool incomplete = false;
   auto apply = [&](const rd_kafka_metadata_t& md) {
     for (int t = 0; t < md.topic_cnt; ++t) {
       const auto& mt = md.topics[t];
@@ -139,7 +139,8 @@ Status KafkaReader::RefreshAssignment() {
         std::int64_t high = 0;
         if (rd_kafka_query_watermark_offsets(handles_->rk, topic.c_str(), tp.second, &low, &high,
                                              kMetadataTimeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-          continue;  // the leader is unreachable now: assign it on a later refresh
+          incomplete = true;  // the leader is unreachable now: assign it on a later refresh
+          continue;
         }
         auto& progress = partitions_[tp];  // keeps a stored resume position
         progress.start_watermark = high;
@@ -169,6 +170,7 @@ Status KafkaReader::RefreshAssignment() {
     const auto err = rd_kafka_metadata(handles_->rk, 1, nullptr, &md, kMetadataTimeoutMs);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       spdlog::warn("kafka {}: metadata unavailable: {}", options_.cluster, rd_kafka_err2str(err));
+      incomplete = true;
     } else {
       apply(*md);
       rd_kafka_metadata_destroy(md);
@@ -189,6 +191,12 @@ Status KafkaReader::RefreshAssignment() {
       rd_kafka_metadata_destroy(md);
     }
   }
+  // Look again soon while something is missing, at the configured pace after.
+  incomplete = incomplete || existing_topics_.size() < options_.topics.size();
+  next_refresh_ = std::chrono::steady_clock::now() +
+                  (incomplete ? std::min<std::chrono::milliseconds>(options_.metadata_refresh,
+                                                                    std::chrono::seconds(1))
+                              : options_.metadata_refresh);
   if (changed) {
     return Assign();
   }

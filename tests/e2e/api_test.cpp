@@ -100,7 +100,7 @@ TEST_CASE("the API answers lineage and impact and catalog and log questions over
         last = testing::HttpGet(port, "/api/v1/impact?node=product:stocktrades").body;
         return last.find("analytics-risk") != std::string::npos;
       },
-      20s);
+      60s);
   INFO(last);
   REQUIRE(arrived);
   CHECK(testing::HttpGet(port, "/readyz").status == 200);

@@ -23,8 +23,9 @@ inline NodeId User(const std::string& name) { return NodeId::Principal("User:" +
 inline AclBinding Acl(std::string principal, std::string name, std::string pattern,
                       std::string operation, std::string permission = "ALLOW",
                       std::string cluster = "local") {
-  return AclBinding{std::move(cluster), "User:" + principal, "TOPIC", std::move(name),
-                    std::move(pattern), std::move(operation), std::move(permission), "*"};
+  return AclBinding{
+      std::move(cluster),   "User:" + principal,   "TOPIC", std::move(name), std::move(pattern),
+      std::move(operation), std::move(permission), "*"};
 }
 
 // Applies events in order with increasing sequence numbers.

@@ -92,8 +92,7 @@ TEST_CASE("depth counts edges and limits how far lineage follows") {
   CHECK(NodeIds(Query(*g, Topic("orders"), Direction::kDownstream, 2)).size() == 3);
   CHECK(NodeIds(Query(*g, Topic("orders"), Direction::kDownstream, 5)) ==
         std::set<std::string>{"topic:local/orders", "job:flink/enrich", "topic:local/enriched",
-                              "job:flink/aggregate", "topic:local/totals",
-                              "group:local/billing"});
+                              "job:flink/aggregate", "topic:local/totals", "group:local/billing"});
   CHECK(Query(*g, Topic("orders"), Direction::kDownstream, 2).edges.size() == 2);
 }
 
@@ -148,11 +147,12 @@ TEST_CASE("kind and evidence filters keep only matching edges") {
   const auto g = p.snapshot();
   CHECK(Edges(Query(*g, Topic("orders"), Direction::kBoth, 1, std::nullopt, kProducesBit)) ==
         std::set<std::string>{"principal:User:shop -> topic:local/orders"});
-  CHECK(Edges(Query(*g, Topic("orders"), Direction::kBoth, 1, std::nullopt, kAllKinds,
-                    kPermitted)) ==
-        std::set<std::string>{"topic:local/orders -> principal:User:analyst"});
+  CHECK(
+      Edges(Query(*g, Topic("orders"), Direction::kBoth, 1, std::nullopt, kAllKinds, kPermitted)) ==
+      std::set<std::string>{"topic:local/orders -> principal:User:analyst"});
   CHECK(Edges(Query(*g, Topic("orders"), Direction::kDownstream, 1, std::nullopt, kConsumesBit,
-                    kObserved)) == std::set<std::string>{"topic:local/orders -> group:local/billing"});
+                    kObserved)) ==
+        std::set<std::string>{"topic:local/orders -> group:local/billing"});
   CHECK(ParseKinds("consumes,produces").value() == kAllKinds);
   CHECK(ParseEvidenceFilter("observed,declared").value() == (kObserved | kDeclared));
   CHECK_FALSE(ParseEvidenceFilter("rumoured").ok());
@@ -228,10 +228,9 @@ TEST_CASE("a LITERAL wildcard ACL covers every topic of its own cluster only") {
   p.Publish();
   const auto g = p.snapshot();
   CHECK(Edges(Query(*g, User("ops"), Direction::kBoth, 1)) ==
-        std::set<std::string>{"topic:local/a -> principal:User:ops",
-                              "topic:local/b -> principal:User:ops",
-                              "principal:User:ops -> topic:local/a",
-                              "principal:User:ops -> topic:local/b"});
+        std::set<std::string>{
+            "topic:local/a -> principal:User:ops", "topic:local/b -> principal:User:ops",
+            "principal:User:ops -> topic:local/a", "principal:User:ops -> topic:local/b"});
 }
 
 TEST_CASE("a WRITE ACL is a permitted produces edge and a DESCRIBE ACL is no edge") {
@@ -353,8 +352,16 @@ TEST_CASE("ownership is explicit assignment then product owner then the first ma
   CHECK(owner(Group("search")) == "platform/route");
   CHECK(owner(Group("payments-explicit")) == "risk/explicit");
   CHECK(owner(Topic("orders")) == "orders-route/route");
-  feed(ProductPublished{"orders", "local", "orders", "sales", "sales-team", "Orders", "curated",
-                        "tier-1", {}, std::nullopt},
+  feed(ProductPublished{"orders",
+                        "local",
+                        "orders",
+                        "sales",
+                        "sales-team",
+                        "Orders",
+                        "curated",
+                        "tier-1",
+                        {},
+                        std::nullopt},
        H(2));
   p.Publish();
   g = p.snapshot();
@@ -442,17 +449,17 @@ TEST_CASE("path finds the shortest path along the data or reports none") {
   r = Path(*g, "group:local/billing", "principal:User:shop", std::nullopt, Direction::kUpstream);
   REQUIRE(r.ok());
   CHECK(r->has_value());
-  CHECK(Path(*g, "group:local/none", "topic:local/orders").status().code() ==
-        ErrorCode::kNotFound);
+  CHECK(Path(*g, "group:local/none", "topic:local/orders").status().code() == ErrorCode::kNotFound);
 }
 
 TEST_CASE("search matches kind and a case-insensitive substring sorted by id") {
   LineageProjection p;
   Feed feed(p);
   FeedChain(feed);
-  feed(ProductPublished{"Orders", "local", "orders", "sales", "sales", "", "raw", "tier-2", {},
-                        std::nullopt},
-       H(0));
+  feed(
+      ProductPublished{
+          "Orders", "local", "orders", "sales", "sales", "", "raw", "tier-2", {}, std::nullopt},
+      H(0));
   p.Publish();
   const auto g = p.snapshot();
   SearchQuery q;
@@ -480,9 +487,10 @@ TEST_CASE("search matches kind and a case-insensitive substring sorted by id") {
 TEST_CASE("product lifecycle events set the topic's status attributes") {
   LineageProjection p;
   Feed feed(p);
-  feed(ProductPublished{"orders", "local", "orders", "sales", "sales", "", "raw", "tier-2", {},
-                        std::nullopt},
-       H(0));
+  feed(
+      ProductPublished{
+          "orders", "local", "orders", "sales", "sales", "", "raw", "tier-2", {}, std::nullopt},
+      H(0));
   feed(ProductDeprecated{"orders", "replaced", H(100), std::string("orders.v2"), "ops"}, H(1));
   p.Publish();
   auto attrs = [&] {
@@ -535,8 +543,16 @@ void FeedHistory(Feed& feed) {
   feed(AclGranted{Acl("svc", "ord", "PREFIXED", "READ"), "catalog"}, H(1));
   feed(AclGranted{Acl("svc", "orders", "LITERAL", "READ", "DENY"), "catalog"}, H(2));
   feed(ConsumerStarted{Group("a"), Topic("orders.v2"), "observed", "co"}, H(2));
-  feed(ProductPublished{"orders", "local", "orders", "sales", "sales", "d", "raw", "tier-1",
-                        {"pii"}, std::string("orders-value")},
+  feed(ProductPublished{"orders",
+                        "local",
+                        "orders",
+                        "sales",
+                        "sales",
+                        "d",
+                        "raw",
+                        "tier-1",
+                        {"pii"},
+                        std::string("orders-value")},
        H(3));
   feed(ProductDeprecated{"orders", "old", H(200), std::nullopt, "ops"}, H(4));
   feed(TeamUpserted{"sales", "Sales", {"sales-slack"}}, H(4));
@@ -559,10 +575,10 @@ TEST_CASE("restoring a snapshot gives the same digest and the same answers") {
   REQUIRE(restored.Restore(live.Snapshot()).ok());
   restored.Publish();
   CHECK(restored.Digest() == live.Digest());
-  const auto a = ToJson(*live.snapshot(), Query(*live.snapshot(), Topic("orders"),
-                                                Direction::kBoth, 10, H(3)));
-  const auto b = ToJson(*restored.snapshot(), Query(*restored.snapshot(), Topic("orders"),
-                                                    Direction::kBoth, 10, H(3)));
+  const auto a = ToJson(*live.snapshot(),
+                        Query(*live.snapshot(), Topic("orders"), Direction::kBoth, 10, H(3)));
+  const auto b = ToJson(*restored.snapshot(),
+                        Query(*restored.snapshot(), Topic("orders"), Direction::kBoth, 10, H(3)));
   CHECK(a == b);
   // ACLs survive the snapshot: a topic created after restore is covered.
   Feed more_live(live);

@@ -175,7 +175,7 @@ TEST_CASE("roles decide who may write what") {
     const auto s = auth.AuthorizeWrite(as(kReaderSecret), "payments");
     CHECK(s.code() == ErrorCode::kPermissionDenied);
     CHECK(ErrorResponse(s).status == 403);
-    CHECK(nlohmann::json::parse(ErrorResponse(s).body)["error"]["code"] == "permission_denied");
+    CHECK(nlohmann::json::parse(ErrorResponse(s).body)["error"]["code"] == "forbidden");
     CHECK(auth.AuthorizeWrite(as(kReaderSecret), std::nullopt).code() ==
           ErrorCode::kPermissionDenied);
   }
@@ -282,8 +282,8 @@ TEST_CASE("errors map to HTTP statuses in the JSON error shape") {
     CHECK(body["error"]["code"] == std::string(ErrorCodeName(status.code())));
     CHECK(body["error"]["message"] == status.message());
   }
-  CHECK(ErrorCodeName(ErrorCode::kInvalidArgument) == "invalid_argument");
-  CHECK(ErrorCodeName(ErrorCode::kPermissionDenied) == "permission_denied");
+  CHECK(ErrorCodeName(ErrorCode::kInvalidArgument) == "bad_request");
+  CHECK(ErrorCodeName(ErrorCode::kPermissionDenied) == "forbidden");
   CHECK(ErrorCodeName(ErrorCode::kIoError) == "io_error");
 }
 

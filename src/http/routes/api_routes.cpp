@@ -16,21 +16,7 @@ namespace {
 using nlohmann::json;
 
 // The error shape of DESIGN.md §5 for a Status.
-Response FromStatus(const Status& status) {
-  switch (status.code()) {
-    case ErrorCode::kInvalidArgument: return Response::Error(400, "bad_request", status.message());
-    case ErrorCode::kNotFound: return Response::Error(404, "not_found", status.message());
-    case ErrorCode::kAlreadyExists: return Response::Error(409, "conflict", status.message());
-    case ErrorCode::kUnauthenticated: {
-      auto r = Response::Error(401, "unauthenticated", status.message());
-      r.headers.emplace_back("WWW-Authenticate", "Bearer");
-      return r;
-    }
-    case ErrorCode::kPermissionDenied: return Response::Error(403, "forbidden", status.message());
-    case ErrorCode::kUnavailable: return Response::Error(503, "unavailable", status.message());
-    default: return Response::Error(500, "internal", status.message());
-  }
-}
+Response FromStatus(const Status& status) { return ErrorResponse(status); }
 
 Result<int> IntParam(const Request& r, std::string_view name, int fallback, int min, int max,
                      bool clamp = false) {
