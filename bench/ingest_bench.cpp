@@ -31,6 +31,11 @@ namespace {
 
 // Offset commit i: 10k groups over 100 topics, 12 partitions each, commits
 // advancing through time like a live estate.
+// Commits are stamped from the moment the benchmark starts, as a live estate's
+// would be (older stamps would make the consumers idle as soon as the service
+// has caught up).
+const std::int64_t kStart = ToMillis(SystemClock().Now());
+
 co::EncodedRecord CommitRecord(std::int64_t i) {
   co::OffsetCommit c;
   const auto group = i % 10000;
@@ -38,7 +43,7 @@ co::EncodedRecord CommitRecord(std::int64_t i) {
   c.topic = "domain.events.v1-" + std::to_string(group % 100);
   c.partition = static_cast<std::int32_t>((i / 10000) % 12);
   c.offset = 1000000 + i;
-  c.commit_timestamp_ms = 1764080206000 + i / 10;
+  c.commit_timestamp_ms = kStart + i / 10;
   return co::Encode(c);
 }
 

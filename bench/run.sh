@@ -12,6 +12,9 @@ echo "== __consumer_offsets decoding"
 echo
 echo "== ingestion"
 "$build/bench/ingest_bench"
+echo
+echo "== lineage graph"
+"$build/bench/graph/graph_bench"
 for b in "$build"/bench/schema/bench_*; do
   [ -x "$b" ] || continue
   echo

@@ -191,6 +191,9 @@ Status KafkaReader::RefreshAssignment() {
       rd_kafka_metadata_destroy(md);
     }
   }
+  // A partition that exists but could not be assigned yet is not caught up;
+  // a topic that does not exist yet is.
+  unassigned_partitions_ = incomplete;
   // Look again soon while something is missing, at the configured pace after.
   incomplete = incomplete || existing_topics_.size() < options_.topics.size();
   next_refresh_ = std::chrono::steady_clock::now() +
@@ -238,6 +241,9 @@ Status KafkaReader::Poll(std::chrono::milliseconds timeout, const BatchHandler& 
   std::vector<RawRecord> records;
   records.reserve(static_cast<std::size_t>(n));
   std::map<TopicPartition, std::int64_t> advanced;
+  const rd_kafka_topic_t* last_topic = nullptr;
+  std::int32_t last_partition = -1;
+  std::int64_t* last_next = nullptr;
   for (ssize_t i = 0; i < n; ++i) {
     const rd_kafka_message_t* m = msgs[static_cast<std::size_t>(i)];
     if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -267,7 +273,13 @@ Status KafkaReader::Poll(std::chrono::milliseconds timeout, const BatchHandler& 
       r.value = std::string_view(static_cast<const char*>(m->payload), m->len);
     }
     records.push_back(r);
-    advanced[{std::string(r.topic), r.partition}] = r.offset + 1;
+    // Records arrive in runs of one partition: look the partition up once a run.
+    if (last_topic != m->rkt || last_partition != m->partition) {
+      last_topic = m->rkt;
+      last_partition = m->partition;
+      last_next = &advanced[{std::string(r.topic), r.partition}];
+    }
+    *last_next = r.offset + 1;
   }
   Status status;
   if (!records.empty()) {
@@ -293,6 +305,9 @@ Status KafkaReader::Poll(std::chrono::milliseconds timeout, const BatchHandler& 
 }
 
 bool KafkaReader::CaughtUp() const {
+  if (unassigned_partitions_) {
+    return false;
+  }
   for (const auto& [tp, p] : partitions_) {
     if (assigned_.contains(tp) && p.next_offset < p.start_watermark) {
       return false;

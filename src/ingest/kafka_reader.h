@@ -51,7 +51,7 @@ struct KafkaReaderOptions {
   std::vector<std::string> topics;
   std::map<TopicPartition, std::int64_t> start_offsets;  // next offset to read
   std::chrono::milliseconds metadata_refresh{std::chrono::seconds(10)};
-  std::size_t max_batch = 20000;
+  std::size_t max_batch = 100000;
 };
 
 struct PartitionProgress {
@@ -92,6 +92,7 @@ class KafkaReader {
   std::map<TopicPartition, PartitionProgress> partitions_;
   std::set<TopicPartition> assigned_;  // partitions that exist and are assigned
   std::set<std::string> existing_topics_;  // configured topics seen to exist
+  bool unassigned_partitions_ = false;     // the last refresh could not assign some
   std::chrono::steady_clock::time_point next_refresh_;
 };
 

@@ -193,16 +193,26 @@ Status IngestPipeline::Process(const std::string& cluster, std::span<const RawRe
   Batch batch;
   BatchSink sink(batch);
   std::map<std::pair<const Source*, std::int32_t>, std::int64_t> next_offsets;
+  // Records come in runs of one topic partition: resolve the source and the
+  // offset slot once per run.
+  std::string_view last_topic;
+  std::int32_t last_partition = -1;
+  const Source* run_source = nullptr;
+  std::int64_t* run_next = nullptr;
   for (const auto& record : records) {
-    auto it = sources_.find({cluster, std::string(record.topic)});
-    if (it == sources_.end()) {
+    if (run_next == nullptr || record.topic != last_topic || record.partition != last_partition) {
+      last_topic = record.topic;
+      last_partition = record.partition;
+      auto it = sources_.find({cluster, std::string(record.topic)});
+      run_source = it == sources_.end() ? nullptr : it->second.get();
+      run_next = run_source == nullptr ? nullptr : &next_offsets[{run_source, record.partition}];
+    }
+    if (run_source == nullptr) {
       continue;  // not a source topic of this cluster
     }
-    const Source* source = it->second.get();
-    sink.StartRecord(source, &record);
-    source->translator->Translate(record, sink);
-    auto& next = next_offsets[{source, record.partition}];
-    next = std::max(next, record.offset + 1);
+    sink.StartRecord(run_source, &record);
+    run_source->translator->Translate(record, sink);
+    *run_next = std::max(*run_next, record.offset + 1);
     if (record.timestamp_ms > 0) {
       latest_event_time_ = std::max(latest_event_time_, FromMillis(record.timestamp_ms));
     }

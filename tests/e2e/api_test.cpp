@@ -103,7 +103,7 @@ TEST_CASE("the API answers lineage and impact and catalog and log questions over
       60s);
   INFO(last);
   REQUIRE(arrived);
-  CHECK(testing::HttpGet(port, "/readyz").status == 200);
+  CHECK(WaitUntil([&] { return testing::HttpGet(port, "/readyz").status == 200; }, 30s));
 
   SECTION("lineage downstream of a product") {
     const auto body = GetJson(port, "/api/v1/lineage?node=product:stocktrades&direction=downstream&depth=2");

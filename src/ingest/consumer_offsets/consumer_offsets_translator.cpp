@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/msgpack.h"
 #include "ingest/consumer_offsets/consumer_offsets_decoder.h"
 #include "tributary/overloaded.h"
 
@@ -25,6 +26,13 @@ std::string ConsumerOffsetsTranslator::TopicFoldKey(const TopicKey& key) const {
   return fold_prefix() + "t/" + key.first + "\n" + key.second;
 }
 
+void ConsumerOffsetsTranslator::MarkDirty(const TopicKey& key, TopicFold* fold) {
+  if (!fold->dirty) {
+    fold->dirty = true;
+    dirty_topics_.push_back(key);
+  }
+}
+
 std::string ConsumerOffsetsTranslator::GroupFoldKey(const std::string& group) const {
   return fold_prefix() + "g/" + group;
 }
@@ -44,8 +52,8 @@ Status ConsumerOffsetsTranslator::Restore(
         TopicFold f;
         f.group = j.at("g").get<std::string>();
         f.topic = j.at("t").get<std::string>();
-        for (const auto& [p, o] : j.at("o").items()) {
-          f.offsets[std::stoi(p)] = o.get<std::int64_t>();
+        for (const auto& po : j.at("o")) {
+          f.offsets[po.at(0).get<std::int32_t>()] = po.at(1).get<std::int64_t>();
         }
         f.last_commit_ms = j.at("c").get<std::int64_t>();
         f.last_sample_ms = j.at("s").get<std::int64_t>();
@@ -80,24 +88,40 @@ Status ConsumerOffsetsTranslator::Restore(
 }
 
 void ConsumerOffsetsTranslator::Flush(TranslationSink& sink) {
+  std::string bytes;
   for (const auto& key : dirty_topics_) {
     auto it = topics_.find(key);
     if (it == topics_.end()) {
       sink.WriteFold(TopicFoldKey(key), std::nullopt);
       continue;
     }
-    const auto& f = it->second;
-    nlohmann::json offsets = nlohmann::json::object();
+    auto& f = it->second;
+    f.dirty = false;
+    // Written with the direct MessagePack writer: this runs for every
+    // (group, topic) a batch touched, the hot path of the fold.
+    bytes.clear();
+    msgpack::Writer w(bytes);
+    w.MapHeader(7);
+    w.String("g");
+    w.String(f.group);
+    w.String("t");
+    w.String(f.topic);
+    w.String("o");
+    w.ArrayHeader(static_cast<std::uint32_t>(f.offsets.size()));
     for (const auto& [p, o] : f.offsets) {
-      offsets[std::to_string(p)] = o;
+      w.ArrayHeader(2);
+      w.Int(p);
+      w.Int(o);
     }
-    sink.WriteFold(TopicFoldKey(key), Bytes({{"g", f.group},
-                                             {"t", f.topic},
-                                             {"o", offsets},
-                                             {"c", f.last_commit_ms},
-                                             {"s", f.last_sample_ms},
-                                             {"n", f.commits_since_sample},
-                                             {"a", f.active}}));
+    w.String("c");
+    w.Int(f.last_commit_ms);
+    w.String("s");
+    w.Int(f.last_sample_ms);
+    w.String("n");
+    w.Int(f.commits_since_sample);
+    w.String("a");
+    w.Bool(f.active);
+    sink.WriteFold(TopicFoldKey(key), bytes);
   }
   for (const auto& group : dirty_groups_) {
     auto it = groups_.find(group);
@@ -167,9 +191,9 @@ void ConsumerOffsetsTranslator::EmitMembers(const GroupFold& g, Timestamp at,
 void ConsumerOffsetsTranslator::DeleteGroup(const std::string& group, Timestamp at,
                                             TranslationSink& sink) {
   // Every topic the group read stops, and its fold state goes.
-  for (auto it = topics_.lower_bound({group, ""}); it != topics_.end() && it->first.first == group;) {
+  for (auto it = topics_.lower_bound(TopicKeyView(group, "")); it != topics_.end() && it->first.first == group;) {
     StopTopic(it->second, "group_deleted", at, sink, false);
-    dirty_topics_.insert(it->first);
+    dirty_topics_.push_back(it->first);
     it = topics_.erase(it);
   }
   const bool known = groups_.erase(group) > 0;
@@ -190,13 +214,14 @@ void ConsumerOffsetsTranslator::Translate(const RawRecord& record, TranslationSi
           [&](const OffsetCommit& c) {
             const auto commit_ms = c.commit_timestamp_ms > 0 ? c.commit_timestamp_ms
                                                              : record.timestamp_ms;
-            const TopicKey key{c.group, c.topic};
-            auto& f = topics_[key];
-            dirty_topics_.insert(key);
-            if (f.group.empty()) {
-              f.group = c.group;
-              f.topic = c.topic;
+            auto it = topics_.find(TopicKeyView(c.group, c.topic));
+            if (it == topics_.end()) {
+              it = topics_.emplace(TopicKey{c.group, c.topic}, TopicFold{}).first;
+              it->second.group = c.group;
+              it->second.topic = c.topic;
             }
+            auto& f = it->second;
+            MarkDirty(it->first, &f);
             f.offsets[c.partition] = c.offset;
             f.last_commit_ms = std::max(f.last_commit_ms, commit_ms);
             ++f.commits_since_sample;
@@ -225,7 +250,7 @@ void ConsumerOffsetsTranslator::Translate(const RawRecord& record, TranslationSi
             }
           },
           [&](const OffsetCommitTombstone& t) {
-            const TopicKey key{t.group, t.topic};
+            const TopicKeyView key{t.group, t.topic};
             sink.Emit(OffsetDeleted{NodeId::Group(options_.cluster, t.group),
                                     NodeId::Topic(options_.cluster, t.topic), t.partition},
                       record_time);
@@ -234,11 +259,11 @@ void ConsumerOffsetsTranslator::Translate(const RawRecord& record, TranslationSi
               return;
             }
             it->second.offsets.erase(t.partition);
+            MarkDirty(it->first, &it->second);
             if (it->second.offsets.empty()) {
               StopTopic(it->second, "offset_deleted", record_time, sink, false);
               topics_.erase(it);
             }
-            dirty_topics_.insert(key);
           },
           [&](const GroupMetadata& m) {
             auto& g = groups_[m.group];
@@ -399,7 +424,7 @@ void ConsumerOffsetsTranslator::Tick(Timestamp now, TranslationSink& sink) {
   for (auto& [key, fold] : topics_) {
     if (fold.active && now_ms - fold.last_commit_ms >= options_.idle_after.count()) {
       StopTopic(fold, "idle", now, sink, true);
-      dirty_topics_.insert(key);
+      MarkDirty(key, &fold);
     }
   }
 }

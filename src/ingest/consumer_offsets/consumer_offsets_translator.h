@@ -22,6 +22,8 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "ingest/translator.h"
 
@@ -54,6 +56,7 @@ class ConsumerOffsetsTranslator final : public SourceTranslator {
     std::int64_t last_sample_ms = 0;
     std::int64_t commits_since_sample = 0;
     bool active = false;
+    bool dirty = false;  // changed since the last Flush
   };
   struct Member {
     std::string member_id;
@@ -77,6 +80,17 @@ class ConsumerOffsetsTranslator final : public SourceTranslator {
 
  private:
   using TopicKey = std::pair<std::string, std::string>;  // group, topic
+  using TopicKeyView = std::pair<std::string_view, std::string_view>;
+  // Orders keys and finds them by views, so a commit of a known (group, topic)
+  // allocates nothing.
+  struct KeyLess {
+    using is_transparent = void;
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const {
+      return TopicKeyView(a.first, a.second) < TopicKeyView(b.first, b.second);
+    }
+  };
+  void MarkDirty(const TopicKey& key, TopicFold* fold);
 
   std::string TopicFoldKey(const TopicKey& key) const;
   std::string GroupFoldKey(const std::string& group) const;
@@ -87,9 +101,9 @@ class ConsumerOffsetsTranslator final : public SourceTranslator {
   void DeleteGroup(const std::string& group, Timestamp at, TranslationSink& sink);
 
   ConsumerOffsetsOptions options_;
-  std::map<TopicKey, TopicFold> topics_;
+  std::map<TopicKey, TopicFold, KeyLess> topics_;
   std::map<std::string, GroupFold> groups_;
-  std::set<TopicKey> dirty_topics_;  // changed since the last Flush
+  std::vector<TopicKey> dirty_topics_;  // changed since the last Flush
   std::set<std::string> dirty_groups_;
   std::int64_t skipped_ = 0;
 };
