@@ -94,8 +94,10 @@ int main(int argc, char** argv) {
     rates.push_back(static_cast<double>(events) / secs);
     std::filesystem::remove_all(dir);
   }
-  std::printf("append (synchronous=FULL, WAL, batches of %d): median %.0f events/s over %d runs of %lld events\n",
-              kBatch, Median(rates), runs, static_cast<long long>(events));
+  std::printf(
+      "append (synchronous=FULL, WAL, batches of %d): median %.0f events/s over %d runs of %lld "
+      "events\n",
+      kBatch, Median(rates), runs, static_cast<long long>(events));
 
   // Replay.
   const auto dir = base / "tributary-bench-replay";
@@ -126,8 +128,9 @@ int main(int argc, char** argv) {
     const double secs = std::chrono::duration<double>(Stopwatch::now() - start).count();
     replay_rates.push_back(static_cast<double>(host.applied_seq().value()) / secs);
   }
-  std::printf("replay (read + decode + apply to 2 projections): median %.0f events/s over %lld events\n",
-              Median(replay_rates), static_cast<long long>(replay_events));
+  std::printf(
+      "replay (read + decode + apply to 2 projections): median %.0f events/s over %lld events\n",
+      Median(replay_rates), static_cast<long long>(replay_events));
   std::filesystem::remove_all(dir);
   return 0;
 }

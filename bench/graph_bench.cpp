@@ -197,6 +197,9 @@ int main(int argc, char** argv) {
     publish_us.push_back(Micros(SteadyClock::now() - t0));
   }
   const double load_s = std::chrono::duration<double>(SteadyClock::now() - load_start).count();
+  // Let a CSR build still running off the writer thread finish, so the memory
+  // figures are those of the settled graph.
+  projection.PublishSettled();
   const long rss_loaded = RssKb();
   malloc_trim(0);
   const long rss_after = RssKb();

@@ -68,8 +68,8 @@ void FoldInMemory(std::int64_t count) {
   }
   std::vector<double> rates;
   for (int run = 0; run < 5; ++run) {
-    co::ConsumerOffsetsTranslator translator({"bench", std::chrono::minutes(15),
-                                              std::chrono::minutes(10)});
+    co::ConsumerOffsetsTranslator translator(
+        {"bench", std::chrono::minutes(15), std::chrono::minutes(10)});
     CountingSink sink;
     const auto start = Stopwatch::now();
     constexpr std::size_t kBatch = 20000;
@@ -90,9 +90,10 @@ void FoldInMemory(std::int64_t count) {
     rates.push_back(static_cast<double>(count) / secs);
   }
   std::sort(rates.begin(), rates.end());
-  std::printf("decode + fold in memory (fold state serialised per batch of 20k): median %.0f "
-              "records/s over %lld records, 5 runs\n",
-              rates[2], static_cast<long long>(count));
+  std::printf(
+      "decode + fold in memory (fold state serialised per batch of 20k): median %.0f "
+      "records/s over %lld records, 5 runs\n",
+      rates[2], static_cast<long long>(count));
 }
 
 void EndToEnd(std::int64_t count, const std::filesystem::path& base) {
@@ -143,11 +144,12 @@ void EndToEnd(std::int64_t count, const std::filesystem::path& base) {
   }
   const double secs = std::chrono::duration<double>(Stopwatch::now() - start).count();
   runner.Stop();
-  std::printf("end to end (consume + decode + fold + durable append, start-up included): %.0f "
-              "records/s, %lld records in %.2f s, %lld batches, %lld events appended\n",
-              static_cast<double>(count) / secs, static_cast<long long>(count), secs,
-              static_cast<long long>(pipeline.counters().batches.load()),
-              static_cast<long long>(pipeline.counters().events.load()));
+  std::printf(
+      "end to end (consume + decode + fold + durable append, start-up included): %.0f "
+      "records/s, %lld records in %.2f s, %lld batches, %lld events appended\n",
+      static_cast<double>(count) / secs, static_cast<long long>(count), secs,
+      static_cast<long long>(pipeline.counters().batches.load()),
+      static_cast<long long>(pipeline.counters().events.load()));
   std::filesystem::remove_all(dir);
 }
 

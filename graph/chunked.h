@@ -85,6 +85,16 @@ class ChunkedArray {
     size_ = 0;
   }
 
+  // REQUIRES: size() == 0. Makes the array `n` copies of `value`.
+  void Resize(std::size_t n, const T& value) {
+    assert(size_ == 0);
+    chunks_.clear();
+    for (std::size_t c = 0; c * kChunkSize < n; ++c) {
+      chunks_.push_back(std::make_shared<Chunk>(kChunkSize, value));
+    }
+    size_ = n;
+  }
+
   Frozen Freeze() const {
     return Frozen(std::vector<std::shared_ptr<const Chunk>>(chunks_.begin(), chunks_.end()), size_);
   }

@@ -135,8 +135,11 @@ std::optional<Owner> GraphSnapshot::OwnerOf(std::uint32_t v) const {
   return std::nullopt;
 }
 
-std::shared_ptr<const BaseTopology> BuildBaseTopology(const EdgeArray& edges, std::uint32_t count,
-                                                      std::uint32_t nodes) {
+namespace {
+
+template <typename Edges>
+std::shared_ptr<const BaseTopology> BuildBase(const Edges& edges, std::uint32_t count,
+                                              std::uint32_t nodes) {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> pairs;
   std::vector<EdgeRef> refs;
   pairs.reserve(count);
@@ -152,6 +155,18 @@ std::shared_ptr<const BaseTopology> BuildBaseTopology(const EdgeArray& edges, st
   base->nodes = nodes;
   base->edges = count;
   return base;
+}
+
+}  // namespace
+
+std::shared_ptr<const BaseTopology> BuildBaseTopology(const EdgeArray& edges, std::uint32_t count,
+                                                      std::uint32_t nodes) {
+  return BuildBase(edges, count, nodes);
+}
+
+std::shared_ptr<const BaseTopology> BuildBaseTopology(const EdgeArray::Frozen& edges,
+                                                      std::uint32_t count, std::uint32_t nodes) {
+  return BuildBase(edges, count, nodes);
 }
 
 }  // namespace tributary::graph

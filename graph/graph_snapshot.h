@@ -33,12 +33,14 @@ namespace tributary::graph {
 inline constexpr std::int64_t kNow = kOpen - 1;
 
 // An open-addressing table from node id to node index. The ids live in the
-// arena; the table holds indices only.
+// arena; the table holds indices only, in copy-on-write chunks: a copy (the
+// one a snapshot holds) shares every chunk, and the writer copies a chunk only
+// when it inserts into it while a copy still shares it.
 class NodeIndex {
  public:
   template <typename IdOf>
   std::uint32_t Find(std::string_view id, const IdOf& id_of) const {
-    if (slots_.empty()) {
+    if (slots_.size() == 0) {
       return kNone;
     }
     const std::size_t mask = slots_.size() - 1;
@@ -62,12 +64,13 @@ class NodeIndex {
     ++count_;
   }
   void Clear() {
-    slots_.clear();
+    slots_.Clear();
     count_ = 0;
   }
-  std::size_t capacity_bytes() const { return slots_.size() * sizeof(std::uint32_t); }
+  std::size_t capacity_bytes() const { return slots_.capacity_bytes(); }
 
  private:
+  using Slots = ChunkedArray<std::uint32_t, 12>;
   static std::size_t Hash(std::string_view id) { return std::hash<std::string_view>{}(id); }
   void Place(std::string_view id, std::uint32_t node) {
     const std::size_t mask = slots_.size() - 1;
@@ -75,20 +78,22 @@ class NodeIndex {
     while (slots_[i] != kNone) {
       i = (i + 1) & mask;
     }
-    slots_[i] = node;
+    slots_.Mutable(i) = node;
   }
   template <typename IdOf>
   void Grow(const IdOf& id_of) {
-    std::vector<std::uint32_t> old = std::move(slots_);
-    slots_.assign(old.empty() ? 1024 : old.size() * 2, kNone);
-    for (const std::uint32_t v : old) {
-      if (v != kNone) {
+    const std::size_t old_size = slots_.size();
+    Slots old = std::move(slots_);
+    slots_ = Slots();
+    slots_.Resize(old_size == 0 ? 1024 : old_size * 2, kNone);
+    for (std::size_t i = 0; i < old_size; ++i) {
+      if (const std::uint32_t v = old[i]; v != kNone) {
         Place(id_of(v), v);
       }
     }
   }
 
-  std::vector<std::uint32_t> slots_;
+  Slots slots_;
   std::size_t count_ = 0;
 };
 
@@ -256,5 +261,8 @@ void GraphSnapshot::ForEachInNeighbour(std::uint32_t v, F&& f) const {
 // Shared by writer and snapshot: builds the CSR of edges [0, count).
 std::shared_ptr<const BaseTopology> BuildBaseTopology(const EdgeArray& edges, std::uint32_t count,
                                                       std::uint32_t nodes);
+// The same from a frozen view of the edges (for a build off the writer thread).
+std::shared_ptr<const BaseTopology> BuildBaseTopology(const EdgeArray::Frozen& edges,
+                                                      std::uint32_t count, std::uint32_t nodes);
 
 }  // namespace tributary::graph

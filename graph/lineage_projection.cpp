@@ -1,6 +1,7 @@
 #include "graph/lineage_projection.h"
 
 #include <algorithm>
+#include <chrono>
 #include <set>
 
 #include "core/msgpack.h"
@@ -734,18 +735,44 @@ void LineageProjection::Apply(const EventRecord& record) {
 
 // ---- publication ----------------------------------------------------------------
 
+void LineageProjection::AdoptBase(std::shared_ptr<const BaseTopology> base) {
+  base_ = std::move(base);
+  ++base_rebuilds_;
+  delta_out_.clear();
+  delta_in_.clear();
+  for (auto e = base_->edges; e < edges_.size(); ++e) {
+    const EdgeRecord& r = edges_[e];
+    delta_out_[r.from].push_back(e);
+    delta_in_[r.to].push_back(e);
+  }
+  // The published delta is rebuilt below from the edges the new base lacks.
+  published_delta_ = std::make_shared<DeltaTopology>();
+  published_delta_edges_ = base_->edges;
+}
+
+void LineageProjection::PublishSettled() {
+  if (pending_base_.valid()) {
+    pending_base_.wait();
+  }
+  Publish();
+}
+
 void LineageProjection::Publish() {
   const auto m = static_cast<std::uint32_t>(edges_.size());
   const auto n = static_cast<std::uint32_t>(nodes_.size());
+  if (pending_base_.valid() &&
+      pending_base_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+    AdoptBase(pending_base_.get());
+  }
   const std::uint32_t delta = m - base_->edges;
-  if (delta > std::max(kMinDelta, base_->edges / kDeltaFraction)) {
-    base_ = BuildBaseTopology(edges_, m, n);
-    ++base_rebuilds_;
-    delta_out_.clear();
-    delta_in_.clear();
-    published_delta_ = std::make_shared<DeltaTopology>();
-    published_delta_edges_ = m;
-  } else if (published_delta_edges_ != m) {
+  if (!pending_base_.valid() && delta > std::max(kMinDelta, base_->edges / kDeltaFraction)) {
+    // The build reads a frozen view: the writer's later writes copy the chunks
+    // they touch instead of changing what the builder sees.
+    pending_base_ = std::async(std::launch::async, [edges = edges_.Freeze(), m, n] {
+      return BuildBaseTopology(edges, m, n);
+    });
+  }
+  if (published_delta_edges_ != m) {
     // Merge the edges added since the last publication into the sorted delta.
     const std::uint32_t from = std::max(published_delta_edges_, base_->edges);
     std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
@@ -919,6 +946,10 @@ std::string LineageProjection::Digest() const {
 }
 
 void LineageProjection::ClearState() {
+  if (pending_base_.valid()) {
+    pending_base_.wait();  // its result describes the old state
+    pending_base_ = {};
+  }
   ids_.Clear();
   nodes_.Clear();
   index_.Clear();

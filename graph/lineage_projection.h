@@ -20,6 +20,7 @@
 // the single writer thread. snapshot() may be called from any thread.
 
 #include <atomic>
+#include <future>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -54,8 +55,13 @@ class LineageProjection final : public Projection {
   // Back to empty; call Publish() afterwards to make it visible.
   void Reset() override;
 
-  // Makes everything applied so far visible to readers, all at once.
+  // Makes everything applied so far visible to readers, all at once. When the
+  // edges not in the CSR pass a threshold, a new CSR is built off the writer
+  // thread; a later Publish() adopts it once it is ready.
   void Publish();
+  // Waits for a CSR build in flight, then publishes (tests and benchmarks that
+  // want the topology settled).
+  void PublishSettled();
   // The latest published snapshot; never null (empty before the first Publish).
   std::shared_ptr<const GraphSnapshot> snapshot() const {
     std::lock_guard lock(published_mu_);  // held for a pointer copy only
@@ -143,6 +149,10 @@ class LineageProjection final : public Projection {
   std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> delta_out_;
   std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> delta_in_;
   std::uint64_t base_rebuilds_ = 0;
+  // A CSR being built off the writer thread from a frozen view of the edges.
+  std::future<std::shared_ptr<const BaseTopology>> pending_base_;
+  // Makes `base` the CSR; the edges it lacks become the delta.
+  void AdoptBase(std::shared_ptr<const BaseTopology> base);
 
   // Publication state: what the last snapshot shares, to reuse it unchanged.
   std::shared_ptr<const DeltaTopology> published_delta_;

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <map>
+#include <unordered_map>
 
 namespace tributary::graph {
 namespace {
@@ -23,6 +23,7 @@ class Scratch {
       included_.resize(n, 0);
       parent_.resize(n, kNone);
       depth_.resize(n, 0);
+      position_.resize(n, 0);
     }
     NextVisitEpoch();
     if (++included_epoch_ == 0) {
@@ -37,6 +38,7 @@ class Scratch {
       visit_epoch_ = 1;
     }
   }
+  bool Visited(std::uint32_t v) const { return visited_[v] == visit_epoch_; }
   // True the first time `v` is visited in this traversal.
   bool Visit(std::uint32_t v) {
     if (visited_[v] == visit_epoch_) {
@@ -54,7 +56,20 @@ class Scratch {
   }
   std::uint32_t& parent(std::uint32_t v) { return parent_[v]; }
   std::uint16_t& depth(std::uint32_t v) { return depth_[v]; }
+  // The position of an included node in the result's node list.
+  std::uint32_t& position(std::uint32_t v) { return position_[v]; }
   std::vector<std::uint32_t>& queue() { return queue_; }
+
+  // An edge found by a traversal, with its endpoints.
+  struct Hit {
+    std::uint32_t edge;
+    std::uint32_t from;
+    std::uint32_t to;
+  };
+  std::vector<std::uint32_t>& nodes() { return nodes_; }
+  std::vector<Hit>& hits() { return hits_; }
+  std::vector<Hit>& up_hits() { return up_hits_; }
+  std::vector<std::uint16_t>& depths() { return depths_; }
 
  private:
   std::vector<std::uint32_t> visited_;
@@ -62,6 +77,11 @@ class Scratch {
   std::vector<std::uint32_t> parent_;
   std::vector<std::uint16_t> depth_;
   std::vector<std::uint32_t> queue_;
+  std::vector<std::uint32_t> position_;
+  std::vector<std::uint32_t> nodes_;
+  std::vector<Hit> hits_;
+  std::vector<Hit> up_hits_;
+  std::vector<std::uint16_t> depths_;  // by queue position
   std::uint32_t visit_epoch_ = 0;
   std::uint32_t included_epoch_ = 0;
 };
@@ -84,22 +104,36 @@ Result<std::uint32_t> ResolveRoot(const GraphSnapshot& g, std::string_view id,
   return v;
 }
 
-EdgeView ViewEdge(const GraphSnapshot& g, std::uint32_t e, std::int64_t t) {
+// The edge's view at instant t in one pass over its intervals; `from` and `to`
+// are filled by the caller.
+void FillEdge(const GraphSnapshot& g, std::uint32_t e, std::int64_t t, EdgeView& view) {
   const EdgeRecord& r = g.edge(e);
-  EdgeView view;
   view.index = e;
-  view.from = g.id(r.from);
-  view.to = g.id(r.to);
   view.kind = r.kind;
-  view.evidence = g.EvidenceAt(r, t);
-  view.first_seen = FromMillis(g.FirstSeen(r));
   view.last_seen = FromMillis(r.last_seen);
-  const auto ended = g.EndedAt(r);
-  view.active = !ended.has_value();
-  if (ended) {
-    view.ended_at = FromMillis(*ended);
+  std::uint8_t bits = r.start0 <= t && t < r.end0 ? r.evidence0 : 0;
+  std::int64_t first = r.start0;
+  bool open = r.end0 == kOpen;
+  std::int64_t ended = r.end0;
+  for (std::uint32_t i = r.extra; i != kNone;) {
+    const Interval& iv = g.interval(i);
+    if (iv.start <= t && t < iv.end) {
+      bits |= iv.evidence;
+    }
+    first = std::min(first, iv.start);
+    if (iv.end == kOpen) {
+      open = true;
+    } else {
+      ended = std::max(ended, iv.end);
+    }
+    i = iv.next;
   }
-  return view;
+  view.evidence = bits;
+  view.first_seen = FromMillis(first);
+  view.active = open;
+  if (!open) {
+    view.ended_at = FromMillis(ended);
+  }
 }
 
 // Calls f(edge, neighbour) for each edge of `v` in `direction` that passes the
@@ -139,18 +173,23 @@ void ForEachValidEdge(const GraphSnapshot& g, std::uint32_t v, bool downstream, 
 }
 
 // Breadth-first traversal from `root` up to `depth` edges; appends the nodes
-// first included and every valid edge leaving an expanded node.
+// first included (recording their positions) and every valid edge leaving an
+// expanded node.
 void Traverse(const GraphSnapshot& g, Scratch& s, std::uint32_t root, bool downstream, int depth,
               std::int64_t t, std::uint8_t kinds, std::uint8_t evidence,
-              std::vector<std::uint32_t>& nodes, std::vector<std::uint32_t>& edges) {
+              std::vector<std::uint32_t>& nodes, std::vector<Scratch::Hit>& hits) {
   auto& queue = s.queue();
   queue.clear();
   queue.push_back(root);
   s.Visit(root);
   s.depth(root) = 0;
-  if (s.Include(root)) {
-    nodes.push_back(root);
-  }
+  const auto include = [&](std::uint32_t v) {
+    if (s.Include(v)) {
+      s.position(v) = static_cast<std::uint32_t>(nodes.size());
+      nodes.push_back(v);
+    }
+  };
+  include(root);
   for (std::size_t head = 0; head < queue.size(); ++head) {
     const std::uint32_t v = queue[head];
     const int d = s.depth(v);
@@ -158,13 +197,11 @@ void Traverse(const GraphSnapshot& g, Scratch& s, std::uint32_t root, bool downs
       continue;
     }
     ForEachValidEdge(g, v, downstream, t, kinds, evidence, [&](std::uint32_t e, std::uint32_t w) {
-      edges.push_back(e);
+      hits.push_back(downstream ? Scratch::Hit{e, v, w} : Scratch::Hit{e, w, v});
       if (s.Visit(w)) {
         s.depth(w) = static_cast<std::uint16_t>(d + 1);
         queue.push_back(w);
-        if (s.Include(w)) {
-          nodes.push_back(w);
-        }
+        include(w);
       }
     });
   }
@@ -269,25 +306,32 @@ Result<LineageResult> Lineage(const GraphSnapshot& g, const LineageQuery& query)
   const std::int64_t t = Instant(query.at);
   Scratch& s = Scratch::ForThread();
   s.Begin(g.node_count());
-  std::vector<std::uint32_t> nodes;
-  std::vector<std::uint32_t> edges;
+  auto& nodes = s.nodes();
+  auto& hits = s.hits();
+  nodes.clear();
+  hits.clear();
   if (query.direction != Direction::kUpstream) {
-    Traverse(g, s, *root, true, query.depth, t, query.kinds, query.evidence, nodes, edges);
+    Traverse(g, s, *root, true, query.depth, t, query.kinds, query.evidence, nodes, hits);
   }
   if (query.direction != Direction::kDownstream) {
-    const std::size_t downstream_edges = edges.size();
+    const std::size_t downstream_edges = hits.size();
     s.NextVisitEpoch();
-    std::vector<std::uint32_t> up;
+    auto& up = s.up_hits();
+    up.clear();
     Traverse(g, s, *root, false, query.depth, t, query.kinds, query.evidence, nodes, up);
     if (downstream_edges == 0) {
-      edges = std::move(up);
+      hits.swap(up);
     } else {
       // An edge on a cycle through the root is reached both ways; keep it once.
-      std::vector<std::uint32_t> seen(edges.begin(), edges.end());
+      std::vector<std::uint32_t> seen;
+      seen.reserve(hits.size());
+      for (const Scratch::Hit& h : hits) {
+        seen.push_back(h.edge);
+      }
       std::sort(seen.begin(), seen.end());
-      for (const std::uint32_t e : up) {
-        if (!std::binary_search(seen.begin(), seen.end(), e)) {
-          edges.push_back(e);
+      for (const Scratch::Hit& h : up) {
+        if (!std::binary_search(seen.begin(), seen.end(), h.edge)) {
+          hits.push_back(h);
         }
       }
     }
@@ -299,9 +343,14 @@ Result<LineageResult> Lineage(const GraphSnapshot& g, const LineageQuery& query)
   for (const std::uint32_t v : nodes) {
     result.nodes.push_back(ViewNode(g, v));
   }
-  result.edges.reserve(edges.size());
-  for (const std::uint32_t e : edges) {
-    result.edges.push_back(ViewEdge(g, e, t));
+  // Every endpoint of a found edge is an included node: its id is in the list.
+  result.edges.resize(hits.size());
+  for (std::size_t i = 0; i < hits.size(); ++i) {
+    const Scratch::Hit& h = hits[i];
+    EdgeView& view = result.edges[i];
+    view.from = result.nodes[s.position(h.from)].id;
+    view.to = result.nodes[s.position(h.to)].id;
+    FillEdge(g, h.edge, t, view);
   }
   return result;
 }
@@ -328,6 +377,15 @@ std::vector<std::string> TeamContacts(const GraphSnapshot& g, std::string_view t
   return contacts;
 }
 
+std::vector<std::string_view> ImpactResult::path(const ImpactConsumer& c) const {
+  std::vector<std::string_view> out(static_cast<std::size_t>(c.depth) + 1);
+  std::size_t slot = out.size();
+  for (std::uint32_t p = c.path_offset; p != kNone && slot > 0; p = parent[p]) {
+    out[--slot] = graph->id(reached[p]);
+  }
+  return out;
+}
+
 Result<ImpactResult> Impact(const GraphSnapshot& g, std::string_view root_id,
                             std::optional<Timestamp> at, std::uint8_t evidence) {
   auto root = ResolveRoot(g, root_id, at);
@@ -337,50 +395,79 @@ Result<ImpactResult> Impact(const GraphSnapshot& g, std::string_view root_id,
   const std::int64_t t = Instant(at);
   Scratch& s = Scratch::ForThread();
   s.Begin(g.node_count());
-  auto& queue = s.queue();
-  queue.clear();
-  queue.push_back(*root);
-  s.Visit(*root);
-  s.depth(*root) = 0;
-  s.parent(*root) = kNone;
-  for (std::size_t head = 0; head < queue.size(); ++head) {
-    const std::uint32_t v = queue[head];
-    const std::uint16_t d = s.depth(v);
-    ForEachValidEdge(g, v, true, t, kAllKinds, evidence, [&](std::uint32_t, std::uint32_t w) {
-      if (s.Visit(w)) {
-        s.depth(w) = static_cast<std::uint16_t>(std::min<int>(d + 1, 0xffff));
-        s.parent(w) = v;
-        queue.push_back(w);
-      }
-    });
-  }
   ImpactResult result;
   result.root = g.id(*root);
-  std::map<std::string_view, std::size_t> team_slots;
+  result.graph = &g;
+  // The traversal's queue is the result's `reached`; parents and depths are
+  // by position, so only the visited marks are indexed by node.
+  auto& queue = result.reached;
+  auto& parent = result.parent;
+  auto& depths = s.depths();
+  depths.clear();
+  queue.push_back(*root);
+  parent.push_back(kNone);
+  depths.push_back(0);
+  s.Visit(*root);
+  for (std::size_t head = 0; head < queue.size(); ++head) {
+    const std::uint32_t v = queue[head];
+    const auto d = static_cast<std::uint16_t>(std::min<int>(depths[head] + 1, 0xffff));
+    const auto from = static_cast<std::uint32_t>(head);
+    const auto reach = [&](std::uint32_t w) {
+      s.Visit(w);
+      queue.push_back(w);
+      parent.push_back(from);
+      depths.push_back(d);
+    };
+    if (t == kNow) {
+      // Most edges lead to a node already reached: test that before loading
+      // the edge's state.
+      g.ForEachOutNeighbour(v, [&](std::uint32_t e, std::uint32_t w) {
+        if (!s.Visited(w) && (g.edge_state(e) & evidence) != 0) {
+          reach(w);
+        }
+      });
+    } else {
+      ForEachValidEdge(g, v, true, t, kAllKinds, evidence, [&](std::uint32_t, std::uint32_t w) {
+        if (!s.Visited(w)) {
+          reach(w);
+        }
+      });
+    }
+  }
+  // Teams get small slot numbers: routes by rule index, others by name.
+  std::vector<std::uint32_t> route_slot(g.routes().size(), kNone);
+  std::unordered_map<std::string_view, std::uint32_t> name_slot;
+  const auto slot_of = [&](std::string_view team) {
+    auto [it, inserted] = name_slot.emplace(team, static_cast<std::uint32_t>(result.teams.size()));
+    if (inserted) {
+      result.teams.push_back(ImpactTeam{std::string(team), {}, TeamContacts(g, team)});
+    }
+    return it->second;
+  };
   // Breadth-first order is already by depth, and deterministic.
   for (std::size_t i = 1; i < queue.size(); ++i) {
     const std::uint32_t v = queue[i];
-    const NodeKind kind = g.node(v).kind;
-    if (kind == NodeKind::kTopic || kind == NodeKind::kDataset || kind == NodeKind::kTeam) {
+    const NodeRecord& n = g.node(v);
+    if (n.kind == NodeKind::kTopic || n.kind == NodeKind::kDataset || n.kind == NodeKind::kTeam) {
       continue;
     }
     ImpactConsumer c;
     c.node = ViewNode(g, v);
-    c.depth = s.depth(v);
-    c.path_offset = static_cast<std::uint32_t>(result.path_storage.size());
-    result.path_storage.resize(result.path_storage.size() + c.depth + 1);
-    std::size_t slot = result.path_storage.size();
-    for (std::uint32_t x = v; x != kNone; x = s.parent(x)) {
-      result.path_storage[--slot] = g.id(x);
-    }
+    c.depth = depths[i];
+    c.path_offset = static_cast<std::uint32_t>(i);
     if (const auto owner = g.OwnerOf(v)) {
       c.team = owner->team;
-      auto [it, inserted] = team_slots.emplace(owner->team, result.teams.size());
-      if (inserted) {
-        result.teams.push_back(
-            ImpactTeam{std::string(owner->team), {}, TeamContacts(g, owner->team)});
+      std::uint32_t slot;
+      if (owner->source == OwnerSource::kRoute) {
+        std::uint32_t& cached = route_slot[n.route];
+        if (cached == kNone) {
+          cached = slot_of(owner->team);
+        }
+        slot = cached;
+      } else {
+        slot = slot_of(owner->team);
       }
-      result.teams[it->second].consumers.push_back(c.node.id);
+      result.teams[slot].consumers.push_back(c.node.id);
     } else {
       result.unresolved.push_back(c.node.id);
     }

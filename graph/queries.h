@@ -85,7 +85,7 @@ struct ImpactConsumer {
   NodeView node;
   std::optional<std::string_view> team;  // nullopt: ownership unresolved
   int depth = 0;
-  std::uint32_t path_offset = 0;  // into ImpactResult::path_storage; see ImpactResult::path()
+  std::uint32_t path_offset = 0;  // the consumer's position in the traversal; see ImpactResult::path()
 };
 
 struct ImpactTeam {
@@ -99,12 +99,16 @@ struct ImpactResult {
   std::vector<ImpactConsumer> consumers;     // by depth (breadth-first order)
   std::vector<ImpactTeam> teams;             // by team name
   std::vector<std::string_view> unresolved;  // consumers without a team, breadth-first
-  // Every consumer's path, root .. consumer inclusive (depth + 1 ids), back to back.
-  std::vector<std::string_view> path_storage;
 
-  std::span<const std::string_view> path(const ImpactConsumer& c) const {
-    return {path_storage.data() + c.path_offset, static_cast<std::size_t>(c.depth) + 1};
-  }
+  // The consumer's path, root .. consumer inclusive (depth + 1 ids), built on
+  // demand from the traversal below (the snapshot must still be alive).
+  std::vector<std::string_view> path(const ImpactConsumer& c) const;
+
+  // The breadth-first traversal: per position, the node reached and the
+  // position of the node it was reached from (kNone for the root at 0).
+  const GraphSnapshot* graph = nullptr;
+  std::vector<std::uint32_t> reached;
+  std::vector<std::uint32_t> parent;
 };
 
 // Every transitive downstream consumer (group, principal or job; topics and

@@ -33,10 +33,9 @@ struct ConsumerStarted {
   std::string via;       // consumer_offsets | audit_log | openlineage | admin_api
   bool operator==(const ConsumerStarted&) const = default;
   static constexpr auto Fields() {
-    return std::tuple{Field("consumer", &ConsumerStarted::consumer),
-                      Field("topic", &ConsumerStarted::topic),
-                      Field("evidence", &ConsumerStarted::evidence),
-                      Field("via", &ConsumerStarted::via)};
+    return std::tuple{
+        Field("consumer", &ConsumerStarted::consumer), Field("topic", &ConsumerStarted::topic),
+        Field("evidence", &ConsumerStarted::evidence), Field("via", &ConsumerStarted::via)};
   }
 };
 
@@ -49,10 +48,9 @@ struct ConsumerStopped {
   std::optional<Timestamp> last_read;
   bool operator==(const ConsumerStopped&) const = default;
   static constexpr auto Fields() {
-    return std::tuple{Field("consumer", &ConsumerStopped::consumer),
-                      Field("topic", &ConsumerStopped::topic),
-                      Field("reason", &ConsumerStopped::reason),
-                      Field("last_read", &ConsumerStopped::last_read)};
+    return std::tuple{
+        Field("consumer", &ConsumerStopped::consumer), Field("topic", &ConsumerStopped::topic),
+        Field("reason", &ConsumerStopped::reason), Field("last_read", &ConsumerStopped::last_read)};
   }
 };
 
@@ -151,10 +149,9 @@ struct ProducerStopped {
   std::optional<Timestamp> last_seen;
   bool operator==(const ProducerStopped&) const = default;
   static constexpr auto Fields() {
-    return std::tuple{Field("producer", &ProducerStopped::producer),
-                      Field("topic", &ProducerStopped::topic),
-                      Field("reason", &ProducerStopped::reason),
-                      Field("last_seen", &ProducerStopped::last_seen)};
+    return std::tuple{
+        Field("producer", &ProducerStopped::producer), Field("topic", &ProducerStopped::topic),
+        Field("reason", &ProducerStopped::reason), Field("last_seen", &ProducerStopped::last_seen)};
   }
 };
 
@@ -300,7 +297,8 @@ struct ProductPublished {
                       Field("owner", &ProductPublished::owner),
                       Field("description", &ProductPublished::description),
                       Field("quality", &ProductPublished::quality),
-                      Field("sla", &ProductPublished::sla), Field("tags", &ProductPublished::tags),
+                      Field("sla", &ProductPublished::sla),
+                      Field("tags", &ProductPublished::tags),
                       Field("schema_subject", &ProductPublished::schema_subject)};
   }
 };
@@ -397,7 +395,8 @@ struct JobObserved {
   static constexpr auto Fields() {
     return std::tuple{Field("job", &JobObserved::job), Field("run_id", &JobObserved::run_id),
                       Field("event_type", &JobObserved::event_type),
-                      Field("inputs", &JobObserved::inputs), Field("outputs", &JobObserved::outputs)};
+                      Field("inputs", &JobObserved::inputs),
+                      Field("outputs", &JobObserved::outputs)};
   }
 };
 
@@ -499,8 +498,8 @@ struct ReminderDue {
   bool operator==(const ReminderDue&) const = default;
   static constexpr auto Fields() {
     return std::tuple{Field("decision_key", &ReminderDue::decision_key),
-                      Field("product", &ReminderDue::product), Field("sunset", &ReminderDue::sunset),
-                      Field("before", &ReminderDue::before)};
+                      Field("product", &ReminderDue::product),
+                      Field("sunset", &ReminderDue::sunset), Field("before", &ReminderDue::before)};
   }
 };
 

@@ -32,6 +32,8 @@ constexpr FieldRef<Struct, Member> Field(std::string_view name, Member Struct::*
 }
 
 template <typename T>
-concept HasFields = requires { T::Fields(); };
+concept HasFields = requires {
+  T::Fields();
+};
 
 }  // namespace tributary

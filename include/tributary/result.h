@@ -19,28 +19,39 @@ enum class ErrorCode {
   kInvalidArgument,  // bad input from a user, a file or a record
   kNotFound,
   kAlreadyExists,
-  kCorruption,       // stored data is unreadable or foreign
-  kIoError,          // the operating system or a library failed
-  kUnavailable,      // a peer is down; retrying may help
+  kCorruption,   // stored data is unreadable or foreign
+  kIoError,      // the operating system or a library failed
+  kUnavailable,  // a peer is down; retrying may help
   kUnauthenticated,
   kPermissionDenied,
   kUnimplemented,
-  kInternal,         // a bug
+  kInternal,  // a bug
 };
 
 inline std::string_view ToString(ErrorCode code) {
   switch (code) {
-    case ErrorCode::kOk: return "ok";
-    case ErrorCode::kInvalidArgument: return "invalid argument";
-    case ErrorCode::kNotFound: return "not found";
-    case ErrorCode::kAlreadyExists: return "already exists";
-    case ErrorCode::kCorruption: return "corruption";
-    case ErrorCode::kIoError: return "i/o error";
-    case ErrorCode::kUnavailable: return "unavailable";
-    case ErrorCode::kUnauthenticated: return "unauthenticated";
-    case ErrorCode::kPermissionDenied: return "permission denied";
-    case ErrorCode::kUnimplemented: return "unimplemented";
-    case ErrorCode::kInternal: return "internal error";
+    case ErrorCode::kOk:
+      return "ok";
+    case ErrorCode::kInvalidArgument:
+      return "invalid argument";
+    case ErrorCode::kNotFound:
+      return "not found";
+    case ErrorCode::kAlreadyExists:
+      return "already exists";
+    case ErrorCode::kCorruption:
+      return "corruption";
+    case ErrorCode::kIoError:
+      return "i/o error";
+    case ErrorCode::kUnavailable:
+      return "unavailable";
+    case ErrorCode::kUnauthenticated:
+      return "unauthenticated";
+    case ErrorCode::kPermissionDenied:
+      return "permission denied";
+    case ErrorCode::kUnimplemented:
+      return "unimplemented";
+    case ErrorCode::kInternal:
+      return "internal error";
   }
   return "unknown";
 }
@@ -69,9 +80,13 @@ inline Status InvalidArgument(std::string message) {
   return {ErrorCode::kInvalidArgument, std::move(message)};
 }
 inline Status NotFound(std::string message) { return {ErrorCode::kNotFound, std::move(message)}; }
-inline Status Corruption(std::string message) { return {ErrorCode::kCorruption, std::move(message)}; }
+inline Status Corruption(std::string message) {
+  return {ErrorCode::kCorruption, std::move(message)};
+}
 inline Status IoError(std::string message) { return {ErrorCode::kIoError, std::move(message)}; }
-inline Status Unavailable(std::string message) { return {ErrorCode::kUnavailable, std::move(message)}; }
+inline Status Unavailable(std::string message) {
+  return {ErrorCode::kUnavailable, std::move(message)};
+}
 inline Status Unimplemented(std::string message) {
   return {ErrorCode::kUnimplemented, std::move(message)};
 }
@@ -80,7 +95,7 @@ inline Status Internal(std::string message) { return {ErrorCode::kInternal, std:
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : state_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : state_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!std::get<Status>(state_).ok() && "a Result needs a value or an error");
   }

@@ -2,9 +2,9 @@
 
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
-#include <unistd.h>
-#include <sqlite3.h>
 #include <spdlog/spdlog.h>
+#include <sqlite3.h>
+#include <unistd.h>
 
 #include <charconv>
 #include <cstdlib>
@@ -156,8 +156,7 @@ int RunServe(const Args& args, std::ostream& out, std::ostream& err) {
     return 0;
   }
   if (!opts.error().empty() || !opts.has("--config")) {
-    err << "serve: " << (opts.error().empty() ? "--config FILE is required" : opts.error())
-        << "\n";
+    err << "serve: " << (opts.error().empty() ? "--config FILE is required" : opts.error()) << "\n";
     return 2;
   }
   auto loaded = LoadAndReport(*opts.get("--config"), err);
@@ -305,6 +304,11 @@ int RunDemo(const Args& args, std::ostream& out, std::ostream& err) {
   config.service.http_host = "127.0.0.1";
   config.service.http_port = static_cast<std::uint16_t>(*port);
   config.clusters.push_back({"demo", "", (*kafka)->bootstrap_servers(), {}});
+  config.sources.consumer_offsets = TopicSourceConfig{"__consumer_offsets", "demo"};
+  config.sources.schemas = SchemaSourceConfig{"_schemas", "", "", std::chrono::seconds(30), "demo"};
+  config.sources.audit_log = TopicSourceConfig{"confluent-audit-log-events", "demo"};
+  config.sources.catalog = TopicSourceConfig{"tributary.catalog", "demo"};
+  config.sources.openlineage = TopicSourceConfig{"openlineage.events", "demo"};
   SystemClock clock;
   Service service(std::move(config), clock);
   if (auto s = service.Start(); !s.ok()) {
@@ -316,8 +320,9 @@ int RunDemo(const Args& args, std::ostream& out, std::ostream& err) {
       << "  kafka:  " << (*kafka)->bootstrap_servers()
       << " (embedded mock cluster with the source topics)\n"
       << "  data:   " << data_dir << "\n"
-      << "Not built yet: the simulated data mesh, ingestion and the UI. The service runs\n"
-      << "on the embedded cluster with no data; it answers /healthz and /readyz.\n"
+      << "Not built yet: the simulated data mesh and the UI. The service reads every\n"
+      << "source topic of the embedded cluster, which holds no data yet; the API\n"
+      << "answers under http://127.0.0.1:" << service.http_port() << "/api/v1/.\n"
       << "Ctrl-C stops it.\n"
       << std::flush;
   const int sig = WaitForShutdownSignal();

@@ -53,13 +53,20 @@ class Diagnostics {
 
 std::string TypeName(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "a date/time";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "a date/time";
   }
 }
 
@@ -96,8 +103,8 @@ class TableReader {
     }
   }
 
-  void OneOf(std::string_view key, std::string& out, std::initializer_list<std::string_view> allowed,
-             bool required = false) {
+  void OneOf(std::string_view key, std::string& out,
+             std::initializer_list<std::string_view> allowed, bool required = false) {
     const toml::node* n = table_.get(key);
     String(key, out, required);
     if (n == nullptr || !n->is_string()) {
@@ -208,8 +215,9 @@ class TableReader {
     if (const auto* n = Get(key, false)) {
       const auto* arr = n->as_array();
       if (arr == nullptr) {
-        diag_.Error(n->source(), Key(key), "expected an array of tables ([[" + std::string(key) +
-                                               "]]), found " + TypeName(*n));
+        diag_.Error(
+            n->source(), Key(key),
+            "expected an array of tables ([[" + std::string(key) + "]]), found " + TypeName(*n));
         return out;
       }
       for (std::size_t i = 0; i < arr->size(); ++i) {
@@ -352,8 +360,7 @@ void Validate(const toml::table& root, Config& c, Diagnostics& diag, const Envir
     r.String("tls_cert", c.service.tls_cert);
     r.String("tls_key", c.service.tls_key);
     if (c.service.tls_cert.empty() != c.service.tls_key.empty()) {
-      diag.Error(t->source(), "service.tls_cert",
-                 "tls_cert and tls_key must be given together");
+      diag.Error(t->source(), "service.tls_cert", "tls_cert and tls_key must be given together");
     }
     r.OneOf("log_format", c.service.log_format, {"text", "json"});
     r.OneOf("log_level", c.service.log_level, {"trace", "debug", "info", "warn", "error"});
@@ -416,7 +423,8 @@ void Validate(const toml::table& root, Config& c, Diagnostics& diag, const Envir
       }
       if (!cfg.registry_url.empty() && cfg.registry_url.rfind("http://", 0) != 0 &&
           cfg.registry_url.rfind("https://", 0) != 0) {
-        diag.Error(s->source(), "sources.schemas.registry_url", "must be an http:// or https:// URL");
+        diag.Error(s->source(), "sources.schemas.registry_url",
+                   "must be an http:// or https:// URL");
       }
       WarnIfUnset(diag, env, *s, "sources.schemas.credentials_env", cfg.credentials_env);
       c.sources.schemas = cfg;

@@ -27,8 +27,8 @@ struct ServiceConfig {
   std::uint16_t http_port = 8080;
   std::string tls_cert;
   std::string tls_key;
-  std::string log_format = "text";  // text | json
-  std::string log_level = "info";   // trace | debug | info | warn | error
+  std::string log_format = "text";       // text | json
+  std::string log_level = "info";        // trace | debug | info | warn | error
   std::int64_t snapshot_every = 100000;  // events between projection snapshots
 };
 
@@ -69,8 +69,8 @@ struct SourcesConfig {
 struct TrackingConfig {
   Duration consumer_idle_after = std::chrono::minutes(15);
   Duration progress_interval = std::chrono::minutes(10);
-  std::vector<Duration> reminders_before_sunset = {
-      std::chrono::days(30), std::chrono::days(14), std::chrono::days(7), std::chrono::days(1)};
+  std::vector<Duration> reminders_before_sunset = {std::chrono::days(30), std::chrono::days(14),
+                                                   std::chrono::days(7), std::chrono::days(1)};
 };
 
 struct NotificationsConfig {

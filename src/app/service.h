@@ -32,8 +32,7 @@ class Service {
  public:
   // `on_fatal` is called (from the ingest thread) when ingestion stops on a
   // fatal error; the owner should then stop the service and exit non-zero.
-  Service(Config config, const Clock& clock,
-          std::function<void(const Status&)> on_fatal = nullptr);
+  Service(Config config, const Clock& clock, std::function<void(const Status&)> on_fatal = nullptr);
   ~Service();
 
   Status Start();

@@ -75,11 +75,12 @@ Result<WiredSources> WireSources(const Config& config, ingest::IngestPipeline& p
 
   const auto& s = config.sources;
   if (s.consumer_offsets) {
-    ingest::consumer_offsets::ConsumerOffsetsOptions options{
-        s.consumer_offsets->cluster, config.tracking.consumer_idle_after,
-        config.tracking.progress_interval};
-    if (auto st = add(s.consumer_offsets->cluster, s.consumer_offsets->topic,
-                      std::make_unique<ingest::consumer_offsets::ConsumerOffsetsTranslator>(options));
+    ingest::consumer_offsets::ConsumerOffsetsOptions options{s.consumer_offsets->cluster,
+                                                             config.tracking.consumer_idle_after,
+                                                             config.tracking.progress_interval};
+    if (auto st =
+            add(s.consumer_offsets->cluster, s.consumer_offsets->topic,
+                std::make_unique<ingest::consumer_offsets::ConsumerOffsetsTranslator>(options));
         !st.ok()) {
       return st;
     }
@@ -101,8 +102,8 @@ Result<WiredSources> WireSources(const Config& config, ingest::IngestPipeline& p
           value != nullptr && std::string_view(value).find(':') != std::string_view::npos
               ? "basic"
               : "bearer";
-      auto auth = ingest::schema_registry::RegistryAuthFromEnvironment(kind,
-                                                                       s.schemas->credentials_env);
+      auto auth =
+          ingest::schema_registry::RegistryAuthFromEnvironment(kind, s.schemas->credentials_env);
       if (!auth.ok()) {
         return InvalidArgument("sources.schemas.credentials_env: " + auth.status().message());
       }
@@ -112,16 +113,17 @@ Result<WiredSources> WireSources(const Config& config, ingest::IngestPipeline& p
     if (!client.ok()) {
       return client.status();
     }
-    if (auto st = pipeline.AddPolledSource(std::make_unique<ingest::schema_registry::RegistryPoller>(
-            std::move(client).value(), s.schemas->registry_url, s.schemas->poll_interval));
+    if (auto st =
+            pipeline.AddPolledSource(std::make_unique<ingest::schema_registry::RegistryPoller>(
+                std::move(client).value(), s.schemas->registry_url, s.schemas->poll_interval));
         !st.ok()) {
       return st;
     }
     ++wired.polled;
   }
   if (s.audit_log) {
-    ingest::audit_log::AuditLogOptions options{s.audit_log->cluster, directory,
-                                               config.tracking.consumer_idle_after, {}};
+    ingest::audit_log::AuditLogOptions options{
+        s.audit_log->cluster, directory, config.tracking.consumer_idle_after, {}};
     if (auto st = add(s.audit_log->cluster, s.audit_log->topic,
                       std::make_unique<ingest::audit_log::AuditLogTranslator>(options));
         !st.ok()) {

@@ -81,58 +81,57 @@ std::shared_ptr<const CatalogState> CatalogProjection::published() const {
 
 void CatalogProjection::Apply(const EventRecord& record) {
   bool touched = true;
-  std::visit(
-      Overloaded{
-          [&](const ProductPublished& e) {
-            auto& p = state_.products[e.product];
-            p.published = e;
-            if (p.status == "retired") {
-              p.status = "active";  // republishing a retired product brings it back
-              p.deprecation.reset();
-            }
-            p.last_changed = record.seq;
-          },
-          [&](const ProductUpdated& e) {
-            auto it = state_.products.find(e.product);
-            if (it == state_.products.end()) {
-              return;
-            }
-            MergeUpdate(it->second.published, e.changes);
-            it->second.last_changed = record.seq;
-          },
-          [&](const ProductDeprecated& e) {
-            auto it = state_.products.find(e.product);
-            if (it == state_.products.end() || it->second.status == "retired") {
-              return;
-            }
-            it->second.status = "deprecated";
-            it->second.deprecation = e;
-            it->second.last_changed = record.seq;
-          },
-          [&](const ProductUndeprecated& e) {
-            auto it = state_.products.find(e.product);
-            if (it == state_.products.end() || it->second.status != "deprecated") {
-              return;
-            }
-            it->second.status = "active";
-            it->second.deprecation.reset();
-            it->second.last_changed = record.seq;
-          },
-          [&](const ProductRetired& e) {
-            auto it = state_.products.find(e.product);
-            if (it == state_.products.end()) {
-              return;
-            }
-            it->second.status = "retired";
-            it->second.last_changed = record.seq;
-          },
-          [&](const TeamUpserted& e) {
-            state_.teams[e.team] = TeamState{e.display_name, e.contacts};
-          },
-          [&](const OwnershipAssigned& e) { state_.owners[e.node.str()] = e.team; },
-          [&](const auto&) { touched = false; },
-      },
-      record.event);
+  std::visit(Overloaded{
+                 [&](const ProductPublished& e) {
+                   auto& p = state_.products[e.product];
+                   p.published = e;
+                   if (p.status == "retired") {
+                     p.status = "active";  // republishing a retired product brings it back
+                     p.deprecation.reset();
+                   }
+                   p.last_changed = record.seq;
+                 },
+                 [&](const ProductUpdated& e) {
+                   auto it = state_.products.find(e.product);
+                   if (it == state_.products.end()) {
+                     return;
+                   }
+                   MergeUpdate(it->second.published, e.changes);
+                   it->second.last_changed = record.seq;
+                 },
+                 [&](const ProductDeprecated& e) {
+                   auto it = state_.products.find(e.product);
+                   if (it == state_.products.end() || it->second.status == "retired") {
+                     return;
+                   }
+                   it->second.status = "deprecated";
+                   it->second.deprecation = e;
+                   it->second.last_changed = record.seq;
+                 },
+                 [&](const ProductUndeprecated& e) {
+                   auto it = state_.products.find(e.product);
+                   if (it == state_.products.end() || it->second.status != "deprecated") {
+                     return;
+                   }
+                   it->second.status = "active";
+                   it->second.deprecation.reset();
+                   it->second.last_changed = record.seq;
+                 },
+                 [&](const ProductRetired& e) {
+                   auto it = state_.products.find(e.product);
+                   if (it == state_.products.end()) {
+                     return;
+                   }
+                   it->second.status = "retired";
+                   it->second.last_changed = record.seq;
+                 },
+                 [&](const TeamUpserted& e) {
+                   state_.teams[e.team] = TeamState{e.display_name, e.contacts};
+                 },
+                 [&](const OwnershipAssigned& e) { state_.owners[e.node.str()] = e.team; },
+                 [&](const auto&) { touched = false; },
+             },
+             record.event);
 
   changed_ = changed_ || touched;
 }

@@ -15,7 +15,7 @@
 namespace tributary {
 
 struct ProductState {
-  ProductPublished published;  // the latest published fields, updates merged in
+  ProductPublished published;     // the latest published fields, updates merged in
   std::string status = "active";  // active | deprecated | retired
   std::optional<ProductDeprecated> deprecation;
   EventSeq last_changed;

@@ -38,10 +38,10 @@ std::string FormatRfc3339(Timestamp t) {
   const year_month_day ymd(days);
   const hh_mm_ss hms(t - days);
   char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()),
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
+                static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
                 static_cast<int>(hms.subseconds().count()));
   return buf;
 }
@@ -59,7 +59,8 @@ Result<Timestamp> ParseRfc3339(std::string_view s) {
       !ParseDigits(s, 17, 2, se)) {
     return bad();
   }
-  const year_month_day ymd{year(y), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d))};
+  const year_month_day ymd{year(y), month(static_cast<unsigned>(mo)),
+                           day(static_cast<unsigned>(d))};
   if (!ymd.ok() || h > 23 || mi > 59 || se > 60) {
     return bad();
   }
@@ -128,12 +129,23 @@ Result<Duration> ParseDuration(std::string_view text) {
       pos += 2;
     } else if (pos < text.size()) {
       switch (text[pos]) {
-        case 's': unit = 1000; break;
-        case 'm': unit = 60 * 1000; break;
-        case 'h': unit = 3600 * 1000; break;
-        case 'd': unit = 86400LL * 1000; break;
-        case 'w': unit = 7 * 86400LL * 1000; break;
-        default: return bad("unknown unit");
+        case 's':
+          unit = 1000;
+          break;
+        case 'm':
+          unit = 60 * 1000;
+          break;
+        case 'h':
+          unit = 3600 * 1000;
+          break;
+        case 'd':
+          unit = 86400LL * 1000;
+          break;
+        case 'w':
+          unit = 7 * 86400LL * 1000;
+          break;
+        default:
+          return bad("unknown unit");
       }
       ++pos;
     } else {
@@ -156,7 +168,8 @@ std::string FormatDuration(Duration d) {
     std::int64_t ms;
     const char* name;
   };
-  for (const Unit u : {Unit{86400000, "d"}, Unit{3600000, "h"}, Unit{60000, "m"}, Unit{1000, "s"}}) {
+  for (const Unit u :
+       {Unit{86400000, "d"}, Unit{3600000, "h"}, Unit{60000, "m"}, Unit{1000, "s"}}) {
     if (ms % u.ms == 0) {
       return std::to_string(ms / u.ms) + u.name;
     }

@@ -44,11 +44,7 @@ template <typename S>
 void WriteStruct(msgpack::Writer& w, const S& s) {
   constexpr auto fields = S::Fields();
   w.MapHeader(static_cast<std::uint32_t>(std::tuple_size_v<decltype(fields)>));
-  std::apply(
-      [&](const auto&... f) {
-        ((w.String(f.name), Write(w, s.*(f.member))), ...);
-      },
-      fields);
+  std::apply([&](const auto&... f) { ((w.String(f.name), Write(w, s.*(f.member))), ...); }, fields);
 }
 
 template <typename T>
@@ -201,8 +197,9 @@ Status FromJsonStruct(const nlohmann::json& j, S& s, const std::string& path) {
              return;
            }
            auto it = j.find(std::string(f.name));
-           if (it == j.end() || (it->is_null() && !IsOptional<std::remove_cvref_t<
-                                                      decltype(s.*(f.member))>>::value)) {
+           if (it == j.end() ||
+               (it->is_null() &&
+                !IsOptional<std::remove_cvref_t<decltype(s.*(f.member))>>::value)) {
              return;  // missing: keep the default
            }
            status = FromJson(*it, s.*(f.member),

@@ -128,8 +128,8 @@ Result<NodeId> NodeId::Parse(std::string_view text) {
     // consumer of an id can be tricked into treating it as one.
     for (std::size_t start = 0; start <= body.size();) {
       const auto slash = body.find('/', start);
-      const auto segment =
-          body.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+      const auto segment = body.substr(
+          start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
       if (segment == "." || segment == "..") {
         return InvalidArgument("node id \"" + std::string(text) +
                                "\" has a \".\" or \"..\" segment");

@@ -150,15 +150,25 @@ std::int64_t Reader::ReadInt() {
     return static_cast<std::int8_t>(b);
   }
   switch (b) {
-    case 0xcc: return static_cast<std::int64_t>(BigEndian(1));
-    case 0xcd: return static_cast<std::int64_t>(BigEndian(2));
-    case 0xce: return static_cast<std::int64_t>(BigEndian(4));
-    case 0xcf: return static_cast<std::int64_t>(BigEndian(8));
-    case 0xd0: return static_cast<std::int8_t>(BigEndian(1));
-    case 0xd1: return static_cast<std::int16_t>(BigEndian(2));
-    case 0xd2: return static_cast<std::int32_t>(BigEndian(4));
-    case 0xd3: return static_cast<std::int64_t>(BigEndian(8));
-    default: Fail("expected an integer"); return 0;
+    case 0xcc:
+      return static_cast<std::int64_t>(BigEndian(1));
+    case 0xcd:
+      return static_cast<std::int64_t>(BigEndian(2));
+    case 0xce:
+      return static_cast<std::int64_t>(BigEndian(4));
+    case 0xcf:
+      return static_cast<std::int64_t>(BigEndian(8));
+    case 0xd0:
+      return static_cast<std::int8_t>(BigEndian(1));
+    case 0xd1:
+      return static_cast<std::int16_t>(BigEndian(2));
+    case 0xd2:
+      return static_cast<std::int32_t>(BigEndian(4));
+    case 0xd3:
+      return static_cast<std::int64_t>(BigEndian(8));
+    default:
+      Fail("expected an integer");
+      return 0;
   }
 }
 
@@ -274,24 +284,64 @@ void Reader::SkipDepth(int depth) {
   } else {
     ++pos_;
     switch (b) {
-      case 0xc4: skip_bytes(BigEndian(1)); break;  // bin 8
-      case 0xc5: skip_bytes(BigEndian(2)); break;
-      case 0xc6: skip_bytes(BigEndian(4)); break;
-      case 0xc7: skip_bytes(BigEndian(1) + 1); break;  // ext 8: size, type, data
-      case 0xc8: skip_bytes(BigEndian(2) + 1); break;
-      case 0xc9: skip_bytes(BigEndian(4) + 1); break;
-      case 0xca: skip_bytes(4); break;
-      case 0xcb: skip_bytes(8); break;
-      case 0xcc: case 0xd0: skip_bytes(1); break;
-      case 0xcd: case 0xd1: skip_bytes(2); break;
-      case 0xce: case 0xd2: skip_bytes(4); break;
-      case 0xcf: case 0xd3: skip_bytes(8); break;
-      case 0xd4: skip_bytes(2); break;  // fixext 1
-      case 0xd5: skip_bytes(3); break;
-      case 0xd6: skip_bytes(5); break;
-      case 0xd7: skip_bytes(9); break;
-      case 0xd8: skip_bytes(17); break;
-      default: Fail("invalid MessagePack type byte"); break;
+      case 0xc4:
+        skip_bytes(BigEndian(1));
+        break;  // bin 8
+      case 0xc5:
+        skip_bytes(BigEndian(2));
+        break;
+      case 0xc6:
+        skip_bytes(BigEndian(4));
+        break;
+      case 0xc7:
+        skip_bytes(BigEndian(1) + 1);
+        break;  // ext 8: size, type, data
+      case 0xc8:
+        skip_bytes(BigEndian(2) + 1);
+        break;
+      case 0xc9:
+        skip_bytes(BigEndian(4) + 1);
+        break;
+      case 0xca:
+        skip_bytes(4);
+        break;
+      case 0xcb:
+        skip_bytes(8);
+        break;
+      case 0xcc:
+      case 0xd0:
+        skip_bytes(1);
+        break;
+      case 0xcd:
+      case 0xd1:
+        skip_bytes(2);
+        break;
+      case 0xce:
+      case 0xd2:
+        skip_bytes(4);
+        break;
+      case 0xcf:
+      case 0xd3:
+        skip_bytes(8);
+        break;
+      case 0xd4:
+        skip_bytes(2);
+        break;  // fixext 1
+      case 0xd5:
+        skip_bytes(3);
+        break;
+      case 0xd6:
+        skip_bytes(5);
+        break;
+      case 0xd7:
+        skip_bytes(9);
+        break;
+      case 0xd8:
+        skip_bytes(17);
+        break;
+      default:
+        Fail("invalid MessagePack type byte");
+        break;
     }
   }
 }

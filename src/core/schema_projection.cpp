@@ -39,8 +39,8 @@ void SchemaProjection::Apply(const EventRecord& record) {
   std::visit(Overloaded{
                  [&](const SchemaRegistered& e) {
                    state_.subjects[e.subject].versions[e.version] =
-                       SubjectVersion{e.version,   e.schema_id, e.schema_type, e.schema,
-                                      e.references, false,      record.event_time};
+                       SubjectVersion{e.version,    e.schema_id, e.schema_type,    e.schema,
+                                      e.references, false,       record.event_time};
                    changed_ = true;
                  },
                  [&](const SchemaDeleted& e) {
@@ -112,9 +112,12 @@ Status SchemaProjection::Restore(std::string_view snapshot) {
     for (const auto& [name, sj] : j.at("subjects").items()) {
       SubjectState subject;
       for (const auto& v : sj.at("versions")) {
-        SubjectVersion sv{v.at("v").get<std::int32_t>(), v.at("id").get<std::int32_t>(),
-                          v.at("t").get<std::string>(),   v.at("s").get<std::string>(),
-                          {},                             v.at("d").get<bool>(),
+        SubjectVersion sv{v.at("v").get<std::int32_t>(),
+                          v.at("id").get<std::int32_t>(),
+                          v.at("t").get<std::string>(),
+                          v.at("s").get<std::string>(),
+                          {},
+                          v.at("d").get<bool>(),
                           FromMillis(v.at("at").get<std::int64_t>())};
         if (auto s = codec::FromJson(v.at("r"), sv.references, "references"); !s.ok()) {
           return Corruption("schemas snapshot: " + s.message());

@@ -14,9 +14,9 @@
 namespace tributary::http {
 
 struct Request {
-  std::string method;  // "GET", "POST", ...
-  std::string target;  // as sent: path and query
-  std::string path;    // percent-decoded path
+  std::string method;                             // "GET", "POST", ...
+  std::string target;                             // as sent: path and query
+  std::string path;                               // percent-decoded path
   std::multimap<std::string, std::string> query;  // percent-decoded
   std::map<std::string, std::string> headers;     // names lower-cased
   std::string body;

@@ -13,8 +13,8 @@
 namespace tributary::ingest {
 
 struct ClusterInfo {
-  std::string name;               // used in node ids: topic:<name>/<topic>
-  std::string id;                 // Kafka cluster id, may be empty
+  std::string name;                    // used in node ids: topic:<name>/<topic>
+  std::string id;                      // Kafka cluster id, may be empty
   std::vector<std::string> bootstrap;  // "host:port" entries, lower-cased hosts
 };
 

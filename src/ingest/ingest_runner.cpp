@@ -115,10 +115,9 @@ void IngestRunner::Run() {
     for (std::size_t i = 0; i < readers_.size() && !stop_; ++i) {
       auto& reader = *readers_[i];
       const auto& cluster = options_.clusters[i].cluster;
-      auto status = reader.Poll(options_.poll_timeout / static_cast<int>(readers_.size()),
-                                [&](std::span<const RawRecord> records) {
-                                  return pipeline_.Process(cluster, records);
-                                });
+      auto status = reader.Poll(
+          options_.poll_timeout / static_cast<int>(readers_.size()),
+          [&](std::span<const RawRecord> records) { return pipeline_.Process(cluster, records); });
       if (status.ok()) {
         continue;
       }

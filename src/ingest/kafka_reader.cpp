@@ -99,8 +99,8 @@ Result<std::unique_ptr<KafkaReader>> KafkaReader::Open(KafkaReaderOptions option
   reader->handles_->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
   if (reader->handles_->rk == nullptr) {
     rd_kafka_conf_destroy(conf);
-    return InvalidArgument("cluster " + opts.cluster + ": cannot create a Kafka consumer: " +
-                           errstr);
+    return InvalidArgument("cluster " + opts.cluster +
+                           ": cannot create a Kafka consumer: " + errstr);
   }
   reader->handles_->queue = rd_kafka_queue_get_consumer(reader->handles_->rk);
   if (reader->handles_->queue == nullptr) {
@@ -219,8 +219,8 @@ Status KafkaReader::Assign() {
   const auto err = rd_kafka_assign(handles_->rk, list);
   rd_kafka_topic_partition_list_destroy(list);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return Unavailable("kafka " + options_.cluster + ": cannot assign partitions: " +
-                       rd_kafka_err2str(err));
+    return Unavailable("kafka " + options_.cluster +
+                       ": cannot assign partitions: " + rd_kafka_err2str(err));
   }
   return Status::Ok();
 }
@@ -235,8 +235,8 @@ Status KafkaReader::Poll(std::chrono::milliseconds timeout, const BatchHandler& 
   const auto n = rd_kafka_consume_batch_queue(handles_->queue, static_cast<int>(timeout.count()),
                                               msgs.data(), msgs.size());
   if (n < 0) {
-    return Unavailable("kafka " + options_.cluster + ": poll failed: " +
-                       rd_kafka_err2str(rd_kafka_last_error()));
+    return Unavailable("kafka " + options_.cluster +
+                       ": poll failed: " + rd_kafka_err2str(rd_kafka_last_error()));
   }
   std::vector<RawRecord> records;
   records.reserve(static_cast<std::size_t>(n));

@@ -90,7 +90,7 @@ class KafkaReader {
   KafkaReaderOptions options_;
   std::unique_ptr<Handles> handles_;
   std::map<TopicPartition, PartitionProgress> partitions_;
-  std::set<TopicPartition> assigned_;  // partitions that exist and are assigned
+  std::set<TopicPartition> assigned_;      // partitions that exist and are assigned
   std::set<std::string> existing_topics_;  // configured topics seen to exist
   bool unassigned_partitions_ = false;     // the last refresh could not assign some
   std::chrono::steady_clock::time_point next_refresh_;

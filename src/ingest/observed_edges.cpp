@@ -15,7 +15,8 @@ Status ObservedEdges::Restore(const std::vector<std::pair<std::string, std::stri
   try {
     for (const auto& [key, value] : entries) {
       const auto j = nlohmann::json::from_msgpack(value);
-      edges_[Key{j.at("k").get<int>(), j.at("a").get<std::string>(), j.at("t").get<std::string>()}] =
+      edges_[Key{j.at("k").get<int>(), j.at("a").get<std::string>(),
+                 j.at("t").get<std::string>()}] =
           Edge{j.at("s").get<std::int64_t>(), j.at("on").get<bool>()};
     }
   } catch (const std::exception& e) {

@@ -43,10 +43,10 @@ class IngestPipeline::BatchSink final : public TranslationSink {
       spdlog::warn("{}: {}", source_->name, reason);
       return;
     }
-    batch_.quarantine.push_back(QuarantineRecord{
-        source_->name, std::string(record_->topic), record_->partition, record_->offset,
-        std::string(record_->key.value_or("")), std::string(record_->value.value_or("")),
-        std::move(reason)});
+    batch_.quarantine.push_back(
+        QuarantineRecord{source_->name, std::string(record_->topic), record_->partition,
+                         record_->offset, std::string(record_->key.value_or("")),
+                         std::string(record_->value.value_or("")), std::move(reason)});
   }
 
   void WriteFold(std::string key, std::optional<std::string> value) override {

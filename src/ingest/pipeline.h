@@ -75,7 +75,8 @@ class IngestPipeline {
   EventLog& log_;
   ProjectionHost& projections_;
   const Clock& clock_;
-  std::map<std::pair<std::string, std::string>, std::unique_ptr<Source>> sources_;  // cluster, topic
+  std::map<std::pair<std::string, std::string>, std::unique_ptr<Source>>
+      sources_;  // cluster, topic
   struct Polled;
   std::vector<std::unique_ptr<Polled>> polled_;
   Timestamp latest_event_time_{};

@@ -6,8 +6,11 @@
 namespace tributary::sim {
 
 std::vector<MockTopic> DefaultSourceTopics() {
-  return {{"__consumer_offsets", 50}, {"_schemas", 1},          {"confluent-audit-log-events", 6},
-          {"tributary.catalog", 1},   {"openlineage.events", 3}};
+  return {{"__consumer_offsets", 50},
+          {"_schemas", 1},
+          {"confluent-audit-log-events", 6},
+          {"tributary.catalog", 1},
+          {"openlineage.events", 3}};
 }
 
 Result<std::unique_ptr<MockKafka>> MockKafka::Start(int brokers,

@@ -220,9 +220,9 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const std::filesystem::path& da
   }
   std::unique_ptr<SQLite::Database> db;
   try {
-    const int flags = SQLITE_OPEN_NOMUTEX | (options.read_only ? SQLite::OPEN_READONLY
-                                                               : (SQLite::OPEN_READWRITE |
-                                                                  SQLite::OPEN_CREATE));
+    const int flags =
+        SQLITE_OPEN_NOMUTEX | (options.read_only ? SQLite::OPEN_READONLY
+                                                 : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE));
     db = std::make_unique<SQLite::Database>(path.string(), flags, 5000);
   } catch (const std::exception& e) {
     return ErrorFor(path, "cannot open", e);
@@ -235,8 +235,8 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const std::filesystem::path& da
         const int objects = d.execAndGet("SELECT count(*) FROM sqlite_master").getInt();
         if (app_id != kApplicationId && (app_id != 0 || objects != 0)) {
           throw SQLite::Exception(
-              "another application's database (application_id " + std::to_string(app_id) +
-                  ", " + std::to_string(objects) +
+              "another application's database (application_id " + std::to_string(app_id) + ", " +
+                  std::to_string(objects) +
                   " schema objects); refusing to start. It is never recreated: point "
                   "service.data_dir elsewhere or move the file away",
               SQLITE_NOTADB);
@@ -302,7 +302,8 @@ Status EventLog::RegisterEventTypes() {
   Status mismatch;
   auto s = Wrap(
       [&] {
-        SQLite::Statement insert(*db_, "INSERT OR IGNORE INTO event_types(code, name) VALUES(?, ?)");
+        SQLite::Statement insert(*db_,
+                                 "INSERT OR IGNORE INTO event_types(code, name) VALUES(?, ?)");
         SQLite::Statement check(*db_, "SELECT name FROM event_types WHERE code = ?");
         for (int code = 0; code < codec::TypeCount(); ++code) {
           const std::string name(codec::TypeNameOfCode(code));
@@ -389,8 +390,9 @@ Result<AppendResult> EventLog::Append(const Batch& batch) {
             codec::EncodePayload(e.event, payload);
             ins.reset();
             ins.bind(1, static_cast<int>(e.event.index()));
-            ins.bind(2, std::visit([](const auto& v) { return std::decay_t<decltype(v)>::kVersion; },
-                                   e.event));
+            ins.bind(2,
+                     std::visit([](const auto& v) { return std::decay_t<decltype(v)>::kVersion; },
+                                e.event));
             ins.bind(3, static_cast<std::int64_t>(ToMillis(e.event_time)));
             ins.bind(4, recorded_at);
             ins.bind(5, static_cast<std::int64_t>(SourceIdInTransaction(e.source)));
@@ -482,8 +484,9 @@ Result<AppendResult> EventLog::Append(const Batch& batch) {
           pending_source_ids_.clear();
           // A failed statement keeps its error until reset; reset (without
           // throwing it again) and roll the whole batch back.
-          for (auto* st : {&stmts_->insert_event, &stmts_->upsert_offset, &stmts_->put_fold,
-                           &stmts_->erase_fold, &stmts_->insert_quarantine, &stmts_->insert_outbox}) {
+          for (auto* st :
+               {&stmts_->insert_event, &stmts_->upsert_offset, &stmts_->put_fold,
+                &stmts_->erase_fold, &stmts_->insert_quarantine, &stmts_->insert_outbox}) {
             st->tryReset();
           }
           try {
@@ -508,7 +511,8 @@ std::vector<EventRecord> EventLog::AppendedRecords(const Batch& batch, const App
       continue;
     }
     const auto& e = batch.events[i];
-    records.push_back(EventRecord{result.seqs[i], e.event_time, result.recorded_at, e.source, e.event});
+    records.push_back(
+        EventRecord{result.seqs[i], e.event_time, result.recorded_at, e.source, e.event});
   }
   return records;
 }
@@ -607,8 +611,9 @@ Result<std::vector<EventRecord>> EventLog::Read(EventSeq after, std::size_t limi
 
 Result<EventSeq> EventLog::LastSeq() {
   std::int64_t seq = 0;
-  auto s = Wrap([&] { seq = db_->execAndGet("SELECT coalesce(max(seq), 0) FROM events").getInt64(); },
-                "cannot read the last sequence number");
+  auto s =
+      Wrap([&] { seq = db_->execAndGet("SELECT coalesce(max(seq), 0) FROM events").getInt64(); },
+           "cannot read the last sequence number");
   if (!s.ok()) {
     return s;
   }

@@ -134,7 +134,8 @@ TEST_CASE("serve --check-config validates and connects to nothing") {
   std::ofstream(bad) << "[service]\nhttp_listen = 8080\n";
   const auto r = RunCommand("serve --check-config --config " + bad.string());
   CHECK(r.exit_code == 2);
-  CHECK_THAT(r.output, Catch::Contains(bad.string() + ":2: service.http_listen: expected a string"));
+  CHECK_THAT(r.output,
+             Catch::Contains(bad.string() + ":2: service.http_listen: expected a string"));
 }
 
 TEST_CASE("serve answers /healthz, stops on SIGTERM, and replay --verify agrees with it") {
@@ -174,8 +175,8 @@ TEST_CASE("serve refuses a foreign database file and names it") {
 }
 
 TEST_CASE("devbroker runs a Kafka protocol endpoint until stopped") {
-  const auto out = std::filesystem::temp_directory_path() /
-                   ("devbroker-" + std::to_string(getpid()) + ".out");
+  const auto out =
+      std::filesystem::temp_directory_path() / ("devbroker-" + std::to_string(getpid()) + ".out");
   const pid_t pid = fork();
   if (pid == 0) {
     freopen(out.c_str(), "w", stdout);

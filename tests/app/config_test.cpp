@@ -170,8 +170,9 @@ TEST_CASE("config errors name the file, the line and the key") {
                                   "named \"ghost\""));
   }
   SECTION("a token that is not a SHA-256 and an owner without a team") {
-    const auto e = ErrorsOf("[auth]\n[[auth.tokens]]\nname = \"x\"\nsha256 = \"secret\"\nrole = "
-                            "\"owner\"\n");
+    const auto e = ErrorsOf(
+        "[auth]\n[[auth.tokens]]\nname = \"x\"\nsha256 = \"secret\"\nrole = "
+        "\"owner\"\n");
     CHECK_THAT(e, Catch::Contains("tributary.toml:4: auth.tokens[0].sha256: must be the 64 hex"));
     CHECK_THAT(e, Catch::Contains("auth.tokens[0].team: an owner token needs a team"));
   }
@@ -180,10 +181,12 @@ TEST_CASE("config errors name the file, the line and the key") {
         "[[channels]]\nname = \"a\"\ntype = \"pager\"\nurl = \"https://x\"\n"
         "[[channels]]\nname = \"b\"\ntype = \"slack\"\n");
     CHECK_THAT(e, Catch::Contains("tributary.toml:3: channels[0].type: \"pager\" is not one of"));
-    CHECK_THAT(e, Catch::Contains("channels[1].url_env: give exactly one of url_env, url_file or url"));
+    CHECK_THAT(
+        e, Catch::Contains("channels[1].url_env: give exactly one of url_env, url_file or url"));
   }
   SECTION("all errors are reported together, one per line") {
-    const auto e = ErrorsOf("[service]\ndata_dir = 1\nlog_format = \"xml\"\n[tracking]\nbogus = 1\n");
+    const auto e =
+        ErrorsOf("[service]\ndata_dir = 1\nlog_format = \"xml\"\n[tracking]\nbogus = 1\n");
     CHECK(std::count(e.begin(), e.end(), '\n') == 2);
     CHECK_THAT(e, Catch::Contains("tributary.toml:2: service.data_dir"));
     CHECK_THAT(e, Catch::Contains("tributary.toml:3: service.log_format"));
@@ -216,8 +219,9 @@ TEST_CASE("TRIBUTARY_<SECTION>_<KEY> overrides single values") {
   SECTION("a bad override names the variable") {
     auto r = Parse("", {{"TRIBUTARY_SERVICE_HTTP_LISTEN", "nowhere"}});
     REQUIRE_FALSE(r.ok());
-    CHECK_THAT(r.status().message(),
-               Catch::StartsWith("environment TRIBUTARY_SERVICE_HTTP_LISTEN: service.http_listen:"));
+    CHECK_THAT(
+        r.status().message(),
+        Catch::StartsWith("environment TRIBUTARY_SERVICE_HTTP_LISTEN: service.http_listen:"));
   }
   SECTION("an override of an unknown key is an error like in the file") {
     auto r = Parse("", {{"TRIBUTARY_SERVICE_NOPE", "1"}});

@@ -38,7 +38,8 @@ TEST_CASE("payload decoding is tolerant of additions and strict about damage") {
   SECTION("unknown fields are ignored and missing fields keep their defaults") {
     nlohmann::json j = {{"team", "payments"}, {"added_later", {1, 2, 3}}};
     const auto bytes = nlohmann::json::to_msgpack(j);
-    auto decoded = codec::DecodePayload("team_upserted", 1, std::string(bytes.begin(), bytes.end()));
+    auto decoded =
+        codec::DecodePayload("team_upserted", 1, std::string(bytes.begin(), bytes.end()));
     REQUIRE(decoded.ok());
     const auto& team = std::get<TeamUpserted>(*decoded);
     CHECK(team.team == "payments");
@@ -85,9 +86,11 @@ TEST_CASE("payload decoding is tolerant of additions and strict about damage") {
 }
 
 TEST_CASE("the MessagePack writer and reader agree on every integer width") {
-  for (std::int64_t v : std::initializer_list<std::int64_t>{0LL, 1LL, 127LL, 128LL, 255LL, 256LL, 65535LL, 65536LL, 4294967295LL,
-                         4294967296LL, -1LL, -32LL, -33LL, -128LL, -129LL, -32768LL, -32769LL,
-                         -2147483648LL, -2147483649LL, INT64_MIN, INT64_MAX}) {
+  for (std::int64_t v : std::initializer_list<std::int64_t>{
+           0LL,           1LL,       127LL,        128LL,        255LL,    256LL,
+           65535LL,       65536LL,   4294967295LL, 4294967296LL, -1LL,     -32LL,
+           -33LL,         -128LL,    -129LL,       -32768LL,     -32769LL, -2147483648LL,
+           -2147483649LL, INT64_MIN, INT64_MAX}) {
     std::string out;
     msgpack::Writer w(out);
     w.Int(v);

@@ -41,9 +41,16 @@ Config TestConfig(const std::filesystem::path& dir, const std::string& bootstrap
   c.auth.anonymous_read = true;
   c.auth.tokens = {
       {"ops", "10a4c7c9fc5206d6f36dc6944a81bb6f4a3cb0e25014ae3b12e6c3e52712292a", "admin", "", {}},
-      {"execution-ci", "c32c7bb97d785c65916c05538cfc0f9d94768cb167eb73615071783ccc4bef77", "owner",
-       "execution", {}},
-      {"viewer", "ba5005a40cf5212e4ac0190104cc127edab013294bb71279a975b27a80982d45", "reader", "", {}},
+      {"execution-ci",
+       "c32c7bb97d785c65916c05538cfc0f9d94768cb167eb73615071783ccc4bef77",
+       "owner",
+       "execution",
+       {}},
+      {"viewer",
+       "ba5005a40cf5212e4ac0190104cc127edab013294bb71279a975b27a80982d45",
+       "reader",
+       "",
+       {}},
   };
   return c;
 }
@@ -60,9 +67,9 @@ void ProduceEstate(const std::string& bootstrap) {
     "specversion":"1.0","id":"c-2","source":"catalog","type":"tributary.team.upserted",
     "time":"2026-11-25T09:00:00Z",
     "data":{"team":"analytics","display_name":"Analytics","contacts":["analytics-slack"]}})");
-  p.Produce("_schemas", 0,
-            R"({"keytype":"SCHEMA","subject":"stocktrades-value","version":1,"magic":1})",
-            R"({"subject":"stocktrades-value","version":1,"id":1,"schema":"{\"type\":\"record\",\"name\":\"Trade\",\"fields\":[{\"name\":\"price\",\"type\":\"double\"}]}"})");
+  p.Produce(
+      "_schemas", 0, R"({"keytype":"SCHEMA","subject":"stocktrades-value","version":1,"magic":1})",
+      R"({"subject":"stocktrades-value","version":1,"id":1,"schema":"{\"type\":\"record\",\"name\":\"Trade\",\"fields\":[{\"name\":\"price\",\"type\":\"double\"}]}"})");
   for (const auto* group : {"analytics-trending", "analytics-risk"}) {
     ingest::consumer_offsets::OffsetCommit c;
     c.group = group;
@@ -106,7 +113,8 @@ TEST_CASE("the API answers lineage and impact and catalog and log questions over
   CHECK(WaitUntil([&] { return testing::HttpGet(port, "/readyz").status == 200; }, 30s));
 
   SECTION("lineage downstream of a product") {
-    const auto body = GetJson(port, "/api/v1/lineage?node=product:stocktrades&direction=downstream&depth=2");
+    const auto body =
+        GetJson(port, "/api/v1/lineage?node=product:stocktrades&direction=downstream&depth=2");
     CHECK(body["root"] == "topic:local/stocktrades");
     CHECK(body["nodes"].size() == 3);
     REQUIRE(body["edges"].size() == 2);
@@ -115,10 +123,12 @@ TEST_CASE("the API answers lineage and impact and catalog and log questions over
     CHECK(body["edges"][0]["active"] == true);
   }
   SECTION("lineage as DOT and as a valid SVG") {
-    const auto dot = testing::HttpGet(port, "/api/v1/lineage?node=topic:local/stocktrades&format=dot");
+    const auto dot =
+        testing::HttpGet(port, "/api/v1/lineage?node=topic:local/stocktrades&format=dot");
     CHECK(dot.status == 200);
     CHECK(dot.body.rfind("digraph", 0) == 0);
-    const auto svg = testing::HttpGet(port, "/api/v1/lineage?node=topic:local/stocktrades&format=svg");
+    const auto svg =
+        testing::HttpGet(port, "/api/v1/lineage?node=topic:local/stocktrades&format=svg");
     CHECK(svg.status == 200);
     CHECK(svg.headers.at("content-type") == "image/svg+xml");
     CHECK(svg.body.find("<svg") != std::string::npos);
@@ -127,9 +137,11 @@ TEST_CASE("the API answers lineage and impact and catalog and log questions over
   }
   SECTION("time travel: before the consumers started there were none") {
     const auto before = FormatRfc3339(SystemClock().Now() - std::chrono::hours(1));
-    const auto then = GetJson(port, "/api/v1/lineage?node=group:local/analytics-risk&at=" + before, 404);
+    const auto then =
+        GetJson(port, "/api/v1/lineage?node=group:local/analytics-risk&at=" + before, 404);
     CHECK(then["error"]["code"] == "not_found");
-    const auto now = GetJson(port, "/api/v1/lineage?node=group:local/analytics-risk&direction=upstream");
+    const auto now =
+        GetJson(port, "/api/v1/lineage?node=group:local/analytics-risk&direction=upstream");
     CHECK(now["nodes"].size() == 2);
   }
   SECTION("impact groups consumers by their owning team") {
@@ -184,7 +196,8 @@ TEST_CASE("the API answers lineage and impact and catalog and log questions over
   SECTION("writes need a token with the right role") {
     const std::string event = R"({"eventType":"START","eventTime":"2026-11-25T10:00:00Z",
       "run":{"runId":"r-1"},"job":{"namespace":"flink","name":"trending"},
-      "inputs":[{"namespace":"kafka://)" + kafka->bootstrap_servers() + R"(","name":"stocktrades"}],
+      "inputs":[{"namespace":"kafka://)" +
+                              kafka->bootstrap_servers() + R"(","name":"stocktrades"}],
       "outputs":[],"producer":"test","schemaURL":"https://openlineage.io/spec/2-0-2/OpenLineage.json"})";
     HttpConnection c(port);
     CHECK(c.Request("POST", "/api/v1/lineage", event).status == 401);
@@ -199,9 +212,7 @@ TEST_CASE("the API answers lineage and impact and catalog and log questions over
     CHECK(json::parse(again.body)["recorded"] == false);  // the same event, once
     CHECK(c.Request("POST", "/api/v1/lineage", "{\"eventType\":\"START\"}", kAdmin).status == 400);
     REQUIRE(WaitUntil(
-        [&] {
-          return testing::HttpGet(port, "/api/v1/node?id=job:flink/trending").status == 200;
-        },
+        [&] { return testing::HttpGet(port, "/api/v1/node?id=job:flink/trending").status == 200; },
         5s));
   }
   SECTION("an oversized body gets 413") {
@@ -224,7 +235,8 @@ TEST_CASE("the API answers lineage and impact and catalog and log questions over
 
     const json subject_body = {
         {"subject", "stocktrades-value"},
-        {"schema", R"({"type":"record","name":"Trade","fields":[{"name":"price","type":"string"}]})"}};
+        {"schema",
+         R"({"type":"record","name":"Trade","fields":[{"name":"price","type":"string"}]})"}};
     const auto s = c.Request("POST", "/api/v1/compatibility", subject_body.dump());
     REQUIRE(s.status == 200);
     const auto affected = json::parse(s.body);

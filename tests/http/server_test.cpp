@@ -13,7 +13,9 @@ namespace {
 
 Router TestRouter() {
   Router router;
-  router.Add("GET", "/healthz", [](const Request&) { return Response::Json(200, {{"status", "ok"}}); });
+  router.Add("GET", "/healthz", [](const Request&) {
+    return Response::Json(200, {{"status", "ok"}});
+  });
   router.Add("GET", "/things/{name}", [](const Request& r) {
     const auto* q = r.Query("q");
     return Response::Json(200, {{"name", r.params.at("name")}, {"q", q ? *q : ""}});
@@ -28,7 +30,8 @@ Router TestRouter() {
 }
 
 std::unique_ptr<HttpServer> StartServer(const Router& router, ServerOptions options = {}) {
-  auto server = HttpServer::Start(options, [&router](const Request& r) { return router.Handle(r); });
+  auto server =
+      HttpServer::Start(options, [&router](const Request& r) { return router.Handle(r); });
   REQUIRE(server.ok());
   return std::move(server).value();
 }

@@ -68,8 +68,8 @@ class Ingestion {
       c.metadata_refresh = 300ms;
     }
     options.tick_interval = 100ms;
-    runner_ = std::make_unique<ingest::IngestRunner>(std::move(options), *pipeline_, *host_,
-                                                     clock_, nullptr);
+    runner_ = std::make_unique<ingest::IngestRunner>(std::move(options), *pipeline_, *host_, clock_,
+                                                     nullptr);
     const auto started = runner_->Start();
     INFO(started.ToString());
     REQUIRE(started.ok());
@@ -128,9 +128,9 @@ TEST_CASE("records of every source become domain events through a real Kafka pro
   const auto bootstrap = kafka->bootstrap_servers();
 
   ProduceCommit(producer, "trending", "stocktrades", 0, 42);
-  producer.Produce("_schemas", 0,
-                   R"({"keytype":"SCHEMA","subject":"stocktrades-value","version":1,"magic":1})",
-                   R"({"subject":"stocktrades-value","version":1,"id":7,"schema":"\"string\"","deleted":false})");
+  producer.Produce(
+      "_schemas", 0, R"({"keytype":"SCHEMA","subject":"stocktrades-value","version":1,"magic":1})",
+      R"({"subject":"stocktrades-value","version":1,"id":7,"schema":"\"string\"","deleted":false})");
   producer.Produce("_schemas", 0, R"({"keytype":"CONFIG","subject":null,"magic":0})",
                    R"({"compatibilityLevel":"FULL"})");
   producer.Produce("confluent-audit-log-events", 0, std::nullopt, R"({
@@ -248,13 +248,11 @@ TEST_CASE("ingestion survives broker faults and reflects each record exactly onc
     CheckExactlyOnce(dir.path(), 4000);
   }
   SECTION("request errors injected on Fetch") {
-    rd_kafka_mock_push_request_errors(kafka->cluster(), 1 /* Fetch */, 6,
-                                      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
-                                      RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
-                                      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
-                                      RD_KAFKA_RESP_ERR__TRANSPORT,
-                                      RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
-                                      RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION);
+    rd_kafka_mock_push_request_errors(
+        kafka->cluster(), 1 /* Fetch */, 6, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+        RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT, RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION,
+        RD_KAFKA_RESP_ERR__TRANSPORT, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT,
+        RD_KAFKA_RESP_ERR_NOT_LEADER_FOR_PARTITION);
     ProduceDistinctCommits(producer, 2000, 2000);
     REQUIRE(WaitFor([&] { return ingestion.counters().records.load() >= 4000; }, 60s));
     CheckExactlyOnce(dir.path(), 4000);
@@ -269,7 +267,8 @@ TEST_CASE("ingestion survives broker faults and reflects each record exactly onc
   CHECK(ingestion.runner().fatal().ok());
 }
 
-TEST_CASE("a source topic created after start counts as caught up until it appears and is then read") {
+TEST_CASE(
+    "a source topic created after start counts as caught up until it appears and is then read") {
   auto kafka = std::move(sim::MockKafka::Start(1, {{"__consumer_offsets", 3}})).value();
   TempDir dir;
   auto config = OffsetsOnly(kafka->bootstrap_servers());

@@ -96,8 +96,7 @@ TEST_CASE("appending the same source key twice stores one event") {
   }
   SECTION("an overlapping batch stores only the new records") {
     Batch overlap;
-    overlap.events = {FromSource(0, 11), FromSource(0, 12),
-                      FromSource(1, 11)};
+    overlap.events = {FromSource(0, 11), FromSource(0, 12), FromSource(1, 11)};
     auto r = log->Append(overlap);
     REQUIRE(r.ok());
     CHECK(r->appended == 2);

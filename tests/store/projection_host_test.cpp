@@ -32,15 +32,24 @@ std::vector<DomainEvent> RandomCatalogEvents(std::uint32_t seed, int count) {
         out.emplace_back(p);
         break;
       }
-      case 1: out.emplace_back(ProductUpdated{product, {{"description", "d" + std::to_string(i)}}}); break;
+      case 1:
+        out.emplace_back(ProductUpdated{product, {{"description", "d" + std::to_string(i)}}});
+        break;
       case 2:
         out.emplace_back(ProductDeprecated{product, "r", FromMillis(i), std::nullopt, team});
         break;
-      case 3: out.emplace_back(ProductUndeprecated{product, team}); break;
-      case 4: out.emplace_back(ProductRetired{product, team}); break;
-      case 5: out.emplace_back(TeamUpserted{team, "T", {"c" + std::to_string(pick(4))}}); break;
+      case 3:
+        out.emplace_back(ProductUndeprecated{product, team});
+        break;
+      case 4:
+        out.emplace_back(ProductRetired{product, team});
+        break;
+      case 5:
+        out.emplace_back(TeamUpserted{team, "T", {"c" + std::to_string(pick(4))}});
+        break;
       default:
-        out.emplace_back(OwnershipAssigned{NodeId::Group("local", "g" + std::to_string(pick(30))), team});
+        out.emplace_back(
+            OwnershipAssigned{NodeId::Group("local", "g" + std::to_string(pick(30))), team});
     }
   }
   return out;

@@ -171,7 +171,8 @@ class FakeRegistry {
   std::atomic<int> fail_with_{0};
 };
 
-inline std::unique_ptr<SchemaRegistryClient> Client(const std::string& url, RegistryAuth auth = {}) {
+inline std::unique_ptr<SchemaRegistryClient> Client(const std::string& url,
+                                                    RegistryAuth auth = {}) {
   SchemaRegistryClientOptions options;
   options.url = url;
   options.auth = std::move(auth);
@@ -180,6 +181,5 @@ inline std::unique_ptr<SchemaRegistryClient> Client(const std::string& url, Regi
   REQUIRE(client.ok());
   return std::move(client).value();
 }
-
 
 }  // namespace tributary::testing

@@ -73,8 +73,8 @@ class HttpConnection {
     while (line_end != std::string::npos) {
       const auto start = line_end + 2;
       line_end = head.find("\r\n", start);
-      const auto line = head.substr(start, line_end == std::string::npos ? std::string::npos
-                                                                         : line_end - start);
+      const auto line =
+          head.substr(start, line_end == std::string::npos ? std::string::npos : line_end - start);
       const auto colon = line.find(':');
       if (colon == std::string::npos) {
         continue;

@@ -55,7 +55,8 @@ Result<std::optional<Timestamp>> AtParam(const Request& r) {
 Result<std::string> NodeParam(const Request& r, std::string_view name) {
   const auto* text = r.Query(name);
   if (text == nullptr || text->empty()) {
-    return InvalidArgument(std::string(name) + " is required (a node id such as topic:local/orders)");
+    return InvalidArgument(std::string(name) +
+                           " is required (a node id such as topic:local/orders)");
   }
   if (text->rfind("product:", 0) == 0) {
     const auto product = std::string_view(*text).substr(8);
@@ -113,9 +114,9 @@ json ProductJson(const ProductState& p, const graph::GraphSnapshot& g) {
       }
     });
   }
-  return {{"name", pub.product},  {"topic", topic},          {"domain", pub.domain},
-          {"owner", pub.owner},   {"quality", pub.quality},  {"sla", pub.sla},
-          {"status", p.status},   {"consumers", consumers}};
+  return {{"name", pub.product}, {"topic", topic},         {"domain", pub.domain},
+          {"owner", pub.owner},  {"quality", pub.quality}, {"sla", pub.sla},
+          {"status", p.status},  {"consumers", consumers}};
 }
 
 std::optional<std::int64_t> ParseInt64(const std::string* text) {
@@ -133,7 +134,9 @@ std::optional<std::int64_t> ParseInt64(const std::string* text) {
 }  // namespace
 
 void AddApiRoutes(Router& router, const ApiContext& ctx) {
-  router.Add("GET", "/healthz", [](const Request&) { return Response::Json(200, {{"status", "ok"}}); });
+  router.Add("GET", "/healthz", [](const Request&) {
+    return Response::Json(200, {{"status", "ok"}});
+  });
   router.Add("GET", "/readyz", [&ctx](const Request&) {
     if (!ctx.ready || ctx.ready()) {
       return Response::Json(200, {{"status", "ready"}});
@@ -147,146 +150,147 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
   });
 
   router.Add("GET", "/api/v1/lineage", Timed(ctx, "lineage", [&ctx](const Request& r) {
-    if (auto p = Admit(ctx, r, false); !p.ok()) {
-      return FromStatus(p.status());
-    }
-    auto root = NodeParam(r, "node");
-    if (!root.ok()) {
-      return FromStatus(root.status());
-    }
-    graph::LineageQuery q;
-    q.root = *root;
-    if (const auto* d = r.Query("direction"); d != nullptr && !d->empty()) {
-      auto dir = graph::ParseDirection(*d);
-      if (!dir.ok()) {
-        return FromStatus(InvalidArgument("direction: " + dir.status().message()));
-      }
-      q.direction = *dir;
-    }
-    auto depth = IntParam(r, "depth", 3, 1, graph::kMaxDepth);
-    if (!depth.ok()) {
-      return FromStatus(depth.status());
-    }
-    q.depth = *depth;
-    auto at = AtParam(r);
-    if (!at.ok()) {
-      return FromStatus(at.status());
-    }
-    q.at = *at;
-    if (const auto* k = r.Query("kinds")) {
-      auto kinds = graph::ParseKinds(*k);
-      if (!kinds.ok()) {
-        return FromStatus(InvalidArgument("kinds: " + kinds.status().message()));
-      }
-      q.kinds = *kinds;
-    }
-    if (const auto* e = r.Query("evidence")) {
-      auto evidence = graph::ParseEvidenceFilter(*e);
-      if (!evidence.ok()) {
-        return FromStatus(InvalidArgument("evidence: " + evidence.status().message()));
-      }
-      q.evidence = *evidence;
-    }
-    const auto* format = r.Query("format");
-    const std::string fmt = format == nullptr || format->empty() ? "json" : *format;
-    if (fmt != "json" && fmt != "dot" && fmt != "svg") {
-      return Response::Error(400, "bad_request", "format: must be json, dot or svg");
-    }
-    const auto g = ctx.graph();
-    auto result = graph::Lineage(*g, q);
-    if (!result.ok()) {
-      return FromStatus(result.status());
-    }
-    if (fmt == "json") {
-      return Response::Json(200, graph::ToJson(*g, *result));
-    }
-    if (fmt == "svg" && result->nodes.size() > kMaxSvgNodes) {
-      return Response::Error(422, "too_large",
-                             "the lineage has " + std::to_string(result->nodes.size()) +
-                                 " nodes; SVG is drawn for at most " +
-                                 std::to_string(kMaxSvgNodes) + ": lower the depth");
-    }
-    Response res;
-    const auto dot = LineageToDot(*g, *result);
-    if (fmt == "dot") {
-      res.content_type = "text/vnd.graphviz";
-      res.body = dot;
-      return res;
-    }
-    auto svg = DotToSvg(dot);
-    if (!svg.ok()) {
-      return FromStatus(Internal(svg.status().message()));
-    }
-    res.content_type = "image/svg+xml";
-    res.body = std::move(svg).value();
-    return res;
-  }));
+               if (auto p = Admit(ctx, r, false); !p.ok()) {
+                 return FromStatus(p.status());
+               }
+               auto root = NodeParam(r, "node");
+               if (!root.ok()) {
+                 return FromStatus(root.status());
+               }
+               graph::LineageQuery q;
+               q.root = *root;
+               if (const auto* d = r.Query("direction"); d != nullptr && !d->empty()) {
+                 auto dir = graph::ParseDirection(*d);
+                 if (!dir.ok()) {
+                   return FromStatus(InvalidArgument("direction: " + dir.status().message()));
+                 }
+                 q.direction = *dir;
+               }
+               auto depth = IntParam(r, "depth", 3, 1, graph::kMaxDepth);
+               if (!depth.ok()) {
+                 return FromStatus(depth.status());
+               }
+               q.depth = *depth;
+               auto at = AtParam(r);
+               if (!at.ok()) {
+                 return FromStatus(at.status());
+               }
+               q.at = *at;
+               if (const auto* k = r.Query("kinds")) {
+                 auto kinds = graph::ParseKinds(*k);
+                 if (!kinds.ok()) {
+                   return FromStatus(InvalidArgument("kinds: " + kinds.status().message()));
+                 }
+                 q.kinds = *kinds;
+               }
+               if (const auto* e = r.Query("evidence")) {
+                 auto evidence = graph::ParseEvidenceFilter(*e);
+                 if (!evidence.ok()) {
+                   return FromStatus(InvalidArgument("evidence: " + evidence.status().message()));
+                 }
+                 q.evidence = *evidence;
+               }
+               const auto* format = r.Query("format");
+               const std::string fmt = format == nullptr || format->empty() ? "json" : *format;
+               if (fmt != "json" && fmt != "dot" && fmt != "svg") {
+                 return Response::Error(400, "bad_request", "format: must be json, dot or svg");
+               }
+               const auto g = ctx.graph();
+               auto result = graph::Lineage(*g, q);
+               if (!result.ok()) {
+                 return FromStatus(result.status());
+               }
+               if (fmt == "json") {
+                 return Response::Json(200, graph::ToJson(*g, *result));
+               }
+               if (fmt == "svg" && result->nodes.size() > kMaxSvgNodes) {
+                 return Response::Error(422, "too_large",
+                                        "the lineage has " + std::to_string(result->nodes.size()) +
+                                            " nodes; SVG is drawn for at most " +
+                                            std::to_string(kMaxSvgNodes) + ": lower the depth");
+               }
+               Response res;
+               const auto dot = LineageToDot(*g, *result);
+               if (fmt == "dot") {
+                 res.content_type = "text/vnd.graphviz";
+                 res.body = dot;
+                 return res;
+               }
+               auto svg = DotToSvg(dot);
+               if (!svg.ok()) {
+                 return FromStatus(Internal(svg.status().message()));
+               }
+               res.content_type = "image/svg+xml";
+               res.body = std::move(svg).value();
+               return res;
+             }));
 
   router.Add("GET", "/api/v1/impact", Timed(ctx, "impact", [&ctx](const Request& r) {
-    if (auto p = Admit(ctx, r, false); !p.ok()) {
-      return FromStatus(p.status());
-    }
-    auto root = NodeParam(r, "node");
-    if (!root.ok()) {
-      return FromStatus(root.status());
-    }
-    auto at = AtParam(r);
-    if (!at.ok()) {
-      return FromStatus(at.status());
-    }
-    const auto g = ctx.graph();
-    auto result = graph::Impact(*g, *root, *at);
-    if (!result.ok()) {
-      return FromStatus(result.status());
-    }
-    return Response::Json(200, graph::ToJson(*result));
-  }));
+               if (auto p = Admit(ctx, r, false); !p.ok()) {
+                 return FromStatus(p.status());
+               }
+               auto root = NodeParam(r, "node");
+               if (!root.ok()) {
+                 return FromStatus(root.status());
+               }
+               auto at = AtParam(r);
+               if (!at.ok()) {
+                 return FromStatus(at.status());
+               }
+               const auto g = ctx.graph();
+               auto result = graph::Impact(*g, *root, *at);
+               if (!result.ok()) {
+                 return FromStatus(result.status());
+               }
+               return Response::Json(200, graph::ToJson(*result));
+             }));
 
   router.Add("GET", "/api/v1/nodes", Timed(ctx, "nodes", [&ctx](const Request& r) {
-    if (auto p = Admit(ctx, r, false); !p.ok()) {
-      return FromStatus(p.status());
-    }
-    graph::SearchQuery q;
-    if (const auto* k = r.Query("kind"); k != nullptr && !k->empty()) {
-      auto parsed = NodeId::Parse(*k + ":x/y");
-      if (!parsed.ok() && *k != "principal" && *k != "team") {
-        return Response::Error(400, "bad_request",
-                               "kind: must be topic, group, principal, job, team or dataset");
-      }
-      q.kind = *k == "principal" ? NodeKind::kPrincipal
-               : *k == "team"    ? NodeKind::kTeam
-                                 : parsed->kind();
-    }
-    if (const auto* text = r.Query("q")) {
-      if (!IsCleanUtf8(*text)) {
-        return Response::Error(400, "bad_request", "q: not clean UTF-8");
-      }
-      q.q = *text;
-    }
-    auto limit = IntParam(r, "limit", 100, 1, 100000);
-    if (!limit.ok()) {
-      return FromStatus(limit.status());
-    }
-    q.limit = static_cast<std::size_t>(*limit);
-    const auto g = ctx.graph();
-    return Response::Json(200, graph::NodesToJson(*g, graph::Search(*g, q)));
-  }));
+               if (auto p = Admit(ctx, r, false); !p.ok()) {
+                 return FromStatus(p.status());
+               }
+               graph::SearchQuery q;
+               if (const auto* k = r.Query("kind"); k != nullptr && !k->empty()) {
+                 auto parsed = NodeId::Parse(*k + ":x/y");
+                 if (!parsed.ok() && *k != "principal" && *k != "team") {
+                   return Response::Error(
+                       400, "bad_request",
+                       "kind: must be topic, group, principal, job, team or dataset");
+                 }
+                 q.kind = *k == "principal" ? NodeKind::kPrincipal
+                          : *k == "team"    ? NodeKind::kTeam
+                                            : parsed->kind();
+               }
+               if (const auto* text = r.Query("q")) {
+                 if (!IsCleanUtf8(*text)) {
+                   return Response::Error(400, "bad_request", "q: not clean UTF-8");
+                 }
+                 q.q = *text;
+               }
+               auto limit = IntParam(r, "limit", 100, 1, 100000);
+               if (!limit.ok()) {
+                 return FromStatus(limit.status());
+               }
+               q.limit = static_cast<std::size_t>(*limit);
+               const auto g = ctx.graph();
+               return Response::Json(200, graph::NodesToJson(*g, graph::Search(*g, q)));
+             }));
 
   router.Add("GET", "/api/v1/node", Timed(ctx, "node", [&ctx](const Request& r) {
-    if (auto p = Admit(ctx, r, false); !p.ok()) {
-      return FromStatus(p.status());
-    }
-    auto id = NodeParam(r, "id");
-    if (!id.ok()) {
-      return FromStatus(id.status());
-    }
-    const auto g = ctx.graph();
-    auto node = graph::Node(*g, *id);
-    if (!node.ok()) {
-      return FromStatus(node.status());
-    }
-    return Response::Json(200, graph::NodesToJson(*g, {*node}));
-  }));
+               if (auto p = Admit(ctx, r, false); !p.ok()) {
+                 return FromStatus(p.status());
+               }
+               auto id = NodeParam(r, "id");
+               if (!id.ok()) {
+                 return FromStatus(id.status());
+               }
+               const auto g = ctx.graph();
+               auto node = graph::Node(*g, *id);
+               if (!node.ok()) {
+                 return FromStatus(node.status());
+               }
+               return Response::Json(200, graph::NodesToJson(*g, {*node}));
+             }));
 
   router.Add("GET", "/api/v1/products", [&ctx](const Request& r) {
     if (auto p = Admit(ctx, r, false); !p.ok()) {
@@ -360,47 +364,48 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
     return Response::Json(200, body);
   });
 
-  router.Add("GET", "/api/v1/events", Timed(ctx, "events", [&ctx](const Request& r) {
-    if (auto p = Admit(ctx, r, false); !p.ok()) {
-      return FromStatus(p.status());
-    }
-    const auto after = ParseInt64(r.Query("after"));
-    if (r.Query("after") != nullptr && !r.Query("after")->empty() && (!after || *after < 0)) {
-      return Response::Error(400, "bad_request", "after: must be a sequence number");
-    }
-    auto limit = IntParam(r, "limit", 100, 1, 1000, /*clamp=*/true);
-    if (!limit.ok()) {
-      return FromStatus(limit.status());
-    }
-    std::optional<std::string> type;
-    if (const auto* t = r.Query("type"); t != nullptr && !t->empty()) {
-      if (!codec::TypeCode(*t)) {
-        return Response::Error(400, "bad_request", "type: unknown event type \"" + *t + "\"");
-      }
-      type = *t;
-    }
-    auto log = EventLog::Open(ctx.data_dir, *ctx.clock, {.read_only = true});
-    if (!log.ok()) {
-      return FromStatus(log.status());
-    }
-    json events = json::array();
-    auto status = (*log)->ForEach(
-        EventSeq(after.value_or(0)),
-        [&](const EventRecord& e) {
-          events.push_back({{"seq", e.seq.value()},
-                            {"type", TypeName(e.event)},
-                            {"event_time", FormatRfc3339(e.event_time)},
-                            {"recorded_at", FormatRfc3339(e.recorded_at)},
-                            {"source", e.source},
-                            {"data", codec::ToJson(e.event)}});
-          return true;
-        },
-        static_cast<std::size_t>(*limit), type);
-    if (!status.ok()) {
-      return FromStatus(status);
-    }
-    return Response::Json(200, {{"events", events}});
-  }));
+  router.Add(
+      "GET", "/api/v1/events", Timed(ctx, "events", [&ctx](const Request& r) {
+        if (auto p = Admit(ctx, r, false); !p.ok()) {
+          return FromStatus(p.status());
+        }
+        const auto after = ParseInt64(r.Query("after"));
+        if (r.Query("after") != nullptr && !r.Query("after")->empty() && (!after || *after < 0)) {
+          return Response::Error(400, "bad_request", "after: must be a sequence number");
+        }
+        auto limit = IntParam(r, "limit", 100, 1, 1000, /*clamp=*/true);
+        if (!limit.ok()) {
+          return FromStatus(limit.status());
+        }
+        std::optional<std::string> type;
+        if (const auto* t = r.Query("type"); t != nullptr && !t->empty()) {
+          if (!codec::TypeCode(*t)) {
+            return Response::Error(400, "bad_request", "type: unknown event type \"" + *t + "\"");
+          }
+          type = *t;
+        }
+        auto log = EventLog::Open(ctx.data_dir, *ctx.clock, {.read_only = true});
+        if (!log.ok()) {
+          return FromStatus(log.status());
+        }
+        json events = json::array();
+        auto status = (*log)->ForEach(
+            EventSeq(after.value_or(0)),
+            [&](const EventRecord& e) {
+              events.push_back({{"seq", e.seq.value()},
+                                {"type", TypeName(e.event)},
+                                {"event_time", FormatRfc3339(e.event_time)},
+                                {"recorded_at", FormatRfc3339(e.recorded_at)},
+                                {"source", e.source},
+                                {"data", codec::ToJson(e.event)}});
+              return true;
+            },
+            static_cast<std::size_t>(*limit), type);
+        if (!status.ok()) {
+          return FromStatus(status);
+        }
+        return Response::Json(200, {{"events", events}});
+      }));
 
   router.Add("GET", "/api/v1/quarantine", [&ctx](const Request& r) {
     if (auto p = Admit(ctx, r, false); !p.ok()) {
@@ -457,94 +462,98 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
                                 {"duplicate", appended->duplicates == 1}});
   });
 
-  router.Add("POST", "/api/v1/compatibility", Timed(ctx, "compatibility", [&ctx](const Request& r) {
-    if (auto p = Admit(ctx, r, false); !p.ok()) {
-      return FromStatus(p.status());
-    }
-    const auto body = json::parse(r.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) {
-      return Response::Error(400, "bad_request", "the body must be a JSON object");
-    }
-    if (!body.contains("schema") || !body["schema"].is_string()) {
-      return Response::Error(400, "bad_request", "schema: a string is required");
-    }
-    auto type = schema::ParseSchemaType(body.value("schemaType", "AVRO"));
-    if (!type.ok()) {
-      return Response::Error(400, "bad_request", "schemaType: " + type.status().message());
-    }
-    std::vector<schema::SchemaVersion> history;
-    std::optional<std::string> subject;
-    std::string level_text = body.value("level", "");
-    const auto schemas = ctx.schemas();
-    if (body.contains("previous")) {
-      if (!body["previous"].is_array()) {
-        return Response::Error(400, "bad_request", "previous: an array of schema strings");
-      }
-      int n = 0;
-      for (const auto& p : body["previous"]) {
-        if (!p.is_string()) {
-          return Response::Error(400, "bad_request", "previous: an array of schema strings");
+  router.Add(
+      "POST", "/api/v1/compatibility", Timed(ctx, "compatibility", [&ctx](const Request& r) {
+        if (auto p = Admit(ctx, r, false); !p.ok()) {
+          return FromStatus(p.status());
         }
-        history.push_back({++n, *type, p.get<std::string>(), {}, false});
-      }
-    } else {
-      if (body.contains("subject") && body["subject"].is_string()) {
-        subject = body["subject"].get<std::string>();
-      } else if (body.contains("topic") && body["topic"].is_string()) {
-        subject = body["topic"].get<std::string>() + "-value";
-      } else {
-        return Response::Error(400, "bad_request", "give subject, topic or previous");
-      }
-      auto it = schemas->subjects.find(*subject);
-      if (it == schemas->subjects.end()) {
-        return Response::Error(404, "not_found", "no subject named \"" + *subject + "\"");
-      }
-      for (const auto& [n, v] : it->second.versions) {
-        auto t = schema::ParseSchemaType(v.schema_type);
-        history.push_back({v.version, t.ok() ? *t : schema::SchemaType::kAvro, v.schema, {},
-                           v.deleted});
-      }
-      if (level_text.empty()) {
-        level_text = schemas->LevelOf(*subject);
-      }
-    }
-    auto level = schema::ParseCompatibilityLevel(level_text.empty() ? "BACKWARD" : level_text);
-    if (!level.ok()) {
-      return Response::Error(400, "bad_request", "level: " + level.status().message());
-    }
-    schema::SchemaVersion candidate{static_cast<int>(history.size()) + 1, *type,
-                                    body["schema"].get<std::string>(), {}, false};
-    auto result = schema::CheckCompatibility(*level, history, candidate);
-    if (!result.ok()) {
-      return Response::Error(422, "invalid_schema", result.status().message());
-    }
-    json incompatibilities = json::array();
-    for (const auto& i : result->incompatibilities) {
-      incompatibilities.push_back(
-          {{"type", i.kind}, {"path", i.path}, {"message", i.message}, {"version", i.version}});
-    }
-    json out = {{"compatible", result->compatible},
-                {"level", schema::ToString(*level)},
-                {"incompatibilities", incompatibilities}};
-    if (subject) {
-      // The downstream consumers of the subject's topic, grouped by team.
-      const std::string suffix = "-value";
-      std::string topic = *subject;
-      if (topic.size() > suffix.size() &&
-          topic.compare(topic.size() - suffix.size(), suffix.size(), suffix) == 0) {
-        topic.resize(topic.size() - suffix.size());
-      }
-      const auto g = ctx.graph();
-      for (const auto& cluster : ctx.clusters.clusters()) {
-        auto impact = graph::Impact(*g, NodeId::Topic(cluster.name, topic).str());
-        if (impact.ok()) {
-          out["affected"] = graph::ToJson(*impact);
-          break;
+        const auto body = json::parse(r.body, nullptr, false);
+        if (body.is_discarded() || !body.is_object()) {
+          return Response::Error(400, "bad_request", "the body must be a JSON object");
         }
-      }
-    }
-    return Response::Json(200, out);
-  }));
+        if (!body.contains("schema") || !body["schema"].is_string()) {
+          return Response::Error(400, "bad_request", "schema: a string is required");
+        }
+        auto type = schema::ParseSchemaType(body.value("schemaType", "AVRO"));
+        if (!type.ok()) {
+          return Response::Error(400, "bad_request", "schemaType: " + type.status().message());
+        }
+        std::vector<schema::SchemaVersion> history;
+        std::optional<std::string> subject;
+        std::string level_text = body.value("level", "");
+        const auto schemas = ctx.schemas();
+        if (body.contains("previous")) {
+          if (!body["previous"].is_array()) {
+            return Response::Error(400, "bad_request", "previous: an array of schema strings");
+          }
+          int n = 0;
+          for (const auto& p : body["previous"]) {
+            if (!p.is_string()) {
+              return Response::Error(400, "bad_request", "previous: an array of schema strings");
+            }
+            history.push_back({++n, *type, p.get<std::string>(), {}, false});
+          }
+        } else {
+          if (body.contains("subject") && body["subject"].is_string()) {
+            subject = body["subject"].get<std::string>();
+          } else if (body.contains("topic") && body["topic"].is_string()) {
+            subject = body["topic"].get<std::string>() + "-value";
+          } else {
+            return Response::Error(400, "bad_request", "give subject, topic or previous");
+          }
+          auto it = schemas->subjects.find(*subject);
+          if (it == schemas->subjects.end()) {
+            return Response::Error(404, "not_found", "no subject named \"" + *subject + "\"");
+          }
+          for (const auto& [n, v] : it->second.versions) {
+            auto t = schema::ParseSchemaType(v.schema_type);
+            history.push_back(
+                {v.version, t.ok() ? *t : schema::SchemaType::kAvro, v.schema, {}, v.deleted});
+          }
+          if (level_text.empty()) {
+            level_text = schemas->LevelOf(*subject);
+          }
+        }
+        auto level = schema::ParseCompatibilityLevel(level_text.empty() ? "BACKWARD" : level_text);
+        if (!level.ok()) {
+          return Response::Error(400, "bad_request", "level: " + level.status().message());
+        }
+        schema::SchemaVersion candidate{static_cast<int>(history.size()) + 1,
+                                        *type,
+                                        body["schema"].get<std::string>(),
+                                        {},
+                                        false};
+        auto result = schema::CheckCompatibility(*level, history, candidate);
+        if (!result.ok()) {
+          return Response::Error(422, "invalid_schema", result.status().message());
+        }
+        json incompatibilities = json::array();
+        for (const auto& i : result->incompatibilities) {
+          incompatibilities.push_back(
+              {{"type", i.kind}, {"path", i.path}, {"message", i.message}, {"version", i.version}});
+        }
+        json out = {{"compatible", result->compatible},
+                    {"level", schema::ToString(*level)},
+                    {"incompatibilities", incompatibilities}};
+        if (subject) {
+          // The downstream consumers of the subject's topic, grouped by team.
+          const std::string suffix = "-value";
+          std::string topic = *subject;
+          if (topic.size() > suffix.size() &&
+              topic.compare(topic.size() - suffix.size(), suffix.size(), suffix) == 0) {
+            topic.resize(topic.size() - suffix.size());
+          }
+          const auto g = ctx.graph();
+          for (const auto& cluster : ctx.clusters.clusters()) {
+            auto impact = graph::Impact(*g, NodeId::Topic(cluster.name, topic).str());
+            if (impact.ok()) {
+              out["affected"] = graph::ToJson(*impact);
+              break;
+            }
+          }
+        }
+        return Response::Json(200, out);
+      }));
 }
 
 }  // namespace tributary::http

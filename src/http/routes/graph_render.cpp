@@ -26,12 +26,18 @@ std::string Quote(std::string_view text) {
 
 const char* ShapeFor(NodeKind kind) {
   switch (kind) {
-    case NodeKind::kTopic: return "box";
-    case NodeKind::kGroup: return "ellipse";
-    case NodeKind::kPrincipal: return "diamond";
-    case NodeKind::kJob: return "hexagon";
-    case NodeKind::kTeam: return "house";
-    case NodeKind::kDataset: return "cylinder";
+    case NodeKind::kTopic:
+      return "box";
+    case NodeKind::kGroup:
+      return "ellipse";
+    case NodeKind::kPrincipal:
+      return "diamond";
+    case NodeKind::kJob:
+      return "hexagon";
+    case NodeKind::kTeam:
+      return "house";
+    case NodeKind::kDataset:
+      return "cylinder";
   }
   return "ellipse";
 }
@@ -45,15 +51,17 @@ std::mutex& GraphvizLock() {
 
 std::string LineageToDot(const graph::GraphSnapshot& g, const graph::LineageResult& result) {
   (void)g;
-  std::string dot = "digraph lineage {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n";
+  std::string dot =
+      "digraph lineage {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10];\n";
   for (const auto& n : result.nodes) {
     dot += "  " + Quote(n.id) + " [label=" + Quote(n.name) + ", shape=" + ShapeFor(n.kind) +
            ", tooltip=" + Quote(n.id) + ", URL=" + Quote("/ui/node?id=" + std::string(n.id)) +
            (n.id == result.root ? ", style=bold" : "") + "];\n";
   }
   for (const auto& e : result.edges) {
-    dot += "  " + Quote(e.from) + " -> " + Quote(e.to) + " [label=" +
-           Quote(graph::ToString(e.kind)) + (e.active ? "" : ", style=dashed") + "];\n";
+    dot += "  " + Quote(e.from) + " -> " + Quote(e.to) +
+           " [label=" + Quote(graph::ToString(e.kind)) + (e.active ? "" : ", style=dashed") +
+           "];\n";
   }
   dot += "}\n";
   return dot;

@@ -2,8 +2,8 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 namespace tributary::ingest::admin_api {
 namespace {
@@ -38,14 +38,15 @@ std::vector<DomainEvent> DiffAdminState(const std::string& cluster, const AdminS
   if (groups_known) {
     for (const auto& [group, topic] : after.group_topics) {
       if (!before.group_topics.contains({group, topic})) {
-        out.emplace_back(ConsumerStarted{NodeId::Group(cluster, group), NodeId::Topic(cluster, topic),
-                                         "observed", "admin_api"});
+        out.emplace_back(ConsumerStarted{NodeId::Group(cluster, group),
+                                         NodeId::Topic(cluster, topic), "observed", "admin_api"});
       }
     }
     for (const auto& [group, topic] : before.group_topics) {
       if (!after.group_topics.contains({group, topic})) {
         out.emplace_back(ConsumerStopped{NodeId::Group(cluster, group),
-                                         NodeId::Topic(cluster, topic), "unassigned", std::nullopt});
+                                         NodeId::Topic(cluster, topic), "unassigned",
+                                         std::nullopt});
       }
     }
   }
@@ -94,8 +95,7 @@ Status AdminApiSource::Connect() {
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   auto set = [&](const std::string& k, const std::string& v) {
-    return rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) ==
-           RD_KAFKA_CONF_OK;
+    return rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) == RD_KAFKA_CONF_OK;
   };
   set("bootstrap.servers", options_.bootstrap_servers);
   set("client.id", "tributary-admin");
@@ -158,11 +158,10 @@ Status AdminApiSource::Poll(Timestamp now, TranslationSink& sink) {
   if (auto s = Connect(); !s.ok()) {
     return s;
   }
-  rd_kafka_AdminOptions_t* options =
-      rd_kafka_AdminOptions_new(client_->rk, RD_KAFKA_ADMIN_OP_ANY);
+  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(client_->rk, RD_KAFKA_ADMIN_OP_ANY);
   char errstr[256];
-  rd_kafka_AdminOptions_set_request_timeout(options, static_cast<int>(options_.request_timeout.count()),
-                                            errstr, sizeof errstr);
+  rd_kafka_AdminOptions_set_request_timeout(
+      options, static_cast<int>(options_.request_timeout.count()), errstr, sizeof errstr);
   AdminState state = previous_;
   bool groups_known = false;
   bool acls_known = false;
@@ -181,9 +180,10 @@ Status AdminApiSource::Poll(Timestamp now, TranslationSink& sink) {
       const auto** errors = rd_kafka_ListConsumerGroups_result_errors(result, &error_count);
       if (count == 0 && error_count > 0 && IsUnsupported(rd_kafka_error_code(errors[0]))) {
         groups_supported_ = false;
-        spdlog::warn("kafka {}: the broker does not answer ListConsumerGroups ({}); groups come "
-                     "from __consumer_offsets only",
-                     options_.cluster, rd_kafka_error_string(errors[0]));
+        spdlog::warn(
+            "kafka {}: the broker does not answer ListConsumerGroups ({}); groups come "
+            "from __consumer_offsets only",
+            options_.cluster, rd_kafka_error_string(errors[0]));
       } else {
         for (std::size_t i = 0; i < count; ++i) {
           groups.emplace_back(rd_kafka_ConsumerGroupListing_group_id(listings[i]));
@@ -192,12 +192,13 @@ Status AdminApiSource::Poll(Timestamp now, TranslationSink& sink) {
       }
     } else if (IsUnsupported(err)) {
       groups_supported_ = false;
-      spdlog::warn("kafka {}: the broker does not answer ListConsumerGroups ({}); groups come from "
-                   "__consumer_offsets only",
-                   options_.cluster, rd_kafka_err2str(err));
+      spdlog::warn(
+          "kafka {}: the broker does not answer ListConsumerGroups ({}); groups come from "
+          "__consumer_offsets only",
+          options_.cluster, rd_kafka_err2str(err));
     } else {
-      failure = Unavailable("kafka " + options_.cluster + ": ListConsumerGroups: " +
-                            rd_kafka_err2str(err));
+      failure = Unavailable("kafka " + options_.cluster +
+                            ": ListConsumerGroups: " + rd_kafka_err2str(err));
     }
     if (ev != nullptr) {
       rd_kafka_event_destroy(ev);
@@ -220,8 +221,8 @@ Status AdminApiSource::Poll(Timestamp now, TranslationSink& sink) {
           break;
         }
         std::size_t n = 0;
-        const auto** results =
-            rd_kafka_ListConsumerGroupOffsets_result_groups(rd_kafka_event_ListConsumerGroupOffsets_result(oev), &n);
+        const auto** results = rd_kafka_ListConsumerGroupOffsets_result_groups(
+            rd_kafka_event_ListConsumerGroupOffsets_result(oev), &n);
         for (std::size_t g = 0; g < n; ++g) {
           const auto* partitions = rd_kafka_group_result_partitions(results[g]);
           for (int p = 0; partitions != nullptr && p < partitions->cnt; ++p) {
@@ -246,29 +247,31 @@ Status AdminApiSource::Poll(Timestamp now, TranslationSink& sink) {
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       state.acls.clear();
       std::size_t n = 0;
-      const auto** acls = rd_kafka_DescribeAcls_result_acls(rd_kafka_event_DescribeAcls_result(ev), &n);
+      const auto** acls =
+          rd_kafka_DescribeAcls_result_acls(rd_kafka_event_DescribeAcls_result(ev), &n);
       for (std::size_t i = 0; i < n; ++i) {
         const auto* a = acls[i];
-        state.acls.emplace(rd_kafka_AclBinding_principal(a),
-                           Upper(rd_kafka_ResourceType_name(rd_kafka_AclBinding_restype(a))),
-                           rd_kafka_AclBinding_name(a),
-                           Upper(rd_kafka_ResourcePatternType_name(
-                               rd_kafka_AclBinding_resource_pattern_type(a))),
-                           Upper(rd_kafka_AclOperation_name(rd_kafka_AclBinding_operation(a))),
-                           Upper(rd_kafka_AclPermissionType_name(
-                               rd_kafka_AclBinding_permission_type(a))),
-                           rd_kafka_AclBinding_host(a));
+        state.acls.emplace(
+            rd_kafka_AclBinding_principal(a),
+            Upper(rd_kafka_ResourceType_name(rd_kafka_AclBinding_restype(a))),
+            rd_kafka_AclBinding_name(a),
+            Upper(rd_kafka_ResourcePatternType_name(rd_kafka_AclBinding_resource_pattern_type(a))),
+            Upper(rd_kafka_AclOperation_name(rd_kafka_AclBinding_operation(a))),
+            Upper(rd_kafka_AclPermissionType_name(rd_kafka_AclBinding_permission_type(a))),
+            rd_kafka_AclBinding_host(a));
       }
       acls_known = true;
     } else if (IsUnsupported(err) || (err == RD_KAFKA_RESP_ERR__TIMED_OUT && Reachable())) {
       // A broker that answers metadata at once but lets DescribeAcls time out
       // does not implement it (librdkafka's mock cluster, for one).
       acls_supported_ = false;
-      spdlog::warn("kafka {}: the broker does not answer DescribeAcls ({}); ACLs come from the "
-                   "audit log and the catalog only",
-                   options_.cluster, rd_kafka_err2str(err));
+      spdlog::warn(
+          "kafka {}: the broker does not answer DescribeAcls ({}); ACLs come from the "
+          "audit log and the catalog only",
+          options_.cluster, rd_kafka_err2str(err));
     } else if (failure.ok()) {
-      failure = Unavailable("kafka " + options_.cluster + ": DescribeAcls: " + rd_kafka_err2str(err));
+      failure =
+          Unavailable("kafka " + options_.cluster + ": DescribeAcls: " + rd_kafka_err2str(err));
     }
     if (ev != nullptr) {
       rd_kafka_event_destroy(ev);

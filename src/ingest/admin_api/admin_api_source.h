@@ -33,8 +33,8 @@ struct AdminApiOptions {
 // What the Admin API reported in one poll.
 struct AdminState {
   std::set<std::pair<std::string, std::string>> group_topics;  // (group, topic)
-  std::set<std::tuple<std::string, std::string, std::string, std::string, std::string,
-                      std::string, std::string>>
+  std::set<std::tuple<std::string, std::string, std::string, std::string, std::string, std::string,
+                      std::string>>
       acls;  // principal, resource_type, resource_name, pattern_type, operation, permission, host
   bool operator==(const AdminState&) const = default;
 };

@@ -25,8 +25,9 @@ void AuditLogTranslator::Translate(const RawRecord& record, TranslationSink& sin
     case AuditAction::kProduce:
     case AuditAction::kConsume:
       if (e.topic && !e.principal.empty()) {
-        edges_.Observe(e.action == AuditAction::kProduce ? EdgeKind::kProduces : EdgeKind::kConsumes,
-                       NodeId::Principal(e.principal), *e.topic, e.time, sink);
+        edges_.Observe(
+            e.action == AuditAction::kProduce ? EdgeKind::kProduces : EdgeKind::kConsumes,
+            NodeId::Principal(e.principal), *e.topic, e.time, sink);
       }
       break;
     case AuditAction::kAclChange: {

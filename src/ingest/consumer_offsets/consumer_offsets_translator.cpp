@@ -132,17 +132,20 @@ void ConsumerOffsetsTranslator::Flush(TranslationSink& sink) {
     const auto& g = it->second;
     nlohmann::json members = nlohmann::json::array();
     for (const auto& [id, m] : g.members) {
-      members.push_back(
-          {{"id", m.member_id}, {"c", m.client_id}, {"h", m.host}, {"t", m.topics}, {"ti", m.topic_ids}});
+      members.push_back({{"id", m.member_id},
+                         {"c", m.client_id},
+                         {"h", m.host},
+                         {"t", m.topics},
+                         {"ti", m.topic_ids}});
     }
     sink.WriteFold(GroupFoldKey(group), Bytes({{"g", g.group},
-                                                {"pt", g.protocol_type},
-                                                {"p", g.protocol},
-                                                {"gen", g.generation},
-                                                {"k", g.kip848},
-                                                {"m", members},
-                                                {"tn", g.topic_names},
-                                                {"rx", g.regex_topics}}));
+                                               {"pt", g.protocol_type},
+                                               {"p", g.protocol},
+                                               {"gen", g.generation},
+                                               {"k", g.kip848},
+                                               {"m", members},
+                                               {"tn", g.topic_names},
+                                               {"rx", g.regex_topics}}));
   }
   dirty_topics_.clear();
   dirty_groups_.clear();
@@ -191,7 +194,8 @@ void ConsumerOffsetsTranslator::EmitMembers(const GroupFold& g, Timestamp at,
 void ConsumerOffsetsTranslator::DeleteGroup(const std::string& group, Timestamp at,
                                             TranslationSink& sink) {
   // Every topic the group read stops, and its fold state goes.
-  for (auto it = topics_.lower_bound(TopicKeyView(group, "")); it != topics_.end() && it->first.first == group;) {
+  for (auto it = topics_.lower_bound(TopicKeyView(group, ""));
+       it != topics_.end() && it->first.first == group;) {
     StopTopic(it->second, "group_deleted", at, sink, false);
     dirty_topics_.push_back(it->first);
     it = topics_.erase(it);
@@ -212,8 +216,8 @@ void ConsumerOffsetsTranslator::Translate(const RawRecord& record, TranslationSi
   std::visit(
       Overloaded{
           [&](const OffsetCommit& c) {
-            const auto commit_ms = c.commit_timestamp_ms > 0 ? c.commit_timestamp_ms
-                                                             : record.timestamp_ms;
+            const auto commit_ms =
+                c.commit_timestamp_ms > 0 ? c.commit_timestamp_ms : record.timestamp_ms;
             auto it = topics_.find(TopicKeyView(c.group, c.topic));
             if (it == topics_.end()) {
               it = topics_.emplace(TopicKey{c.group, c.topic}, TopicFold{}).first;
@@ -325,7 +329,8 @@ void ConsumerOffsetsTranslator::Translate(const RawRecord& record, TranslationSi
               bool resolves = false;
               for (const auto& [id, member] : g.members) {
                 for (const auto& topic_id : member.topic_ids) {
-                  resolves = resolves || (!before.contains(topic_id) && g.topic_names.contains(topic_id));
+                  resolves =
+                      resolves || (!before.contains(topic_id) && g.topic_names.contains(topic_id));
                 }
               }
               if (resolves) {
@@ -353,7 +358,8 @@ void ConsumerOffsetsTranslator::Translate(const RawRecord& record, TranslationSi
             updated.topics.clear();
             updated.topics.insert(m.subscribed_topic_names.begin(), m.subscribed_topic_names.end());
             if (m.subscribed_topic_regex) {
-              if (auto it = g.regex_topics.find(*m.subscribed_topic_regex); it != g.regex_topics.end()) {
+              if (auto it = g.regex_topics.find(*m.subscribed_topic_regex);
+                  it != g.regex_topics.end()) {
                 updated.topics.insert(it->second.begin(), it->second.end());
               }
             }

@@ -73,8 +73,8 @@ class ConsumerOffsetsTranslator final : public SourceTranslator {
     std::string protocol;
     std::int32_t generation = 0;
     bool kip848 = false;
-    std::map<std::string, Member> members;                // by member id
-    std::map<std::string, std::string> topic_names;       // topic id -> name (KIP-848)
+    std::map<std::string, Member> members;                      // by member id
+    std::map<std::string, std::string> topic_names;             // topic id -> name (KIP-848)
     std::map<std::string, std::set<std::string>> regex_topics;  // regex -> topics
   };
 

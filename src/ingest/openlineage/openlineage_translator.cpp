@@ -39,8 +39,8 @@ std::optional<JobObserved> OpenLineageTranslator::Fold(const DecodedLineageEvent
   // A run without datasets (e.g. a RUNNING heartbeat) adds nothing to what the
   // job is known to read and write.
   const bool new_run = !event.run_id.empty() && event.run_id != state.run_id;
-  const bool io_changed = (!inputs.empty() || !outputs.empty()) &&
-                          (inputs != state.inputs || outputs != state.outputs);
+  const bool io_changed =
+      (!inputs.empty() || !outputs.empty()) && (inputs != state.inputs || outputs != state.outputs);
   if (!new_run && !io_changed) {
     return std::nullopt;
   }
@@ -79,7 +79,8 @@ void OpenLineageTranslator::Translate(const RawRecord& record, TranslationSink& 
 void OpenLineageTranslator::Flush(TranslationSink& sink) {
   for (const auto& job : dirty_) {
     const auto& s = jobs_.at(job);
-    const auto bytes = nlohmann::json::to_msgpack({{"r", s.run_id}, {"i", s.inputs}, {"o", s.outputs}});
+    const auto bytes =
+        nlohmann::json::to_msgpack({{"r", s.run_id}, {"i", s.inputs}, {"o", s.outputs}});
     sink.WriteFold(fold_prefix() + job, std::string(bytes.begin(), bytes.end()));
   }
   dirty_.clear();

@@ -29,33 +29,32 @@ nlohmann::json VersionsToJson(const std::map<std::int32_t, SchemaVersion>& versi
 }  // namespace
 
 std::optional<DomainEvent> EventFor(const SchemasRecord& record) {
-  return std::visit(
-      Overloaded{
-          [](const SchemaVersion& v) -> std::optional<DomainEvent> {
-            if (v.deleted) {
-              return SchemaDeleted{v.subject, v.version, false};
-            }
-            return SchemaRegistered{v.subject, v.version, v.id, v.schema_type, v.schema,
-                                    v.references};
-          },
-          [](const SchemaHardDeleted& d) -> std::optional<DomainEvent> {
-            return SchemaDeleted{d.subject, d.version, true};
-          },
-          [](const ConfigChanged& c) -> std::optional<DomainEvent> {
-            return CompatibilityLevelChanged{c.subject, c.level.value_or("")};
-          },
-          [](const ModeChanged& m) -> std::optional<DomainEvent> {
-            return SchemaModeChanged{m.subject, m.mode.value_or("")};
-          },
-          [](const SubjectDeleted& d) -> std::optional<DomainEvent> {
-            return SchemaDeleted{d.subject, std::nullopt, false};
-          },
-          [](const SubjectCleared& c) -> std::optional<DomainEvent> {
-            return SchemaDeleted{c.subject, std::nullopt, true};
-          },
-          [](const Noop&) -> std::optional<DomainEvent> { return std::nullopt; },
-      },
-      record);
+  return std::visit(Overloaded{
+                        [](const SchemaVersion& v) -> std::optional<DomainEvent> {
+                          if (v.deleted) {
+                            return SchemaDeleted{v.subject, v.version, false};
+                          }
+                          return SchemaRegistered{v.subject,     v.version, v.id,
+                                                  v.schema_type, v.schema,  v.references};
+                        },
+                        [](const SchemaHardDeleted& d) -> std::optional<DomainEvent> {
+                          return SchemaDeleted{d.subject, d.version, true};
+                        },
+                        [](const ConfigChanged& c) -> std::optional<DomainEvent> {
+                          return CompatibilityLevelChanged{c.subject, c.level.value_or("")};
+                        },
+                        [](const ModeChanged& m) -> std::optional<DomainEvent> {
+                          return SchemaModeChanged{m.subject, m.mode.value_or("")};
+                        },
+                        [](const SubjectDeleted& d) -> std::optional<DomainEvent> {
+                          return SchemaDeleted{d.subject, std::nullopt, false};
+                        },
+                        [](const SubjectCleared& c) -> std::optional<DomainEvent> {
+                          return SchemaDeleted{c.subject, std::nullopt, true};
+                        },
+                        [](const Noop&) -> std::optional<DomainEvent> { return std::nullopt; },
+                    },
+                    record);
 }
 
 RegistryPoller::RegistryPoller(std::unique_ptr<SchemaRegistryClient> client, std::string url,
@@ -130,16 +129,17 @@ void RegistryPoller::Flush(TranslationSink& sink) {
     auto old = previous_.subjects.find(subject);
     const auto level = next.subject_levels.find(subject);
     const auto old_level = previous_.subject_levels.find(subject);
-    const bool same_level = (level == next.subject_levels.end()) ==
-                                (old_level == previous_.subject_levels.end()) &&
-                            (level == next.subject_levels.end() || level->second == old_level->second);
+    const bool same_level =
+        (level == next.subject_levels.end()) == (old_level == previous_.subject_levels.end()) &&
+        (level == next.subject_levels.end() || level->second == old_level->second);
     if (old != previous_.subjects.end() && old->second == versions && same_level) {
       continue;
     }
-    sink.WriteFold(fold_prefix() + "subject/" + subject,
-                   Bytes({{"versions", VersionsToJson(versions)},
-                          {"level", level == next.subject_levels.end() ? nlohmann::json(nullptr)
-                                                                       : nlohmann::json(level->second)}}));
+    sink.WriteFold(
+        fold_prefix() + "subject/" + subject,
+        Bytes({{"versions", VersionsToJson(versions)},
+               {"level", level == next.subject_levels.end() ? nlohmann::json(nullptr)
+                                                            : nlohmann::json(level->second)}}));
   }
   for (const auto& [subject, versions] : previous_.subjects) {
     if (!next.subjects.contains(subject)) {

@@ -1,7 +1,7 @@
 #include "ingest/schema_registry/schemas_translator.h"
 
-#include "ingest/schema_registry/schemas_decoder.h"
 #include "ingest/schema_registry/registry_poller.h"
+#include "ingest/schema_registry/schemas_decoder.h"
 
 namespace tributary::ingest::schema_registry {
 

@@ -1,5 +1,6 @@
 #include "schema/avro/avro_parser.h"
 
+#include <array>
 #include <limits>
 #include <string>
 #include <unordered_map>
@@ -7,12 +8,13 @@
 
 #include <nlohmann/json.hpp>
 
-#include "schema/avro/canonical_form.h"
+#include "schema/avro/json_value.h"
 
 namespace tributary::schema::avro {
 namespace {
 
 using Json = nlohmann::json;
+using Value = JsonValue;
 
 // Deeper schemas are rejected rather than risking the stack.
 constexpr int kMaxDepth = 256;
@@ -58,7 +60,7 @@ std::string Quote(std::string_view text) {
 
 // Counts code points of UTF-8 text; false if one is above U+00FF (an Avro bytes
 // or fixed default maps each code point 0-255 to one byte).
-bool ByteStringLength(const std::string& text, int64_t& length) {
+bool ByteStringLength(std::string_view text, int64_t& length) {
   length = 0;
   for (size_t i = 0; i < text.size(); ++i) {
     const auto byte = static_cast<unsigned char>(text[i]);
@@ -73,7 +75,7 @@ bool ByteStringLength(const std::string& text, int64_t& length) {
   return true;
 }
 
-bool IsValidDefault(const Node& type, const Json& value, int depth) {
+bool IsValidDefault(const Node& type, const Value& value, int depth) {
   if (depth > kMaxDepth) {
     return false;
   }
@@ -84,16 +86,16 @@ bool IsValidDefault(const Node& type, const Json& value, int depth) {
       return value.is_boolean();
     case Kind::kInt:
       if (value.is_number_unsigned()) {
-        return value.get<uint64_t>() <= uint64_t{std::numeric_limits<int32_t>::max()};
+        return value.unsigned_value() <= uint64_t{std::numeric_limits<int32_t>::max()};
       }
       if (value.is_number_integer()) {
-        const auto v = value.get<int64_t>();
+        const auto v = value.integer_value();
         return v >= std::numeric_limits<int32_t>::min() && v <= std::numeric_limits<int32_t>::max();
       }
       return false;
     case Kind::kLong:
       if (value.is_number_unsigned()) {
-        return value.get<uint64_t>() <= uint64_t{std::numeric_limits<int64_t>::max()};
+        return value.unsigned_value() <= uint64_t{std::numeric_limits<int64_t>::max()};
       }
       return value.is_number_integer();
     case Kind::kFloat:
@@ -103,18 +105,18 @@ bool IsValidDefault(const Node& type, const Json& value, int depth) {
       return value.is_string();
     case Kind::kBytes: {
       int64_t length = 0;
-      return value.is_string() && ByteStringLength(value.get_ref<const std::string&>(), length);
+      return value.is_string() && ByteStringLength(value.string(), length);
     }
     case Kind::kFixed: {
       int64_t length = 0;
-      return value.is_string() && ByteStringLength(value.get_ref<const std::string&>(), length) &&
+      return value.is_string() && ByteStringLength(value.string(), length) &&
              length == type.size;
     }
     case Kind::kEnum: {
       if (!value.is_string()) {
         return false;
       }
-      const auto& symbol = value.get_ref<const std::string&>();
+      const auto& symbol = value.string();
       for (const auto& s : type.symbols) {
         if (s == symbol) {
           return true;
@@ -136,7 +138,7 @@ bool IsValidDefault(const Node& type, const Json& value, int depth) {
       if (!value.is_object()) {
         return false;
       }
-      for (const auto& [key, item] : value.items()) {
+      for (const auto& item : value) {
         if (!IsValidDefault(*type.items, item, depth + 1)) {
           return false;
         }
@@ -150,8 +152,8 @@ bool IsValidDefault(const Node& type, const Json& value, int depth) {
         return false;
       }
       for (const auto& field : type.fields) {
-        const auto it = value.find(field.name);
-        if (it == value.end()) {
+        const Value* it = value.find(field.name);
+        if (it == nullptr) {
           if (!field.has_default) {
             return false;
           }
@@ -164,6 +166,16 @@ bool IsValidDefault(const Node& type, const Json& value, int depth) {
   return false;
 }
 
+// Full names of the named types defined so far; looked up by string_view.
+struct NameHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view name) const { return std::hash<std::string_view>{}(name); }
+};
+using Names = std::unordered_map<std::string, const Node*, NameHash, std::equal_to<>>;
+
+// The value as nlohmann writes it (for messages).
+std::string Dump(const Value& value) { return value.ToJson().dump(); }
+
 class Parser {
  public:
   Parser(AvroSchema& schema, bool strict_defaults)
@@ -171,11 +183,9 @@ class Parser {
 
   // Parses one JSON document; the named types it defines stay defined.
   const Node& ParseDocument(std::string_view text) {
-    Json json;
-    try {
-      json = Json::parse(text);
-    } catch (const Json::parse_error& e) {
-      std::string what = e.what();
+    JsonDocument json;
+    if (auto error = json.Parse(text)) {
+      std::string what = std::move(*error);
       // "[json.exception.parse_error.101] parse error at line 1, ..." -> "parse error at ..."
       if (const size_t close = what.find("] "); close != std::string::npos) {
         what = what.substr(close + 2);
@@ -183,13 +193,13 @@ class Parser {
       throw ParseError{"not valid JSON: " + what};
     }
     path_.clear();
-    return ParseType(json, "", 0);
+    return ParseType(json.root(), "", 0);
   }
 
   // Names defined so far; the parser rolls back to a snapshot when a reference
   // fails so it can be retried after the references it depends on.
-  std::unordered_map<std::string, const Node*> names() const { return names_; }
-  void set_names(std::unordered_map<std::string, const Node*> names) { names_ = std::move(names); }
+  Names names() const { return names_; }
+  void set_names(Names names) { names_ = std::move(names); }
 
  private:
   [[noreturn]] void Fail(const std::string& problem) const {
@@ -212,12 +222,12 @@ class Parser {
     size_t size_;
   };
 
-  const Node& ParseType(const Json& json, const std::string& space, int depth) {
+  const Node& ParseType(const Value& json, const std::string& space, int depth) {
     if (depth > kMaxDepth) {
       Fail("schema nested more than " + std::to_string(kMaxDepth) + " levels deep");
     }
     if (json.is_string()) {
-      return ResolveName(json.get_ref<const std::string&>(), space);
+      return ResolveName(json.string(), space);
     }
     if (json.is_array()) {
       return ParseUnion(json, space, depth);
@@ -226,21 +236,22 @@ class Parser {
       Fail("expected a type name, a schema object or a union array, found " +
            std::string(json.type_name()));
     }
-    const auto type_it = json.find("type");
-    if (type_it == json.end()) {
+    const Value* type_it = json.find("type");
+    if (type_it == nullptr) {
       Fail("missing \"type\"");
     }
     if (!type_it->is_string()) {
       PathGuard guard(path_, "type");
       Fail("\"type\" must be a string");
     }
-    const auto& type = type_it->get_ref<const std::string&>();
+    const std::string_view type = type_it->string();
     if (const auto primitive = PrimitiveKind(type)) {
-      Node& node = schema_.NewNode(*primitive);
-      if (const auto it = json.find("logicalType"); it != json.end() && it->is_string()) {
-        node.logical_type = it->get<std::string>();
+      if (const Value* it = json.find("logicalType"); it != nullptr && it->is_string()) {
+        Node& node = schema_.NewNode(*primitive);
+        node.logical_type = std::string(it->string());
+        return node;
       }
-      return node;
+      return Primitive(*primitive);
     }
     if (type == "record" || type == "error") {
       return ParseRecord(json, space, depth, type == "error");
@@ -253,9 +264,9 @@ class Parser {
     }
     if (type == "array" || type == "map") {
       const char* key = type == "array" ? "items" : "values";
-      const auto it = json.find(key);
-      if (it == json.end()) {
-        Fail(type + " without \"" + key + "\"");
+      const Value* it = json.find(key);
+      if (it == nullptr) {
+        Fail(std::string(type) + " without \"" + key + "\"");
       }
       Node& node = schema_.NewNode(type == "array" ? Kind::kArray : Kind::kMap);
       PathGuard guard(path_, key);
@@ -267,12 +278,25 @@ class Parser {
     return ResolveName(type, space);
   }
 
-  const Node& ResolveName(const std::string& name, const std::string& space) {
-    if (const auto primitive = PrimitiveKind(name)) {
-      return schema_.NewNode(*primitive);
+  // Primitive nodes without a logical type are immutable and alike, so one per
+  // kind is shared by every use (resolution does not memoise primitives).
+  const Node& Primitive(Kind kind) {
+    const Node*& node = primitives_[static_cast<size_t>(kind)];
+    if (node == nullptr) {
+      node = &schema_.NewNode(kind);
     }
-    if (name.find('.') == std::string::npos && !space.empty()) {
-      if (const auto it = names_.find(space + "." + name); it != names_.end()) {
+    return *node;
+  }
+
+  const Node& ResolveName(std::string_view name, const std::string& space) {
+    if (const auto primitive = PrimitiveKind(name)) {
+      return Primitive(*primitive);
+    }
+    if (name.find('.') == std::string_view::npos && !space.empty()) {
+      lookup_.assign(space);
+      lookup_ += '.';
+      lookup_ += name;
+      if (const auto it = names_.find(lookup_); it != names_.end()) {
         return *it->second;
       }
     }
@@ -283,7 +307,7 @@ class Parser {
     Fail("unknown type " + Quote(name));
   }
 
-  const Node& ParseUnion(const Json& json, const std::string& space, int depth) {
+  const Node& ParseUnion(const Value& json, const std::string& space, int depth) {
     Node& node = schema_.NewNode(Kind::kUnion);
     node.branches.reserve(json.size());
     for (size_t i = 0; i < json.size(); ++i) {
@@ -308,28 +332,28 @@ class Parser {
 
   // Sets name, namespace and aliases of a named type and registers it.
   // Returns the namespace its contents are declared in.
-  std::string DefineName(Node& node, const Json& json, const std::string& enclosing_space) {
-    const auto name_it = json.find("name");
-    if (name_it == json.end()) {
+  std::string DefineName(Node& node, const Value& json, const std::string& enclosing_space) {
+    const Value* name_it = json.find("name");
+    if (name_it == nullptr) {
       Fail(std::string(KindName(node.kind)) + " without \"name\"");
     }
     if (!name_it->is_string()) {
       PathGuard guard(path_, "name");
       Fail("\"name\" must be a string");
     }
-    const auto& name = name_it->get_ref<const std::string&>();
+    const std::string_view name = name_it->string();
     std::string space = enclosing_space;
     if (const size_t dot = name.rfind('.'); dot != std::string::npos) {
       space = name.substr(0, dot);
       node.name = name.substr(dot + 1);
     } else {
       node.name = name;
-      if (const auto it = json.find("namespace"); it != json.end() && !it->is_null()) {
+      if (const Value* it = json.find("namespace"); it != nullptr && !it->is_null()) {
         if (!it->is_string()) {
           PathGuard guard(path_, "namespace");
           Fail("\"namespace\" must be a string");
         }
-        space = it->get<std::string>();
+        space = std::string(it->string());
         if (!space.empty() && !IsValidDottedName(space)) {
           PathGuard guard(path_, "namespace");
           Fail("invalid namespace " + Quote(space));
@@ -350,32 +374,35 @@ class Parser {
       PathGuard guard(path_, "name");
       Fail("duplicate name " + Quote(node.full_name));
     }
-    if (const auto it = json.find("aliases"); it != json.end()) {
+    if (const Value* it = json.find("aliases"); it != nullptr) {
       PathGuard guard(path_, "aliases");
       if (!it->is_array()) {
         Fail("\"aliases\" must be an array of names");
       }
       for (const auto& alias : *it) {
-        if (!alias.is_string() || !IsValidDottedName(alias.get_ref<const std::string&>())) {
-          Fail("invalid alias " + alias.dump());
+        if (!alias.is_string() || !IsValidDottedName(alias.string())) {
+          Fail("invalid alias " + Dump(alias));
         }
-        const auto& text = alias.get_ref<const std::string&>();
-        node.aliases.push_back(
-            text.find('.') != std::string::npos || space.empty() ? text : space + "." + text);
+        const std::string_view text = alias.string();
+        if (text.find('.') != std::string_view::npos || space.empty()) {
+          node.aliases.emplace_back(text);
+        } else {
+          node.aliases.push_back(space + "." + std::string(text));
+        }
       }
     }
     names_.emplace(node.full_name, &node);
     return space;
   }
 
-  const Node& ParseRecord(const Json& json, const std::string& enclosing_space, int depth,
+  const Node& ParseRecord(const Value& json, const std::string& enclosing_space, int depth,
                           bool is_error) {
     Node& node = schema_.NewNode(Kind::kRecord);
     node.is_error = is_error;
     // Defined before its fields, so that fields can refer to it (recursion).
     const std::string space = DefineName(node, json, enclosing_space);
-    const auto fields_it = json.find("fields");
-    if (fields_it == json.end()) {
+    const Value* fields_it = json.find("fields");
+    if (fields_it == nullptr) {
       Fail("record " + Quote(node.full_name) + " without \"fields\"");
     }
     PathGuard fields_guard(path_, "fields");
@@ -385,57 +412,59 @@ class Parser {
     node.fields.reserve(fields_it->size());
     for (size_t i = 0; i < fields_it->size(); ++i) {
       PathGuard field_guard(path_, std::to_string(i));
-      const Json& field_json = (*fields_it)[i];
+      const Value& field_json = (*fields_it)[i];
       if (!field_json.is_object()) {
         Fail("a field must be an object");
       }
       Field field;
-      const auto name_it = field_json.find("name");
-      if (name_it == field_json.end()) {
+      const Value* name_it = field_json.find("name");
+      if (name_it == nullptr) {
         Fail("field without \"name\"");
       }
-      if (!name_it->is_string() || !IsValidName(name_it->get_ref<const std::string&>())) {
+      if (!name_it->is_string() || !IsValidName(name_it->string())) {
         PathGuard guard(path_, "name");
-        Fail("invalid field name " + name_it->dump());
+        Fail("invalid field name " + Dump(*name_it));
       }
-      field.name = name_it->get<std::string>();
+      field.name = std::string(name_it->string());
       for (const auto& other : node.fields) {
         if (other.name == field.name) {
           PathGuard guard(path_, "name");
           Fail("duplicate field name " + Quote(field.name) + " in record " + Quote(node.full_name));
         }
       }
-      const auto type_it = field_json.find("type");
-      if (type_it == field_json.end()) {
+      const Value* type_it = field_json.find("type");
+      if (type_it == nullptr) {
         Fail("field " + Quote(field.name) + " without \"type\"");
       }
       {
         PathGuard guard(path_, "type");
         field.type = &ParseType(*type_it, space, depth + 1);
       }
-      if (const auto it = field_json.find("aliases"); it != field_json.end()) {
+      if (const Value* it = field_json.find("aliases"); it != nullptr) {
         PathGuard guard(path_, "aliases");
         if (!it->is_array()) {
           Fail("\"aliases\" must be an array of names");
         }
         for (const auto& alias : *it) {
-          if (!alias.is_string() || !IsValidName(alias.get_ref<const std::string&>())) {
-            Fail("invalid field alias " + alias.dump());
+          if (!alias.is_string() || !IsValidName(alias.string())) {
+            Fail("invalid field alias " + Dump(alias));
           }
-          field.aliases.push_back(alias.get<std::string>());
+          field.aliases.push_back(std::string(alias.string()));
         }
       }
-      if (const auto it = field_json.find("order"); it != field_json.end()) {
-        if (!it->is_string() || (*it != "ascending" && *it != "descending" && *it != "ignore")) {
+      if (const Value* it = field_json.find("order"); it != nullptr) {
+        if (!it->is_string() ||
+            (it->string() != "ascending" && it->string() != "descending" &&
+             it->string() != "ignore")) {
           PathGuard guard(path_, "order");
           Fail("\"order\" must be \"ascending\", \"descending\" or \"ignore\"");
         }
       }
-      if (const auto it = field_json.find("default"); it != field_json.end()) {
+      if (const Value* it = field_json.find("default"); it != nullptr) {
         field.has_default = true;
         if (strict_defaults_ && !IsValidDefault(*field.type, *it, 0)) {
           PathGuard guard(path_, "default");
-          Fail("default " + Abbreviate(it->dump()) + " of field " + Quote(field.name) +
+          Fail("default " + Abbreviate(Dump(*it)) + " of field " + Quote(field.name) +
                " is not a valid " + Describe(*field.type));
         }
       }
@@ -444,11 +473,11 @@ class Parser {
     return node;
   }
 
-  const Node& ParseEnum(const Json& json, const std::string& enclosing_space) {
+  const Node& ParseEnum(const Value& json, const std::string& enclosing_space) {
     Node& node = schema_.NewNode(Kind::kEnum);
     DefineName(node, json, enclosing_space);
-    const auto symbols_it = json.find("symbols");
-    if (symbols_it == json.end()) {
+    const Value* symbols_it = json.find("symbols");
+    if (symbols_it == nullptr) {
       Fail("enum " + Quote(node.full_name) + " without \"symbols\"");
     }
     {
@@ -457,52 +486,52 @@ class Parser {
         Fail("\"symbols\" must be an array");
       }
       for (const auto& symbol : *symbols_it) {
-        if (!symbol.is_string() || !IsValidName(symbol.get_ref<const std::string&>())) {
-          Fail("invalid enum symbol " + symbol.dump());
+        if (!symbol.is_string() || !IsValidName(symbol.string())) {
+          Fail("invalid enum symbol " + Dump(symbol));
         }
-        const auto& text = symbol.get_ref<const std::string&>();
+        const std::string_view text = symbol.string();
         for (const auto& other : node.symbols) {
           if (other == text) {
             Fail("duplicate enum symbol " + Quote(text));
           }
         }
-        node.symbols.push_back(text);
+        node.symbols.emplace_back(text);
       }
     }
-    if (const auto it = json.find("default"); it != json.end()) {
+    if (const Value* it = json.find("default"); it != nullptr) {
       PathGuard guard(path_, "default");
       bool known = false;
       if (it->is_string()) {
         for (const auto& s : node.symbols) {
-          known = known || s == it->get_ref<const std::string&>();
+          known = known || s == it->string();
         }
       }
       if (!known) {
-        Fail("enum default " + it->dump() + " is not one of the symbols of " +
+        Fail("enum default " + Dump(*it) + " is not one of the symbols of " +
              Quote(node.full_name));
       }
-      node.enum_default = it->get<std::string>();
+      node.enum_default = std::string(it->string());
     }
     return node;
   }
 
-  const Node& ParseFixed(const Json& json, const std::string& enclosing_space) {
+  const Node& ParseFixed(const Value& json, const std::string& enclosing_space) {
     Node& node = schema_.NewNode(Kind::kFixed);
     DefineName(node, json, enclosing_space);
-    const auto size_it = json.find("size");
-    if (size_it == json.end()) {
+    const Value* size_it = json.find("size");
+    if (size_it == nullptr) {
       Fail("fixed " + Quote(node.full_name) + " without \"size\"");
     }
     const bool valid =
         (size_it->is_number_unsigned() &&
-         size_it->get<uint64_t>() <= uint64_t{std::numeric_limits<int32_t>::max()}) ||
-        (size_it->is_number_integer() && size_it->get<int64_t>() >= 0 &&
-         size_it->get<int64_t>() <= std::numeric_limits<int32_t>::max());
+         size_it->unsigned_value() <= uint64_t{std::numeric_limits<int32_t>::max()}) ||
+        (size_it->is_number_integer() && size_it->integer_value() >= 0 &&
+         size_it->integer_value() <= std::numeric_limits<int32_t>::max());
     if (!valid) {
       PathGuard guard(path_, "size");
       Fail("\"size\" of fixed " + Quote(node.full_name) + " must be a non-negative integer");
     }
-    node.size = size_it->get<int64_t>();
+    node.size = size_it->integer_value();
     return node;
   }
 
@@ -517,8 +546,10 @@ class Parser {
 
   AvroSchema& schema_;
   bool strict_defaults_;
-  std::unordered_map<std::string, const Node*> names_;
+  Names names_;
   std::string path_;
+  std::string lookup_;  // scratch for qualified names
+  std::array<const Node*, static_cast<size_t>(Kind::kString) + 1> primitives_{};
 };
 
 Status InvalidSchema(const std::string& problem) {
@@ -565,7 +596,6 @@ Result<std::shared_ptr<const AvroSchema>> ParseAvroSchema(
   } catch (const ParseError& e) {
     return InvalidSchema(e.message);
   }
-  schema->set_canonical(CanonicalForm(schema->root()));
   return std::shared_ptr<const AvroSchema>(std::move(schema));
 }
 

@@ -3,6 +3,8 @@
 #include <array>
 #include <utility>
 
+#include "schema/avro/canonical_form.h"
+
 namespace tributary::schema::avro {
 namespace {
 
@@ -60,6 +62,11 @@ std::optional<Kind> PrimitiveKind(std::string_view name) {
     }
   }
   return std::nullopt;
+}
+
+std::string AvroSchema::CanonicalText() const {
+  std::call_once(canonical_once_, [this] { canonical_ = CanonicalForm(*root_); });
+  return canonical_;
 }
 
 std::string Describe(const Node& node) {

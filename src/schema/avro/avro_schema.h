@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -78,7 +79,8 @@ class AvroSchema final : public ParsedSchema {
   AvroSchema& operator=(const AvroSchema&) = delete;
 
   SchemaType type() const override { return SchemaType::kAvro; }
-  std::string CanonicalText() const override { return canonical_; }
+  // Computed on first use (thread-safe).
+  std::string CanonicalText() const override;
 
   const Node& root() const { return *root_; }
 
@@ -89,12 +91,12 @@ class AvroSchema final : public ParsedSchema {
     return *nodes_.back();
   }
   void set_root(const Node& root) { root_ = &root; }
-  void set_canonical(std::string canonical) { canonical_ = std::move(canonical); }
 
  private:
   std::vector<std::unique_ptr<Node>> nodes_;
   const Node* root_ = nullptr;
-  std::string canonical_;
+  mutable std::once_flag canonical_once_;
+  mutable std::string canonical_;
 };
 
 // A short description of a type for messages: "double", "record `Order`",

@@ -22,7 +22,6 @@ using nlohmann::json;
 using tributary::testing::Client;
 using tributary::testing::FakeRegistry;
 
-
 TEST_CASE("the REST client reads subjects, versions, levels and mode") {
   FakeRegistry registry;
   registry.Put("orders-value", 1, {1, R"({"type":"string"})", ""});
@@ -160,7 +159,6 @@ TEST_CASE("registry and transport failures are clear errors") {
   }
 }
 
-
 TEST_CASE("the REST poller yields the events of the topic and resumes from its committed state") {
   FakeRegistry registry;
   registry.Put("orders-value", 1, {1, R"("string")", ""});
@@ -204,7 +202,8 @@ TEST_CASE("the REST poller yields the events of the topic and resumes from its c
 
 TEST_CASE("a failed poll is an error and changes nothing") {
   tributary::testing::RecordingSink sink;
-  RegistryPoller poller(Client("http://127.0.0.1:9"), "http://127.0.0.1:9", std::chrono::seconds(30));
+  RegistryPoller poller(Client("http://127.0.0.1:9"), "http://127.0.0.1:9",
+                        std::chrono::seconds(30));
   REQUIRE(poller.Restore({}).ok());
   const auto status = poller.Poll(FromMillis(0), sink);
   REQUIRE_FALSE(status.ok());
