@@ -15,6 +15,9 @@ echo "== ingestion"
 echo
 echo "== lineage graph"
 "$build/bench/graph/graph_bench"
+echo
+echo "== HTTP lineage (wrk)"
+"$build/bench/http_bench"
 for b in "$build"/bench/schema/bench_*; do
   [ -x "$b" ] || continue
   echo

@@ -14,6 +14,7 @@ packages=(
   libprotobuf-dev libprotoc-dev protobuf-compiler libssl-dev libbenchmark-dev
   python3 python3-aiosmtpd python3-avro kcat
   clang libclang-rt-14-dev   # libFuzzer targets (make fuzz)
+  wrk                        # HTTP load in make bench
 )
 if [[ "${1:-}" == "--with-ui" ]]; then
   packages+=(chromium)

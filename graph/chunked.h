@@ -130,13 +130,19 @@ class FrozenArena {
  public:
   FrozenArena() = default;
   explicit FrozenArena(std::vector<std::shared_ptr<const std::vector<char>>> chunks)
-      : chunks_(std::move(chunks)) {}
+      : chunks_(std::move(chunks)) {
+    data_.reserve(chunks_.size());
+    for (const auto& c : chunks_) {
+      data_.push_back(c->data());
+    }
+  }
   std::string_view Get(ArenaRef ref) const {
-    return std::string_view(chunks_[ref.chunk]->data() + ref.offset, ref.length);
+    return std::string_view(data_[ref.chunk] + ref.offset, ref.length);
   }
 
  private:
-  std::vector<std::shared_ptr<const std::vector<char>>> chunks_;
+  std::vector<std::shared_ptr<const std::vector<char>>> chunks_;  // ownership
+  std::vector<const char*> data_;                                 // one load less per access
 };
 
 class StringArena {

@@ -121,7 +121,7 @@ std::optional<std::int64_t> GraphSnapshot::EndedAt(const EdgeRecord& e) const {
 
 std::optional<Owner> GraphSnapshot::OwnerOf(std::uint32_t v) const {
   const NodeRecord& n = p_.nodes[v];
-  if (const NodeAttributes* a = attributes(v); a != nullptr) {
+  if (const NodeAttributes* a = n.attribute_owner ? attributes(v) : nullptr; a != nullptr) {
     if (!a->explicit_owner.empty()) {
       return Owner{a->explicit_owner, OwnerSource::kExplicit};
     }

@@ -115,6 +115,28 @@ struct BaseTopology {
 struct DeltaTopology {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> out;  // (from, edge)
   std::vector<std::pair<std::uint32_t, std::uint32_t>> in;   // (to, edge)
+  // Bit v set: v has an edge in `out` / `in`, so most nodes skip the search.
+  std::vector<std::uint64_t> has_out;
+  std::vector<std::uint64_t> has_in;
+
+  static bool Has(const std::vector<std::uint64_t>& bits, std::uint32_t v) {
+    return (v >> 6) < bits.size() && ((bits[v >> 6] >> (v & 63)) & 1) != 0;
+  }
+  // Sets the bits from `out` and `in`.
+  void Mark() {
+    for (const auto& [v, e] : out) {
+      if ((v >> 6) >= has_out.size()) {
+        has_out.resize((v >> 6) + 1, 0);
+      }
+      has_out[v >> 6] |= std::uint64_t{1} << (v & 63);
+    }
+    for (const auto& [v, e] : in) {
+      if ((v >> 6) >= has_in.size()) {
+        has_in.resize((v >> 6) + 1, 0);
+      }
+      has_in[v >> 6] |= std::uint64_t{1} << (v & 63);
+    }
+  }
 };
 
 enum class OwnerSource { kExplicit, kProduct, kRoute };
@@ -165,6 +187,26 @@ class GraphSnapshot {
   // Null when the node has no attributes.
   const NodeAttributes* attributes(std::uint32_t v) const;
   const EdgeRecord& edge(std::uint32_t e) const { return p_.edges[e]; }
+  // Hints that edge(e) / node(v) and its id are about to be read.
+  void Prefetch(std::uint32_t e) const { __builtin_prefetch(&p_.edges[e]); }
+  void PrefetchNode(std::uint32_t v) const { __builtin_prefetch(&p_.nodes[v]); }
+  // Hints for a traversal about to expand v: first the bounds of its row of
+  // out-edges, later (once those are loaded) the row itself.
+  void PrefetchOutRow(std::uint32_t v) const {
+    if (v < p_.base->nodes) {
+      __builtin_prefetch(&p_.base->csr.m_forward.m_rowstart[v]);
+    }
+  }
+  void PrefetchOutEdges(std::uint32_t v) const {
+    const Csr& csr = p_.base->csr;
+    if (v < p_.base->nodes) {
+      const std::uint32_t first = csr.m_forward.m_rowstart[v];
+      if (first != csr.m_forward.m_rowstart[v + 1]) {
+        __builtin_prefetch(&csr.m_forward.m_column[first]);
+        __builtin_prefetch(&csr[*boost::out_edges(v, csr).first]);
+      }
+    }
+  }
   const Interval& interval(std::uint32_t i) const { return p_.intervals[i]; }
   // Open evidence bits | kProducesFlag; see EdgeStateArray.
   std::uint8_t edge_state(std::uint32_t e) const { return p_.edge_state[e]; }
@@ -206,6 +248,9 @@ void GraphSnapshot::ForEachOutEdge(std::uint32_t v, F&& f) const {
       f(base.csr[*it].id);
     }
   }
+  if (!DeltaTopology::Has(p_.delta->has_out, v)) {
+    return;
+  }
   const auto& out = p_.delta->out;
   auto it = std::lower_bound(out.begin(), out.end(), std::pair<std::uint32_t, std::uint32_t>{v, 0});
   for (; it != out.end() && it->first == v; ++it) {
@@ -220,6 +265,9 @@ void GraphSnapshot::ForEachInEdge(std::uint32_t v, F&& f) const {
     for (auto [it, end] = boost::in_edges(v, base.csr); it != end; ++it) {
       f(base.csr[*it].id);
     }
+  }
+  if (!DeltaTopology::Has(p_.delta->has_in, v)) {
+    return;
   }
   const auto& in = p_.delta->in;
   auto it = std::lower_bound(in.begin(), in.end(), std::pair<std::uint32_t, std::uint32_t>{v, 0});
@@ -236,6 +284,9 @@ void GraphSnapshot::ForEachOutNeighbour(std::uint32_t v, F&& f) const {
       f(base.csr[*it].id, static_cast<std::uint32_t>(boost::target(*it, base.csr)));
     }
   }
+  if (!DeltaTopology::Has(p_.delta->has_out, v)) {
+    return;
+  }
   const auto& out = p_.delta->out;
   auto it = std::lower_bound(out.begin(), out.end(), std::pair<std::uint32_t, std::uint32_t>{v, 0});
   for (; it != out.end() && it->first == v; ++it) {
@@ -250,6 +301,9 @@ void GraphSnapshot::ForEachInNeighbour(std::uint32_t v, F&& f) const {
     for (auto [it, end] = boost::in_edges(v, base.csr); it != end; ++it) {
       f(base.csr[*it].id, static_cast<std::uint32_t>(boost::source(*it, base.csr)));
     }
+  }
+  if (!DeltaTopology::Has(p_.delta->has_in, v)) {
+    return;
   }
   const auto& in = p_.delta->in;
   auto it = std::lower_bound(in.begin(), in.end(), std::pair<std::uint32_t, std::uint32_t>{v, 0});

@@ -67,6 +67,9 @@ struct NodeRecord {
   std::uint32_t attributes = kNone;  // index into the attributes array
   std::uint16_t route = 0xffff;      // first matching [[routes]] rule, 0xffff for none
   NodeKind kind = NodeKind::kTopic;
+  // The attributes name an explicit or product owner (so ownership by route
+  // needs no look at them).
+  bool attribute_owner = false;
 };
 
 // Chunk sizes trade publish cost (one pointer per chunk) against the copy a

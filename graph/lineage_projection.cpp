@@ -127,17 +127,13 @@ std::uint32_t LineageProjection::EnsureNode(const NodeId& id, std::int64_t t) {
 
 std::size_t LineageProjection::OutDegree(std::uint32_t v) const {
   std::size_t d = v < base_->nodes ? boost::out_degree(v, base_->csr) : 0;
-  if (const auto it = delta_out_.find(v); it != delta_out_.end()) {
-    d += it->second.size();
-  }
+  d += delta_out_.Count(v);
   return d;
 }
 
 std::size_t LineageProjection::InDegree(std::uint32_t v) const {
   std::size_t d = v < base_->nodes ? boost::in_degree(v, base_->csr) : 0;
-  if (const auto it = delta_in_.find(v); it != delta_in_.end()) {
-    d += it->second.size();
-  }
+  d += delta_in_.Count(v);
   return d;
 }
 
@@ -177,8 +173,8 @@ std::uint32_t LineageProjection::EnsureEdge(std::uint32_t from, std::uint32_t to
   e = static_cast<std::uint32_t>(edges_.PushBack(r));
   edge_state_.PushBack(0);
   UpdateState(e);
-  delta_out_[from].push_back(e);
-  delta_in_[to].push_back(e);
+  delta_out_.Add(from, e);
+  delta_in_.Add(to, e);
   return e;
 }
 
@@ -254,11 +250,7 @@ void LineageProjection::ForEachOut(std::uint32_t v, F&& f) const {
       f(base_->csr[*it].id);
     }
   }
-  if (const auto it = delta_out_.find(v); it != delta_out_.end()) {
-    for (const std::uint32_t e : it->second) {
-      f(e);
-    }
-  }
+  delta_out_.ForEach(v, f);
 }
 
 template <typename F>
@@ -268,11 +260,7 @@ void LineageProjection::ForEachIn(std::uint32_t v, F&& f) const {
       f(base_->csr[*it].id);
     }
   }
-  if (const auto it = delta_in_.find(v); it != delta_in_.end()) {
-    for (const std::uint32_t e : it->second) {
-      f(e);
-    }
-  }
+  delta_in_.ForEach(v, f);
 }
 
 NodeAttributes LineageProjection::AttributesOf(std::uint32_t v) const {
@@ -282,6 +270,10 @@ NodeAttributes LineageProjection::AttributesOf(std::uint32_t v) const {
 
 void LineageProjection::SetAttributes(std::uint32_t v, NodeAttributes attributes) {
   auto shared = std::make_shared<const NodeAttributes>(std::move(attributes));
+  const bool owner = !shared->explicit_owner.empty() || !shared->product_owner.empty();
+  if (nodes_[v].attribute_owner != owner) {
+    nodes_.Mutable(v).attribute_owner = owner;
+  }
   const std::uint32_t a = nodes_[v].attributes;
   if (a == kNone) {
     nodes_.Mutable(v).attributes = static_cast<std::uint32_t>(attributes_.PushBack(shared));
@@ -738,12 +730,12 @@ void LineageProjection::Apply(const EventRecord& record) {
 void LineageProjection::AdoptBase(std::shared_ptr<const BaseTopology> base) {
   base_ = std::move(base);
   ++base_rebuilds_;
-  delta_out_.clear();
-  delta_in_.clear();
+  delta_out_.Reset(base_->edges);
+  delta_in_.Reset(base_->edges);
   for (auto e = base_->edges; e < edges_.size(); ++e) {
     const EdgeRecord& r = edges_[e];
-    delta_out_[r.from].push_back(e);
-    delta_in_[r.to].push_back(e);
+    delta_out_.Add(r.from, e);
+    delta_in_.Add(r.to, e);
   }
   // The published delta is rebuilt below from the edges the new base lacks.
   published_delta_ = std::make_shared<DeltaTopology>();
@@ -798,6 +790,7 @@ void LineageProjection::Publish() {
       next->out = std::move(out);
       next->in = std::move(in);
     }
+    next->Mark();
     published_delta_ = std::move(next);
     published_delta_edges_ = m;
   }
@@ -842,6 +835,7 @@ LineageProjection::Stats LineageProjection::stats() const {
   s.storage_bytes = ids_.capacity_bytes() + nodes_.capacity_bytes() + edges_.capacity_bytes() +
                     intervals_.capacity_bytes() + attributes_.capacity_bytes() +
                     edge_state_.capacity_bytes() + index_.capacity_bytes() +
+                    delta_out_.capacity_bytes() + delta_in_.capacity_bytes() +
                     std::size_t{base_->edges} * 16 + std::size_t{base_->nodes} * 8;
   return s;
 }
@@ -962,8 +956,8 @@ void LineageProjection::ClearState() {
   acls_.clear();
   applied_seq_ = EventSeq();
   base_ = std::make_shared<BaseTopology>();
-  delta_out_.clear();
-  delta_in_.clear();
+  delta_out_.Reset(0);
+  delta_in_.Reset(0);
   published_delta_ = std::make_shared<DeltaTopology>();
   published_delta_edges_ = 0;
   index_dirty_ = true;
@@ -1081,8 +1075,8 @@ Status LineageProjection::Restore(std::string_view snapshot) {
   base_ = BuildBaseTopology(edges_, static_cast<std::uint32_t>(edges_.size()),
                             static_cast<std::uint32_t>(nodes_.size()));
   ++base_rebuilds_;
-  delta_out_.clear();
-  delta_in_.clear();
+  delta_out_.Reset(base_->edges);
+  delta_in_.Reset(base_->edges);
   published_delta_edges_ = static_cast<std::uint32_t>(edges_.size());
   return Status::Ok();
 }

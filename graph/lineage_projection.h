@@ -20,8 +20,8 @@
 // the single writer thread. snapshot() may be called from any thread.
 
 #include <atomic>
-#include <future>
 #include <cstdint>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -35,6 +35,84 @@
 #include "graph/graph_snapshot.h"
 
 namespace tributary::graph {
+
+// The writer's lists of the edges added since the base CSR, per endpoint,
+// without an allocation per node: an open-addressing table from node to its
+// first and last edge, and per edge the next one of the same node (id order).
+class DeltaLists {
+ public:
+  DeltaLists() { Reset(0); }
+  // Empty, for edges from `first_edge` on.
+  void Reset(std::uint32_t first_edge) {
+    first_ = first_edge;
+    next_.clear();
+    next_.shrink_to_fit();
+    slots_.assign(kInitialSlots, Slot{});
+    used_ = 0;
+  }
+  // REQUIRES: e is the next edge id (first_edge, first_edge + 1, ...).
+  void Add(std::uint32_t v, std::uint32_t e) {
+    next_.push_back(kNone);
+    if ((used_ + 1) * 2 > slots_.size()) {
+      Grow();
+    }
+    Slot& s = slots_[Probe(v)];
+    if (s.node == kNone) {
+      s = Slot{v, e, e, 1};
+      ++used_;
+      return;
+    }
+    next_[s.tail - first_] = e;
+    s.tail = e;
+    ++s.count;
+  }
+  std::uint32_t Count(std::uint32_t v) const { return slots_[Probe(v)].count; }
+  template <typename F>
+  void ForEach(std::uint32_t v, F&& f) const {
+    const Slot& s = slots_[Probe(v)];
+    if (s.node == kNone) {
+      return;
+    }
+    for (std::uint32_t e = s.head; e != kNone; e = next_[e - first_]) {
+      f(e);
+    }
+  }
+  std::size_t capacity_bytes() const {
+    return slots_.capacity() * sizeof(Slot) + next_.capacity() * sizeof(std::uint32_t);
+  }
+
+ private:
+  static constexpr std::size_t kInitialSlots = 1024;
+  struct Slot {
+    std::uint32_t node = kNone;
+    std::uint32_t head = kNone;
+    std::uint32_t tail = kNone;
+    std::uint32_t count = 0;
+  };
+  // The slot of v, or the empty slot where it would go.
+  std::size_t Probe(std::uint32_t v) const {
+    const std::size_t mask = slots_.size() - 1;
+    std::size_t i = ((std::uint64_t{v} * 0x9E3779B97F4A7C15ull) >> 32) & mask;
+    while (slots_[i].node != kNone && slots_[i].node != v) {
+      i = (i + 1) & mask;
+    }
+    return i;
+  }
+  void Grow() {
+    std::vector<Slot> old(slots_.size() * 2, Slot{});
+    old.swap(slots_);
+    for (const Slot& s : old) {
+      if (s.node != kNone) {
+        slots_[Probe(s.node)] = s;
+      }
+    }
+  }
+
+  std::vector<Slot> slots_;
+  std::size_t used_ = 0;
+  std::vector<std::uint32_t> next_;  // by edge id - first_
+  std::uint32_t first_ = 0;
+};
 
 class LineageProjection final : public Projection {
  public:
@@ -146,8 +224,8 @@ class LineageProjection final : public Projection {
   // Topology: the CSR of edges [0, base_->edges) and the writer's own view of
   // the edges added since.
   std::shared_ptr<const BaseTopology> base_;
-  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> delta_out_;
-  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> delta_in_;
+  DeltaLists delta_out_;
+  DeltaLists delta_in_;
   std::uint64_t base_rebuilds_ = 0;
   // A CSR being built off the writer thread from a frozen view of the edges.
   std::future<std::shared_ptr<const BaseTopology>> pending_base_;

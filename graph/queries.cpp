@@ -18,46 +18,47 @@ class Scratch {
 
   // Starts a traversal over `n` nodes with fresh `visited` and `included` marks.
   void Begin(std::uint32_t n) {
-    if (visited_.size() < n) {
-      visited_.resize(n, 0);
-      included_.resize(n, 0);
+    if (marks_.size() < n) {
+      marks_.resize(n);
       parent_.resize(n, kNone);
-      depth_.resize(n, 0);
-      position_.resize(n, 0);
     }
     NextVisitEpoch();
     if (++included_epoch_ == 0) {
-      std::fill(included_.begin(), included_.end(), 0);
+      for (Marks& m : marks_) {
+        m.included = 0;
+      }
       included_epoch_ = 1;
     }
   }
   // A second traversal in the same query: new visited marks, same included marks.
   void NextVisitEpoch() {
     if (++visit_epoch_ == 0) {
-      std::fill(visited_.begin(), visited_.end(), 0);
+      for (Marks& m : marks_) {
+        m.visited = 0;
+      }
       visit_epoch_ = 1;
     }
   }
-  bool Visited(std::uint32_t v) const { return visited_[v] == visit_epoch_; }
+  bool Visited(std::uint32_t v) const { return marks_[v].visited == visit_epoch_; }
   // True the first time `v` is visited in this traversal.
   bool Visit(std::uint32_t v) {
-    if (visited_[v] == visit_epoch_) {
+    if (marks_[v].visited == visit_epoch_) {
       return false;
     }
-    visited_[v] = visit_epoch_;
+    marks_[v].visited = visit_epoch_;
     return true;
   }
   bool Include(std::uint32_t v) {
-    if (included_[v] == included_epoch_) {
+    if (marks_[v].included == included_epoch_) {
       return false;
     }
-    included_[v] = included_epoch_;
+    marks_[v].included = included_epoch_;
     return true;
   }
   std::uint32_t& parent(std::uint32_t v) { return parent_[v]; }
-  std::uint16_t& depth(std::uint32_t v) { return depth_[v]; }
+  std::uint16_t& depth(std::uint32_t v) { return marks_[v].depth; }
   // The position of an included node in the result's node list.
-  std::uint32_t& position(std::uint32_t v) { return position_[v]; }
+  std::uint32_t& position(std::uint32_t v) { return marks_[v].position; }
   std::vector<std::uint32_t>& queue() { return queue_; }
 
   // An edge found by a traversal, with its endpoints.
@@ -70,18 +71,29 @@ class Scratch {
   std::vector<Hit>& hits() { return hits_; }
   std::vector<Hit>& up_hits() { return up_hits_; }
   std::vector<std::uint16_t>& depths() { return depths_; }
+  // A cleared bit per node, for traversals that visit much of the graph (a
+  // bit set stays in the cache where per-node stamps would not).
+  std::vector<std::uint64_t>& Bits(std::uint32_t n) {
+    bits_.assign((std::size_t{n} + 63) / 64, 0);
+    return bits_;
+  }
 
  private:
-  std::vector<std::uint32_t> visited_;
-  std::vector<std::uint32_t> included_;
+  // Everything a traversal keeps per node, together: one cache miss per node.
+  struct Marks {
+    std::uint32_t visited = 0;
+    std::uint32_t included = 0;
+    std::uint32_t position = 0;
+    std::uint16_t depth = 0;
+  };
+  std::vector<Marks> marks_;
   std::vector<std::uint32_t> parent_;
-  std::vector<std::uint16_t> depth_;
   std::vector<std::uint32_t> queue_;
-  std::vector<std::uint32_t> position_;
   std::vector<std::uint32_t> nodes_;
   std::vector<Hit> hits_;
   std::vector<Hit> up_hits_;
   std::vector<std::uint16_t> depths_;  // by queue position
+  std::vector<std::uint64_t> bits_;
   std::uint32_t visit_epoch_ = 0;
   std::uint32_t included_epoch_ = 0;
 };
@@ -198,7 +210,9 @@ void Traverse(const GraphSnapshot& g, Scratch& s, std::uint32_t root, bool downs
     }
     ForEachValidEdge(g, v, downstream, t, kinds, evidence, [&](std::uint32_t e, std::uint32_t w) {
       hits.push_back(downstream ? Scratch::Hit{e, v, w} : Scratch::Hit{e, w, v});
+      g.Prefetch(e);  // read again when the result is built
       if (s.Visit(w)) {
+        g.PrefetchNode(w);
         s.depth(w) = static_cast<std::uint16_t>(d + 1);
         queue.push_back(w);
         include(w);
@@ -280,7 +294,11 @@ NodeView ViewNode(const GraphSnapshot& g, std::uint32_t v) {
   view.index = v;
   view.id = g.id(v);
   view.kind = g.node(v).kind;
-  std::string_view body = view.id.substr(view.id.find(':') + 1);
+  // Ids are "<kind>:<body>"; the search is a fallback.
+  const std::size_t prefix = ToString(view.kind).size();
+  std::string_view body = prefix < view.id.size() && view.id[prefix] == ':'
+                              ? view.id.substr(prefix + 1)
+                              : view.id.substr(view.id.find(':') + 1);
   const bool namespaced = view.kind == NodeKind::kTopic || view.kind == NodeKind::kGroup ||
                           view.kind == NodeKind::kJob || view.kind == NodeKind::kDataset;
   if (namespaced) {
@@ -394,7 +412,6 @@ Result<ImpactResult> Impact(const GraphSnapshot& g, std::string_view root_id,
   }
   const std::int64_t t = Instant(at);
   Scratch& s = Scratch::ForThread();
-  s.Begin(g.node_count());
   ImpactResult result;
   result.root = g.id(*root);
   result.graph = &g;
@@ -404,16 +421,27 @@ Result<ImpactResult> Impact(const GraphSnapshot& g, std::string_view root_id,
   auto& parent = result.parent;
   auto& depths = s.depths();
   depths.clear();
+  auto& seen = s.Bits(g.node_count());
+  const auto test = [&seen](std::uint32_t v) { return ((seen[v >> 6] >> (v & 63)) & 1) != 0; };
+  const auto mark = [&seen](std::uint32_t v) { seen[v >> 6] |= std::uint64_t{1} << (v & 63); };
   queue.push_back(*root);
   parent.push_back(kNone);
   depths.push_back(0);
-  s.Visit(*root);
+  mark(*root);
   for (std::size_t head = 0; head < queue.size(); ++head) {
+    // The queue is in no memory order: ask for what the nodes a few places
+    // ahead will need, in stages (their row bounds, then their rows).
+    if (head + 32 < queue.size()) {
+      g.PrefetchOutRow(queue[head + 32]);
+    }
+    if (head + 16 < queue.size()) {
+      g.PrefetchOutEdges(queue[head + 16]);
+    }
     const std::uint32_t v = queue[head];
     const auto d = static_cast<std::uint16_t>(std::min<int>(depths[head] + 1, 0xffff));
     const auto from = static_cast<std::uint32_t>(head);
     const auto reach = [&](std::uint32_t w) {
-      s.Visit(w);
+      mark(w);
       queue.push_back(w);
       parent.push_back(from);
       depths.push_back(d);
@@ -422,13 +450,13 @@ Result<ImpactResult> Impact(const GraphSnapshot& g, std::string_view root_id,
       // Most edges lead to a node already reached: test that before loading
       // the edge's state.
       g.ForEachOutNeighbour(v, [&](std::uint32_t e, std::uint32_t w) {
-        if (!s.Visited(w) && (g.edge_state(e) & evidence) != 0) {
+        if (!test(w) && (g.edge_state(e) & evidence) != 0) {
           reach(w);
         }
       });
     } else {
       ForEachValidEdge(g, v, true, t, kAllKinds, evidence, [&](std::uint32_t, std::uint32_t w) {
-        if (!s.Visited(w)) {
+        if (!test(w)) {
           reach(w);
         }
       });
@@ -444,8 +472,19 @@ Result<ImpactResult> Impact(const GraphSnapshot& g, std::string_view root_id,
     }
     return it->second;
   };
+  result.consumers.reserve(queue.size());
   // Breadth-first order is already by depth, and deterministic.
   for (std::size_t i = 1; i < queue.size(); ++i) {
+    if (i + 16 < queue.size()) {
+      g.PrefetchNode(queue[i + 16]);
+    }
+    if (i + 8 < queue.size()) {
+      const std::uint32_t ahead = queue[i + 8];
+      __builtin_prefetch(g.id(ahead).data());
+      if (g.node(ahead).attribute_owner) {
+        __builtin_prefetch(g.attributes(ahead));
+      }
+    }
     const std::uint32_t v = queue[i];
     const NodeRecord& n = g.node(v);
     if (n.kind == NodeKind::kTopic || n.kind == NodeKind::kDataset || n.kind == NodeKind::kTeam) {

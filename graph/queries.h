@@ -85,7 +85,8 @@ struct ImpactConsumer {
   NodeView node;
   std::optional<std::string_view> team;  // nullopt: ownership unresolved
   int depth = 0;
-  std::uint32_t path_offset = 0;  // the consumer's position in the traversal; see ImpactResult::path()
+  std::uint32_t path_offset =
+      0;  // the consumer's position in the traversal; see ImpactResult::path()
 };
 
 struct ImpactTeam {

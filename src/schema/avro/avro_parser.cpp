@@ -109,8 +109,7 @@ bool IsValidDefault(const Node& type, const Value& value, int depth) {
     }
     case Kind::kFixed: {
       int64_t length = 0;
-      return value.is_string() && ByteStringLength(value.string(), length) &&
-             length == type.size;
+      return value.is_string() && ByteStringLength(value.string(), length) && length == type.size;
     }
     case Kind::kEnum: {
       if (!value.is_string()) {
@@ -453,9 +452,8 @@ class Parser {
         }
       }
       if (const Value* it = field_json.find("order"); it != nullptr) {
-        if (!it->is_string() ||
-            (it->string() != "ascending" && it->string() != "descending" &&
-             it->string() != "ignore")) {
+        if (!it->is_string() || (it->string() != "ascending" && it->string() != "descending" &&
+                                 it->string() != "ignore")) {
           PathGuard guard(path_, "order");
           Fail("\"order\" must be \"ascending\", \"descending\" or \"ignore\"");
         }

@@ -21,7 +21,16 @@ namespace tributary::schema::avro {
 
 class JsonValue {
  public:
-  enum class Type : uint8_t { kNull, kBoolean, kUnsigned, kInteger, kFloat, kString, kArray, kObject };
+  enum class Type : uint8_t {
+    kNull,
+    kBoolean,
+    kUnsigned,
+    kInteger,
+    kFloat,
+    kString,
+    kArray,
+    kObject
+  };
 
   Type type() const { return type_; }
   bool is_null() const { return type_ == Type::kNull; }
@@ -86,8 +95,8 @@ class JsonDocument {
   void Convert(const nlohmann::json& json, std::string_view key);
   void Link();
 
-  std::vector<JsonValue> values_;   // children before parents; the root last
-  std::vector<JsonValue> scratch_;  // values whose parent is still open
+  std::vector<JsonValue> values_;    // children before parents; the root last
+  std::vector<JsonValue> scratch_;   // values whose parent is still open
   std::deque<std::string> strings_;  // strings copied from nlohmann
 };
 
