@@ -27,8 +27,11 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
+# Sanitized runs skip leaks inside third-party libraries (tests/lsan.supp).
+SANITIZER_ENV := $(if $(SANITIZE),LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp,)
+
 test: build
-	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) --timeout 600 $(CTEST_ARGS)
+	@cd $(BUILD_DIR) && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS) --timeout 600 $(CTEST_ARGS)
 
 demo: build
 	@$(BUILD_DIR)/tributary demo $(DEMO_ARGS)

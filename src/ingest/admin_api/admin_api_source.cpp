@@ -70,6 +70,15 @@ struct AdminApiSource::Client {
   rd_kafka_queue_t* queue = nullptr;
   ~Client() {
     if (queue != nullptr) {
+      // Results of requests that timed out on our side may still arrive; take
+      // them off the queue so nothing is left behind.
+      for (int i = 0; i < 50; ++i) {
+        rd_kafka_event_t* late = rd_kafka_queue_poll(queue, i == 0 ? 0 : 100);
+        if (late == nullptr) {
+          break;
+        }
+        rd_kafka_event_destroy(late);
+      }
       rd_kafka_queue_destroy(queue);
     }
     if (rk != nullptr) {

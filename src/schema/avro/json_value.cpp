@@ -8,6 +8,8 @@ namespace {
 
 // Nesting beyond this is left to nlohmann (which reports or accepts it as before).
 constexpr int kMaxFastDepth = 512;
+// Deeper input is refused outright (the nlohmann fallback converts recursively).
+constexpr int kMaxNesting = 512;
 // Objects with more members are left to nlohmann rather than checked for
 // repeated keys pairwise.
 constexpr size_t kMaxFastMembers = 64;
@@ -322,6 +324,28 @@ std::optional<std::string> JsonDocument::Parse(std::string_view text) {
   if (!ParseFast(text)) {
     values_.clear();
     scratch_.clear();
+    // The conversion below recurses once per level: refuse absurd nesting
+    // before parsing (a scan that skips strings), so no input can exhaust the stack.
+    int depth = 0;
+    bool in_string = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      const char c = text[i];
+      if (in_string) {
+        if (c == '\\') {
+          ++i;
+        } else if (c == '"') {
+          in_string = false;
+        }
+      } else if (c == '"') {
+        in_string = true;
+      } else if (c == '[' || c == '{') {
+        if (++depth > kMaxNesting) {
+          return "JSON nested more than " + std::to_string(kMaxNesting) + " levels deep";
+        }
+      } else if (c == ']' || c == '}') {
+        --depth;
+      }
+    }
     nlohmann::json json;
     try {
       json = nlohmann::json::parse(text);
