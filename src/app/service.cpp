@@ -5,37 +5,6 @@
 #include "app/sources.h"
 
 namespace tributary {
-namespace {
-
-std::vector<ingest::ClusterInfo> ClusterInfos(const Config& config) {
-  std::vector<ingest::ClusterInfo> out;
-  for (const auto& c : config.clusters) {
-    ingest::ClusterInfo info{c.name, c.id, {}};
-    std::size_t start = 0;
-    const auto& list = c.bootstrap_servers;
-    while (start < list.size()) {
-      auto comma = list.find(',', start);
-      if (comma == std::string::npos) {
-        comma = list.size();
-      }
-      auto item = list.substr(start, comma - start);
-      if (auto scheme = item.find("://"); scheme != std::string::npos) {
-        item = item.substr(scheme + 3);
-      }
-      for (auto& ch : item) {
-        ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      }
-      if (!item.empty()) {
-        info.bootstrap.push_back(item);
-      }
-      start = comma + 1;
-    }
-    out.push_back(std::move(info));
-  }
-  return out;
-}
-
-}  // namespace
 
 Service::Service(Config config, const Clock& clock, std::function<void(const Status&)> on_fatal)
     : config_(std::move(config)), clock_(clock), on_fatal_(std::move(on_fatal)) {}

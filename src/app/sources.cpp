@@ -45,13 +45,17 @@ std::vector<std::string> SplitBootstrap(const std::string& list) {
 
 }  // namespace
 
-Result<WiredSources> WireSources(const Config& config, ingest::IngestPipeline& pipeline) {
-  WiredSources wired;
+std::vector<ingest::ClusterInfo> ClusterInfos(const Config& config) {
   std::vector<ingest::ClusterInfo> infos;
   for (const auto& c : config.clusters) {
     infos.push_back({c.name, c.id, SplitBootstrap(c.bootstrap_servers)});
   }
-  const ingest::ClusterDirectory directory(infos);
+  return infos;
+}
+
+Result<WiredSources> WireSources(const Config& config, ingest::IngestPipeline& pipeline) {
+  WiredSources wired;
+  const ingest::ClusterDirectory directory(ClusterInfos(config));
 
   std::map<std::string, ingest::KafkaReaderOptions> readers;
   auto add = [&](const std::string& cluster, const std::string& topic,

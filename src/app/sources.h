@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "ingest/cluster_directory.h"
 #include "ingest/kafka_reader.h"
 #include "ingest/pipeline.h"
 
@@ -16,6 +17,10 @@ struct WiredSources {
   std::size_t polled = 0;                           // polled sources (REST, Admin API)
   bool empty() const { return readers.empty() && polled == 0; }
 };
+
+// The configured clusters with their bootstrap addresses normalised (host:port,
+// lower-case, scheme dropped), to attribute audit-log CRNs and OpenLineage namespaces.
+std::vector<ingest::ClusterInfo> ClusterInfos(const Config& config);
 
 // Registers a translator for every configured source with `pipeline` and
 // returns what the ingest thread must read.
