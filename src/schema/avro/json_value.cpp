@@ -186,7 +186,10 @@ class FastReader {
     const size_t start = pos_;
     int64_t value = 0;
     while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') {
-      value = value * 10 + (text_[pos_] - '0');
+      // Longer numbers are refused below; stop accumulating before they overflow.
+      if (pos_ - start < static_cast<size_t>(kMaxFastDigits)) {
+        value = value * 10 + (text_[pos_] - '0');
+      }
       ++pos_;
     }
     const size_t digits = pos_ - start;
@@ -349,7 +352,8 @@ std::optional<std::string> JsonDocument::Parse(std::string_view text) {
     nlohmann::json json;
     try {
       json = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {
+      // parse_error, and out_of_range for numbers beyond double (e.g. 3E13111).
       return std::string(e.what());
     }
     Convert(json, {});

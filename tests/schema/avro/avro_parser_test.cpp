@@ -306,4 +306,22 @@ TEST_CASE("fingerprints are the specification's CRC-64-AVRO") {
 }
 
 }  // namespace
+// Found by avro_schema_fuzz: a default with more digits than the fast JSON
+// reader accepts overflowed its accumulator before the length check.
+TEST_CASE("integers longer than the fast reader accepts do not overflow it") {
+  CHECK(Valid(R"({"type":"record","name":"R","fields":[
+      {"name":"a","type":"long","default":66666666666666666666666666}]})"));
+  CHECK(Valid(R"({"type":"record","name":"R","fields":[
+      {"name":"a","type":"long","default":-6666666666666666666}]})"));
+  CHECK(Valid(R"({"type":"fixed","name":"F","size":1000000000000000000000000}]})") == false);
+}
+
+// Found by avro_schema_fuzz: nlohmann::json reports a number beyond double as
+// out_of_range, not as a parse error, and it escaped the parser.
+TEST_CASE("a number beyond double is an invalid schema, not an exception") {
+  CHECK(ParseError(R"({"type":"record","name":"R","fields":[
+      {"name":"a","type":"double","default":3E13111}]})")
+            .code() == ErrorCode::kInvalidArgument);
+}
+
 }  // namespace tributary::schema
