@@ -84,8 +84,9 @@ int main(int argc, char** argv) {
   std::filesystem::remove_all(dir);
   const auto build_start = std::chrono::steady_clock::now();
   BuildEstate(dir, edges);
-  std::printf("estate: %ld edges appended in %.1f s\n", edges,
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - build_start).count());
+  std::printf(
+      "estate: %ld edges appended in %.1f s\n", edges,
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - build_start).count());
 
   Config config;
   config.service.data_dir = dir.string();
