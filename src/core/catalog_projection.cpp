@@ -65,18 +65,14 @@ std::string Fnv1a64::Hex() const {
 }
 
 void CatalogProjection::Publish() {
-  if (!changed_) {
-    return;
+  if (changed_) {
+    published_.Set(state_);
+    changed_ = false;
   }
-  auto copy = std::make_shared<const CatalogState>(state_);
-  std::lock_guard lock(mu_);
-  published_ = std::move(copy);
-  changed_ = false;
 }
 
 std::shared_ptr<const CatalogState> CatalogProjection::published() const {
-  std::lock_guard lock(mu_);
-  return published_;
+  return published_.Get();
 }
 
 void CatalogProjection::Apply(const EventRecord& record) {

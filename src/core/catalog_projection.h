@@ -5,12 +5,12 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/projection.h"
+#include "core/published.h"
 
 namespace tributary {
 
@@ -57,8 +57,7 @@ class CatalogProjection final : public Projection {
  private:
   CatalogState state_;
   bool changed_ = true;
-  mutable std::mutex mu_;
-  std::shared_ptr<const CatalogState> published_ = std::make_shared<CatalogState>();
+  Published<CatalogState> published_;
 };
 
 // Counts of applied events per type and the last sequence number applied.

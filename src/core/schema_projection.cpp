@@ -141,18 +141,12 @@ Status SchemaProjection::Restore(std::string_view snapshot) {
 }
 
 void SchemaProjection::Publish() {
-  if (!changed_) {
-    return;
+  if (changed_) {
+    published_.Set(state_);
+    changed_ = false;
   }
-  auto copy = std::make_shared<const SchemaState>(state_);
-  std::lock_guard lock(mu_);
-  published_ = std::move(copy);
-  changed_ = false;
 }
 
-std::shared_ptr<const SchemaState> SchemaProjection::published() const {
-  std::lock_guard lock(mu_);
-  return published_;
-}
+std::shared_ptr<const SchemaState> SchemaProjection::published() const { return published_.Get(); }
 
 }  // namespace tributary

@@ -6,12 +6,12 @@
 
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "core/projection.h"
+#include "core/published.h"
 
 namespace tributary {
 
@@ -65,8 +65,7 @@ class SchemaProjection final : public Projection {
  private:
   SchemaState state_;
   bool changed_ = true;
-  mutable std::mutex mu_;
-  std::shared_ptr<const SchemaState> published_ = std::make_shared<SchemaState>();
+  Published<SchemaState> published_;
 };
 
 }  // namespace tributary

@@ -18,6 +18,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tributary/clock.h"
 #include "tributary/ids.h"
 #include "tributary/result.h"
 
@@ -159,6 +160,20 @@ inline Result<std::string> String(const nlohmann::json& obj, std::string_view ke
     return Expected(where, "a string", *v);
   }
   return v->get<std::string>();
+}
+
+// An RFC 3339 time member; absent, null or malformed is an error naming it.
+inline Result<Timestamp> Time(const nlohmann::json& obj, std::string_view key,
+                              std::string_view path) {
+  auto text = String(obj, key, path);
+  if (!text.ok()) {
+    return text.status();
+  }
+  auto t = ParseRfc3339(*text);
+  if (!t.ok()) {
+    return InvalidArgument(Join(path, key) + ": " + t.status().message());
+  }
+  return *t;
 }
 
 // A string member that may be absent or null.

@@ -274,15 +274,11 @@ Result<AuditLogEvent> Decode(std::string_view value, const ClusterDirectory& clu
     return type.status();
   }
   out.type = std::move(type).value();
-  auto time = js::String(root, "time", "");
+  auto time = js::Time(root, "time", "");
   if (!time.ok()) {
     return time.status();
   }
-  auto t = ParseRfc3339(*time);
-  if (!t.ok()) {
-    return InvalidArgument("time: " + t.status().message());
-  }
-  out.time = *t;
+  out.time = *time;
   auto subject = js::OptionalString(root, "subject", "");
   if (!subject.ok()) {
     return subject.status();

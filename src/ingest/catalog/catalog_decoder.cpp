@@ -183,15 +183,11 @@ Result<DomainEvent> DecodeDeprecated(const json& data, const std::string& actor)
     return reason.status();
   }
   e.reason = std::move(reason).value();
-  auto sunset = js::String(data, "sunset", "data");
+  auto sunset = js::Time(data, "sunset", "data");
   if (!sunset.ok()) {
     return sunset.status();
   }
-  auto t = ParseRfc3339(*sunset);
-  if (!t.ok()) {
-    return InvalidArgument("data.sunset: " + t.status().message());
-  }
-  e.sunset = *t;
+  e.sunset = *sunset;
   auto replacement = js::OptionalName(data, "replacement", "data");
   if (!replacement.ok()) {
     return replacement.status();
@@ -376,15 +372,11 @@ Result<DecodedCatalogEvent> Decode(std::string_view value) {
     return fail(source.status());
   }
   out.source = std::move(source).value();
-  auto time = js::String(root, "time", "");
+  auto time = js::Time(root, "time", "");
   if (!time.ok()) {
     return fail(time.status());
   }
-  auto t = ParseRfc3339(*time);
-  if (!t.ok()) {
-    return fail(InvalidArgument("time: " + t.status().message()));
-  }
-  out.time = *t;
+  out.time = *time;
   if (auto ct = js::OptionalString(root, "datacontenttype", ""); !ct.ok()) {
     return fail(ct.status());
   } else if (ct->has_value() && (*ct)->find("json") == std::string::npos) {

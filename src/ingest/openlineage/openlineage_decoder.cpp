@@ -136,15 +136,11 @@ Result<DecodedLineageEvent> Decode(std::string_view value, const ClusterDirector
     return InvalidArgument(
         "OpenLineage event: has none of run (RunEvent), job (JobEvent) or dataset (DatasetEvent)");
   }
-  auto time = js::String(root, "eventTime", "");
+  auto time = js::Time(root, "eventTime", "");
   if (!time.ok()) {
     return time.status();
   }
-  auto t = ParseRfc3339(*time);
-  if (!t.ok()) {
-    return InvalidArgument("eventTime: " + t.status().message());
-  }
-  out.time = *t;
+  out.time = *time;
   auto producer = js::OptionalString(root, "producer", "");
   if (!producer.ok()) {
     return producer.status();
