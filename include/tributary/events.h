@@ -503,6 +503,68 @@ struct ReminderDue {
   }
 };
 
+// A product's deprecation, announced to its consumer teams and its owner.
+struct DeprecationAnnounced {
+  static constexpr std::string_view kType = "deprecation_announced";
+  static constexpr int kVersion = 1;
+  std::string decision_key;
+  std::string product;
+  Timestamp sunset;
+  std::optional<std::string> replacement;
+  std::vector<AffectedConsumer> consumers;
+  std::vector<std::string> teams;  // every team told (consumers' teams and the owner)
+  // Reminder offsets already past when the deprecation was recorded: never sent.
+  std::vector<std::string> reminders_skipped;
+  bool operator==(const DeprecationAnnounced&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("decision_key", &DeprecationAnnounced::decision_key),
+                      Field("product", &DeprecationAnnounced::product),
+                      Field("sunset", &DeprecationAnnounced::sunset),
+                      Field("replacement", &DeprecationAnnounced::replacement),
+                      Field("consumers", &DeprecationAnnounced::consumers),
+                      Field("teams", &DeprecationAnnounced::teams),
+                      Field("reminders_skipped", &DeprecationAnnounced::reminders_skipped)};
+  }
+};
+
+// An ACL change took READ or WRITE away from a principal that was using it.
+struct AccessRevokedDetected {
+  static constexpr std::string_view kType = "access_revoked_detected";
+  static constexpr int kVersion = 1;
+  std::string decision_key;
+  NodeId principal;
+  std::string team;                  // empty when ownership is unresolved
+  std::vector<NodeId> topics;        // the topics it was actively reading or writing
+  std::string operation;             // READ | WRITE
+  std::string cause;                 // acl_revoked | deny_added
+  AclBinding acl;
+  bool operator==(const AccessRevokedDetected&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("decision_key", &AccessRevokedDetected::decision_key),
+                      Field("principal", &AccessRevokedDetected::principal),
+                      Field("team", &AccessRevokedDetected::team),
+                      Field("topics", &AccessRevokedDetected::topics),
+                      Field("operation", &AccessRevokedDetected::operation),
+                      Field("cause", &AccessRevokedDetected::cause),
+                      Field("acl", &AccessRevokedDetected::acl)};
+  }
+};
+
+// A product was retired while consumers were still reading it.
+struct RetiredWithConsumers {
+  static constexpr std::string_view kType = "retired_with_consumers";
+  static constexpr int kVersion = 1;
+  std::string decision_key;
+  std::string product;
+  std::vector<AffectedConsumer> consumers;
+  bool operator==(const RetiredWithConsumers&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("decision_key", &RetiredWithConsumers::decision_key),
+                      Field("product", &RetiredWithConsumers::product),
+                      Field("consumers", &RetiredWithConsumers::consumers)};
+  }
+};
+
 // ---- notifications --------------------------------------------------------------
 
 struct NotificationQueued {
@@ -578,7 +640,8 @@ using DomainEvent =
                  TeamUpserted, OwnershipAssigned, JobObserved, BreakingChangeDetected,
                  CompatibleChangeRecorded, ConsumerOnDeprecated, MigrationStatusChanged,
                  ReminderDue, NotificationQueued, NotificationDelivered, NotificationFailed,
-                 NotificationDeadLettered, SchemaModeChanged, ProducerStopped>;
+                 NotificationDeadLettered, SchemaModeChanged, ProducerStopped,
+                 DeprecationAnnounced, AccessRevokedDetected, RetiredWithConsumers>;
 
 // The type name of an event, e.g. "consumer_started".
 std::string_view TypeName(const DomainEvent& event);

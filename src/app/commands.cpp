@@ -21,6 +21,7 @@
 #include "sim/mock_kafka.h"
 #include "store/event_log.h"
 #include "store/projection_host.h"
+#include "tracking/tracker.h"
 
 #ifndef TRIBUTARY_VERSION
 #define TRIBUTARY_VERSION "0.0.0"
@@ -208,12 +209,15 @@ int RunReplay(const Args& args, std::ostream& out, std::ostream& err) {
   }
   // The same projections as the service, built from zero.
   struct Projections {
-    explicit Projections(const Config& config) : lineage(RoutesOf(config)) {}
+    explicit Projections(const Config& config)
+        : lineage(RoutesOf(config)),
+          tracker({}, catalog, schemas, [this] { return lineage.snapshot(); }) {}
     CatalogProjection catalog;
     SchemaProjection schemas;
     EventCountsProjection counts;
     graph::LineageProjection lineage;
-    std::vector<Projection*> all() { return {&catalog, &schemas, &counts, &lineage}; }
+    tracking::Tracker tracker;  // applies recorded decisions; replay never decides
+    std::vector<Projection*> all() { return {&catalog, &schemas, &counts, &lineage, &tracker}; }
   };
   Projections rebuilt_set(loaded->config);
   ProjectionHost rebuilt(**log, rebuilt_set.all());

@@ -33,13 +33,23 @@ Status Service::Start() {
     routes.emplace_back(r.match, r.team);
   }
   lineage_ = std::make_unique<graph::LineageProjection>(std::move(routes));
+  tracking::TrackingOptions tracking_options;
+  tracking_options.reminders_before_sunset = config_.tracking.reminders_before_sunset;
+  for (const auto& c : config_.clusters) {
+    tracking_options.clusters.push_back(c.name);
+  }
+  tracker_ = std::make_unique<tracking::Tracker>(std::move(tracking_options), catalog_, schemas_,
+                                                 [this] { return lineage_->snapshot(); });
+  // The tracker comes last: it decides over the state the others have applied.
   projections_ = std::make_unique<ProjectionHost>(
-      *log_, std::vector<Projection*>{&catalog_, &schemas_, &counts_, lineage_.get()});
+      *log_,
+      std::vector<Projection*>{&catalog_, &schemas_, &counts_, lineage_.get(), tracker_.get()});
   // Readers see each batch whole: the writer publishes after applying it.
   projections_->SetAfterApply([this] {
     lineage_->Publish();
     catalog_.Publish();
     schemas_.Publish();
+    tracker_->Publish();
   });
   if (auto s = projections_->Recover(); !s.ok()) {
     return s;
@@ -51,6 +61,9 @@ Status Service::Start() {
   auto wired = WireSources(config_, *pipeline_);
   if (!wired.ok()) {
     return wired.status();
+  }
+  if (auto s = pipeline_->SetDecider(tracker_.get()); !s.ok()) {
+    return s;
   }
 
   metrics_ = std::make_unique<http::Metrics>();
@@ -68,6 +81,7 @@ Status Service::Start() {
   api_->graph = [this] { return lineage_->snapshot(); };
   api_->catalog = [this] { return catalog_.published(); };
   api_->schemas = [this] { return schemas_.published(); };
+  api_->tracking = [this] { return tracker_->published(); };
   api_->data_dir = config_.service.data_dir;
   api_->clock = &clock_;
   api_->auth = auth_.get();

@@ -25,6 +25,7 @@
 #include "ingest/pipeline.h"
 #include "store/event_log.h"
 #include "store/projection_host.h"
+#include "tracking/tracker.h"
 
 namespace tributary {
 
@@ -52,6 +53,7 @@ class Service {
   SchemaProjection schemas_;
   EventCountsProjection counts_;
   std::unique_ptr<graph::LineageProjection> lineage_;
+  std::unique_ptr<tracking::Tracker> tracker_;
   std::unique_ptr<ProjectionHost> projections_;
   std::unique_ptr<ingest::IngestPipeline> pipeline_;
   std::unique_ptr<ingest::IngestRunner> runner_;

@@ -20,6 +20,7 @@
 #include "ingest/kafka_reader.h"
 #include "ingest/polled_source.h"
 #include "ingest/translator.h"
+#include "store/decider.h"
 #include "store/event_log.h"
 #include "store/projection_host.h"
 
@@ -62,6 +63,11 @@ class IngestPipeline {
   // Runs every translator's timers at `now` and appends what they decide.
   Status Tick(Timestamp now);
 
+  // Hands every applied batch (and every tick) to `decider` (see store/decider.h)
+  // and first lets it decide about the events after its stored cursor. The
+  // decider must outlive the pipeline.
+  Status SetDecider(Decider* decider);
+
   // The latest record time seen (event time, for timers while catching up).
   Timestamp latest_event_time() const { return latest_event_time_; }
   const IngestCounters& counters() const { return counters_; }
@@ -70,6 +76,11 @@ class IngestPipeline {
   struct Source;
   class BatchSink;
   Status Commit(Batch& batch);
+  // Lets the decider decide about every applied event after decided_seq_;
+  // `fresh` are the records just applied (read from the log when they do not
+  // follow decided_seq_).
+  Status Decide(std::vector<EventRecord> fresh);
+  Status AppendDecisions(Batch& decisions, EventSeq through);
   Status RestoreTranslator(Source& source);
 
   EventLog& log_;
@@ -80,6 +91,9 @@ class IngestPipeline {
   struct Polled;
   std::vector<std::unique_ptr<Polled>> polled_;
   Timestamp latest_event_time_{};
+  Decider* decider_ = nullptr;
+  EventSeq decided_seq_;    // every event up to here has been decided about
+  EventSeq stored_cursor_;  // the cursor as committed
   IngestCounters counters_;
 };
 

@@ -75,6 +75,13 @@ inline std::vector<DomainEvent> OneOfEachEventType() {
       NotificationDeadLettered{"key-1", "analytics-slack", 8, "HTTP 410"},
       SchemaModeChanged{std::string("stocktrades-value"), "IMPORT"},
       ProducerStopped{NodeId::Principal("User:svc"), topic, "idle", t},
+      DeprecationAnnounced{"dep:1", "stocktrades", t, std::string("stocktrades.v2"),
+                           {{group, "analytics", 1}}, {"analytics", "execution"}, {"30d"}},
+      AccessRevokedDetected{"acc:1", NodeId::Principal("User:svc"), "analytics", {topic}, "READ",
+                            "acl_revoked",
+                            AclBinding{"local", "User:svc", "TOPIC", "stocktrades", "LITERAL",
+                                       "READ", "ALLOW", "*"}},
+      RetiredWithConsumers{"ret:1", "stocktrades", {{group, "analytics", 1}}},
   };
 }
 

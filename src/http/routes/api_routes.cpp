@@ -462,6 +462,104 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
                                 {"duplicate", appended->duplicates == 1}});
   });
 
+  router.Add("POST", "/api/v1/products/{name}/deprecate", [&ctx](const Request& r) {
+    // Authentication first: a write without a token is 401 whatever the target.
+    auto principal = Admit(ctx, r, true);
+    if (!principal.ok()) {
+      return FromStatus(principal.status());
+    }
+    const auto& name = r.params.at("name");
+    const auto catalog = ctx.catalog();
+    auto it = catalog->products.find(name);
+    if (it == catalog->products.end()) {
+      return Response::Error(404, "not_found", "no product named \"" + name + "\"");
+    }
+    // Only the product's owner team (or an admin) may deprecate it.
+    if (auto s = ctx.auth->AuthorizeWrite(*principal, it->second.published.owner); !s.ok()) {
+      return FromStatus(s);
+    }
+    if (it->second.status == "retired") {
+      return Response::Error(409, "conflict", "product \"" + name + "\" is retired");
+    }
+    const auto body = json::parse(r.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) {
+      return Response::Error(400, "bad_request", "the body must be a JSON object");
+    }
+    if (!body.contains("sunset") || !body["sunset"].is_string()) {
+      return Response::Error(400, "bad_request", "sunset: an RFC 3339 time is required");
+    }
+    auto sunset = ParseRfc3339(body["sunset"].get<std::string>());
+    if (!sunset.ok()) {
+      return Response::Error(400, "bad_request", "sunset: " + sunset.status().message());
+    }
+    const Timestamp now = ctx.clock->Now();
+    if (*sunset <= now) {
+      return Response::Error(400, "bad_request", "sunset: must be in the future");
+    }
+    if (body.contains("reason") && !body["reason"].is_string()) {
+      return Response::Error(400, "bad_request", "reason: a string");
+    }
+    std::optional<std::string> replacement;
+    if (body.contains("replacement") && !body["replacement"].is_null()) {
+      if (!body["replacement"].is_string() || body["replacement"].get<std::string>().empty()) {
+        return Response::Error(400, "bad_request", "replacement: a product name");
+      }
+      replacement = body["replacement"].get<std::string>();
+      if (*replacement == name) {
+        return Response::Error(400, "bad_request", "replacement: a product cannot replace itself");
+      }
+    }
+    ProductDeprecated fact{name, body.value("reason", ""), *sunset, replacement, principal->name};
+    std::optional<std::string> dedup;
+    if (auto h = r.headers.find("idempotency-key"); h != r.headers.end() && !h->second.empty()) {
+      dedup = "api-deprecate:" + name + ":" + h->second;
+    }
+    NewEvent event{fact, now, "api:" + principal->name, std::nullopt, dedup};
+    auto appended = ctx.append({std::move(event)});
+    if (!appended.ok()) {
+      return FromStatus(appended.status());
+    }
+    return Response::Json(202, {{"accepted", true},
+                                {"duplicate", appended->duplicates == 1},
+                                {"product", name},
+                                {"reason", fact.reason},
+                                {"sunset", FormatRfc3339(fact.sunset)},
+                                {"replacement", replacement ? json(*replacement) : json(nullptr)}});
+  });
+
+  router.Add("GET", "/api/v1/deprecations", [&ctx](const Request& r) {
+    if (auto p = Admit(ctx, r, false); !p.ok()) {
+      return FromStatus(p.status());
+    }
+    json boards = json::array();
+    if (ctx.tracking) {
+      const auto state = ctx.tracking();
+      const auto catalog = ctx.catalog();
+      const auto g = ctx.graph();
+      for (const auto& [product, track] : state->deprecations) {
+        boards.push_back(
+            tracking::DeprecationBoard(product, track, *catalog, *g, ctx.clock->Now()));
+      }
+    }
+    return Response::Json(200, {{"deprecations", boards}});
+  });
+
+  router.Add("GET", "/api/v1/deprecations/{product}", [&ctx](const Request& r) {
+    if (auto p = Admit(ctx, r, false); !p.ok()) {
+      return FromStatus(p.status());
+    }
+    const auto& product = r.params.at("product");
+    const auto state = ctx.tracking ? ctx.tracking() : nullptr;
+    if (state == nullptr || !state->deprecations.contains(product)) {
+      return Response::Error(404, "not_found", "no deprecation of a product named \"" + product +
+                                                   "\"");
+    }
+    const auto catalog = ctx.catalog();
+    const auto g = ctx.graph();
+    return Response::Json(200, tracking::DeprecationBoard(product, state->deprecations.at(product),
+                                                          *catalog, *g, ctx.clock->Now()));
+  });
+
   router.Add(
       "POST", "/api/v1/compatibility", Timed(ctx, "compatibility", [&ctx](const Request& r) {
         if (auto p = Admit(ctx, r, false); !p.ok()) {

@@ -19,6 +19,7 @@
 #include "http/router.h"
 #include "ingest/cluster_directory.h"
 #include "store/event_log.h"
+#include "tracking/tracker.h"
 
 namespace tributary::http {
 
@@ -26,6 +27,8 @@ struct ApiContext {
   std::function<std::shared_ptr<const graph::GraphSnapshot>()> graph;
   std::function<std::shared_ptr<const CatalogState>()> catalog;
   std::function<std::shared_ptr<const SchemaState>()> schemas;
+  // The change tracker's published state (deprecations and migrations); may be empty.
+  std::function<std::shared_ptr<const tracking::TrackingState>()> tracking;
   std::filesystem::path data_dir;  // the event log, read on the handler's own connection
   const Clock* clock = nullptr;
   const Authenticator* auth = nullptr;

@@ -1,0 +1,33 @@
+#pragma once
+// Decider: something that watches the log and decides (DESIGN.md §2 principle 4).
+//
+// The ingest pipeline calls Decide() with the events of every batch once the
+// projections have applied them, and Tick() with the timer clock; what a
+// decider adds to `out` (decision events with dedup keys, outbox intents) is
+// appended in one transaction together with the decider's cursor, the last
+// sequence number it has decided about. After a crash the pipeline hands it
+// the events after that cursor again, and dedup keys make a repeated decision
+// a no-op, so a decision is made once and replay (which only applies events)
+// never re-decides.
+//
+// Called on the single writer thread only.
+
+#include <string>
+#include <vector>
+
+#include "store/event_log.h"
+
+namespace tributary {
+
+class Decider {
+ public:
+  virtual ~Decider() = default;
+  // The fold-state key of the decider's cursor, e.g. "tracking/cursor".
+  virtual std::string cursor_key() const = 0;
+  // Decisions about `records`, which every projection has just applied.
+  virtual void Decide(const std::vector<EventRecord>& records, Batch& out) = 0;
+  // Decisions of timers due at `now` (event time while catching up, then the wall clock).
+  virtual void Tick(Timestamp now, Batch& out) = 0;
+};
+
+}  // namespace tributary

@@ -1,0 +1,131 @@
+#pragma once
+// Tracker: the change-tracking detectors (DESIGN.md §2 principles 4-5).
+//
+// It is two things at once:
+//   * a projection ("tracking"): what has been decided so far — deprecations
+//     being tracked, reminders fired, each consumer's migration status — built
+//     only from events in the log, so replay rebuilds it without deciding;
+//   * a Decider: for the events of each new batch (and for timers) it decides
+//     breaking schema changes, access revoked from active users, deprecation
+//     notices, reminders and sunset escalations, new consumers on deprecated
+//     products, retirements with consumers left, and migration status changes.
+//     Each decision is an event with a deterministic dedup key plus one outbox
+//     intent per team told (idempotency key "<decision key>/<team>"), so the
+//     same decision is never recorded twice.
+//
+// Decisions read the writer's current catalog and schema state and the latest
+// published lineage snapshot, which the pipeline has brought up to date with
+// the batch before calling Decide. See src/tracking/README.md for the rules.
+//
+// Single-threaded like every projection; published() may be read from any thread.
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/catalog_projection.h"
+#include "core/projection.h"
+#include "core/published.h"
+#include "core/schema_projection.h"
+#include "graph/graph_snapshot.h"
+#include "store/decider.h"
+
+namespace tributary::tracking {
+
+struct TrackingOptions {
+  // How long before a sunset reminders go out, e.g. 30d, 14d, 7d, 1d.
+  std::vector<Duration> reminders_before_sunset = {std::chrono::days(30), std::chrono::days(14),
+                                                   std::chrono::days(7), std::chrono::days(1)};
+  // Cluster names, to find the topic of a subject named after it (<topic>-value).
+  std::vector<std::string> clusters;
+};
+
+// Migration statuses.
+inline constexpr const char* kNotStarted = "not_started";
+inline constexpr const char* kDual = "dual";
+inline constexpr const char* kMigrated = "migrated";
+inline constexpr const char* kStopped = "stopped";
+
+struct ConsumerTrack {
+  std::string status;  // not_started | dual | migrated | stopped
+  std::int32_t changes = 0;
+  bool operator==(const ConsumerTrack&) const = default;
+};
+
+struct DeprecationTrack {
+  EventSeq deprecated_seq;  // the product_deprecated event being tracked
+  Timestamp deprecated_at;
+  Timestamp sunset;
+  std::string reason;
+  std::optional<std::string> replacement;
+  bool announced = false;
+  bool retired = false;
+  std::set<std::string> reminders_done;  // "30d", ... and "after" (the escalation)
+  std::map<std::string, ConsumerTrack> consumers;  // by consumer node id
+  bool operator==(const DeprecationTrack&) const = default;
+};
+
+struct TrackingState {
+  std::map<std::string, DeprecationTrack> deprecations;  // by product
+  bool operator==(const TrackingState&) const = default;
+};
+
+class Tracker final : public Projection, public Decider {
+ public:
+  using GraphSource = std::function<std::shared_ptr<const graph::GraphSnapshot>()>;
+  // The projections and `graph` must outlive the tracker and be applied before it.
+  Tracker(TrackingOptions options, const CatalogProjection& catalog,
+          const SchemaProjection& schemas, GraphSource graph);
+
+  // Projection
+  std::string_view name() const override { return "tracking"; }
+  int snapshot_version() const override { return 1; }
+  void Apply(const EventRecord& record) override;
+  std::string Digest() const override;
+  std::string Snapshot() const override;
+  Status Restore(std::string_view snapshot) override;
+  void Reset() override {
+    state_ = {};
+    changed_ = true;
+  }
+
+  // Decider
+  std::string cursor_key() const override { return "tracking/cursor"; }
+  void Decide(const std::vector<EventRecord>& records, Batch& out) override;
+  void Tick(Timestamp now, Batch& out) override;
+
+  const TrackingState& state() const { return state_; }
+  // Publishes a copy for readers when something changed since the last call.
+  void Publish();
+  // Thread-safe: the latest published copy (never null).
+  std::shared_ptr<const TrackingState> published() const { return published_.Get(); }
+
+ private:
+  class Context;
+  void DecideAccess(Context& ctx, const EventRecord& record, const AclBinding& acl,
+                    const std::string& cause);
+  void DecideMigrations(Context& ctx, Timestamp time);
+
+  TrackingOptions options_;
+  const CatalogProjection& catalog_;
+  const SchemaProjection& schemas_;
+  GraphSource graph_;
+  TrackingState state_;
+  bool changed_ = true;
+  Published<TrackingState> published_;
+};
+
+// The migration board of DESIGN.md §5 (GET /deprecations/{product}) for one
+// tracked product: reason, sunset, replacement, progress and each consumer with
+// its team, status, last read of the old topic and first read of the new.
+nlohmann::json DeprecationBoard(const std::string& product, const DeprecationTrack& track,
+                                const CatalogState& catalog, const graph::GraphSnapshot& graph,
+                                Timestamp now);
+
+}  // namespace tributary::tracking
