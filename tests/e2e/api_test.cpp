@@ -256,6 +256,97 @@ TEST_CASE("the API answers lineage and impact and catalog and log questions over
   service.Stop();
 }
 
+TEST_CASE("deprecating a product takes its owner team or an admin and shows on the board") {
+  auto kafka = std::move(sim::MockKafka::Start(1, sim::DefaultSourceTopics())).value();
+  ProduceEstate(kafka->bootstrap_servers());
+  {
+    testing::KafkaProducer p(kafka->bootstrap_servers());
+    p.Produce("tributary.catalog", 0, std::nullopt, R"({
+      "specversion":"1.0","id":"c-3","source":"catalog","type":"tributary.product.published",
+      "time":"2026-11-25T09:00:00Z",
+      "data":{"product":"pageviews","cluster":"local","topic":"pageviews","domain":"marketing",
+              "owner":"marketing","description":"Page views","quality":"raw",
+              "sla":"tier-2","tags":[]}})");
+    p.Flush();
+  }
+  TempDir dir;
+  SystemClock clock;
+  Service service(TestConfig(dir.path(), kafka->bootstrap_servers()), clock);
+  REQUIRE(service.Start().ok());
+  const auto port = service.http_port();
+  REQUIRE(WaitUntil(
+      [&] {
+        return testing::HttpGet(port, "/api/v1/products/pageviews").status == 200 &&
+               testing::HttpGet(port, "/api/v1/impact?node=product:stocktrades")
+                       .body.find("analytics-risk") != std::string::npos;
+      },
+      60s));
+  const auto sunset = FormatRfc3339(clock.Now() + std::chrono::days(30));
+  const json request = {{"reason", "moving to v2"}, {"sunset", sunset}, {"replacement", "pageviews"}};
+  HttpConnection c(port);
+
+  // Who may: nobody without a token, no reader, no owner of another team.
+  CHECK(c.Request("POST", "/api/v1/products/stocktrades/deprecate", request.dump()).status == 401);
+  CHECK(c.Request("POST", "/api/v1/products/unknown/deprecate", request.dump()).status == 401);
+  CHECK(c.Request("POST", "/api/v1/products/stocktrades/deprecate", request.dump(), kReader)
+            .status == 403);
+  const auto other_team =
+      c.Request("POST", "/api/v1/products/pageviews/deprecate", request.dump(), kOwner);
+  CHECK(other_team.status == 403);
+  CHECK(json::parse(other_team.body)["error"]["code"] == "forbidden");
+  CHECK(c.Request("POST", "/api/v1/products/unknown/deprecate", request.dump(), kOwner).status ==
+        404);
+  // What: a reason and a future sunset.
+  CHECK(c.Request("POST", "/api/v1/products/stocktrades/deprecate",
+                  json{{"reason", "x"}, {"sunset", "2001-01-01T00:00:00Z"}}.dump(), kOwner)
+            .status == 400);
+  CHECK(c.Request("POST", "/api/v1/products/stocktrades/deprecate", json{{"sunset", sunset}}.dump(),
+                  kOwner)
+            .status == 400);
+  // The refused writes changed nothing.
+  CHECK(GetJson(port, "/api/v1/deprecations")["deprecations"].empty());
+  CHECK(GetJson(port, "/api/v1/products/pageviews")["status"] == "active");
+  CHECK(GetJson(port, "/api/v1/events?type=product_deprecated")["events"].empty());
+  CHECK(testing::HttpGet(port, "/api/v1/deprecations/stocktrades").status == 404);
+
+  // The owner's team deprecates its own product; the board follows its consumers.
+  const auto accepted =
+      c.Request("POST", "/api/v1/products/stocktrades/deprecate", request.dump(), kOwner);
+  REQUIRE(accepted.status == 202);
+  CHECK(json::parse(accepted.body)["seq"].get<std::int64_t>() > 0);
+  json board;
+  REQUIRE(WaitUntil(
+      [&] {
+        const auto r = testing::HttpGet(port, "/api/v1/deprecations/stocktrades");
+        if (r.status != 200) {
+          return false;
+        }
+        board = json::parse(r.body);
+        return board["progress"]["total"] == 2;
+      },
+      10s));
+  CHECK(board["reason"] == "moving to v2");
+  CHECK(board["sunset"] == sunset);
+  CHECK(board["replacement"] == "pageviews");
+  CHECK(board["progress"]["migrated"] == 0);
+  for (const auto& consumer : board["consumers"]) {
+    CHECK(consumer["status"] == "not_started");
+    CHECK(consumer["team"] == "analytics");
+  }
+  CHECK(GetJson(port, "/api/v1/deprecations")["deprecations"].size() == 1);
+  CHECK(GetJson(port, "/api/v1/products/stocktrades")["status"] == "deprecated");
+  const auto events = GetJson(port, "/api/v1/events?type=product_deprecated")["events"];
+  REQUIRE(events.size() == 1);
+  CHECK(events[0]["data"]["actor"] == "execution-ci");
+  // An admin may deprecate any product.
+  CHECK(c.Request("POST", "/api/v1/products/pageviews/deprecate", request.dump(), kAdmin).status ==
+        400);  // a product cannot replace itself
+  CHECK(c.Request("POST", "/api/v1/products/pageviews/deprecate",
+                  json{{"reason", "unused"}, {"sunset", sunset}}.dump(), kAdmin)
+            .status == 202);
+  service.Stop();
+}
+
 TEST_CASE("every route the service registers is in the OpenAPI document") {
   const auto doc = json::parse(http::OpenApiDocument());
   CHECK(doc["openapi"].get<std::string>().rfind("3.", 0) == 0);

@@ -496,8 +496,9 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
     if (*sunset <= now) {
       return Response::Error(400, "bad_request", "sunset: must be in the future");
     }
-    if (body.contains("reason") && !body["reason"].is_string()) {
-      return Response::Error(400, "bad_request", "reason: a string");
+    if (!body.contains("reason") || !body["reason"].is_string() ||
+        body["reason"].get<std::string>().empty()) {
+      return Response::Error(400, "bad_request", "reason: a non-empty string is required");
     }
     std::optional<std::string> replacement;
     if (body.contains("replacement") && !body["replacement"].is_null()) {
@@ -520,6 +521,7 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
       return FromStatus(appended.status());
     }
     return Response::Json(202, {{"accepted", true},
+                                {"seq", appended->seqs.empty() ? 0 : appended->seqs[0].value()},
                                 {"duplicate", appended->duplicates == 1},
                                 {"product", name},
                                 {"reason", fact.reason},
