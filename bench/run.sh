@@ -16,6 +16,9 @@ echo
 echo "== lineage graph"
 "$build/bench/graph/graph_bench"
 echo
+echo "== change tracking"
+"$build/bench/tracking_bench"
+echo
 echo "== HTTP lineage (wrk)"
 "$build/bench/http_bench"
 for b in "$build"/bench/schema/bench_*; do
