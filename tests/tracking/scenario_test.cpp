@@ -612,3 +612,49 @@ TEST_CASE("undeprecating cancels pending reminders") {
   CHECK(mesh.Intents("reminder").empty());
   CHECK(mesh.Intents("sunset_escalation").empty());
 }
+
+TEST_CASE("a schema type change and a hard delete under active consumers are breaking") {
+  testing::TempDir dir;
+  Mesh mesh(dir.path());
+  BaseEstate(mesh);
+  {
+    sr::SchemaVersion v;
+    v.subject = "stocktrades-value";
+    v.version = 2;
+    v.id = 9;
+    v.schema_type = "JSON";
+    v.schema = R"({"type":"object","properties":{"symbol":{"type":"string"}}})";
+    const auto rec = sr::EncodeSchemasRecord(v);
+    mesh.Feed("_schemas", rec.key, rec.value, kT0 + 1h);
+  }
+  auto breaking = mesh.Events("breaking_change_detected");
+  REQUIRE(breaking.size() == 1);
+  CHECK(std::get<BreakingChangeDetected>(breaking[0].event).cause == "schema_type_changed");
+  CHECK(mesh.Intents("breaking_change").size() == 2);
+
+  const auto rec = sr::EncodeSchemasRecord(sr::SchemaHardDeleted{"stocktrades-value", 2});
+  mesh.Feed("_schemas", rec.key, rec.value, kT0 + 2h);
+  breaking = mesh.Events("breaking_change_detected");
+  REQUIRE(breaking.size() == 2);
+  const auto& deleted = std::get<BreakingChangeDetected>(breaking[1].event);
+  CHECK(deleted.cause == "schema_hard_deleted");
+  CHECK(deleted.affected.size() == 3);
+  CHECK(mesh.Intents("breaking_change").size() == 4);
+}
+
+TEST_CASE("a change the subject's BACKWARD level lets in but old readers cannot read is breaking") {
+  testing::TempDir dir;
+  Mesh mesh(dir.path());
+  BaseEstate(mesh);
+  // Dropping a field without a default: new readers cope, readers still on v1 do not.
+  mesh.Schema("stocktrades-value", 2, 2,
+              R"({"type":"record","name":"Trade","namespace":"com.example","fields":[)"
+              R"({"name":"symbol","type":"string"}]})",
+              kT0 + 1h);
+  const auto breaking = mesh.Events("breaking_change_detected");
+  REQUIRE(breaking.size() == 1);
+  const auto& b = std::get<BreakingChangeDetected>(breaking[0].event);
+  CHECK(b.level == "BACKWARD");
+  CHECK(b.cause == "incompatible_schema");
+  CHECK(mesh.Events("compatible_change_recorded").empty());
+}
