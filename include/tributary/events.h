@@ -565,6 +565,22 @@ struct RetiredWithConsumers {
   }
 };
 
+// A team's explicit subscriptions to products (PUT /teams/{team}/subscriptions):
+// the complete list, replacing the previous one.
+struct TeamSubscriptionsSet {
+  static constexpr std::string_view kType = "team_subscriptions_set";
+  static constexpr int kVersion = 1;
+  std::string team;
+  std::vector<std::string> products;
+  std::string actor;
+  bool operator==(const TeamSubscriptionsSet&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("team", &TeamSubscriptionsSet::team),
+                      Field("products", &TeamSubscriptionsSet::products),
+                      Field("actor", &TeamSubscriptionsSet::actor)};
+  }
+};
+
 // ---- notifications --------------------------------------------------------------
 
 struct NotificationQueued {
@@ -641,7 +657,8 @@ using DomainEvent =
                  CompatibleChangeRecorded, ConsumerOnDeprecated, MigrationStatusChanged,
                  ReminderDue, NotificationQueued, NotificationDelivered, NotificationFailed,
                  NotificationDeadLettered, SchemaModeChanged, ProducerStopped,
-                 DeprecationAnnounced, AccessRevokedDetected, RetiredWithConsumers>;
+                 DeprecationAnnounced, AccessRevokedDetected, RetiredWithConsumers,
+                 TeamSubscriptionsSet>;
 
 // The type name of an event, e.g. "consumer_started".
 std::string_view TypeName(const DomainEvent& event);

@@ -87,6 +87,12 @@ Status Service::Start() {
   api_->auth = auth_.get();
   api_->metrics = metrics_.get();
   api_->clusters = ingest::ClusterDirectory(ClusterInfos(config_));
+  for (const auto& t : config_.teams) {
+    api_->config_teams[t.name] = t.contacts;
+  }
+  for (const auto& r : config_.routes) {
+    api_->routes.emplace_back(r.match, r.team);
+  }
   api_->ready = [this] { return ready_.load() && (!runner_ || runner_->caught_up()); };
   api_->append = [this](std::vector<NewEvent> events) -> Result<AppendResult> {
     auto result = std::make_shared<Result<AppendResult>>(Internal("not run"));

@@ -1,5 +1,7 @@
 #include "core/catalog_projection.h"
 
+#include <algorithm>
+
 #include <cstdio>
 
 #include "core/field_codec.h"
@@ -36,7 +38,11 @@ nlohmann::json StateToJson(const CatalogState& state) {
   for (const auto& [name, t] : state.teams) {
     teams[name] = {{"display_name", t.display_name}, {"contacts", t.contacts}};
   }
-  return {{"products", products}, {"teams", teams}, {"owners", state.owners}};
+  nlohmann::json out = {{"products", products}, {"teams", teams}, {"owners", state.owners}};
+  if (!state.subscriptions.empty()) {  // absent from older snapshots: keeps their digests
+    out["subscriptions"] = state.subscriptions;
+  }
+  return out;
 }
 
 // Merges the fields named in `changes` into `published`.
@@ -125,6 +131,16 @@ void CatalogProjection::Apply(const EventRecord& record) {
                    state_.teams[e.team] = TeamState{e.display_name, e.contacts};
                  },
                  [&](const OwnershipAssigned& e) { state_.owners[e.node.str()] = e.team; },
+                 [&](const TeamSubscriptionsSet& e) {
+                   auto products = e.products;
+                   std::sort(products.begin(), products.end());
+                   products.erase(std::unique(products.begin(), products.end()), products.end());
+                   if (products.empty()) {
+                     state_.subscriptions.erase(e.team);
+                   } else {
+                     state_.subscriptions[e.team] = std::move(products);
+                   }
+                 },
                  [&](const auto&) { touched = false; },
              },
              record.event);
@@ -162,6 +178,10 @@ Status CatalogProjection::Restore(std::string_view snapshot) {
                                           tj.at("contacts").get<std::vector<std::string>>()});
     }
     state.owners = j.at("owners").get<std::map<std::string, std::string>>();
+    if (j.contains("subscriptions")) {
+      state.subscriptions =
+          j.at("subscriptions").get<std::map<std::string, std::vector<std::string>>>();
+    }
   } catch (const nlohmann::json::exception& e) {
     return Corruption(std::string("catalog snapshot: ") + e.what());
   }

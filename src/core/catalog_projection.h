@@ -32,6 +32,8 @@ struct CatalogState {
   std::map<std::string, ProductState> products;  // by product name
   std::map<std::string, TeamState> teams;        // by team name
   std::map<std::string, std::string> owners;     // node id -> team (explicit assignments)
+  // team -> the products it subscribed to explicitly (sorted, no duplicates)
+  std::map<std::string, std::vector<std::string>> subscriptions;
   bool operator==(const CatalogState&) const = default;
 };
 

@@ -413,13 +413,20 @@ void Tracker::Decide(const std::vector<EventRecord>& records, Batch& out) {
                   {"mode", mode},
                   {"cause", fact.cause},
                   {"incompatibilities", fact.incompatibilities}};
+    auto per_team = PerTeamConsumers(fact.affected);
     if (fact.topic) {
       if (const auto* p = ctx.ProductOnTopic(fact.topic->str())) {
         facts["product"] = p->first;
         facts["owner"] = p->second.published.owner;
+        // Teams subscribed to the product explicitly hear of it too.
+        for (const auto& [team, products] : ctx.catalog().subscriptions) {
+          if (std::binary_search(products.begin(), products.end(), p->first) &&
+              !per_team.contains(team)) {
+            per_team[team] = {{"consumers", json::array()}, {"role", "subscriber"}};
+          }
+        }
       }
     }
-    auto per_team = PerTeamConsumers(fact.affected);
     ctx.Record(std::move(fact), time, key, "breaking_change", "critical", facts, per_team);
   };
 
@@ -580,6 +587,13 @@ void Tracker::Decide(const std::vector<EventRecord>& records, Batch& out) {
               auto per_team = PerTeamConsumers(consumers);
               for (auto& [team, extra] : per_team) {
                 extra["role"] = "consumer";
+              }
+              // Teams subscribed to the product explicitly hear of it too.
+              for (const auto& [team, products] : ctx.catalog().subscriptions) {
+                if (std::binary_search(products.begin(), products.end(), e.product) &&
+                    !per_team.contains(team)) {
+                  per_team[team]["role"] = "subscriber";
+                }
               }
               const std::string owner = ctx.OwnerOf(e.product);
               if (!owner.empty()) {

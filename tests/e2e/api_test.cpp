@@ -344,6 +344,29 @@ TEST_CASE("deprecating a product takes its owner team or an admin and shows on t
   CHECK(c.Request("POST", "/api/v1/products/pageviews/deprecate",
                   json{{"reason", "unused"}, {"sunset", sunset}}.dump(), kAdmin)
             .status == 202);
+
+  // Subscriptions: a team's own owner token or an admin; known products only.
+  const json subscribe = {{"products", {"pageviews"}}};
+  CHECK(c.Request("PUT", "/api/v1/teams/execution/subscriptions", subscribe.dump()).status ==
+        401);
+  CHECK(c.Request("PUT", "/api/v1/teams/analytics/subscriptions", subscribe.dump(), kOwner)
+            .status == 403);
+  CHECK(c.Request("PUT", "/api/v1/teams/execution/subscriptions",
+                  json{{"products", {"nope"}}}.dump(), kOwner)
+            .status == 400);
+  const auto subscribed =
+      c.Request("PUT", "/api/v1/teams/execution/subscriptions", subscribe.dump(), kOwner);
+  REQUIRE(subscribed.status == 200);
+  CHECK(json::parse(subscribed.body)["subscriptions"] == json::array({"pageviews"}));
+  const auto teams = GetJson(port, "/api/v1/teams")["teams"];
+  std::map<std::string, json> by_name;
+  for (const auto& t : teams) {
+    by_name[t["name"].get<std::string>()] = t;
+  }
+  REQUIRE(by_name.contains("analytics"));
+  CHECK(by_name["analytics"]["contacts"] == json::array({"analytics-slack"}));
+  CHECK(by_name["analytics"]["routes"] == json::array({"group:*/analytics-*"}));
+  CHECK(by_name["execution"]["subscriptions"] == json::array({"pageviews"}));
   service.Stop();
 }
 

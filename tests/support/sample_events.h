@@ -82,6 +82,7 @@ inline std::vector<DomainEvent> OneOfEachEventType() {
                             AclBinding{"local", "User:svc", "TOPIC", "stocktrades", "LITERAL",
                                        "READ", "ALLOW", "*"}},
       RetiredWithConsumers{"ret:1", "stocktrades", {{group, "analytics", 1}}},
+      TeamSubscriptionsSet{"analytics", {"stocktrades", "users"}, "analytics-ci"},
   };
 }
 

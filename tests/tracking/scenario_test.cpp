@@ -177,6 +177,14 @@ class Mesh {
          time);
   }
 
+  // A write through the API path (appended by the writer, decided like the rest).
+  void Api(DomainEvent event, Timestamp time) {
+    auto r = pipeline_->AppendEvents({NewEvent{std::move(event), time, "api:test", std::nullopt,
+                                               std::nullopt}});
+    INFO(r.status().ToString());
+    REQUIRE(r.ok());
+  }
+
   void Tick(Timestamp now) {
     const auto s = pipeline_->Tick(now);
     INFO(s.ToString());
@@ -377,6 +385,8 @@ TEST_CASE("a deprecation is tracked to its sunset: statuses, reminders, escalati
   testing::TempDir dir;
   Mesh mesh(dir.path());
   BaseEstate(mesh);
+  // Marketing reads nothing of it but subscribed to hear about stocktrades.
+  mesh.Api(TeamSubscriptionsSet{"marketing", {"stocktrades"}, "marketing-ci"}, kT0 + 30min);
   const Timestamp deprecated_at = kT0 + 1h;
   const Timestamp sunset = deprecated_at + std::chrono::days(30);
   mesh.Catalog(ProductDeprecated{"stocktrades", "moving to the v2 schema", sunset,
@@ -389,7 +399,8 @@ TEST_CASE("a deprecation is tracked to its sunset: statuses, reminders, escalati
   for (const auto& i : notices) {
     notice[i.team] = i;
   }
-  REQUIRE(notice.size() == 3);
+  REQUIRE(notice.size() == 4);
+  CHECK(notice["marketing"].facts["role"] == "subscriber");
   CHECK(ConsumerIds(notice["analytics"].facts["consumers"]) ==
         std::set<std::string>{"group:local/analytics-pnl", "group:local/analytics-trending"});
   CHECK(ConsumerIds(notice["risk"].facts["consumers"]) ==

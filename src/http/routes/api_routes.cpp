@@ -1,5 +1,7 @@
 #include "http/routes/api_routes.h"
 
+#include <set>
+
 #include <charconv>
 #include <chrono>
 
@@ -528,6 +530,114 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
                                 {"sunset", FormatRfc3339(fact.sunset)},
                                 {"replacement", replacement ? json(*replacement) : json(nullptr)}});
   });
+
+  // The routing table: every team the catalog, the config or a route names.
+  auto team_json = [&ctx](const CatalogState& catalog, const std::string& name) {
+    json t = {{"name", name}, {"display_name", name}};
+    std::vector<std::string> contacts;
+    if (auto it = catalog.teams.find(name); it != catalog.teams.end()) {
+      if (!it->second.display_name.empty()) {
+        t["display_name"] = it->second.display_name;
+      }
+      contacts = it->second.contacts;
+    }
+    if (auto it = ctx.config_teams.find(name); it != ctx.config_teams.end()) {
+      for (const auto& c : it->second) {
+        if (std::find(contacts.begin(), contacts.end(), c) == contacts.end()) {
+          contacts.push_back(c);
+        }
+      }
+    }
+    t["contacts"] = contacts;
+    json routes = json::array();
+    for (const auto& [glob, team] : ctx.routes) {
+      if (team == name) {
+        routes.push_back(glob);
+      }
+    }
+    t["routes"] = routes;
+    auto sub = catalog.subscriptions.find(name);
+    t["subscriptions"] =
+        sub == catalog.subscriptions.end() ? std::vector<std::string>{} : sub->second;
+    return t;
+  };
+  auto team_names = [&ctx](const CatalogState& catalog) {
+    std::set<std::string> names;
+    for (const auto& [name, t] : catalog.teams) {
+      names.insert(name);
+    }
+    for (const auto& [name, c] : ctx.config_teams) {
+      names.insert(name);
+    }
+    for (const auto& [glob, team] : ctx.routes) {
+      names.insert(team);
+    }
+    for (const auto& [name, products] : catalog.subscriptions) {
+      names.insert(name);
+    }
+    for (const auto& [name, p] : catalog.products) {
+      if (!p.published.owner.empty()) {
+        names.insert(p.published.owner);
+      }
+    }
+    for (const auto& [node, team] : catalog.owners) {
+      names.insert(team);
+    }
+    return names;
+  };
+
+  router.Add("GET", "/api/v1/teams", [&ctx, team_json, team_names](const Request& r) {
+    if (auto p = Admit(ctx, r, false); !p.ok()) {
+      return FromStatus(p.status());
+    }
+    const auto catalog = ctx.catalog();
+    json teams = json::array();
+    for (const auto& name : team_names(*catalog)) {
+      teams.push_back(team_json(*catalog, name));
+    }
+    return Response::Json(200, {{"teams", teams}});
+  });
+
+  router.Add("PUT", "/api/v1/teams/{team}/subscriptions",
+             [&ctx, team_json, team_names](const Request& r) {
+               auto principal = Admit(ctx, r, true);
+               if (!principal.ok()) {
+                 return FromStatus(principal.status());
+               }
+               const auto& team = r.params.at("team");
+               if (auto s = ctx.auth->AuthorizeWrite(*principal, team); !s.ok()) {
+                 return FromStatus(s);
+               }
+               const auto catalog = ctx.catalog();
+               if (!team_names(*catalog).contains(team)) {
+                 return Response::Error(404, "not_found", "no team named \"" + team + "\"");
+               }
+               const auto body = json::parse(r.body, nullptr, false);
+               if (body.is_discarded() || !body.is_object() || !body.contains("products") ||
+                   !body["products"].is_array()) {
+                 return Response::Error(400, "bad_request",
+                                        "the body must be {\"products\": [product names]}");
+               }
+               TeamSubscriptionsSet fact{team, {}, principal->name};
+               for (const auto& p : body["products"]) {
+                 if (!p.is_string()) {
+                   return Response::Error(400, "bad_request", "products: names are strings");
+                 }
+                 const auto name = p.get<std::string>();
+                 if (!catalog->products.contains(name)) {
+                   return Response::Error(400, "bad_request",
+                                          "products: no product named \"" + name + "\"");
+                 }
+                 fact.products.push_back(name);
+               }
+               NewEvent event{fact, ctx.clock->Now(), "api:" + principal->name, std::nullopt,
+                              std::nullopt};
+               auto appended = ctx.append({std::move(event)});
+               if (!appended.ok()) {
+                 return FromStatus(appended.status());
+               }
+               return Response::Json(200, team_json(*ctx.catalog(), team));
+             });
 
   router.Add("GET", "/api/v1/deprecations", [&ctx](const Request& r) {
     if (auto p = Admit(ctx, r, false); !p.ok()) {

@@ -9,7 +9,10 @@
 
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "core/catalog_projection.h"
 #include "core/schema_projection.h"
@@ -37,6 +40,9 @@ struct ApiContext {
   std::function<Result<AppendResult>(std::vector<NewEvent>)> append;
   ingest::ClusterDirectory clusters;
   std::function<bool()> ready;
+  // Teams of the config ([[teams]]: name -> contacts) and its [[routes]] (glob -> team).
+  std::map<std::string, std::vector<std::string>> config_teams;
+  std::vector<std::pair<std::string, std::string>> routes;
 };
 
 // Registers every route; `context` must outlive the router.
