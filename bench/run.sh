@@ -19,6 +19,9 @@ echo
 echo "== change tracking"
 "$build/bench/tracking_bench"
 echo
+echo "== notifications"
+"$build/bench/notify_bench"
+echo
 echo "== HTTP lineage (wrk)"
 "$build/bench/http_bench"
 for b in "$build"/bench/schema/bench_*; do

@@ -35,7 +35,8 @@ double Median(std::vector<double> v) {
 
 std::string Schema(int version) {
   // The price field flips between double and string: every version breaks.
-  return std::string(R"({"type":"record","name":"Trade","fields":[{"name":"symbol","type":"string"},)") +
+  return std::string(
+             R"({"type":"record","name":"Trade","fields":[{"name":"symbol","type":"string"},)") +
          R"({"name":"price","type":")" + (version % 2 == 0 ? "string" : "double") + R"("}]})";
 }
 
@@ -113,9 +114,9 @@ int main(int argc, char** argv) {
   for (int run = 0; run < runs; ++run) {
     const int version = run + 2;
     std::vector<NewEvent> change;
-    change.push_back(Api(
-        SchemaRegistered{"stocktrades-value", version, version, "AVRO", Schema(version), {}},
-        t + version));
+    change.push_back(
+        Api(SchemaRegistered{"stocktrades-value", version, version, "AVRO", Schema(version), {}},
+            t + version));
     const auto start = Stopwatch::now();
     auto r = pipeline.AppendEvents(std::move(change));
     const auto elapsed = std::chrono::duration<double, std::milli>(Stopwatch::now() - start);
@@ -132,9 +133,10 @@ int main(int argc, char** argv) {
     intents_before = intents;
     ms.push_back(elapsed.count());
   }
-  std::printf("breaking change, %d consumers across %d teams, %d intents committed: median %.1f ms,"
-              " slowest %.1f ms (%d runs; target < 100 ms)\n",
-              consumers, teams, teams, Median(ms), *std::max_element(ms.begin(), ms.end()), runs);
+  std::printf(
+      "breaking change, %d consumers across %d teams, %d intents committed: median %.1f ms,"
+      " slowest %.1f ms (%d runs; target < 100 ms)\n",
+      consumers, teams, teams, Median(ms), *std::max_element(ms.begin(), ms.end()), runs);
   std::filesystem::remove_all(dir);
   return 0;
 }

@@ -533,10 +533,10 @@ struct AccessRevokedDetected {
   static constexpr int kVersion = 1;
   std::string decision_key;
   NodeId principal;
-  std::string team;                  // empty when ownership is unresolved
-  std::vector<NodeId> topics;        // the topics it was actively reading or writing
-  std::string operation;             // READ | WRITE
-  std::string cause;                 // acl_revoked | deny_added
+  std::string team;            // empty when ownership is unresolved
+  std::vector<NodeId> topics;  // the topics it was actively reading or writing
+  std::string operation;       // READ | WRITE
+  std::string cause;           // acl_revoked | deny_added
   AclBinding acl;
   bool operator==(const AccessRevokedDetected&) const = default;
   static constexpr auto Fields() {
@@ -656,9 +656,8 @@ using DomainEvent =
                  TeamUpserted, OwnershipAssigned, JobObserved, BreakingChangeDetected,
                  CompatibleChangeRecorded, ConsumerOnDeprecated, MigrationStatusChanged,
                  ReminderDue, NotificationQueued, NotificationDelivered, NotificationFailed,
-                 NotificationDeadLettered, SchemaModeChanged, ProducerStopped,
-                 DeprecationAnnounced, AccessRevokedDetected, RetiredWithConsumers,
-                 TeamSubscriptionsSet>;
+                 NotificationDeadLettered, SchemaModeChanged, ProducerStopped, DeprecationAnnounced,
+                 AccessRevokedDetected, RetiredWithConsumers, TeamSubscriptionsSet>;
 
 // The type name of an event, e.g. "consumer_started".
 std::string_view TypeName(const DomainEvent& event);

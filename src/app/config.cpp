@@ -485,6 +485,7 @@ void Validate(const toml::table& root, Config& c, Diagnostics& diag, const Envir
     r.String("fallback_channel", c.notifications.fallback_channel);
     r.DurationField("digest_window", c.notifications.digest_window);
     r.StringList("allow_hosts", c.notifications.allow_hosts);
+    r.Int("max_attempts", c.notifications.max_attempts, 1, 100);
     r.RejectUnknown();
   }
 
@@ -508,6 +509,7 @@ void Validate(const toml::table& root, Config& c, Diagnostics& diag, const Envir
     r.StringList("to", ch.to);
     r.String("username_env", ch.username_env);
     r.String("password_env", ch.password_env);
+    r.String("ca_file", ch.ca_file);
     r.RejectUnknown();
     if (!ch.name.empty() && !channel_names.insert(ch.name).second) {
       diag.Error(t.source(), path + ".name", "duplicate channel name \"" + ch.name + "\"");

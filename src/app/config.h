@@ -78,6 +78,7 @@ struct NotificationsConfig {
   std::string fallback_channel;
   Duration digest_window{0};
   std::vector<std::string> allow_hosts;
+  std::int64_t max_attempts = 8;  // then a notification is dead (retryable by hand)
 };
 
 struct ChannelConfig {
@@ -93,6 +94,7 @@ struct ChannelConfig {
   std::vector<std::string> to;
   std::string username_env;
   std::string password_env;
+  std::string ca_file;  // email: trust anchors for the SMTP server's certificate (optional)
 };
 
 struct TeamConfig {

@@ -12,6 +12,12 @@ Service::Service(Config config, const Clock& clock, std::function<void(const Sta
 Service::~Service() { Stop(); }
 
 Status Service::Start() {
+  // Every template is parsed before anything starts: a broken one stops here.
+  auto templates = notifiers::TemplateSet::Load(config_.notifications.templates_dir);
+  if (!templates.ok()) {
+    return templates.status();
+  }
+  templates_ = std::make_unique<notifiers::TemplateSet>(std::move(templates).value());
   http::AuthOptions auth_options;
   auth_options.anonymous_read = config_.auth.anonymous_read;
   for (const auto& t : config_.auth.tokens) {
@@ -76,6 +82,14 @@ Status Service::Start() {
     if (runner_) {
       m.SetIngestLag("all", static_cast<double>(runner_->lag()));
     }
+    if (dispatcher_) {
+      const auto& c = dispatcher_->counters();
+      m.SetNotificationTotal("routed", c.routed.load());
+      m.SetNotificationTotal("unroutable", c.unroutable.load());
+      m.SetNotificationTotal("delivered", c.delivered.load());
+      m.SetNotificationTotal("failed", c.failed.load());
+      m.SetNotificationTotal("dead", c.dead.load());
+    }
   });
   api_ = std::make_unique<http::ApiContext>();
   api_->graph = [this] { return lineage_->snapshot(); };
@@ -87,11 +101,25 @@ Status Service::Start() {
   api_->auth = auth_.get();
   api_->metrics = metrics_.get();
   api_->clusters = ingest::ClusterDirectory(ClusterInfos(config_));
-  for (const auto& t : config_.teams) {
-    api_->config_teams[t.name] = t.contacts;
-  }
   for (const auto& r : config_.routes) {
     api_->routes.emplace_back(r.match, r.team);
+  }
+  api_->append_batch = [this](Batch batch) -> Result<AppendResult> {
+    auto result = std::make_shared<Result<AppendResult>>(Internal("not run"));
+    auto done = runner_->Submit([this, result, batch = std::move(batch)]() mutable {
+      *result = pipeline_->AppendBatch(std::move(batch));
+      return result->ok() ? Status::Ok() : result->status();
+    });
+    if (done.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+      return Unavailable("the writer is busy; retry");
+    }
+    if (auto s = done.get(); !s.ok()) {
+      return s;
+    }
+    return *result;
+  };
+  for (const auto& t : config_.teams) {
+    api_->config_teams[t.name] = t.contacts;
   }
   api_->ready = [this] { return ready_.load() && (!runner_ || runner_->caught_up()); };
   api_->append = [this](std::vector<NewEvent> events) -> Result<AppendResult> {
@@ -131,6 +159,39 @@ Status Service::Start() {
   if (auto s = runner_->Start(); !s.ok()) {
     return s;
   }
+  // Notifications go out once everything that feeds them runs.
+  guards_ = MakeEgressGuards(config_);
+  auto channels = BuildChannels(config_, guards_, clock_);
+  if (!channels.ok()) {
+    return channels.status();
+  }
+  notifiers::DispatcherOptions dispatch;
+  dispatch.fallback_channel = config_.notifications.fallback_channel;
+  dispatch.digest_window = config_.notifications.digest_window;
+  dispatch.max_attempts = static_cast<int>(config_.notifications.max_attempts);
+  dispatch.ui_base_url = std::string(config_.service.tls_cert.empty() ? "http" : "https") + "://" +
+                         config_.service.http_host + ":" + std::to_string(server_->port());
+  for (const auto& t : config_.teams) {
+    dispatch.config_teams[t.name] = t.contacts;
+  }
+  dispatcher_ = std::make_unique<notifiers::OutboxDispatcher>(
+      std::move(dispatch), std::move(channels).value(), *templates_, config_.service.data_dir,
+      [this](Batch batch) -> Status {
+        auto result = std::make_shared<Status>(Internal("not run"));
+        auto done = runner_->Submit([this, result, batch = std::move(batch)]() mutable {
+          auto appended = pipeline_->AppendBatch(std::move(batch));
+          *result = appended.ok() ? Status::Ok() : appended.status();
+          return *result;
+        });
+        if (done.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+          return Unavailable("the writer is busy");
+        }
+        return done.get();
+      },
+      [this] { return catalog_.published(); }, clock_);
+  if (auto s = dispatcher_->Start(); !s.ok()) {
+    return s;
+  }
   ready_ = true;
   spdlog::info("listening on {}://{}:{}", config_.service.tls_cert.empty() ? "http" : "https",
                config_.service.http_host, server_->port());
@@ -142,6 +203,10 @@ void Service::Stop() {
   if (server_) {
     server_->Stop();
     server_.reset();
+  }
+  if (dispatcher_) {
+    dispatcher_->Stop();  // its last outcomes go through the writer, still running
+    dispatcher_.reset();
   }
   if (runner_) {
     runner_->Stop();

@@ -14,6 +14,7 @@
 #include <memory>
 
 #include "app/config.h"
+#include "app/notifications.h"
 #include "core/catalog_projection.h"
 #include "core/schema_projection.h"
 #include "graph/lineage_projection.h"
@@ -23,6 +24,8 @@
 #include "http/server.h"
 #include "ingest/ingest_runner.h"
 #include "ingest/pipeline.h"
+#include "notifiers/core/dispatcher.h"
+#include "notifiers/templates/template_set.h"
 #include "store/event_log.h"
 #include "store/projection_host.h"
 #include "tracking/tracker.h"
@@ -40,6 +43,8 @@ class Service {
   void Stop();
 
   std::uint16_t http_port() const;
+  // Null before Start().
+  const notifiers::OutboxDispatcher* dispatcher() const { return dispatcher_.get(); }
   const Config& config() const { return config_; }
   // The fatal error that stopped ingestion, if any.
   Status fatal() const { return runner_ ? runner_->fatal() : Status::Ok(); }
@@ -62,6 +67,9 @@ class Service {
   std::unique_ptr<http::ApiContext> api_;
   std::unique_ptr<http::Router> router_;
   std::unique_ptr<http::HttpServer> server_;
+  std::unique_ptr<notifiers::TemplateSet> templates_;
+  EgressGuards guards_;
+  std::unique_ptr<notifiers::OutboxDispatcher> dispatcher_;
   std::atomic<bool> ready_{false};
 };
 

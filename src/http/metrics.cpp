@@ -97,7 +97,13 @@ struct Metrics::Impl {
         query_duration(prometheus::BuildHistogram()
                            .Name("tributary_query_duration_seconds")
                            .Help("Time to run a graph query, by query kind.")
-                           .Register(registry)) {}
+                           .Register(registry)),
+        notifications(prometheus::BuildCounter()
+                          .Name("tributary_notifications_total")
+                          .Help("Notification outcomes: routed intents, unroutable ones (sent to "
+                                "the fallback channel or dead), delivered, failed attempts, dead "
+                                "letters.")
+                          .Register(registry)) {}
 
   prometheus::Counter& SourceCounter(prometheus::Family<prometheus::Counter>& family,
                                      SeriesCache<prometheus::Counter>& cache,
@@ -123,6 +129,8 @@ struct Metrics::Impl {
   prometheus::Family<prometheus::Counter>& http_requests;
   prometheus::Family<prometheus::Histogram>& http_duration;
   prometheus::Family<prometheus::Histogram>& query_duration;
+  prometheus::Family<prometheus::Counter>& notifications;
+  std::map<std::string, std::int64_t, std::less<>> last_notification_totals;
 
   SeriesCache<prometheus::Counter> records_cache;
   SeriesCache<prometheus::Counter> quarantined_cache;
@@ -190,6 +198,12 @@ void Metrics::SetIngestTotals(std::string_view source, const IngestTotals& total
 void Metrics::SetIngestEventsTotal(std::int64_t total) {
   std::lock_guard lock(impl_->totals_mu);
   Impl::Advance(impl_->ingest_events, impl_->last_events_total, total);
+}
+
+void Metrics::SetNotificationTotal(std::string_view outcome, std::int64_t total) {
+  std::lock_guard lock(impl_->totals_mu);
+  auto& counter = impl_->notifications.Add({{"outcome", std::string(outcome)}});
+  Impl::Advance(counter, impl_->last_notification_totals[std::string(outcome)], total);
 }
 
 void Metrics::AddScrapeHook(std::function<void(Metrics&)> hook) {

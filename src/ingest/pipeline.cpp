@@ -333,6 +333,10 @@ Status IngestPipeline::Process(const std::string& cluster, std::span<const RawRe
 Result<AppendResult> IngestPipeline::AppendEvents(std::vector<NewEvent> events) {
   Batch batch;
   batch.events = std::move(events);
+  return AppendBatch(std::move(batch));
+}
+
+Result<AppendResult> IngestPipeline::AppendBatch(Batch batch) {
   auto result = log_.Append(batch);
   if (!result.ok()) {
     return result.status();

@@ -60,6 +60,8 @@ class IngestPipeline {
   // Appends events that did not come from a source record (API writes),
   // idempotent by their dedup keys, and applies them to the projections.
   Result<AppendResult> AppendEvents(std::vector<NewEvent> events);
+  // The same for a whole batch (events with notification delivery state, say).
+  Result<AppendResult> AppendBatch(Batch batch);
   // Runs every translator's timers at `now` and appends what they decide.
   Status Tick(Timestamp now);
 

@@ -113,6 +113,35 @@ CREATE TABLE snapshots(
   written_at     INTEGER NOT NULL
 );
 )sql"},
+    Migration{2, "notification deliveries and disabled channels", R"sql(
+CREATE TABLE deliveries(
+  id              INTEGER PRIMARY KEY,
+  intent_id       INTEGER REFERENCES outbox(id),
+  idempotency_key TEXT NOT NULL UNIQUE,
+  kind            TEXT NOT NULL,
+  team            TEXT NOT NULL,
+  channel         TEXT NOT NULL,
+  severity        TEXT NOT NULL,
+  status          TEXT NOT NULL,
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  created_at      INTEGER NOT NULL,
+  delivered_at    INTEGER,
+  last_error      TEXT NOT NULL DEFAULT '',
+  subject         TEXT NOT NULL,
+  body            TEXT NOT NULL,
+  html            TEXT NOT NULL
+);
+CREATE INDEX deliveries_due ON deliveries(status, next_attempt_at);
+CREATE INDEX deliveries_by_team ON deliveries(team, id);
+CREATE INDEX outbox_queued ON outbox(status, id);
+CREATE TABLE disabled_channels(
+  channel     TEXT PRIMARY KEY,
+  fingerprint TEXT NOT NULL,
+  reason      TEXT NOT NULL,
+  disabled_at INTEGER NOT NULL
+);
+)sql"},
 };
 
 Status ErrorFor(const std::filesystem::path& path, const char* what, const std::exception& e) {
@@ -185,7 +214,20 @@ struct EventLog::Statements {
         insert_outbox(db,
                       "INSERT INTO outbox(idempotency_key, kind, team, channel, severity, facts, "
                       "next_attempt_at, created_at, caused_by_seq) VALUES(?,?,?,?,?,?,?,?,?) "
-                      "ON CONFLICT DO NOTHING") {}
+                      "ON CONFLICT DO NOTHING"),
+        route_intent(db, "UPDATE outbox SET status = 'routed' WHERE id = ?"),
+        insert_delivery(db,
+                        "INSERT INTO deliveries(intent_id, idempotency_key, kind, team, channel, "
+                        "severity, status, next_attempt_at, created_at, last_error, subject, body, "
+                        "html) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"),
+        update_delivery(db,
+                        "UPDATE deliveries SET status = ?, attempts = ?, next_attempt_at = ?, "
+                        "delivered_at = ?, last_error = ? WHERE idempotency_key = ?"),
+        disable_channel(db,
+                        "INSERT INTO disabled_channels(channel, fingerprint, reason, disabled_at) "
+                        "VALUES(?,?,?,?) ON CONFLICT(channel) DO UPDATE SET "
+                        "fingerprint = excluded.fingerprint, reason = excluded.reason, "
+                        "disabled_at = excluded.disabled_at") {}
 
   SQLite::Statement insert_event;
   SQLite::Statement upsert_offset;
@@ -193,6 +235,10 @@ struct EventLog::Statements {
   SQLite::Statement erase_fold;
   SQLite::Statement insert_quarantine;
   SQLite::Statement insert_outbox;
+  SQLite::Statement route_intent;
+  SQLite::Statement insert_delivery;
+  SQLite::Statement update_delivery;
+  SQLite::Statement disable_channel;
 };
 
 int EventLog::LatestSchemaVersion() { return kMigrations.back().version; }
@@ -475,6 +521,51 @@ Result<AppendResult> EventLog::Append(const Batch& batch) {
             }
             result.intents += static_cast<std::size_t>(ob.exec());
           }
+          for (const auto id : batch.routed_intents) {
+            auto& st = stmts_->route_intent;
+            st.reset();
+            st.bind(1, static_cast<std::int64_t>(id));
+            st.exec();
+          }
+          for (const auto& d : batch.new_deliveries) {
+            auto& st = stmts_->insert_delivery;
+            st.reset();
+            d.intent_id != 0 ? st.bind(1, static_cast<std::int64_t>(d.intent_id)) : st.bind(1);
+            st.bindNoCopy(2, d.idempotency_key);
+            st.bindNoCopy(3, d.kind);
+            st.bindNoCopy(4, d.team);
+            st.bindNoCopy(5, d.channel);
+            st.bindNoCopy(6, d.severity);
+            st.bindNoCopy(7, d.status);
+            st.bind(8, static_cast<std::int64_t>(ToMillis(d.next_attempt_at)));
+            st.bind(9, recorded_at);
+            st.bindNoCopy(10, d.last_error);
+            st.bindNoCopy(11, d.subject);
+            st.bindNoCopy(12, d.body);
+            st.bindNoCopy(13, d.html);
+            result.deliveries += static_cast<std::size_t>(st.exec());
+          }
+          for (const auto& u : batch.delivery_updates) {
+            auto& st = stmts_->update_delivery;
+            st.reset();
+            st.bindNoCopy(1, u.status);
+            st.bind(2, u.attempts);
+            st.bind(3, static_cast<std::int64_t>(ToMillis(u.next_attempt_at)));
+            u.delivered_at ? st.bind(4, static_cast<std::int64_t>(ToMillis(*u.delivered_at)))
+                           : st.bind(4);
+            st.bindNoCopy(5, u.last_error);
+            st.bindNoCopy(6, u.idempotency_key);
+            st.exec();
+          }
+          for (const auto& c : batch.disabled_channels) {
+            auto& st = stmts_->disable_channel;
+            st.reset();
+            st.bindNoCopy(1, c.channel);
+            st.bindNoCopy(2, c.fingerprint);
+            st.bindNoCopy(3, c.reason);
+            st.bind(4, recorded_at);
+            st.exec();
+          }
           db_->exec("COMMIT");
           for (auto& [name, id] : pending_source_ids_) {
             source_ids_.emplace(std::move(name), id);
@@ -484,9 +575,10 @@ Result<AppendResult> EventLog::Append(const Batch& batch) {
           pending_source_ids_.clear();
           // A failed statement keeps its error until reset; reset (without
           // throwing it again) and roll the whole batch back.
-          for (auto* st :
-               {&stmts_->insert_event, &stmts_->upsert_offset, &stmts_->put_fold,
-                &stmts_->erase_fold, &stmts_->insert_quarantine, &stmts_->insert_outbox}) {
+          for (auto* st : {&stmts_->insert_event, &stmts_->upsert_offset, &stmts_->put_fold,
+                           &stmts_->erase_fold, &stmts_->insert_quarantine, &stmts_->insert_outbox,
+                           &stmts_->route_intent, &stmts_->insert_delivery,
+                           &stmts_->update_delivery, &stmts_->disable_channel}) {
             st->tryReset();
           }
           try {

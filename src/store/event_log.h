@@ -80,16 +80,57 @@ struct OutboxIntent {
   std::optional<std::size_t> caused_by_event;
 };
 
+// One notification for one channel, created when an intent is routed and
+// rendered (the `deliveries` table; see notifiers/README.md).
+struct DeliveryRecord {
+  std::string idempotency_key;  // "<intent key>/<channel>": the webhook-id / Message-ID seed
+  std::int64_t intent_id = 0;   // the outbox row it came from
+  std::string kind;
+  std::string team;
+  std::string channel;
+  std::string severity;
+  std::string status = "queued";  // queued, or dead when it cannot be delivered at all
+  std::string subject;
+  std::string body;  // plain text / Markdown as rendered
+  std::string html;  // email only
+  std::string last_error;
+  Timestamp next_attempt_at;
+};
+
+// A delivery's state after an attempt (or a retry request).
+struct DeliveryUpdate {
+  std::string idempotency_key;
+  std::string status;  // queued | retrying | delivered | dead
+  std::int32_t attempts = 0;
+  Timestamp next_attempt_at;
+  std::optional<Timestamp> delivered_at;
+  std::string last_error;
+};
+
+// A channel endpoint switched off (HTTP 410): deliveries to it end dead until its
+// configured address changes (`fingerprint`).
+struct ChannelDisable {
+  std::string channel;
+  std::string fingerprint;
+  std::string reason;
+};
+
 struct Batch {
   std::vector<NewEvent> events;
   std::vector<SourceOffset> offsets;
   std::vector<FoldStateWrite> fold_state;
   std::vector<QuarantineRecord> quarantine;
   std::vector<OutboxIntent> outbox;
+  // Notification delivery state (the dispatcher's writes, through the writer).
+  std::vector<std::int64_t> routed_intents;  // outbox rows now routed
+  std::vector<DeliveryRecord> new_deliveries;
+  std::vector<DeliveryUpdate> delivery_updates;
+  std::vector<ChannelDisable> disabled_channels;
 
   bool empty() const {
     return events.empty() && offsets.empty() && fold_state.empty() && quarantine.empty() &&
-           outbox.empty();
+           outbox.empty() && routed_intents.empty() && new_deliveries.empty() &&
+           delivery_updates.empty() && disabled_channels.empty();
   }
 };
 
@@ -101,6 +142,7 @@ struct AppendResult {
   std::size_t duplicates = 0;
   std::size_t quarantined = 0;  // new quarantine rows (re-deliveries are not counted)
   std::size_t intents = 0;      // new outbox rows
+  std::size_t deliveries = 0;   // new delivery rows
   Timestamp recorded_at;
 };
 

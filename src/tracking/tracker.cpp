@@ -194,7 +194,8 @@ class Tracker::Context {
               const std::string& severity, const json& facts,
               const std::map<std::string, json>& per_team) {
     const std::size_t index = out_.events.size();
-    out_.events.push_back(NewEvent{std::move(event), time, std::string(kSource), std::nullopt, key});
+    out_.events.push_back(
+        NewEvent{std::move(event), time, std::string(kSource), std::nullopt, key});
     for (const auto& [team, extra] : per_team) {
       OutboxIntent intent;
       intent.idempotency_key = key + "/" + team;
@@ -246,7 +247,9 @@ void Tracker::Apply(const EventRecord& record) {
             track.reminders_done.clear();
             changed_ = true;
           },
-          [&](const ProductUndeprecated& e) { changed_ |= state_.deprecations.erase(e.product) > 0; },
+          [&](const ProductUndeprecated& e) {
+            changed_ |= state_.deprecations.erase(e.product) > 0;
+          },
           [&](const ProductRetired& e) {
             if (auto it = state_.deprecations.find(e.product); it != state_.deprecations.end()) {
               it->second.retired = true;
@@ -481,9 +484,9 @@ void Tracker::Decide(const std::vector<EventRecord>& records, Batch& out) {
               } else {
                 // What consumers need: every reader, old or new, reads every
                 // writer's data — FULL_TRANSITIVE, whatever the subject's level let in.
-                auto checked = schema::CheckCompatibility(schema::CompatibilityLevel::kFullTransitive,
-                                                          history,
-                                                          ToCheckable(ctx.schemas(), cur->second));
+                auto checked =
+                    schema::CheckCompatibility(schema::CompatibilityLevel::kFullTransitive, history,
+                                               ToCheckable(ctx.schemas(), cur->second));
                 if (!checked.ok()) {
                   fact.cause = "invalid_schema";
                   fact.incompatibilities.push_back({{"type", "INVALID_SCHEMA"},
@@ -669,8 +672,8 @@ void Tracker::Decide(const std::vector<EventRecord>& records, Batch& out) {
                             {"consumer_team", team},
                             {"reason", t->second.reason},
                             {"sunset", FormatRfc3339(t->second.sunset)},
-                            {"replacement", t->second.replacement ? json(*t->second.replacement)
-                                                                  : json(nullptr)}};
+                            {"replacement",
+                             t->second.replacement ? json(*t->second.replacement) : json(nullptr)}};
               std::map<std::string, json> per_team;
               per_team[team]["role"] = "consumer";
               if (!owner.empty()) {

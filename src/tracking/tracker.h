@@ -66,7 +66,7 @@ struct DeprecationTrack {
   std::optional<std::string> replacement;
   bool announced = false;
   bool retired = false;
-  std::set<std::string> reminders_done;  // "30d", ... and "after" (the escalation)
+  std::set<std::string> reminders_done;            // "30d", ... and "after" (the escalation)
   std::map<std::string, ConsumerTrack> consumers;  // by consumer node id
   bool operator==(const DeprecationTrack&) const = default;
 };

@@ -282,14 +282,16 @@ TEST_CASE("deprecating a product takes its owner team or an admin and shows on t
       },
       60s));
   const auto sunset = FormatRfc3339(clock.Now() + std::chrono::days(30));
-  const json request = {{"reason", "moving to v2"}, {"sunset", sunset}, {"replacement", "pageviews"}};
+  const json request = {
+      {"reason", "moving to v2"}, {"sunset", sunset}, {"replacement", "pageviews"}};
   HttpConnection c(port);
 
   // Who may: nobody without a token, no reader, no owner of another team.
   CHECK(c.Request("POST", "/api/v1/products/stocktrades/deprecate", request.dump()).status == 401);
   CHECK(c.Request("POST", "/api/v1/products/unknown/deprecate", request.dump()).status == 401);
-  CHECK(c.Request("POST", "/api/v1/products/stocktrades/deprecate", request.dump(), kReader)
-            .status == 403);
+  CHECK(
+      c.Request("POST", "/api/v1/products/stocktrades/deprecate", request.dump(), kReader).status ==
+      403);
   const auto other_team =
       c.Request("POST", "/api/v1/products/pageviews/deprecate", request.dump(), kOwner);
   CHECK(other_team.status == 403);
@@ -347,10 +349,10 @@ TEST_CASE("deprecating a product takes its owner team or an admin and shows on t
 
   // Subscriptions: a team's own owner token or an admin; known products only.
   const json subscribe = {{"products", {"pageviews"}}};
-  CHECK(c.Request("PUT", "/api/v1/teams/execution/subscriptions", subscribe.dump()).status ==
-        401);
-  CHECK(c.Request("PUT", "/api/v1/teams/analytics/subscriptions", subscribe.dump(), kOwner)
-            .status == 403);
+  CHECK(c.Request("PUT", "/api/v1/teams/execution/subscriptions", subscribe.dump()).status == 401);
+  CHECK(
+      c.Request("PUT", "/api/v1/teams/analytics/subscriptions", subscribe.dump(), kOwner).status ==
+      403);
   CHECK(c.Request("PUT", "/api/v1/teams/execution/subscriptions",
                   json{{"products", {"nope"}}}.dump(), kOwner)
             .status == 400);

@@ -179,8 +179,8 @@ class Mesh {
 
   // A write through the API path (appended by the writer, decided like the rest).
   void Api(DomainEvent event, Timestamp time) {
-    auto r = pipeline_->AppendEvents({NewEvent{std::move(event), time, "api:test", std::nullopt,
-                                               std::nullopt}});
+    auto r = pipeline_->AppendEvents(
+        {NewEvent{std::move(event), time, "api:test", std::nullopt, std::nullopt}});
     INFO(r.status().ToString());
     REQUIRE(r.ok());
   }
@@ -195,8 +195,9 @@ class Mesh {
 
   std::vector<Intent> Intents(const std::string& kind = "") {
     std::vector<Intent> out;
-    SQLite::Statement q(log_->database(),
-                        "SELECT idempotency_key, kind, team, severity, facts FROM outbox ORDER BY id");
+    SQLite::Statement q(
+        log_->database(),
+        "SELECT idempotency_key, kind, team, severity, facts FROM outbox ORDER BY id");
     while (q.executeStep()) {
       const auto* blob = static_cast<const std::uint8_t*>(q.getColumn(4).getBlob());
       const auto size = static_cast<std::size_t>(q.getColumn(4).getBytes());
@@ -221,8 +222,8 @@ class Mesh {
     const auto& deprecations = tracker_->state().deprecations;
     auto it = deprecations.find(product);
     REQUIRE(it != deprecations.end());
-    return tracking::DeprecationBoard(product, it->second, catalog_->state(),
-                                      *lineage_->snapshot(), now);
+    return tracking::DeprecationBoard(product, it->second, catalog_->state(), *lineage_->snapshot(),
+                                      now);
   }
 
   std::map<std::string, std::string> Statuses(const std::string& product, Timestamp now) {
@@ -252,8 +253,8 @@ class Mesh {
     tracker_ = std::make_unique<tracking::Tracker>(options, *catalog_, *schemas_,
                                                    [this] { return lineage_->snapshot(); });
     host_ = std::make_unique<ProjectionHost>(
-        *log_, std::vector<Projection*>{catalog_.get(), schemas_.get(), lineage_.get(),
-                                        tracker_.get()});
+        *log_,
+        std::vector<Projection*>{catalog_.get(), schemas_.get(), lineage_.get(), tracker_.get()});
     host_->SetAfterApply([this] {
       lineage_->Publish();
       tracker_->Publish();
@@ -262,8 +263,8 @@ class Mesh {
     pipeline_ = std::make_unique<ingest::IngestPipeline>(*log_, *host_, clock_);
     REQUIRE(WireSources(config_, *pipeline_).ok());
     REQUIRE(pipeline_->SetDecider(tracker_.get()).ok());
-    for (const auto* topic : {"__consumer_offsets", "_schemas", "confluent-audit-log-events",
-                              "tributary.catalog"}) {
+    for (const auto* topic :
+         {"__consumer_offsets", "_schemas", "confluent-audit-log-events", "tributary.catalog"}) {
       auto offsets = log_->Offsets(std::string("local/") + topic);
       REQUIRE(offsets.ok());
       for (const auto& o : *offsets) {
@@ -413,9 +414,9 @@ TEST_CASE("a deprecation is tracked to its sunset: statuses, reminders, escalati
   CHECK(std::get<DeprecationAnnounced>(announced[0].event).reminders_skipped ==
         std::vector<std::string>{"45d"});
 
-  const std::string pnl = "group:local/analytics-pnl";          // migrates within a week
+  const std::string pnl = "group:local/analytics-pnl";            // migrates within a week
   const std::string trending = "group:local/analytics-trending";  // reads both
-  const std::string limits = "group:local/risk-limits";         // never moves
+  const std::string limits = "group:local/risk-limits";           // never moves
   CHECK(mesh.Statuses("stocktrades", deprecated_at) ==
         std::map<std::string, std::string>{
             {pnl, "not_started"}, {trending, "not_started"}, {limits, "not_started"}});
@@ -538,8 +539,8 @@ TEST_CASE("a new consumer on a deprecated product tells both teams at once") {
     roles[i.team] = i.facts["role"];
     CHECK(i.facts["consumer"] == "group:local/marketing-campaigns");
   }
-  CHECK(roles == std::map<std::string, std::string>{{"execution", "owner"},
-                                                    {"marketing", "consumer"}});
+  CHECK(roles ==
+        std::map<std::string, std::string>{{"execution", "owner"}, {"marketing", "consumer"}});
   // Without a replacement the board still follows who reads the product.
   CHECK(mesh.Statuses("stocktrades", kT0 + 4h).at("group:local/marketing-campaigns") ==
         "not_started");
@@ -549,10 +550,10 @@ TEST_CASE("an ACL revoked from an active consumer is an event for its team") {
   testing::TempDir dir;
   Mesh mesh(dir.path());
   BaseEstate(mesh);
-  const AclBinding read{"local", "User:svc-risk-engine", "TOPIC", "stock", "PREFIXED",
-                        "READ", "ALLOW", "*"};
-  const AclBinding unused{"local", "User:svc-risk-engine", "TOPIC", "users", "LITERAL",
-                          "READ", "ALLOW", "*"};
+  const AclBinding read{
+      "local", "User:svc-risk-engine", "TOPIC", "stock", "PREFIXED", "READ", "ALLOW", "*"};
+  const AclBinding unused{
+      "local", "User:svc-risk-engine", "TOPIC", "users", "LITERAL", "READ", "ALLOW", "*"};
   mesh.Catalog(AclGranted{read, ""}, kT0 + 1h);
   mesh.Catalog(AclGranted{unused, ""}, kT0 + 1h);
   mesh.Fetch("User:svc-risk-engine", "stocktrades", kT0 + 2h);

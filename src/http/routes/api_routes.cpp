@@ -11,6 +11,7 @@
 #include "http/routes/graph_render.h"
 #include "ingest/openlineage/openlineage_decoder.h"
 #include "schema/compatibility.h"
+#include "store/notification_store.h"
 
 namespace tributary::http {
 namespace {
@@ -76,6 +77,24 @@ Result<std::string> NodeParam(const Request& r, std::string_view name) {
 }
 
 // Authenticates and authorizes a read or a write before anything else.
+json DeliveryJson(const StoredDelivery& d) {
+  return {{"id", std::to_string(d.id)},
+          {"kind", d.record.kind},
+          {"team", d.record.team},
+          {"channel", d.record.channel},
+          {"status", d.record.status},
+          {"attempts", d.attempts},
+          {"idempotency_key", d.record.idempotency_key},
+          {"created_at", FormatRfc3339(d.created_at)},
+          {"delivered_at", d.delivered_at ? json(FormatRfc3339(*d.delivered_at)) : json(nullptr)},
+          {"last_error", d.record.last_error.empty() ? json(nullptr) : json(d.record.last_error)},
+          {"next_attempt_at", d.record.status == "queued" || d.record.status == "retrying"
+                                  ? json(FormatRfc3339(d.record.next_attempt_at))
+                                  : json(nullptr)},
+          {"subject", d.record.subject},
+          {"body", d.record.body}};
+}
+
 Result<Principal> Admit(const ApiContext& ctx, const Request& r, bool write,
                         std::optional<std::string_view> owning_team = std::nullopt) {
   auto principal = ctx.auth->Authenticate(r);
@@ -639,6 +658,105 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
                return Response::Json(200, team_json(*ctx.catalog(), team));
              });
 
+  router.Add("GET", "/api/v1/notifications", [&ctx](const Request& r) {
+    if (auto p = Admit(ctx, r, false); !p.ok()) {
+      return FromStatus(p.status());
+    }
+    DeliveryFilter filter;
+    static const std::set<std::string> kStatuses = {"queued", "retrying", "delivered", "dead"};
+    if (auto v = r.Query("status")) {
+      if (!kStatuses.contains(*v)) {
+        return Response::Error(400, "bad_request",
+                               "status: one of queued, retrying, delivered, dead");
+      }
+      filter.status = *v;
+    }
+    if (auto v = r.Query("team")) {
+      filter.team = *v;
+    }
+    if (auto v = r.Query("kind")) {
+      filter.kind = *v;
+    }
+    if (auto v = r.Query("limit")) {
+      int limit = 0;
+      const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), limit);
+      if (ec != std::errc() || end != v->data() + v->size() || limit < 1) {
+        return Response::Error(400, "bad_request", "limit: a positive integer");
+      }
+      filter.limit = static_cast<std::size_t>(std::min(limit, 1000));
+    }
+    auto log = EventLog::Open(ctx.data_dir, *ctx.clock, {.read_only = true});
+    if (!log.ok()) {
+      return FromStatus(log.status());
+    }
+    auto list = NotificationStore(**log).List(filter);
+    if (!list.ok()) {
+      return FromStatus(list.status());
+    }
+    json out = json::array();
+    for (const auto& d : *list) {
+      out.push_back(DeliveryJson(d));
+    }
+    return Response::Json(200, {{"notifications", out}});
+  });
+
+  router.Add("POST", "/api/v1/notifications/{id}/retry", [&ctx](const Request& r) {
+    auto principal = Admit(ctx, r, true);
+    if (!principal.ok()) {
+      return FromStatus(principal.status());
+    }
+    const auto& text = r.params.at("id");
+    std::int64_t id = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
+      return Response::Error(404, "not_found", "no notification with id \"" + text + "\"");
+    }
+    auto log = EventLog::Open(ctx.data_dir, *ctx.clock, {.read_only = true});
+    if (!log.ok()) {
+      return FromStatus(log.status());
+    }
+    auto found = NotificationStore(**log).Find(id);
+    if (!found.ok()) {
+      return FromStatus(found.status());
+    }
+    if (!*found) {
+      return Response::Error(404, "not_found", "no notification with id " + text);
+    }
+    const auto& d = **found;
+    if (auto s = ctx.auth->AuthorizeWrite(*principal, d.record.team); !s.ok()) {
+      return FromStatus(s);
+    }
+    if (d.record.status != "dead" && d.record.status != "retrying") {
+      return Response::Error(409, "conflict",
+                             "notification " + text + " is " + d.record.status +
+                                 "; only dead or retrying notifications are retried");
+    }
+    if (d.record.channel.empty()) {
+      return Response::Error(
+          409, "conflict",
+          "notification " + text + " has no channel to retry on: " + d.record.last_error);
+    }
+    const Timestamp now = ctx.clock->Now();
+    Batch batch;
+    batch.delivery_updates.push_back(
+        {d.record.idempotency_key, "queued", 0, now, std::nullopt, d.record.last_error});
+    batch.events.push_back(
+        NewEvent{NotificationQueued{d.record.idempotency_key, d.record.kind, d.record.team,
+                                    d.record.channel},
+                 now, "api:" + principal->name, std::nullopt,
+                 "retry:" + d.record.idempotency_key + ":" + std::to_string(ToMillis(now))});
+    auto appended = ctx.append_batch(std::move(batch));
+    if (!appended.ok()) {
+      return FromStatus(appended.status());
+    }
+    auto after = NotificationStore(**log).Find(id);
+    json out = json::array();
+    if (after.ok() && *after) {
+      out.push_back(DeliveryJson(**after));
+    }
+    return Response::Json(202, {{"notifications", out}});
+  });
+
   router.Add("GET", "/api/v1/deprecations", [&ctx](const Request& r) {
     if (auto p = Admit(ctx, r, false); !p.ok()) {
       return FromStatus(p.status());
@@ -663,8 +781,8 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
     const auto& product = r.params.at("product");
     const auto state = ctx.tracking ? ctx.tracking() : nullptr;
     if (state == nullptr || !state->deprecations.contains(product)) {
-      return Response::Error(404, "not_found", "no deprecation of a product named \"" + product +
-                                                   "\"");
+      return Response::Error(404, "not_found",
+                             "no deprecation of a product named \"" + product + "\"");
     }
     const auto catalog = ctx.catalog();
     const auto g = ctx.graph();

@@ -38,6 +38,8 @@ struct ApiContext {
   Metrics* metrics = nullptr;  // may be null
   // Appends events through the single writer; the result says which were new.
   std::function<Result<AppendResult>(std::vector<NewEvent>)> append;
+  // Appends a whole batch (notification state with its events) through the writer.
+  std::function<Result<AppendResult>(Batch)> append_batch;
   ingest::ClusterDirectory clusters;
   std::function<bool()> ready;
   // Teams of the config ([[teams]]: name -> contacts) and its [[routes]] (glob -> team).

@@ -1,0 +1,240 @@
+#include "notifiers/email/email_channel.h"
+
+#include <curl/curl.h>
+
+#include <ctime>
+#include <mutex>
+
+#include "notifiers/core/http_post.h"
+
+namespace tributary::notifiers {
+namespace {
+
+std::string Base64(std::string_view in, bool wrap) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve(in.size() * 4 / 3 + in.size() / 57 * 2 + 8);
+  std::size_t line = 0;
+  for (std::size_t i = 0; i < in.size(); i += 3) {
+    const std::uint32_t b0 = static_cast<unsigned char>(in[i]);
+    const std::uint32_t b1 = i + 1 < in.size() ? static_cast<unsigned char>(in[i + 1]) : 0;
+    const std::uint32_t b2 = i + 2 < in.size() ? static_cast<unsigned char>(in[i + 2]) : 0;
+    const std::uint32_t v = (b0 << 16) | (b1 << 8) | b2;
+    out += kAlphabet[(v >> 18) & 63];
+    out += kAlphabet[(v >> 12) & 63];
+    out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    out += i + 2 < in.size() ? kAlphabet[v & 63] : '=';
+    line += 4;
+    if (wrap && line >= 76 && i + 3 < in.size()) {
+      out += "\r\n";
+      line = 0;
+    }
+  }
+  return out;
+}
+
+// A header value on one line: CR and LF removed (no header injection).
+std::string OneLine(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    if (c != '\r' && c != '\n') {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string EncodeSubject(std::string_view subject) {
+  const std::string line = OneLine(subject);
+  const bool ascii = std::all_of(line.begin(), line.end(), [](char c) {
+    return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f;
+  });
+  if (ascii) {
+    return line;
+  }
+  return "=?UTF-8?B?" + Base64(line, false) + "?=";
+}
+
+std::string Rfc5322Date(Timestamp t) {
+  const std::time_t secs = static_cast<std::time_t>(ToMillis(t) / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S +0000", &tm);
+  return buf;
+}
+
+struct Upload {
+  std::string_view data;
+  std::size_t pos = 0;
+};
+
+std::size_t ReadUpload(char* buffer, std::size_t size, std::size_t n, void* user) {
+  auto* up = static_cast<Upload*>(user);
+  const std::size_t len = std::min(size * n, up->data.size() - up->pos);
+  std::memcpy(buffer, up->data.data() + up->pos, len);
+  up->pos += len;
+  return len;
+}
+
+std::size_t Discard(char*, std::size_t size, std::size_t n, void*) { return size * n; }
+
+class EmailChannel final : public Channel {
+ public:
+  EmailChannel(EmailConfig config, const EgressGuard& guard, const Clock& clock)
+      : config_(std::move(config)),
+        guard_(guard),
+        clock_(clock),
+        fingerprint_(Fingerprint(config_.smtp_url + "|" + config_.from)) {
+    static std::once_flag once;
+    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  }
+
+  const std::string& name() const override { return config_.name; }
+  std::string_view type() const override { return "email"; }
+  std::string fingerprint() const override { return fingerprint_; }
+
+  SendOutcome Send(const OutgoingMessage& message) override {
+    auto target = guard_.Check(config_.smtp_url);
+    if (!target.ok()) {
+      return target.status().code() == ErrorCode::kUnavailable
+                 ? SendOutcome::Retry(target.status().message())
+                 : SendOutcome::Permanent(target.status().message());
+    }
+    const std::string mail = ComposeEmail(config_, message, clock_.Now());
+    CURL* c = curl_easy_init();
+    if (c == nullptr) {
+      return SendOutcome::Retry("libcurl: cannot create a handle");
+    }
+    // Pinned to the checked addresses (an IPv6 literal needs no pinning).
+    const std::string pin = CurlResolveEntry(*target);
+    curl_slist* resolve = pin.empty() ? nullptr : curl_slist_append(nullptr, pin.c_str());
+    curl_slist* rcpt = nullptr;
+    for (const auto& to : config_.to) {
+      rcpt = curl_slist_append(rcpt, ("<" + OneLine(to) + ">").c_str());
+    }
+    Upload upload{mail};
+    const std::string from = "<" + OneLine(config_.from) + ">";
+    curl_easy_setopt(c, CURLOPT_URL, config_.smtp_url.c_str());
+    curl_easy_setopt(c, CURLOPT_RESOLVE, resolve);
+    curl_easy_setopt(c, CURLOPT_NOPROXY, "*");  // a proxy would resolve the name itself
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+    curl_easy_setopt(c, CURLOPT_USE_SSL,
+                     static_cast<long>(config_.require_tls ? CURLUSESSL_ALL : CURLUSESSL_TRY));
+    if (!config_.ca_file.empty()) {
+      curl_easy_setopt(c, CURLOPT_CAINFO, config_.ca_file.c_str());
+    }
+    if (!config_.username.empty()) {
+      curl_easy_setopt(c, CURLOPT_USERNAME, config_.username.c_str());
+      curl_easy_setopt(c, CURLOPT_PASSWORD, config_.password.c_str());
+    }
+    curl_easy_setopt(c, CURLOPT_MAIL_FROM, from.c_str());
+    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+    curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
+    curl_easy_setopt(c, CURLOPT_READFUNCTION, ReadUpload);
+    curl_easy_setopt(c, CURLOPT_READDATA, &upload);
+    curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(mail.size()));
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, Discard);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.timeout.count()));
+    const CURLcode rc = curl_easy_perform(c);
+    long reply = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &reply);
+    curl_easy_cleanup(c);
+    curl_slist_free_all(resolve);
+    curl_slist_free_all(rcpt);
+    if (rc == CURLE_OK) {
+      return SendOutcome::Delivered();
+    }
+    const std::string what = std::string("SMTP: ") + curl_easy_strerror(rc) +
+                             (reply != 0 ? " (reply " + std::to_string(reply) + ")" : "");
+    if (rc == CURLE_USE_SSL_FAILED) {
+      return SendOutcome::Permanent(what + ": the server does not offer TLS and require_tls is on");
+    }
+    if (rc == CURLE_LOGIN_DENIED || rc == CURLE_PEER_FAILED_VERIFICATION ||
+        rc == CURLE_SSL_CACERT_BADFILE || rc == CURLE_UNSUPPORTED_PROTOCOL) {
+      return SendOutcome::Permanent(what);
+    }
+    if (reply >= 500 && reply < 600) {
+      return SendOutcome::Permanent(what);
+    }
+    return SendOutcome::Retry(what);
+  }
+
+ private:
+  EmailConfig config_;
+  const EgressGuard& guard_;
+  const Clock& clock_;
+  std::string fingerprint_;
+};
+
+}  // namespace
+
+std::string EmailMessageId(const std::string& idempotency_key, const std::string& from) {
+  std::string domain = "tributary.invalid";
+  if (const auto at = from.rfind('@'); at != std::string::npos && at + 1 < from.size()) {
+    domain = OneLine(from.substr(at + 1));
+    domain.erase(std::remove(domain.begin(), domain.end(), '>'), domain.end());
+  }
+  return "<" + Fingerprint(idempotency_key) + "." + Fingerprint("#" + idempotency_key) + "@" +
+         domain + ">";
+}
+
+std::string ComposeEmail(const EmailConfig& config, const OutgoingMessage& m, Timestamp date) {
+  const std::string boundary = "tributary-" + Fingerprint(m.id + "|boundary");
+  std::string to;
+  for (const auto& r : config.to) {
+    to += (to.empty() ? "" : ", ") + OneLine(r);
+  }
+  std::string html = m.html;
+  if (html.empty()) {
+    // A body rendered without an HTML template: shown as preformatted text.
+    html = "<pre>";
+    for (const char c : m.body) {
+      switch (c) {
+        case '<':
+          html += "&lt;";
+          break;
+        case '>':
+          html += "&gt;";
+          break;
+        case '&':
+          html += "&amp;";
+          break;
+        default:
+          html += c;
+      }
+    }
+    html += "</pre>";
+  }
+  std::string out;
+  out += "Date: " + Rfc5322Date(date) + "\r\n";
+  out += "From: " + OneLine(config.from) + "\r\n";
+  out += "To: " + to + "\r\n";
+  out += "Subject: " + EncodeSubject(m.title) + "\r\n";
+  out += "Message-ID: " + EmailMessageId(m.id, config.from) + "\r\n";
+  out += "MIME-Version: 1.0\r\n";
+  out += "X-Tributary-Kind: " + OneLine(m.kind) + "\r\n";
+  out += "X-Tributary-Severity: " + OneLine(m.severity) + "\r\n";
+  out += "Content-Type: multipart/alternative; boundary=\"" + boundary + "\"\r\n";
+  out += "\r\n";
+  out += "--" + boundary + "\r\n";
+  out += "Content-Type: text/plain; charset=utf-8\r\n";
+  out += "Content-Transfer-Encoding: base64\r\n\r\n";
+  out += Base64(m.body, true) + "\r\n";
+  out += "--" + boundary + "\r\n";
+  out += "Content-Type: text/html; charset=utf-8\r\n";
+  out += "Content-Transfer-Encoding: base64\r\n\r\n";
+  out += Base64(html, true) + "\r\n";
+  out += "--" + boundary + "--\r\n";
+  return out;
+}
+
+std::unique_ptr<Channel> MakeEmailChannel(EmailConfig config, const EgressGuard& guard,
+                                          const Clock& clock) {
+  return std::make_unique<EmailChannel>(std::move(config), guard, clock);
+}
+
+}  // namespace tributary::notifiers

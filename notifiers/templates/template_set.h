@@ -1,0 +1,68 @@
+#pragma once
+// TemplateSet: the Mustache templates of every notification kind and channel
+// type, parsed once, and how an intent's facts become a message (a title, a body
+// and, for email, an HTML part). templates/README.md is the reference for
+// template authors: the files, the render context of each kind, the
+// title/blank line/body convention, escaping, and overrides.
+//
+// The defaults are compiled in (generated from templates/ at build time). A
+// `notifications.templates_dir` directory with the same layout overrides them
+// file by file; a file it lacks falls back to the default.
+//
+// A TemplateSet is immutable after Load. Render is const and may be called from
+// any number of threads at once; copies share the parsed templates.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tributary/result.h"
+
+namespace tributary::notifiers {
+
+struct RenderedMessage {
+  std::string title;  // one line: email Subject, chat header
+  std::string body;   // plain text or the channel's Markdown flavour
+  std::string html;   // the HTML part of an email; empty for other channel types
+};
+
+class TemplateSet {
+ public:
+  // Parses every default template and, when `override_dir` is not empty, the
+  // files found there under the same relative paths ("<kind>/<channel>.mustache",
+  // "<kind>/email.html.mustache"). InvalidArgument naming the file and the
+  // parser's message when a template does not parse or an override cannot be
+  // read; also when `override_dir` is not a directory or holds a .mustache file
+  // that is not one of the known paths (a misspelt override would otherwise be
+  // ignored silently).
+  static Result<TemplateSet> Load(const std::filesystem::path& override_dir);
+
+  // Renders `kind` for `channel_type` with `context`, a JSON object: the
+  // intent's facts plus what the dispatcher adds (templates/README.md). The
+  // first line of the output is the title, the rest after blank lines the body.
+  // NotFound for an unknown kind or channel type; InvalidArgument when
+  // `context` is not an object or the template renders an empty title.
+  Result<RenderedMessage> Render(std::string_view kind, std::string_view channel_type,
+                                 const nlohmann::json& context) const;
+
+  // The relative paths an override replaced, sorted; empty with no overrides.
+  const std::vector<std::string>& overridden() const;
+
+  // breaking_change, deprecation, reminder, sunset_escalation,
+  // new_consumer_on_deprecated, retired_with_consumers, access_revoked.
+  static const std::vector<std::string>& Kinds();
+  // email, slack, teams, discord, mattermost, googlechat, webhook.
+  static const std::vector<std::string>& ChannelTypes();
+
+ private:
+  struct Parsed;
+  explicit TemplateSet(std::shared_ptr<const Parsed> parsed);
+
+  std::shared_ptr<const Parsed> parsed_;
+};
+
+}  // namespace tributary::notifiers

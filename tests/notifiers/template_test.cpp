@@ -1,0 +1,699 @@
+// The notification templates (templates/) and their renderer. The golden files
+// under tests/fixtures/templates/ are the specification of the default messages:
+// run with TRIBUTARY_UPDATE_GOLDENS=1 to rewrite them after a deliberate change,
+// then read the diff.
+
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "notifiers/templates/template_set.h"
+#include "support/temp_dir.h"
+
+namespace tributary::notifiers {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+const fs::path kGoldenDir = fs::path(TRIBUTARY_SOURCE_DIR) / "tests/fixtures/templates";
+
+// The channel a team's messages go to; the fallback channel for no team.
+std::string ChannelOf(const std::string& team) {
+  return team.empty() ? "platform-fallback" : team + "-alerts";
+}
+
+// What the dispatcher adds to every context (RenderContext in notifiers/core).
+json Common(const std::string& kind, const std::string& team, const std::string& severity,
+            const std::string& decision_key, const std::string& ui_path) {
+  return {{"kind", kind},
+          {"team", team},
+          {"team_display_name",
+           team.empty() ? "" : std::string(1, char(std::toupper(team[0]))) + team.substr(1)},
+          {"severity", severity},
+          {"event_time", "2026-03-10T11:00:00Z"},
+          {"decision_key", decision_key},
+          {"idempotency_key", decision_key + "/" + team + "/" + ChannelOf(team)},
+          {"ui_url", "https://tributary.example.com" + ui_path},
+          {"channel", ChannelOf(team)}};
+}
+
+json Merge(json base, const json& facts) {
+  for (const auto& [k, v] : facts.items()) {
+    base[k] = v;
+  }
+  return base;
+}
+
+json Consumers(std::initializer_list<std::pair<const char*, int>> list) {
+  json out = json::array();
+  for (const auto& [id, depth] : list) {
+    out.push_back({{"id", id}, {"depth", depth}});
+  }
+  return out;
+}
+
+const json kConsumersByTeam = json::array({
+    {{"id", "group:local/analytics-daily-orders"}, {"team", ""}, {"depth", 1}},
+    {{"id", "group:local/payments-refunds"}, {"team", "payments"}, {"depth", 1}},
+    {{"id", "group:local/payments-settlement"}, {"team", "payments"}, {"depth", 1}},
+});
+
+// The facts of a deprecated product, as the tracker records them.
+json DeprecatedOrders() {
+  return {{"product", "orders"},
+          {"owner", "checkout"},
+          {"topic", "topic:local/shop.orders.v1"},
+          {"reason", "Replaced by orders-v2, which has one record per line item."},
+          {"sunset", "2026-06-30T00:00:00Z"},
+          {"replacement", "orders-v2"}};
+}
+
+struct Example {
+  std::string kind;
+  std::string variant;  // "" for the one rendered for every channel type
+  json context;
+};
+
+// A realistic context per kind (the facts src/tracking/tracker.cpp records,
+// plus the dispatcher's fields), and the role variants that read differently.
+std::vector<Example> Examples() {
+  std::vector<Example> out;
+
+  const json breaking = {{"subject", "shop.orders.v1-value"},
+                         {"topic", "topic:local/shop.orders.v1"},
+                         {"product", "orders"},
+                         {"owner", "checkout"},
+                         {"from_version", 3},
+                         {"to_version", 4},
+                         {"level", "BACKWARD"},
+                         {"mode", "READWRITE"},
+                         {"cause", "incompatible_schema"},
+                         {"incompatibilities",
+                          {{{"type", "READER_FIELD_MISSING_DEFAULT_VALUE"},
+                            {"path", "/fields/5"},
+                            {"message", "field `currency` was added without a default"},
+                            {"version", 3}},
+                           {{"type", "TYPE_MISMATCH"},
+                            {"path", "/fields/2/type"},
+                            {"message", "field `amount` changed from int to string"},
+                            {"version", 3}}}},
+                         {"consumers", Consumers({{"group:local/payments-settlement", 1},
+                                                  {"job:flink/payments-ledger-rollup", 2}})}};
+  const auto breaking_common = Common("breaking_change", "payments", "critical",
+                                      "schema:shop.orders.v1-value:4:1042", "/products/orders");
+  out.push_back({"breaking_change", "", Merge(breaking_common, breaking)});
+  out.push_back({"breaking_change", "subscriber",
+                 Merge(Merge(Common("breaking_change", "risk", "critical",
+                                    "schema:shop.orders.v1-value:4:1042", "/products/orders"),
+                             breaking),
+                       {{"consumers", json::array()}, {"role", "subscriber"}})});
+  // A whole subject soft-deleted under a topic that is no catalog product.
+  out.push_back({"breaking_change", "subject_deleted",
+                 Merge(Common("breaking_change", "payments", "critical",
+                              "schema-deleted:shop.returns-value:all:soft:2210",
+                              "/lineage?node=topic:local/shop.returns"),
+                       {{"subject", "shop.returns-value"},
+                        {"topic", "topic:local/shop.returns"},
+                        {"from_version", 0},
+                        {"to_version", 0},
+                        {"level", "BACKWARD"},
+                        {"mode", "READWRITE"},
+                        {"cause", "schema_deleted"},
+                        {"incompatibilities", json::array()},
+                        {"consumers", Consumers({{"group:local/payments-returns", 1}})}})});
+  out.push_back(
+      {"breaking_change", "hard_deleted_fallback",
+       Merge(Merge(Common("breaking_change", "", "critical",
+                          "schema-deleted:shop.orders.v1-value:3:hard:2211", "/products/orders"),
+                   breaking),
+             {{"cause", "schema_hard_deleted"},
+              {"from_version", 3},
+              {"to_version", 3},
+              {"incompatibilities", json::array()},
+              {"consumers", Consumers({{"group:local/orders-archiver", 1}})},
+              {"fallback", true},
+              {"fallback_reason", "team \"\" has no reachable contact"}})});
+
+  const auto deprecation = Merge(DeprecatedOrders(), {{"actor", "checkout-ci"}});
+  out.push_back({"deprecation", "",
+                 Merge(Merge(Common("deprecation", "payments", "warning", "deprecation:orders:1877",
+                                    "/deprecations/orders"),
+                             deprecation),
+                       {{"role", "consumer"},
+                        {"consumers", Consumers({{"group:local/payments-refunds", 1},
+                                                 {"group:local/payments-settlement", 1}})}})});
+  out.push_back({"deprecation", "owner",
+                 Merge(Merge(Common("deprecation", "checkout", "warning", "deprecation:orders:1877",
+                                    "/deprecations/orders"),
+                             deprecation),
+                       {{"role", "owner"}, {"consumers_by_team", kConsumersByTeam}})});
+  out.push_back({"deprecation", "subscriber_no_replacement",
+                 Merge(Merge(Common("deprecation", "risk", "warning", "deprecation:orders:1877",
+                                    "/deprecations/orders"),
+                             deprecation),
+                       {{"role", "subscriber"}, {"replacement", nullptr}})});
+
+  out.push_back({"reminder", "",
+                 Merge(Merge(Common("reminder", "payments", "warning", "reminder:orders:1877:7d",
+                                    "/deprecations/orders"),
+                             DeprecatedOrders()),
+                       {{"before", "7d"},
+                        {"days_to_sunset", 7},
+                        {"consumers", Consumers({{"group:local/payments-settlement", 1}})}})});
+  out.push_back({"reminder", "last_day_no_replacement",
+                 Merge(Merge(Common("reminder", "payments", "warning", "reminder:orders:1877:1d",
+                                    "/deprecations/orders"),
+                             DeprecatedOrders()),
+                       {{"before", "1d"},
+                        {"days_to_sunset", 1},
+                        {"replacement", nullptr},
+                        {"consumers", Consumers({{"group:local/payments-settlement", 1}})}})});
+
+  out.push_back({"sunset_escalation", "",
+                 Merge(Merge(Common("sunset_escalation", "payments", "high",
+                                    "reminder:orders:1877:after", "/deprecations/orders"),
+                             DeprecatedOrders()),
+                       {{"consumer_count", 3},
+                        {"role", "consumer"},
+                        {"consumers", Consumers({{"group:local/payments-refunds", 1},
+                                                 {"group:local/payments-settlement", 1}})}})});
+  out.push_back(
+      {"sunset_escalation", "owner",
+       Merge(Merge(Common("sunset_escalation", "checkout", "high", "reminder:orders:1877:after",
+                          "/deprecations/orders"),
+                   DeprecatedOrders()),
+             {{"consumer_count", 3}, {"role", "owner"}, {"consumers_by_team", kConsumersByTeam}})});
+
+  const json new_consumer = Merge(DeprecatedOrders(), {{"consumer", "group:local/payments-fraud"},
+                                                       {"consumer_team", "payments"}});
+  const std::string new_consumer_key = "new-consumer:orders:group:local/payments-fraud:2301";
+  out.push_back({"new_consumer_on_deprecated", "",
+                 Merge(Merge(Common("new_consumer_on_deprecated", "payments", "warning",
+                                    new_consumer_key, "/deprecations/orders"),
+                             new_consumer),
+                       {{"role", "consumer"}})});
+  out.push_back({"new_consumer_on_deprecated", "owner",
+                 Merge(Merge(Common("new_consumer_on_deprecated", "checkout", "warning",
+                                    new_consumer_key, "/deprecations/orders"),
+                             new_consumer),
+                       {{"role", "owner"}})});
+
+  const json retired = {{"product", "orders"},
+                        {"owner", "checkout"},
+                        {"topic", "topic:local/shop.orders.v1"},
+                        {"actor", "checkout-ci"},
+                        {"consumer_count", 3}};
+  out.push_back({"retired_with_consumers", "",
+                 Merge(Merge(Common("retired_with_consumers", "payments", "critical",
+                                    "retired:orders:2405", "/products/orders"),
+                             retired),
+                       {{"consumers", Consumers({{"group:local/payments-refunds", 1},
+                                                 {"group:local/payments-settlement", 1}})}})});
+  out.push_back({"retired_with_consumers", "owner",
+                 Merge(Merge(Common("retired_with_consumers", "checkout", "critical",
+                                    "retired:orders:2405", "/products/orders"),
+                             retired),
+                       {{"consumers_by_team", kConsumersByTeam}})});
+
+  out.push_back(
+      {"access_revoked", "",
+       Merge(
+           Common("access_revoked", "payments", "critical", "access:User:svc-settlement:READ:2512",
+                  "/lineage?node=principal:User:svc-settlement"),
+           {{"principal", "principal:User:svc-settlement"},
+            {"operation", "READ"},
+            {"cause", "acl_revoked"},
+            {"topics", {"topic:local/shop.orders.v1", "topic:local/shop.orders.v1-retry"}},
+            {"acl",
+             {{"cluster", "local"},
+              {"resource_type", "TOPIC"},
+              {"resource_name", "shop.orders."},
+              {"pattern_type", "PREFIXED"},
+              {"operation", "READ"},
+              {"permission", "ALLOW"}}}})});
+  out.push_back(
+      {"access_revoked", "deny_write",
+       Merge(Common("access_revoked", "payments", "critical", "access:User:svc-ledger:WRITE:2513",
+                    "/lineage?node=principal:User:svc-ledger"),
+             {{"principal", "principal:User:svc-ledger"},
+              {"operation", "WRITE"},
+              {"cause", "deny_added"},
+              {"topics", {"topic:local/payments.ledger"}},
+              {"acl",
+               {{"cluster", "local"},
+                {"resource_type", "TOPIC"},
+                {"resource_name", "payments.ledger"},
+                {"pattern_type", "LITERAL"},
+                {"operation", "WRITE"},
+                {"permission", "DENY"}}}})});
+  return out;
+}
+
+const json& ExampleOf(const std::string& kind) {
+  static const auto examples = Examples();
+  for (const auto& e : examples) {
+    if (e.kind == kind && e.variant.empty()) {
+      return e.context;
+    }
+  }
+  throw std::runtime_error("no example for " + kind);
+}
+
+const TemplateSet& Defaults() {
+  static const TemplateSet set = [] {
+    auto loaded = TemplateSet::Load("");
+    if (!loaded.ok()) {
+      throw std::runtime_error(loaded.status().ToString());
+    }
+    return std::move(loaded).value();
+  }();
+  return set;
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void WriteFile(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+// Compares `actual` with the golden file, or rewrites it in update mode.
+void CheckGolden(const fs::path& relative, const std::string& actual) {
+  const fs::path path = kGoldenDir / relative;
+  const char* update = std::getenv("TRIBUTARY_UPDATE_GOLDENS");
+  if (update != nullptr && std::string(update) == "1") {
+    WriteFile(path, actual);
+    return;
+  }
+  INFO("golden file " << path.string()
+                      << " (TRIBUTARY_UPDATE_GOLDENS=1 rewrites it; then review the diff)");
+  REQUIRE(fs::exists(path));
+  CHECK(ReadFile(path) == actual);
+}
+
+std::string AsText(const RenderedMessage& m) { return m.title + "\n\n" + m.body + "\n"; }
+
+RenderedMessage MustRender(const TemplateSet& set, const std::string& kind,
+                           const std::string& channel, const json& context) {
+  auto rendered = set.Render(kind, channel, context);
+  INFO(kind << " / " << channel);
+  REQUIRE(rendered.ok());
+  return std::move(rendered).value();
+}
+
+// An override directory holding `files` (relative path -> text).
+std::unique_ptr<testing::TempDir> Overrides(const std::map<std::string, std::string>& files) {
+  auto dir = std::make_unique<testing::TempDir>();
+  for (const auto& [relative, text] : files) {
+    WriteFile(dir->path() / relative, text);
+  }
+  return dir;
+}
+
+// Renders `text` as the deprecation template of `channel` (through an override).
+std::string RenderWith(const std::string& text, const json& context,
+                       const std::string& channel = "webhook") {
+  auto dir = Overrides({{"deprecation/" + channel + ".mustache", text}});
+  auto set = TemplateSet::Load(dir->path());
+  REQUIRE(set.ok());
+  auto m = MustRender(*set, "deprecation", channel, context);
+  return m.body;
+}
+
+TEST_CASE("default templates render the golden messages") {
+  const auto& set = Defaults();
+  for (const auto& example : Examples()) {
+    if (example.variant.empty()) {
+      for (const auto& channel : TemplateSet::ChannelTypes()) {
+        const auto m = MustRender(set, example.kind, channel, example.context);
+        CheckGolden(fs::path(example.kind) / (channel + ".golden"), AsText(m));
+        if (channel == "email") {
+          CheckGolden(fs::path(example.kind) / "email.html.golden", m.html + "\n");
+        }
+      }
+    } else {
+      // Role and cause variants: the plain-text email and one chat flavour.
+      for (const std::string channel : {"email", "slack"}) {
+        const auto m = MustRender(set, example.kind, channel, example.context);
+        CheckGolden(fs::path(example.kind) / (channel + "." + example.variant + ".golden"),
+                    AsText(m));
+      }
+    }
+  }
+}
+
+TEST_CASE("every kind and channel type has a default with a title and a body") {
+  const auto& set = Defaults();
+  CHECK(TemplateSet::Kinds().size() == 7);
+  CHECK(TemplateSet::ChannelTypes().size() == 7);
+  CHECK(set.overridden().empty());
+  for (const auto& example : Examples()) {
+    for (const auto& channel : TemplateSet::ChannelTypes()) {
+      INFO(example.kind << " " << example.variant << " / " << channel);
+      const auto m = MustRender(set, example.kind, channel, example.context);
+      CHECK_FALSE(m.title.empty());
+      CHECK(m.title.find('\n') == std::string::npos);
+      CHECK_FALSE(m.body.empty());
+      CHECK(m.body.find("\n\n\n") == std::string::npos);
+      CHECK(m.body.find(example.context.value("ui_url", "?")) != std::string::npos);
+      if (channel == "email") {
+        CHECK(m.html.rfind("<!DOCTYPE html>", 0) == 0);
+        CHECK(m.html.find("</html>") != std::string::npos);
+      } else {
+        CHECK(m.html.empty());
+        // Discord's content limit, the smallest of the chat platforms.
+        CHECK(m.title.size() + m.body.size() < 2000);
+      }
+    }
+  }
+  // Each kind's message names this team's consumers.
+  for (const std::string channel : {"email", "slack", "teams", "webhook"}) {
+    const auto m = MustRender(set, "breaking_change", channel, ExampleOf("breaking_change"));
+    CHECK(m.body.find("group:local/payments-settlement") != std::string::npos);
+    CHECK(m.body.find("job:flink/payments-ledger-rollup") != std::string::npos);
+  }
+}
+
+TEST_CASE("an unknown kind or channel type is not found") {
+  const auto& set = Defaults();
+  auto kind = set.Render("schema_change", "slack", ExampleOf("deprecation"));
+  REQUIRE_FALSE(kind.ok());
+  CHECK(kind.status().code() == ErrorCode::kNotFound);
+  CHECK(kind.status().message().find("schema_change") != std::string::npos);
+  auto channel = set.Render("deprecation", "pager", ExampleOf("deprecation"));
+  REQUIRE_FALSE(channel.ok());
+  CHECK(channel.status().code() == ErrorCode::kNotFound);
+  auto html = set.Render("deprecation", "email.html", ExampleOf("deprecation"));
+  CHECK(html.status().code() == ErrorCode::kNotFound);
+  auto not_object = set.Render("deprecation", "slack", json::array());
+  CHECK(not_object.status().code() == ErrorCode::kInvalidArgument);
+}
+
+TEST_CASE("an override replaces the default of the same path and nothing else") {
+  auto dir = Overrides(
+      {{"deprecation/slack.mustache", "Heads up: {{product}}\n\nGone on {{sunset_date}}.\n"},
+       {"reminder/email.html.mustache", "x\n\n<p>{{product}} soon</p>\n"}});
+  auto set = TemplateSet::Load(dir->path());
+  REQUIRE(set.ok());
+  CHECK(set->overridden() ==
+        std::vector<std::string>{"deprecation/slack.mustache", "reminder/email.html.mustache"});
+
+  const auto slack = MustRender(*set, "deprecation", "slack", ExampleOf("deprecation"));
+  CHECK(slack.title == "Heads up: orders");
+  CHECK(slack.body == "Gone on 2026-06-30.");
+  const auto reminder = MustRender(*set, "reminder", "email", ExampleOf("reminder"));
+  CHECK(reminder.html == "<p>orders soon</p>");
+  // The plain-text part of the same email and other channels keep their defaults.
+  const auto& defaults = Defaults();
+  CHECK(reminder.body == MustRender(defaults, "reminder", "email", ExampleOf("reminder")).body);
+  CHECK(MustRender(*set, "deprecation", "teams", ExampleOf("deprecation")).body ==
+        MustRender(defaults, "deprecation", "teams", ExampleOf("deprecation")).body);
+}
+
+TEST_CASE("a broken override is an error naming the file") {
+  SECTION("an unclosed section") {
+    auto dir =
+        Overrides({{"deprecation/teams.mustache", "Deprecated {{product}}\n\n{{#x}}oops\n"}});
+    auto set = TemplateSet::Load(dir->path());
+    REQUIRE_FALSE(set.ok());
+    CHECK(set.status().code() == ErrorCode::kInvalidArgument);
+    CHECK(set.status().message().find((dir->path() / "deprecation/teams.mustache").string()) !=
+          std::string::npos);
+    CHECK(set.status().message().find("Unclosed section \"x\"") != std::string::npos);
+  }
+  SECTION("a file that cannot be read") {
+    auto dir = Overrides({});
+    fs::create_directories(dir->path() / "reminder/slack.mustache");
+    auto set = TemplateSet::Load(dir->path());
+    REQUIRE_FALSE(set.ok());
+    CHECK(set.status().message().find("reminder/slack.mustache: cannot be read") !=
+          std::string::npos);
+  }
+  SECTION("a link to nothing") {
+    auto dir = Overrides({});
+    fs::create_directories(dir->path() / "reminder");
+    fs::create_symlink(dir->path() / "missing", dir->path() / "reminder/slack.mustache");
+    auto set = TemplateSet::Load(dir->path());
+    REQUIRE_FALSE(set.ok());
+    CHECK(set.status().message().find("reminder/slack.mustache: cannot be read") !=
+          std::string::npos);
+  }
+  SECTION("an empty file") {
+    auto dir = Overrides({{"reminder/slack.mustache", "\n"}});
+    auto set = TemplateSet::Load(dir->path());
+    REQUIRE_FALSE(set.ok());
+    CHECK(set.status().message().find("reminder/slack.mustache: is empty") != std::string::npos);
+  }
+  SECTION("a misspelt file name") {
+    auto dir = Overrides({{"deprecation/slak.mustache", "x\n\ny\n"}});
+    auto set = TemplateSet::Load(dir->path());
+    REQUIRE_FALSE(set.ok());
+    CHECK(set.status().message().find("deprecation/slak.mustache: not a template") !=
+          std::string::npos);
+  }
+  SECTION("files that are not templates are ignored") {
+    auto dir = Overrides({{"README.md", "# our templates\n"}, {"deprecation/notes.txt", "x"}});
+    CHECK(TemplateSet::Load(dir->path()).ok());
+  }
+  SECTION("a directory that does not exist") {
+    auto dir = Overrides({});
+    auto set = TemplateSet::Load(dir->path() / "missing");
+    REQUIRE_FALSE(set.ok());
+    CHECK(set.status().code() == ErrorCode::kInvalidArgument);
+    CHECK(set.status().message().find("is not a directory") != std::string::npos);
+  }
+}
+
+TEST_CASE("a template must render a title line and then a blank line") {
+  const json context = ExampleOf("deprecation");
+  SECTION("an empty title") {
+    auto dir = Overrides({{"deprecation/webhook.mustache", "{{missing}}\n\nbody\n"}});
+    auto set = TemplateSet::Load(dir->path());
+    REQUIRE(set.ok());
+    auto m = set->Render("deprecation", "webhook", context);
+    REQUIRE_FALSE(m.ok());
+    CHECK(m.status().message().find("deprecation/webhook.mustache: rendered an empty title") !=
+          std::string::npos);
+  }
+  SECTION("no blank line after the title") {
+    auto dir = Overrides({{"deprecation/webhook.mustache", "Title\nbody\n"}});
+    auto set = TemplateSet::Load(dir->path());
+    REQUIRE(set.ok());
+    auto m = set->Render("deprecation", "webhook", context);
+    REQUIRE_FALSE(m.ok());
+    CHECK(m.status().message().find("must be followed by a blank line") != std::string::npos);
+  }
+  SECTION("a title only") {
+    auto dir = Overrides({{"deprecation/webhook.mustache", "  {{product}} is deprecated  \n"}});
+    auto set = TemplateSet::Load(dir->path());
+    REQUIRE(set.ok());
+    auto m = MustRender(*set, "deprecation", "webhook", context);
+    CHECK(m.title == "orders is deprecated");
+    CHECK(m.body.empty());
+  }
+}
+
+TEST_CASE("values are HTML-escaped in email html and nowhere else") {
+  json context = ExampleOf("deprecation");
+  context["reason"] = "<script>alert('x')</script> & \"more\"";
+  const auto& set = Defaults();
+
+  const auto email = MustRender(set, "deprecation", "email", context);
+  CHECK(
+      email.html.find("&lt;script&gt;alert(&apos;x&apos;)&lt;/script&gt; &amp; &quot;more&quot;") !=
+      std::string::npos);
+  CHECK(email.html.find("<script>") == std::string::npos);
+  CHECK(email.body.find("<script>alert('x')</script> & \"more\"") != std::string::npos);
+
+  for (const std::string channel : {"teams", "discord", "mattermost", "googlechat", "webhook"}) {
+    INFO(channel);
+    const auto m = MustRender(set, "deprecation", channel, context);
+    CHECK(m.body.find("<script>alert('x')</script> & \"more\"") != std::string::npos);
+  }
+  // Slack reads &, < and > as control characters (<!channel>, <url|text>);
+  // values carry them as the entities Slack shows as the characters.
+  const auto slack = MustRender(set, "deprecation", "slack", context);
+  CHECK(slack.body.find("&lt;script&gt;alert('x')&lt;/script&gt; &amp; \"more\"") !=
+        std::string::npos);
+  CHECK(slack.body.find("<https://tributary.example.com/deprecations/orders|") !=
+        std::string::npos);
+}
+
+TEST_CASE("null and empty values are false in sections") {
+  const std::string tmpl = "T\n\n{{#r}}yes {{r}}{{/r}}{{^r}}no{{/r}} [{{r}}]\n";
+  CHECK(RenderWith(tmpl, {{"r", nullptr}}) == "no []");
+  CHECK(RenderWith(tmpl, {{"r", ""}}) == "no []");
+  CHECK(RenderWith(tmpl, {{"r", false}}) == "no []");
+  CHECK(RenderWith(tmpl, json::object()) == "no []");
+  CHECK(RenderWith(tmpl, {{"r", "orders-v2"}}) == "yes orders-v2 [orders-v2]");
+  CHECK(RenderWith(tmpl, {{"r", 0}}) == "yes 0 [0]");
+  CHECK(RenderWith(tmpl, {{"r", 2.5}}) == "yes 2.5 [2.5]");
+  CHECK(RenderWith("T\n\n{{#r}}{{.}},{{/r}}\n", {{"r", {"a", "b"}}}) == "a,b,");
+  CHECK(RenderWith("T\n\n{{a.b}} {{#a}}{{b}}{{/a}}\n", {{"a", {{"b", "c"}}}}) == "c c");
+
+  // In the defaults: no replacement named, a breaking change without a product.
+  json deprecation = ExampleOf("deprecation");
+  deprecation["replacement"] = nullptr;
+  const auto m = MustRender(Defaults(), "deprecation", "email", deprecation);
+  CHECK(m.title == "[Tributary] Deprecated: orders, sunset 2026-06-30");
+  CHECK(m.body.find("Replacement:  none named") != std::string::npos);
+  json breaking = ExampleOf("breaking_change");
+  breaking.erase("product");
+  breaking.erase("owner");
+  breaking["topic"] = nullptr;
+  const auto b = MustRender(Defaults(), "breaking_change", "email", breaking);
+  CHECK(b.title.rfind("[Tributary] Breaking change on shop.orders.v1-value: ", 0) == 0);
+  CHECK(b.body.find("Topic:") == std::string::npos);
+  CHECK(b.body.find("ask the producing team") != std::string::npos);
+}
+
+TEST_CASE("derived fields tell templates who the team is") {
+  const std::string tmpl =
+      "T\n\n{{#is_owner}}owner {{/is_owner}}{{#is_consumer}}consumer {{/is_consumer}}"
+      "{{#is_subscriber}}subscriber {{/is_subscriber}}{{#has_consumers}}has {{/has_consumers}}"
+      "count={{consumer_count}}\n";
+  const json two = Consumers({{"group:local/a", 1}, {"job:x/b", 2}});
+  CHECK(RenderWith(tmpl, {{"role", "owner"}}) == "owner count=0");
+  CHECK(RenderWith(tmpl, {{"role", "owner_and_consumer"}, {"consumers", two}}) ==
+        "owner consumer has count=2");
+  CHECK(RenderWith(tmpl, {{"role", "consumer"}, {"consumers", two}}) == "consumer has count=2");
+  CHECK(RenderWith(tmpl, {{"role", "subscriber"}, {"consumers", json::array()}}) ==
+        "subscriber count=0");
+  // No role: a consumer when it has consumers; the owner when it is the owner.
+  CHECK(RenderWith(tmpl, {{"consumers", two}}) == "consumer has count=2");
+  CHECK(RenderWith(tmpl, {{"consumers", two}, {"consumer_count", 5}}) == "consumer has count=5");
+  CHECK(RenderWith(tmpl, {{"team", "checkout"}, {"owner", "checkout"}}) == "owner count=0");
+  CHECK(RenderWith(tmpl, {{"team", ""}, {"owner", ""}}) == "count=0");
+
+  CHECK(RenderWith("T\n\n{{#cause_deny_added}}deny{{/cause_deny_added}} "
+                   "{{#severity_critical}}crit{{/severity_critical}} "
+                   "{{#operation_write}}w{{/operation_write}}{{#role_owner_and_consumer}}oc"
+                   "{{/role_owner_and_consumer}}\n",
+                   {{"cause", "deny_added"},
+                    {"severity", "critical"},
+                    {"operation", "WRITE"},
+                    {"role", "owner_and_consumer"}}) == "deny crit woc");
+  CHECK(RenderWith("T\n\n{{#consumers}}{{id}}{{#direct}} direct{{/direct}};{{/consumers}}\n",
+                   {{"consumers", two}}) == "group:local/a direct;job:x/b;");
+  CHECK(RenderWith("T\n\n{{sunset_date}} {{days_left}}\n",
+                   {{"sunset", "2026-06-30T00:00:00Z"}, {"days_to_sunset", 7}}) ==
+        "2026-06-30 7 days");
+  CHECK(RenderWith("T\n\n{{days_left}}\n", {{"days_to_sunset", 1}}) == "1 day");
+  CHECK(RenderWith("T\n\n{{days_left}}\n", {{"days_to_sunset", 0}}) == "less than a day");
+  CHECK(RenderWith("T\n\n{{#whole_subject}}all{{/whole_subject}}{{^whole_subject}}v{{to_version}}"
+                   "{{/whole_subject}}\n",
+                   {{"to_version", 0}}) == "all");
+  CHECK(RenderWith("T\n\n{{#has_topics}}t{{/has_topics}}{{^has_incompatibilities}}none"
+                   "{{/has_incompatibilities}}\n",
+                   {{"topics", {"topic:local/a"}}, {"incompatibilities", json::array()}}) ==
+        "tnone");
+}
+
+TEST_CASE("a section that renders nothing leaves no blank line") {
+  const std::string tmpl =
+      "T\n"
+      "\n"
+      "Header\n"
+      "{{#no}}\n"
+      "never\n"
+      "{{/no}}\n"
+      "{{^yes}}\n"
+      "never either\n"
+      "{{/yes}}\n"
+      "{{#list}}\n"
+      "- {{.}}\n"
+      "{{/list}}\n"
+      "After\n"
+      "\n"
+      "{{#yes}}\n"
+      "Paragraph\n"
+      "{{/yes}}\n"
+      "\n"
+      "End\n";
+  CHECK(RenderWith(tmpl, {{"no", false}, {"yes", true}, {"list", {"a", "b"}}}) ==
+        "Header\n- a\n- b\nAfter\n\nParagraph\n\nEnd");
+  CHECK(RenderWith(tmpl, {{"no", false}, {"yes", false}, {"list", json::array()}}) ==
+        "Header\nnever either\nAfter\n\nEnd");
+  // The same holds in HTML parts, which are not tidied.
+  auto dir = Overrides({{"deprecation/email.html.mustache", tmpl}});
+  auto set = TemplateSet::Load(dir->path());
+  REQUIRE(set.ok());
+  const auto m = MustRender(*set, "deprecation", "email",
+                            {{"no", false}, {"yes", true}, {"list", {"a", "b"}}});
+  CHECK(m.html == "Header\n- a\n- b\nAfter\n\nParagraph\n\nEnd");
+}
+
+TEST_CASE("partials are never read from the context") {
+  // kainjow would parse a context string named by {{> name}} as a template.
+  CHECK(RenderWith("T\n\n[{{> reason}}]\n", {{"reason", "{{#x}} not a template"}}) == "[]");
+  CHECK(RenderWith("T\n\n[{{> reason}}]\n", {{"reason", "{{product}}"}, {"product", "p"}}) == "[]");
+}
+
+TEST_CASE("concurrent renders of one template set agree") {
+  const auto& set = Defaults();
+  const auto examples = Examples();
+  std::vector<std::string> expected;
+  for (const auto& e : examples) {
+    for (const auto& channel : TemplateSet::ChannelTypes()) {
+      auto m = MustRender(set, e.kind, channel, e.context);
+      expected.push_back(AsText(m) + m.html);
+    }
+  }
+  std::atomic<int> mismatches{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int round = 0; round < 20; ++round) {
+        std::size_t i = 0;
+        for (const auto& e : examples) {
+          for (const auto& channel : TemplateSet::ChannelTypes()) {
+            auto m = set.Render(e.kind, channel, e.context);
+            if (!m.ok() || AsText(*m) + m->html != expected[i]) {
+              ++mismatches;
+            }
+            ++i;
+          }
+        }
+      }
+    });
+  }
+  for (auto& th : threads) {
+    th.join();
+  }
+  CHECK(mismatches == 0);
+}
+
+TEST_CASE("render throughput", "[.][bench]") {
+  const auto& set = Defaults();
+  for (const auto& [kind, channel] : std::vector<std::pair<std::string, std::string>>{
+           {"breaking_change", "slack"}, {"deprecation", "email"}, {"reminder", "teams"}}) {
+    const json& context = ExampleOf(kind);
+    const int n = 20000;
+    const auto start = std::chrono::steady_clock::now();
+    std::size_t bytes = 0;
+    for (int i = 0; i < n; ++i) {
+      bytes += set.Render(kind, channel, context)->body.size();
+    }
+    const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    WARN(kind << " / " << channel << ": " << static_cast<long>(n / took.count()) << " renders/s ("
+              << bytes / n << " body bytes)");
+  }
+}
+
+}  // namespace
+}  // namespace tributary::notifiers
