@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <set>
 #include <thread>
 
 #include "app/config.h"
@@ -369,6 +370,35 @@ TEST_CASE("deprecating a product takes its owner team or an admin and shows on t
   CHECK(by_name["analytics"]["contacts"] == json::array({"analytics-slack"}));
   CHECK(by_name["analytics"]["routes"] == json::array({"group:*/analytics-*"}));
   CHECK(by_name["execution"]["subscriptions"] == json::array({"pageviews"}));
+
+  // The deprecation's notices: no team here has a configured channel, so each
+  // is a dead notification that says why; none is dropped silently.
+  json dead;
+  REQUIRE(WaitUntil(
+      [&] {
+        dead = GetJson(port, "/api/v1/notifications?status=dead&kind=deprecation")["notifications"];
+        return dead.size() >= 2;
+      },
+      10s));
+  std::set<std::string> teams_told;
+  std::string analytics_id;
+  for (const auto& n : dead) {
+    teams_told.insert(n["team"].get<std::string>());
+    CHECK(n["last_error"].get<std::string>().find("no reachable contact") != std::string::npos);
+    if (n["team"] == "analytics") {
+      analytics_id = n["id"].get<std::string>();
+    }
+  }
+  CHECK(teams_told.contains("analytics"));
+  CHECK(teams_told.contains("execution"));
+  REQUIRE(!analytics_id.empty());
+  CHECK(testing::HttpGet(port, "/api/v1/notifications?status=lost").status == 400);
+  const std::string retry = "/api/v1/notifications/" + analytics_id + "/retry";
+  CHECK(c.Request("POST", retry, "").status == 401);
+  CHECK(c.Request("POST", retry, "", kReader).status == 403);
+  CHECK(c.Request("POST", retry, "", kOwner).status == 403);  // another team's notification
+  CHECK(c.Request("POST", "/api/v1/notifications/999999/retry", "", kAdmin).status == 404);
+  CHECK(c.Request("POST", retry, "", kAdmin).status == 409);  // no channel to retry on
   service.Stop();
 }
 
