@@ -204,6 +204,31 @@ Status OutboxDispatcher::RunOnce() {
   return Record(std::move(outcomes));
 }
 
+namespace {
+
+int SeverityRank(std::string_view severity) {
+  if (severity == "critical") {
+    return 3;
+  }
+  if (severity == "high") {
+    return 2;
+  }
+  if (severity == "warning") {
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+Duration OutboxDispatcher::DigestWindow(const std::string& team) const {
+  if (auto it = options_.preferences.find(team);
+      it != options_.preferences.end() && it->second.digest_window) {
+    return *it->second.digest_window;
+  }
+  return options_.digest_window;
+}
+
 Duration OutboxDispatcher::Backoff(int attempt) {
   // base * 2^(attempt-1), capped, with +-20% jitter.
   double ms = static_cast<double>(options_.base_backoff.count());
@@ -262,11 +287,11 @@ nlohmann::json OutboxDispatcher::RenderContext(const OutboxIntent& intent,
     const bool deprecation = intent.kind == "deprecation" || intent.kind == "reminder" ||
                              intent.kind == "sunset_escalation" ||
                              intent.kind == "new_consumer_on_deprecated";
-    path = (deprecation ? "/deprecations/" : "/products/") + product;
+    path = (deprecation ? "/ui/deprecations/" : "/ui/products/") + product;
   } else if (ctx.contains("principal") && ctx["principal"].is_string()) {
-    path = "/lineage?node=" + ctx["principal"].get<std::string>();
+    path = "/ui/node?id=" + ctx["principal"].get<std::string>();
   } else if (ctx.contains("topic") && ctx["topic"].is_string()) {
-    path = "/lineage?node=" + ctx["topic"].get<std::string>();
+    path = "/ui/node?id=" + ctx["topic"].get<std::string>();
   }
   ctx["ui_url"] = options_.ui_base_url + path;
   return ctx;
@@ -288,9 +313,20 @@ Result<std::size_t> OutboxDispatcher::RouteQueued() {
   const Timestamp now = clock_.Now();
   Batch batch;
   std::int64_t unroutable = 0;
+  std::int64_t declined = 0;
   for (const auto& stored : *intents) {
     const auto& intent = stored.intent;
     batch.routed_intents.push_back(stored.id);
+    // The team's preferences: kinds it does not want, or below its severity,
+    // are not sent (the intent stays in the outbox, routed, for the record).
+    if (auto pref = options_.preferences.find(intent.team); pref != options_.preferences.end()) {
+      const auto& kinds = pref->second.kinds;
+      if ((!kinds.empty() && std::find(kinds.begin(), kinds.end(), intent.kind) == kinds.end()) ||
+          SeverityRank(intent.severity) < SeverityRank(pref->second.min_severity)) {
+        ++declined;
+        continue;
+      }
+    }
     auto channels = Contacts(*catalog, intent.team);
     bool fallback = false;
     if (channels.empty() && !options_.fallback_channel.empty() &&
@@ -331,7 +367,7 @@ Result<std::size_t> OutboxDispatcher::RouteQueued() {
       d.team = intent.team;
       d.channel = channel;
       d.severity = intent.severity;
-      d.next_attempt_at = now + options_.digest_window;
+      d.next_attempt_at = now + DigestWindow(intent.team);
       auto rendered =
           templates_.Render(intent.kind, workers_.at(channel)->channel->type(), context);
       if (!rendered.ok()) {
@@ -358,6 +394,7 @@ Result<std::size_t> OutboxDispatcher::RouteQueued() {
   }
   counters_.routed += static_cast<std::int64_t>(routed);
   counters_.unroutable += unroutable;
+  counters_.declined += declined;
   return routed;
 }
 
@@ -377,7 +414,7 @@ Status OutboxDispatcher::Dispatch(bool wait) {
       if (in_flight_.contains(d.id)) {
         continue;
       }
-      if (options_.digest_window.count() > 0) {
+      if (DigestWindow(d.record.team).count() > 0) {
         digests[{d.record.team, d.record.channel}].push_back(std::move(d));
       } else {
         groups.push_back({std::move(d)});
@@ -421,6 +458,11 @@ Status OutboxDispatcher::Dispatch(bool wait) {
       job.message.title = first.subject;
       job.message.body = first.body;
       job.message.html = first.html;
+      if (first.intent_id != 0) {
+        if (auto facts = store.IntentFacts(first.intent_id); facts.ok()) {
+          job.message.facts = std::move(facts).value();
+        }
+      }
     } else {
       // A digest: the notifications of one team on one channel, as one message.
       job.message.id =

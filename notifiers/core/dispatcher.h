@@ -36,6 +36,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <string>
@@ -49,6 +50,13 @@
 
 namespace tributary::notifiers {
 
+// A team's choices about what it is told and how often.
+struct TeamPreferences {
+  std::vector<std::string> kinds;         // empty: every kind
+  std::string min_severity = "info";      // info < warning < high < critical
+  std::optional<Duration> digest_window;  // unset: DispatcherOptions::digest_window
+};
+
 struct DispatcherOptions {
   std::string fallback_channel;  // empty: none
   Duration digest_window{0};
@@ -58,6 +66,7 @@ struct DispatcherOptions {
   std::string ui_base_url = "http://127.0.0.1:8080";
   // [[teams]] of the config: team -> contacts (channel names).
   std::map<std::string, std::vector<std::string>> config_teams;
+  std::map<std::string, TeamPreferences> preferences;  // by team
   std::chrono::milliseconds poll_interval{100};
   std::size_t route_batch = 1000;  // intents routed per transaction
 };
@@ -65,6 +74,7 @@ struct DispatcherOptions {
 struct DispatcherCounters {
   std::atomic<std::int64_t> routed{0};
   std::atomic<std::int64_t> unroutable{0};  // sent to the fallback channel or dead
+  std::atomic<std::int64_t> declined{0};    // not wanted by the team's preferences
   std::atomic<std::int64_t> delivered{0};
   std::atomic<std::int64_t> failed{0};  // attempts that failed
   std::atomic<std::int64_t> dead{0};
@@ -112,6 +122,8 @@ class OutboxDispatcher {
   // The contacts of `team` that are configured, enabled channels.
   std::vector<std::string> Contacts(const CatalogState& catalog, const std::string& team,
                                     const std::string& except = "") const;
+  // The digest window of `team` (its preference, else the default).
+  Duration DigestWindow(const std::string& team) const;
   nlohmann::json RenderContext(const OutboxIntent& intent, const CatalogState& catalog,
                                const std::string& channel) const;
 

@@ -365,6 +365,12 @@ void Validate(const toml::table& root, Config& c, Diagnostics& diag, const Envir
     r.OneOf("log_format", c.service.log_format, {"text", "json"});
     r.OneOf("log_level", c.service.log_level, {"trace", "debug", "info", "warn", "error"});
     r.Int("snapshot_every", c.service.snapshot_every, 1, INT64_MAX);
+    r.String("public_url", c.service.public_url);
+    if (!c.service.public_url.empty() && c.service.public_url.rfind("http://", 0) != 0 &&
+        c.service.public_url.rfind("https://", 0) != 0) {
+      diag.Error(t->get("public_url")->source(), "service.public_url",
+                 "must start with http:// or https://");
+    }
     r.RejectUnknown();
   }
 
@@ -560,7 +566,27 @@ void Validate(const toml::table& root, Config& c, Diagnostics& diag, const Envir
     TeamConfig team;
     r.String("name", team.name, true);
     r.StringList("contacts", team.contacts);
+    r.StringList("kinds", team.kinds);
+    r.OneOf("min_severity", team.min_severity, {"info", "warning", "high", "critical"});
+    if (teams[i]->contains("digest_window")) {
+      Duration window{0};
+      r.DurationField("digest_window", window);
+      team.digest_window = window;
+    }
     r.RejectUnknown();
+    static const std::set<std::string> kKinds = {"breaking_change",
+                                                 "deprecation",
+                                                 "reminder",
+                                                 "sunset_escalation",
+                                                 "new_consumer_on_deprecated",
+                                                 "retired_with_consumers",
+                                                 "access_revoked"};
+    for (const auto& kind : team.kinds) {
+      if (!kKinds.contains(kind)) {
+        diag.Error(teams[i]->get("kinds")->source(), path + ".kinds",
+                   "unknown notification kind \"" + kind + "\"");
+      }
+    }
     for (const auto& contact : team.contacts) {
       if (!channel_names.contains(contact)) {
         diag.Error(teams[i]->get("contacts")->source(), path + ".contacts",

@@ -30,6 +30,8 @@ struct ServiceConfig {
   std::string log_format = "text";       // text | json
   std::string log_level = "info";        // trace | debug | info | warn | error
   std::int64_t snapshot_every = 100000;  // events between projection snapshots
+  // Where users reach the UI (links in notifications); default: http(s)://http_listen.
+  std::string public_url;
 };
 
 struct ClusterConfig {
@@ -100,6 +102,12 @@ struct ChannelConfig {
 struct TeamConfig {
   std::string name;
   std::vector<std::string> contacts;
+  // Preferences: the notification kinds the team wants (empty: all), the least
+  // severity it wants (info | warning | high | critical), and its own digest
+  // window (unset: notifications.digest_window).
+  std::vector<std::string> kinds;
+  std::string min_severity = "info";
+  std::optional<Duration> digest_window;
 };
 
 struct RouteConfig {

@@ -1,5 +1,7 @@
 #include "app/notifications.h"
 
+#include <spdlog/spdlog.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -63,6 +65,17 @@ Result<std::string> Secret(const std::string& channel, const std::string& env,
   return inline_value;
 }
 
+// A destination the egress guard refuses is accepted (the config may be fixed
+// later, or allow_hosts extended) and reported now, not first at delivery time.
+void ReportBlocked(const std::string& channel, const notifiers::EgressGuard& guard,
+                   const std::string& url) {
+  auto checked = guard.Check(url);
+  if (!checked.ok() && checked.status().code() != ErrorCode::kUnavailable) {
+    spdlog::warn("channel {}: {}; every delivery to it will end dead", channel,
+                 checked.status().message());
+  }
+}
+
 }  // namespace
 
 EgressGuards MakeEgressGuards(const Config& config) {
@@ -96,6 +109,7 @@ Result<std::vector<std::unique_ptr<Channel>>> BuildChannels(const Config& config
             c.name, c.type, (!user.ok() ? user.status() : pass.status()).message()));
         continue;
       }
+      ReportBlocked(c.name, *guards.smtp, c.smtp_url);
       e.username = *user;
       e.password = *pass;
       out.push_back(notifiers::MakeEmailChannel(std::move(e), *guards.smtp, clock));
@@ -107,6 +121,7 @@ Result<std::vector<std::unique_ptr<Channel>>> BuildChannels(const Config& config
           c.name, c.type, url.ok() ? "channel " + c.name + ": no url" : url.status().message()));
       continue;
     }
+    ReportBlocked(c.name, *guards.http, *url);
     if (c.type == "slack") {
       out.push_back(notifiers::MakeSlackChannel({c.name, *url}, *guards.http));
     } else if (c.type == "teams") {

@@ -89,6 +89,7 @@ Status Service::Start() {
       m.SetNotificationTotal("delivered", c.delivered.load());
       m.SetNotificationTotal("failed", c.failed.load());
       m.SetNotificationTotal("dead", c.dead.load());
+      m.SetNotificationTotal("declined", c.declined.load());
     }
   });
   api_ = std::make_unique<http::ApiContext>();
@@ -138,6 +139,10 @@ Status Service::Start() {
   };
   router_ = std::make_unique<http::Router>();
   http::AddApiRoutes(*router_, *api_);
+  http::AddUiRoutes(*router_, *api_, demo_view_ ? &*demo_view_ : nullptr);
+  if (demo_routes_) {
+    demo_routes_(*router_);
+  }
   router_->Add("GET", "/metrics", http::MetricsHandler(*metrics_));
 
   http::ServerOptions server_options;
@@ -173,6 +178,7 @@ Status Service::Start() {
                          config_.service.http_host + ":" + std::to_string(server_->port());
   for (const auto& t : config_.teams) {
     dispatch.config_teams[t.name] = t.contacts;
+    dispatch.preferences[t.name] = {t.kinds, t.min_severity, t.digest_window};
   }
   dispatcher_ = std::make_unique<notifiers::OutboxDispatcher>(
       std::move(dispatch), std::move(channels).value(), *templates_, config_.service.data_dir,

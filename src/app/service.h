@@ -12,6 +12,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 
 #include "app/config.h"
 #include "app/notifications.h"
@@ -22,6 +23,7 @@
 #include "http/metrics.h"
 #include "http/routes/api_routes.h"
 #include "http/server.h"
+#include "http/ui/ui_routes.h"
 #include "ingest/ingest_runner.h"
 #include "ingest/pipeline.h"
 #include "notifiers/core/dispatcher.h"
@@ -38,6 +40,13 @@ class Service {
   // fatal error; the owner should then stop the service and exit non-zero.
   Service(Config config, const Clock& clock, std::function<void(const Status&)> on_fatal = nullptr);
   ~Service();
+
+  // For `tributary demo`, before Start(): what the UI's demo page shows and
+  // the extra routes the demo serves (its webhook inbox).
+  void SetDemo(http::DemoView view, std::function<void(http::Router&)> routes) {
+    demo_view_ = std::move(view);
+    demo_routes_ = std::move(routes);
+  }
 
   Status Start();
   void Stop();
@@ -71,6 +80,8 @@ class Service {
   EgressGuards guards_;
   std::unique_ptr<notifiers::OutboxDispatcher> dispatcher_;
   std::atomic<bool> ready_{false};
+  std::optional<http::DemoView> demo_view_;
+  std::function<void(http::Router&)> demo_routes_;
 };
 
 }  // namespace tributary

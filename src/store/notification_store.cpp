@@ -182,6 +182,28 @@ Result<std::optional<StoredDelivery>> NotificationStore::Find(std::int64_t id) {
   return out;
 }
 
+Result<nlohmann::json> NotificationStore::IntentFacts(std::int64_t intent_id) {
+  nlohmann::json out = nlohmann::json::object();
+  auto s = Guard(
+      [&] {
+        SQLite::Statement q(log_.database(), "SELECT facts FROM outbox WHERE id = ?");
+        q.bind(1, static_cast<std::int64_t>(intent_id));
+        if (q.executeStep()) {
+          const auto* blob = static_cast<const std::uint8_t*>(q.getColumn(0).getBlob());
+          const auto size = static_cast<std::size_t>(q.getColumn(0).getBytes());
+          auto facts = nlohmann::json::from_msgpack(blob, blob + size, true, false);
+          if (facts.is_object()) {
+            out = std::move(facts);
+          }
+        }
+      },
+      "cannot read the outbox");
+  if (!s.ok()) {
+    return s;
+  }
+  return out;
+}
+
 Result<std::map<std::string, std::string>> NotificationStore::DisabledChannels() {
   std::map<std::string, std::string> out;
   auto s = Guard(

@@ -55,6 +55,8 @@ class NotificationStore {
   // Deliveries matching `filter`, newest first.
   Result<std::vector<StoredDelivery>> List(const DeliveryFilter& filter);
   Result<std::optional<StoredDelivery>> Find(std::int64_t id);
+  // The facts of an outbox intent (an empty object when it is unknown).
+  Result<nlohmann::json> IntentFacts(std::int64_t intent_id);
   // Disabled channels: name -> the fingerprint of the address that answered 410.
   Result<std::map<std::string, std::string>> DisabledChannels();
 

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -418,4 +419,75 @@ TEST_CASE("every route the service registers is in the OpenAPI document") {
     REQUIRE(doc["paths"].contains(path));
     CHECK(doc["paths"][path].contains(method));
   }
+}
+
+TEST_CASE("the web UI renders every page as HTML without script and its links resolve") {
+  auto kafka = std::move(sim::MockKafka::Start(1, sim::DefaultSourceTopics())).value();
+  ProduceEstate(kafka->bootstrap_servers());
+  TempDir dir;
+  SystemClock clock;
+  Service service(TestConfig(dir.path(), kafka->bootstrap_servers()), clock);
+  REQUIRE(service.Start().ok());
+  const auto port = service.http_port();
+  REQUIRE(WaitUntil(
+      [&] {
+        return testing::HttpGet(port, "/api/v1/impact?node=product:stocktrades")
+                   .body.find("analytics-risk") != std::string::npos;
+      },
+      60s));
+  HttpConnection c(port);
+  const auto sunset = FormatRfc3339(clock.Now() + std::chrono::days(20));
+  REQUIRE(c.Request("POST", "/api/v1/products/stocktrades/deprecate",
+                    json{{"reason", "moving to v2"}, {"sunset", sunset}}.dump(), kOwner)
+              .status == 202);
+
+  const auto page = [&](const std::string& target, int status = 200) {
+    const auto r = testing::HttpGet(port, target);
+    INFO(target << " -> " << r.status);
+    CHECK(r.status == status);
+    CHECK(r.body.find("<!doctype html>") == 0);
+    CHECK(r.body.find("<script") == std::string::npos);  // readable without JavaScript
+    return r.body;
+  };
+  const auto overview = page("/");
+  CHECK(overview.find("href=\"/ui/products/stocktrades\"") != std::string::npos);
+  CHECK(overview.find("Domain execution") != std::string::npos);
+  const auto product = page("/ui/products/stocktrades");
+  CHECK(product.find("<svg") != std::string::npos);
+  CHECK(product.find("group:local/analytics-risk") != std::string::npos);
+  CHECK(product.find("href=\"/ui/node?id=group:local/analytics-risk\"") != std::string::npos);
+  CHECK(product.find("/ui/deprecations/stocktrades") != std::string::npos);
+  CHECK(page("/ui/node?id=topic:local/stocktrades&direction=downstream&depth=2").find("<svg") !=
+        std::string::npos);
+  CHECK(page("/ui/impact?node=topic:local/stocktrades").find("Team analytics") !=
+        std::string::npos);
+  REQUIRE(
+      WaitUntil([&] { return page("/ui/deprecations").find("0 of 2") != std::string::npos; }, 10s));
+  const auto board = page("/ui/deprecations/stocktrades");
+  CHECK(board.find("not_started") != std::string::npos);
+  CHECK(page("/ui/notifications").find("deprecation") != std::string::npos);
+  CHECK(page("/ui/events").find("consumer_started") != std::string::npos);
+  page("/ui/quarantine");
+  page("/ui/products/nope", 404);
+  page("/ui/node?id=../etc/passwd", 400);
+  page("/ui/node?id=topic:local/stocktrades&at=yesterday", 400);
+
+  // Every link on the overview and the product page is a page that answers.
+  std::set<std::string> links;
+  for (const auto* html : {&overview, &product}) {
+    const std::regex href("href=\"(/[^\"]*)\"");
+    for (auto it = std::sregex_iterator(html->begin(), html->end(), href);
+         it != std::sregex_iterator(); ++it) {
+      links.insert((*it)[1]);
+    }
+  }
+  CHECK(links.size() > 5);
+  for (const auto& link : links) {
+    if (link.rfind("/api/", 0) == 0) {
+      continue;
+    }
+    INFO(link);
+    CHECK(testing::HttpGet(port, link).status == 200);
+  }
+  service.Stop();
 }

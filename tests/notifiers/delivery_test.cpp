@@ -91,13 +91,14 @@ class Harness {
   }
 
   void Intent(const std::string& key, const std::string& team,
-              const std::string& kind = "breaking_change") {
+              const std::string& kind = "breaking_change",
+              const std::string& severity = "critical") {
     Batch b;
     OutboxIntent i;
     i.idempotency_key = key;
     i.kind = kind;
     i.team = team;
-    i.severity = "critical";
+    i.severity = severity;
     i.facts = {{"subject", "stocktrades-value"},
                {"topic", "topic:local/stocktrades"},
                {"product", "stocktrades"},
@@ -245,6 +246,7 @@ TEST_CASE("each chat platform and the signed webhook receive their documented pa
     CHECK(p["type"] == "tributary.breaking_change");
     CHECK(p["data"]["id"] == "schema:stocktrades-value:2:7/analytics/a-hook");
     CHECK(p["data"]["team"] == "analytics");
+    CHECK(p["data"]["facts"]["subject"] == "stocktrades-value");  // what a program needs
     // The same notification always carries the same webhook-id.
     CHECK(id == WebhookMessageId("schema:stocktrades-value:2:7/analytics/a-hook"));
   }
@@ -586,4 +588,26 @@ TEST_CASE("blocked destinations are refused before connecting") {
       CHECK(d.record.last_error.find("http") != std::string::npos);
     }
   }
+}
+
+TEST_CASE("a team's preferences decide which kinds and severities it is sent") {
+  const auto guard = LocalGuard();
+  HttpReceiver hook;
+  std::vector<std::unique_ptr<Channel>> channels;
+  channels.push_back(Hook("a-hook", hook.url(), guard));
+  DispatcherOptions options;
+  options.preferences["analytics"] = TeamPreferences{{"deprecation", "reminder"}, "warning", {}};
+  Harness h(std::move(channels), {{"analytics", {"a-hook"}}, {"risk", {"a-hook"}}}, options);
+  h.Intent("k1", "analytics", "breaking_change");         // a kind it does not want
+  h.Intent("k2", "analytics", "deprecation", "info");     // below its severity
+  h.Intent("k3", "analytics", "deprecation", "warning");  // wanted
+  h.Intent("k4", "risk", "breaking_change");              // no preferences: everything
+  h.Run();
+  REQUIRE(hook.count() == 2);
+  std::set<std::string> ids;
+  for (const auto& r : hook.requests()) {
+    ids.insert(json::parse(r.body)["data"]["id"].get<std::string>());
+  }
+  CHECK(ids == std::set<std::string>{"k3/a-hook", "k4/a-hook"});
+  CHECK(h.dispatcher().counters().declined == 2);
 }

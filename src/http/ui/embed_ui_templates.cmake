@@ -1,0 +1,22 @@
+# Writes OUTPUT, a C++ source defining UiTemplates() (ui_templates.h) with the
+# text of each file of TEMPLATES (names in TEMPLATE_DIR, separated by '|').
+# Run as: cmake -DTEMPLATE_DIR=... -DTEMPLATES=a|b -DOUTPUT=... -P embed_ui_templates.cmake
+set(delimiter "tributary_ui")
+string(REPLACE "|" ";" files "${TEMPLATES}")
+set(out "// Generated from templates/ui/ by src/http/ui/embed_ui_templates.cmake. Do not edit.\n")
+string(APPEND out "#include \"http/ui/ui_templates.h\"\n\nnamespace tributary::http {\nnamespace {\n\n")
+string(APPEND out "constexpr UiTemplate kTemplates[] = {\n")
+foreach(file IN LISTS files)
+  set(path "${TEMPLATE_DIR}/${file}")
+  if(NOT EXISTS "${path}")
+    message(FATAL_ERROR "embed_ui_templates.cmake: ${path} does not exist")
+  endif()
+  file(READ "${path}" text)
+  string(FIND "${text}" ")${delimiter}\"" clash)
+  if(NOT clash EQUAL -1)
+    message(FATAL_ERROR "embed_ui_templates.cmake: ${path} contains the raw string delimiter")
+  endif()
+  string(APPEND out "    {\"${file}\", R\"${delimiter}(${text})${delimiter}\"},\n")
+endforeach()
+string(APPEND out "};\n\n}  // namespace\n\nstd::span<const UiTemplate> UiTemplates() { return kTemplates; }\n\n}  // namespace tributary::http\n")
+file(WRITE "${OUTPUT}" "${out}")

@@ -1,0 +1,1177 @@
+#include "sim/simulator.h"
+
+#include <librdkafka/rdkafka.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <string_view>
+#include <thread>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+#include "ingest/audit_log/audit_log_encoder.h"
+#include "ingest/catalog/catalog_encoder.h"
+#include "ingest/consumer_offsets/consumer_offsets_encoder.h"
+#include "ingest/openlineage/openlineage_encoder.h"
+#include "ingest/schema_registry/schemas_encoder.h"
+#include "tributary/clock.h"
+#include "tributary/events.h"
+
+namespace tributary::sim {
+namespace {
+
+namespace co = ingest::consumer_offsets;
+namespace sr = ingest::schema_registry;
+
+using ordered = nlohmann::ordered_json;
+
+constexpr std::int64_t kSecond = 1000;
+constexpr std::int64_t kMinute = 60 * kSecond;
+constexpr std::int64_t kHour = 60 * kMinute;
+constexpr std::int64_t kDay = 24 * kHour;
+
+constexpr const char* kOffsetsTopic = "__consumer_offsets";
+constexpr const char* kSchemasTopic = "_schemas";
+constexpr const char* kAuditTopic = "confluent-audit-log-events";
+constexpr const char* kCatalogTopic = "tributary.catalog";
+constexpr const char* kLineageTopic = "openlineage.events";
+constexpr const char* kCatalogSource = "/tributary/demo/catalog";
+constexpr std::size_t kStorylineLines = 1000;
+
+// ---- the storyline's timetable (simulated time from the start of a cycle) ----
+constexpr std::int64_t kCompatibleAt = 5 * kMinute;
+constexpr std::int64_t kNoneAt = 10 * kMinute;
+constexpr std::int64_t kBreakingAt = 12 * kMinute;
+constexpr std::int64_t kDeprecateAt = 20 * kMinute;
+constexpr std::int64_t kNewConsumerAt = 30 * kMinute;
+constexpr std::int64_t kRevokeAt = 45 * kMinute;
+constexpr std::int64_t kDeniedFetchesFor = 10 * kMinute;
+constexpr std::int64_t kSunsetAfter = 3 * kDay;  // after the deprecation
+constexpr std::int64_t kRetireAfterSunset = 6 * kHour;
+constexpr std::int64_t kCycleLength = kDeprecateAt + kSunsetAfter + 12 * kHour;
+constexpr std::int64_t kLineageRunningEvery = 15 * kMinute;
+
+// Consumers of the deprecated generation and when they move (dual read at
+// `dual`, old topic dropped at `drop`), cycle-relative.
+struct Migration {
+  const char* group;
+  std::int64_t dual;
+  std::int64_t drop;
+};
+constexpr Migration kMigrations[] = {
+    {"settlement-service", 25 * kMinute, 33 * kMinute},
+    {"risk-engine", 35 * kMinute, 43 * kMinute},
+    {"portfolio-valuation", 50 * kMinute, 58 * kMinute},
+    {"compliance-archiver", 65 * kMinute, kDeprecateAt + 2 * kDay},  // the laggard
+};
+struct JobMigration {
+  const char* job;
+  std::int64_t at;
+};
+constexpr JobMigration kJobMigrations[] = {
+    {"trending_stocks", 40 * kMinute},
+    {"high_value_stock_trades", 55 * kMinute},
+    {"us_enriched_stock_trades", 70 * kMinute},
+};
+constexpr const char* kLateConsumer = "risk-backtest";
+constexpr const char* kRevokedPrincipal = "User:svc-fraud-scan";
+
+// Generation g of the stock-trades product: stocktrades, stocktrades.v2, ...
+std::string StockTrades(int generation) {
+  return generation == 0 ? "stocktrades" : "stocktrades.v" + std::to_string(generation + 1);
+}
+constexpr const char* kCurrent = "$stocktrades";  // placeholder: the generation in use
+
+struct TeamSpec {
+  const char* name;
+  const char* display_name;
+};
+constexpr TeamSpec kTeams[] = {
+    {"trade-gateway", "Trade Gateway"},
+    {"settlement", "Settlement"},
+    {"risk", "Risk Engineering"},
+    {"portfolio", "Portfolio Analytics"},
+    {"compliance", "Compliance & Reporting"},
+    {"web-platform", "Web Platform"},
+    {"marketing-analytics", "Marketing Analytics"},
+    {"growth", "Growth"},
+    {"user-identity", "User Identity"},
+    {"accounts-platform", "Accounts Platform"},
+    {"analytics-streaming", "Streaming Analytics"},
+    {"fraud", "Fraud Detection"},
+    {"customer-insights", "Customer Insights"},
+};
+
+struct ProductSpec {
+  std::string name;
+  std::string domain;
+  std::string owner;
+  std::string description;
+  std::string quality;
+  std::string sla;
+  std::vector<std::string> tags;
+};
+
+ProductSpec StockTradesProduct(int generation) {
+  return {StockTrades(generation),
+          "execution",
+          "trade-gateway",
+          generation == 0 ? "Every executed stock trade, as the trade gateway fills it"
+                          : "Every executed stock trade (generation " +
+                                std::to_string(generation + 1) + ": decimal prices, trade ids)",
+          "authoritative",
+          "tier-1",
+          {"trading", "pii:none"}};
+}
+
+std::vector<ProductSpec> BaseProducts() {
+  return {
+      StockTradesProduct(0),
+      StockTradesProduct(1),
+      {"users",
+       "users",
+       "user-identity",
+       "Registered users and their region",
+       "authoritative",
+       "tier-1",
+       {"pii"}},
+      {"accounts",
+       "users",
+       "accounts-platform",
+       "Brokerage accounts and balances",
+       "authoritative",
+       "tier-1",
+       {"pii", "finance"}},
+      {"pageviews",
+       "marketing",
+       "web-platform",
+       "Page views on the trading web site",
+       "raw",
+       "tier-3",
+       {"clickstream"}},
+      {"trending_stocks",
+       "analytics",
+       "analytics-streaming",
+       "Symbols by trade count over one-minute windows (Flink)",
+       "curated",
+       "tier-2",
+       {"derived"}},
+      {"high_value_stock_trades",
+       "analytics",
+       "risk",
+       "Trades above 100k USD notional (Flink)",
+       "curated",
+       "tier-2",
+       {"derived", "risk"}},
+      {"us_enriched_stock_trades",
+       "analytics",
+       "analytics-streaming",
+       "US trades joined with user regions (ksqlDB)",
+       "curated",
+       "tier-2",
+       {"derived"}},
+  };
+}
+
+int PartitionsOf(std::string_view topic) {
+  if (topic.rfind("stocktrades", 0) == 0 || topic == "pageviews") {
+    return 6;
+  }
+  return 3;
+}
+
+struct GroupSpec {
+  const char* name;
+  const char* team;
+  bool kip848;
+  const char* regex;  // KIP-848 regular-expression subscription, else nullptr
+  std::vector<std::string> topics;
+};
+
+std::vector<GroupSpec> GroupSpecs() {
+  return {
+      {"settlement-service", "settlement", false, nullptr, {kCurrent}},
+      {"risk-engine", "risk", true, nullptr, {kCurrent}},
+      {"portfolio-valuation", "portfolio", false, nullptr, {kCurrent, "accounts"}},
+      {"compliance-archiver", "compliance", true, nullptr, {kCurrent}},
+      {"pageview-sessionizer", "marketing-analytics", false, nullptr, {"pageviews"}},
+      {"growth-campaigns", "growth", true, nullptr, {"pageviews", "users"}},
+      {"customer-360", "customer-insights", true, "users|accounts", {"users", "accounts"}},
+      {"trending-dashboard", "analytics-streaming", false, nullptr, {"trending_stocks"}},
+      {"high-value-alerts", "fraud", false, nullptr, {"high_value_stock_trades"}},
+      {"us-trade-reporting", "compliance", true, nullptr, {"us_enriched_stock_trades"}},
+      {kLateConsumer, "risk", false, nullptr, {}},
+  };
+}
+
+struct PrincipalSpec {
+  const char* principal;
+  const char* team;
+};
+constexpr PrincipalSpec kPrincipals[] = {
+    {"User:svc-trade-gateway", "trade-gateway"},
+    {"User:svc-web-tracker", "web-platform"},
+    {"User:svc-user-service", "user-identity"},
+    {"User:svc-accounts", "accounts-platform"},
+    {kRevokedPrincipal, "fraud"},
+    {"User:svc-flink", "analytics-streaming"},
+};
+
+struct JobSpec {
+  const char* job_namespace;
+  const char* name;
+  const char* team;
+  std::vector<std::string> inputs;
+  std::vector<std::string> outputs;
+};
+
+std::vector<JobSpec> JobSpecs() {
+  return {
+      {"demo-flink", "trending_stocks", "analytics-streaming", {kCurrent}, {"trending_stocks"}},
+      {"demo-flink", "high_value_stock_trades", "risk", {kCurrent}, {"high_value_stock_trades"}},
+      {"demo-ksqldb",
+       "us_enriched_stock_trades",
+       "analytics-streaming",
+       {kCurrent, "users"},
+       {"us_enriched_stock_trades"}},
+  };
+}
+
+// ---- Avro schemas -------------------------------------------------------------
+
+ordered Field(const char* name, ordered type) { return ordered{{"name", name}, {"type", type}}; }
+
+std::string AvroRecord(const std::string& name, std::vector<ordered> fields) {
+  ordered record;
+  record["type"] = "record";
+  record["name"] = name;
+  record["namespace"] = "io.tributary.demo";
+  record["fields"] = std::move(fields);
+  return record.dump();
+}
+
+std::string StockTradesSchema(int generation) {
+  std::vector<ordered> fields = {Field("side", "string"), Field("quantity", "int"),
+                                 Field("symbol", "string")};
+  if (generation == 0) {
+    fields.push_back(Field("price", "int"));
+  } else {
+    fields.push_back(Field(
+        "price",
+        ordered{{"type", "bytes"}, {"logicalType", "decimal"}, {"precision", 18}, {"scale", 4}}));
+    fields.push_back(Field("trade_id", "string"));
+  }
+  fields.push_back(Field("account", "string"));
+  fields.push_back(Field("userid", "string"));
+  return AvroRecord(generation == 0 ? "StockTrade" : "StockTradeV" + std::to_string(generation + 1),
+                    std::move(fields));
+}
+
+std::string UsersSchema(const std::vector<std::string>& extra_fields) {
+  std::vector<ordered> fields = {Field("registertime", "long"), Field("userid", "string"),
+                                 Field("regionid", "string"), Field("gender", "string")};
+  for (const auto& f : extra_fields) {
+    fields.push_back(
+        ordered{{"name", f}, {"type", ordered::array({"null", "string"})}, {"default", nullptr}});
+  }
+  return AvroRecord("User", std::move(fields));
+}
+
+std::string PageviewsSchema(const char* viewtime_type) {
+  return AvroRecord("PageView", {Field("viewtime", viewtime_type), Field("userid", "string"),
+                                 Field("pageid", "string")});
+}
+
+std::string SchemaOf(const std::string& product) {
+  if (product == "users") {
+    return UsersSchema({});
+  }
+  if (product == "pageviews") {
+    return PageviewsSchema("long");
+  }
+  if (product == "accounts") {
+    return AvroRecord("Account", {Field("account_id", "string"), Field("userid", "string"),
+                                  Field("balance", "double"), Field("currency", "string")});
+  }
+  if (product == "trending_stocks") {
+    return AvroRecord("TrendingStock", {Field("symbol", "string"), Field("trade_count", "long"),
+                                        Field("window_start", "long")});
+  }
+  if (product == "high_value_stock_trades") {
+    return StockTradesSchema(0);
+  }
+  if (product == "us_enriched_stock_trades") {
+    return AvroRecord("EnrichedStockTrade",
+                      {Field("symbol", "string"), Field("quantity", "int"), Field("price", "int"),
+                       Field("userid", "string"), Field("regionid", "string")});
+  }
+  return StockTradesSchema(0);
+}
+
+// Kafka's group coordinator partition: abs(groupId.hashCode()) % partitions.
+std::int32_t CoordinatorPartition(std::string_view group, std::int32_t partitions) {
+  std::uint32_t h = 0;
+  for (const unsigned char c : group) {
+    h = 31 * h + c;
+  }
+  return static_cast<std::int32_t>((h & 0x7fffffffU) % static_cast<std::uint32_t>(partitions));
+}
+
+// A stable topic id for a topic name (the mock cluster's ids are not visible
+// through the offsets topic; any stable UUID serves).
+co::Uuid TopicId(std::string_view topic) {
+  co::Uuid id;
+  std::uint64_t h1 = 1469598103934665603ULL;
+  std::uint64_t h2 = 7809847782465536322ULL;
+  for (const unsigned char c : topic) {
+    h1 = (h1 ^ c) * 1099511628211ULL;
+    h2 = (h2 ^ c) * 1099511628211ULL + 0x9e3779b97f4a7c15ULL;
+  }
+  for (int i = 0; i < 8; ++i) {
+    id.bytes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(h1 >> (8 * i));
+    id.bytes[static_cast<std::size_t>(8 + i)] = static_cast<std::uint8_t>(h2 >> (8 * i));
+  }
+  return id;
+}
+
+// ---- the Kafka producer -------------------------------------------------------
+
+// Owns one librdkafka producer; used by the simulation thread only, except the
+// counters.
+class RecordProducer {
+ public:
+  static Result<std::unique_ptr<RecordProducer>> Create(const std::string& bootstrap) {
+    std::unique_ptr<RecordProducer> p(new RecordProducer());
+    char errstr[512];
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    const std::pair<const char*, const char*> settings[] = {
+        {"bootstrap.servers", bootstrap.c_str()},
+        {"client.id", "tributary-demo-simulator"},
+        {"linger.ms", "5"},
+        {"enable.idempotence", "false"},
+        {"queue.buffering.max.messages", "500000"},
+        {"message.timeout.ms", "30000"},
+        {"log_level", "3"},
+    };
+    for (const auto& [key, value] : settings) {
+      if (rd_kafka_conf_set(conf, key, value, errstr, sizeof errstr) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        return InvalidArgument(std::string("simulator: ") + key + ": " + errstr);
+      }
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, &RecordProducer::OnDelivery);
+    rd_kafka_conf_set_opaque(conf, p.get());
+    p->rk_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof errstr);
+    if (p->rk_ == nullptr) {
+      rd_kafka_conf_destroy(conf);
+      return Internal(std::string("simulator: cannot create a Kafka producer: ") + errstr);
+    }
+    return p;
+  }
+
+  ~RecordProducer() {
+    if (rk_ != nullptr) {
+      rd_kafka_flush(rk_, 10000);
+      rd_kafka_destroy(rk_);
+    }
+  }
+
+  // The partition count of `topic`, asking the cluster.
+  Result<std::int32_t> Partitions(const std::string& topic, int timeout_ms) {
+    rd_kafka_topic_t* t = rd_kafka_topic_new(rk_, topic.c_str(), nullptr);
+    const rd_kafka_metadata_t* md = nullptr;
+    const auto err = rd_kafka_metadata(rk_, 0, t, &md, timeout_ms);
+    rd_kafka_topic_destroy(t);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Unavailable("simulator: cannot read the metadata of " + topic + ": " +
+                         rd_kafka_err2str(err));
+    }
+    std::int32_t partitions = 0;
+    if (md->topic_cnt == 1 && md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      partitions = md->topics[0].partition_cnt;
+    }
+    rd_kafka_metadata_destroy(md);
+    if (partitions <= 0) {
+      return NotFound("simulator: the cluster has no topic " + topic);
+    }
+    return partitions;
+  }
+
+  // Queues a record (partition -1: by key), waiting while the queue is full
+  // unless `stop` is set. nullopt value: a tombstone.
+  void Produce(const char* topic, std::int32_t partition, std::optional<std::string_view> key,
+               std::optional<std::string_view> value, std::int64_t timestamp_ms,
+               const std::atomic<bool>& stop) {
+    const void* key_data = key ? static_cast<const void*>(key->data()) : nullptr;
+    void* value_data = value ? const_cast<char*>(value->data()) : nullptr;
+    const std::size_t key_size = key ? key->size() : 0;
+    const std::size_t value_size = value ? value->size() : 0;
+    const std::int32_t target = partition < 0 ? RD_KAFKA_PARTITION_UA : partition;
+    for (;;) {
+      const auto err = rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(target),
+                                         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                         RD_KAFKA_V_KEY(key_data, key_size),
+                                         RD_KAFKA_V_VALUE(value_data, value_size),
+                                         RD_KAFKA_V_TIMESTAMP(timestamp_ms), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL && !stop.load()) {
+        rd_kafka_poll(rk_, 20);
+        continue;
+      }
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        failed_.fetch_add(1);
+      }
+      return;
+    }
+  }
+
+  void Poll() { rd_kafka_poll(rk_, 0); }
+  void Flush(int timeout_ms) { rd_kafka_flush(rk_, timeout_ms); }
+  std::int64_t delivered() const { return delivered_.load(); }
+  std::int64_t failed() const { return failed_.load(); }
+
+ private:
+  RecordProducer() = default;
+
+  static void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+    auto* self = static_cast<RecordProducer*>(opaque);
+    if (message->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      self->delivered_.fetch_add(1);
+    } else {
+      self->failed_.fetch_add(1);
+    }
+  }
+
+  rd_kafka_t* rk_ = nullptr;
+  std::atomic<std::int64_t> delivered_{0};
+  std::atomic<std::int64_t> failed_{0};
+};
+
+// ---- simulated state ------------------------------------------------------------
+
+struct Member {
+  std::string member_id;
+  std::string client_id;
+  std::string host;
+};
+
+struct GroupState {
+  GroupSpec spec;
+  std::set<std::string> topics;  // the topics it reads now
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> offsets;
+  std::int32_t generation = 0;  // classic generation / KIP-848 group epoch
+  std::vector<Member> members;
+};
+
+struct JobState {
+  JobSpec spec;
+  std::vector<std::string> inputs;  // topics read now
+  std::string run_id;
+};
+
+}  // namespace
+
+class Simulator::Impl {
+ public:
+  Impl(SimulatorOptions options, std::unique_ptr<RecordProducer> producer,
+       std::int32_t offsets_partitions)
+      : options_(std::move(options)),
+        producer_(std::move(producer)),
+        offsets_partitions_(offsets_partitions),
+        rng_(options_.seed),
+        sim_start_ms_(ToMillis(SystemClock().Now())),
+        real_start_(std::chrono::steady_clock::now()) {
+    // Commits every 10 simulated seconds, but not more often than every 50 ms of
+    // real time (at high speeds), so the volume stays bounded.
+    commit_every_ =
+        std::max<std::int64_t>(10 * kSecond, static_cast<std::int64_t>(options_.speed * 50));
+    audit_every_ = std::max<std::int64_t>(kMinute, static_cast<std::int64_t>(options_.speed * 100));
+    std::string namespace_hosts;
+    for (const char c : options_.bootstrap_servers) {
+      if (c != ' ') {
+        namespace_hosts.push_back(c);
+      }
+    }
+    kafka_namespace_ = "kafka://" + namespace_hosts;
+  }
+
+  ~Impl() { Stop(); }
+
+  void Begin() {
+    At(sim_start_ms_, [this](std::int64_t t) { StartCycle(0, t); });
+    At(sim_start_ms_ + commit_every_, [this](std::int64_t t) { CommitTick(t); });
+    At(sim_start_ms_ + kSecond, [this](std::int64_t t) { AuditTick(t); });
+    At(sim_start_ms_ + kLineageRunningEvery, [this](std::int64_t t) { LineageTick(t); });
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  void Stop() {
+    std::lock_guard stopping(stop_mu_);
+    {
+      std::lock_guard lock(mu_);
+      stop_.store(true);
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) {
+      thread_.join();
+    }
+    producer_->Flush(10000);
+  }
+
+  std::vector<std::string> Storyline() const {
+    std::lock_guard lock(story_mu_);
+    return {story_.begin(), story_.end()};
+  }
+
+  std::int64_t records_produced() const { return producer_->delivered(); }
+
+ private:
+  using Action = std::function<void(std::int64_t)>;
+
+  // ---- clock and schedule -------------------------------------------------------
+
+  std::chrono::steady_clock::time_point RealDeadline(std::int64_t sim_ms) const {
+    const double real_ms = static_cast<double>(sim_ms - sim_start_ms_) / options_.speed;
+    return real_start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                             std::chrono::duration<double, std::milli>(real_ms));
+  }
+
+  void At(std::int64_t sim_ms, Action action) { schedule_.emplace(sim_ms, std::move(action)); }
+
+  void Run() {
+    while (!schedule_.empty()) {
+      const auto deadline = RealDeadline(schedule_.begin()->first);
+      for (;;) {
+        producer_->Poll();
+        std::unique_lock lock(mu_);
+        if (stop_.load()) {
+          return;
+        }
+        const auto now = std::chrono::steady_clock::now();
+        if (now >= deadline) {
+          break;
+        }
+        cv_.wait_until(lock, std::min(deadline, now + std::chrono::milliseconds(100)));
+      }
+      auto node = schedule_.extract(schedule_.begin());
+      node.mapped()(node.key());
+    }
+  }
+
+  void Note(std::int64_t t, std::string what) {
+    std::lock_guard lock(story_mu_);
+    story_.push_back(FormatRfc3339(FromMillis(t)) + "  " + std::move(what));
+    while (story_.size() > kStorylineLines) {
+      story_.pop_front();
+    }
+  }
+
+  std::string NewUuid() {
+    const std::uint64_t a = rng_();
+    const std::uint64_t b = rng_();
+    char text[37];
+    std::snprintf(text, sizeof text, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
+                  static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
+                  static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
+                  static_cast<unsigned long long>(b & 0xffffffffffffULL));
+    return text;
+  }
+
+  std::int64_t Uniform(std::int64_t lo, std::int64_t hi) {
+    return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng_);
+  }
+
+  std::string Resolve(const std::string& topic) const {
+    return topic == kCurrent ? StockTrades(generation_) : topic;
+  }
+
+  // ---- writers, one per format ----------------------------------------------------
+
+  void Produce(const char* topic, std::int32_t partition, std::optional<std::string_view> key,
+               std::optional<std::string_view> value, std::int64_t t) {
+    producer_->Produce(topic, partition, key, value, t, stop_);
+  }
+
+  void Offsets(const co::EncodedRecord& record, const std::string& group, std::int64_t t) {
+    Produce(kOffsetsTopic, CoordinatorPartition(group, offsets_partitions_), record.key,
+            record.value ? std::optional<std::string_view>(*record.value) : std::nullopt, t);
+  }
+
+  void Schemas(const sr::SchemasRecord& record, std::int64_t t) {
+    const auto encoded = sr::EncodeSchemasRecord(record);
+    Produce(kSchemasTopic, 0, encoded.key,
+            encoded.value ? std::optional<std::string_view>(*encoded.value) : std::nullopt, t);
+  }
+
+  std::int32_t RegisterSchema(const std::string& subject, std::string schema, std::int64_t t) {
+    const std::int32_t version = ++subject_versions_[subject];
+    Schemas(
+        sr::SchemaVersion{
+            subject, version, ++last_schema_id_, "AVRO", {}, std::move(schema), false},
+        t);
+    return version;
+  }
+
+  void Catalog(const DomainEvent& event, const std::string& key, std::int64_t t) {
+    const ingest::catalog::CatalogEnvelope envelope{NewUuid(), kCatalogSource, FromMillis(t)};
+    auto value = ingest::catalog::EncodeCatalogEvent(envelope, event);
+    if (!value.ok()) {
+      Note(t, "simulator bug: " + value.status().message());
+      return;
+    }
+    Produce(kCatalogTopic, -1, key, *value, t);
+  }
+
+  void Audit(const std::string& principal, const char* method, const char* operation,
+             const std::string& topic, bool granted, std::int64_t t,
+             std::vector<AclBinding> creations = {}) {
+    ingest::audit_log::AuditLogSpec spec;
+    spec.id = NewUuid();
+    spec.time = FromMillis(t);
+    spec.cluster_id = options_.cluster_id;
+    spec.principal = principal;
+    spec.method = method;
+    spec.operation = operation;
+    if (creations.empty()) {
+      spec.resource_type = "Topic";
+      spec.resource_name = topic;
+    } else {
+      spec.resource_type = "Cluster";
+    }
+    spec.granted = granted;
+    spec.acl_creations = std::move(creations);
+    spec.client_id = principal.substr(principal.find(':') + 1);
+    spec.client_address = "/10.20.0." + std::to_string(10 + principal.size() % 40);
+    Produce(kAuditTopic, -1, std::nullopt, ingest::audit_log::EncodeAuditLogEvent(spec), t);
+  }
+
+  void Lineage(JobState& job, const char* event_type, std::int64_t t) {
+    ingest::openlineage::RunEventSpec spec;
+    spec.event_type = event_type;
+    spec.time = FromMillis(t);
+    spec.run_id = job.run_id;
+    spec.job_namespace = job.spec.job_namespace;
+    spec.job_name = job.spec.name;
+    for (const auto& topic : job.inputs) {
+      spec.inputs.push_back({kafka_namespace_, topic});
+    }
+    for (const auto& topic : job.spec.outputs) {
+      spec.outputs.push_back({kafka_namespace_, topic});
+    }
+    if (std::string_view(job.spec.job_namespace) == "demo-ksqldb") {
+      spec.producer = "https://github.com/OpenLineage/OpenLineage/tree/1.26.0/integration/ksqldb";
+    }
+    const std::string key = std::string(job.spec.job_namespace) + "/" + job.spec.name;
+    Produce(kLineageTopic, -1, key, ingest::openlineage::EncodeRunEvent(spec), t);
+  }
+
+  AclBinding Acl(const std::string& principal, const std::string& resource_name,
+                 const char* pattern, const char* operation) const {
+    return AclBinding{options_.cluster, principal, "TOPIC", resource_name,
+                      pattern,          operation, "ALLOW", "*"};
+  }
+
+  // ---- consumer groups ----------------------------------------------------------
+
+  // Writes the group's membership for its current topics: classic GroupMetadata,
+  // or the KIP-848 record family.
+  void WriteGroup(GroupState& g, std::int64_t t) {
+    ++g.generation;
+    if (g.members.empty() && !g.topics.empty()) {
+      for (int i = 0; i < 2; ++i) {
+        Member m;
+        m.client_id = std::string(g.spec.name) + "-" + std::to_string(i + 1);
+        if (g.spec.kip848) {
+          co::Uuid id;
+          const std::uint64_t a = rng_();
+          const std::uint64_t b = rng_();
+          for (int k = 0; k < 8; ++k) {
+            id.bytes[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(a >> (8 * k));
+            id.bytes[static_cast<std::size_t>(8 + k)] = static_cast<std::uint8_t>(b >> (8 * k));
+          }
+          m.member_id = id.ToString();
+        } else {
+          m.member_id = m.client_id + "-" + NewUuid();
+        }
+        m.host = "/10.30." + std::to_string(Uniform(0, 9)) + "." + std::to_string(Uniform(2, 250));
+        g.members.push_back(std::move(m));
+      }
+    }
+    const std::vector<std::string> topics(g.topics.begin(), g.topics.end());
+    // Partition p of every topic goes to member p % members.
+    auto assigned = [&](std::size_t member) {
+      std::vector<std::pair<std::string, std::vector<std::int32_t>>> out;
+      for (const auto& topic : topics) {
+        std::vector<std::int32_t> partitions;
+        for (std::int32_t p = 0; p < PartitionsOf(topic); ++p) {
+          if (static_cast<std::size_t>(p) % g.members.size() == member) {
+            partitions.push_back(p);
+          }
+        }
+        out.emplace_back(topic, std::move(partitions));
+      }
+      return out;
+    };
+
+    if (!g.spec.kip848) {
+      co::GroupMetadata md;
+      md.value_version = 3;
+      md.group = g.spec.name;
+      md.protocol_type = "consumer";
+      md.generation = g.generation;
+      md.current_state_timestamp_ms = t;
+      if (topics.empty()) {
+        g.members.clear();  // an Empty group keeps its offsets, not its members
+      } else {
+        md.protocol = "cooperative-sticky";
+        md.leader = g.members.front().member_id;
+        for (std::size_t i = 0; i < g.members.size(); ++i) {
+          co::GroupMember m;
+          m.member_id = g.members[i].member_id;
+          m.client_id = g.members[i].client_id;
+          m.client_host = g.members[i].host;
+          m.rebalance_timeout_ms = 300000;
+          m.session_timeout_ms = 45000;
+          co::ConsumerSubscription subscription;
+          subscription.topics = topics;
+          co::ConsumerAssignment assignment;
+          for (auto& [topic, partitions] : assigned(i)) {
+            assignment.assigned_partitions.push_back({topic, partitions});
+          }
+          subscription.owned_partitions = assignment.assigned_partitions;
+          m.subscription = std::move(subscription);
+          m.assignment = std::move(assignment);
+          md.members.push_back(std::move(m));
+        }
+      }
+      Offsets(co::Encode(md), md.group, t);
+      return;
+    }
+
+    const std::string group = g.spec.name;
+    if (topics.empty()) {
+      for (const auto& m : g.members) {
+        Offsets(co::Encode(co::ConsumerGroupCurrentMemberAssignmentTombstone{group, m.member_id}),
+                group, t);
+        Offsets(co::Encode(co::ConsumerGroupMemberMetadataTombstone{group, m.member_id}), group, t);
+      }
+      g.members.clear();
+      Offsets(co::Encode(co::ConsumerGroupMetadata{0, group, g.generation, {}}), group, t);
+      return;
+    }
+    if (g.spec.regex != nullptr) {
+      co::ConsumerGroupRegularExpression regex;
+      regex.group = group;
+      regex.regex = g.spec.regex;
+      regex.topics = topics;
+      regex.version = g.generation;
+      regex.timestamp_ms = t;
+      Offsets(co::Encode(regex), group, t);
+    }
+    for (const auto& m : g.members) {
+      co::ConsumerGroupMemberMetadata md;
+      md.group = group;
+      md.member_id = m.member_id;
+      md.client_id = m.client_id;
+      md.client_host = m.host;
+      if (g.spec.regex != nullptr) {
+        md.subscribed_topic_regex = g.spec.regex;
+      } else {
+        md.subscribed_topic_names = topics;
+      }
+      md.rebalance_timeout_ms = 300000;
+      md.server_assignor = "uniform";
+      Offsets(co::Encode(md), group, t);
+    }
+    co::ConsumerGroupPartitionMetadata partitions;
+    partitions.group = group;
+    for (const auto& topic : topics) {
+      co::TopicMetadata tm;
+      tm.topic_id = TopicId(topic);
+      tm.topic_name = topic;
+      tm.num_partitions = PartitionsOf(topic);
+      partitions.topics.push_back(std::move(tm));
+    }
+    Offsets(co::Encode(partitions), group, t);
+    Offsets(co::Encode(co::ConsumerGroupMetadata{0, group, g.generation, {}}), group, t);
+    std::vector<std::vector<co::TopicIdPartitions>> assignments;
+    for (std::size_t i = 0; i < g.members.size(); ++i) {
+      std::vector<co::TopicIdPartitions> tps;
+      for (auto& [topic, ps] : assigned(i)) {
+        tps.push_back({TopicId(topic), ps, {}});
+      }
+      co::ConsumerGroupTargetAssignmentMember target;
+      target.group = group;
+      target.member_id = g.members[i].member_id;
+      target.topic_partitions = tps;
+      Offsets(co::Encode(target), group, t);
+      assignments.push_back(std::move(tps));
+    }
+    Offsets(co::Encode(co::ConsumerGroupTargetAssignmentMetadata{0, group, g.generation, {}}),
+            group, t);
+    for (std::size_t i = 0; i < g.members.size(); ++i) {
+      co::ConsumerGroupCurrentMemberAssignment current;
+      current.group = group;
+      current.member_id = g.members[i].member_id;
+      current.member_epoch = g.generation;
+      current.previous_member_epoch = g.generation - 1;
+      current.assigned_partitions = assignments[i];
+      Offsets(co::Encode(current), group, t);
+    }
+  }
+
+  void StartReading(const std::string& group, const std::string& topic, std::int64_t t) {
+    auto& g = groups_.at(group);
+    if (g.topics.insert(topic).second) {
+      WriteGroup(g, t);
+    }
+  }
+
+  void StopReading(const std::string& group, const std::string& topic, std::int64_t t,
+                   bool delete_offsets) {
+    auto& g = groups_.at(group);
+    if (g.topics.erase(topic) == 0) {
+      return;
+    }
+    WriteGroup(g, t);
+    if (delete_offsets) {
+      for (std::int32_t p = 0; p < PartitionsOf(topic); ++p) {
+        Offsets(co::Encode(co::OffsetCommitTombstone{1, group, topic, p}), group, t);
+        g.offsets.erase({topic, p});
+      }
+    }
+  }
+
+  void CommitTick(std::int64_t t) {
+    for (auto& [name, g] : groups_) {
+      for (const auto& topic : g.topics) {
+        for (std::int32_t p = 0; p < PartitionsOf(topic); ++p) {
+          auto& offset = g.offsets[{topic, p}];
+          offset += Uniform(20, 400);
+          co::OffsetCommit commit;
+          commit.value_version = g.spec.kip848 ? 4 : 3;
+          commit.group = name;
+          commit.topic = topic;
+          commit.partition = p;
+          commit.offset = offset;
+          commit.leader_epoch = 0;
+          commit.commit_timestamp_ms = t;
+          Offsets(co::Encode(commit), name, t);
+        }
+      }
+    }
+    At(t + commit_every_, [this](std::int64_t next) { CommitTick(next); });
+  }
+
+  // ---- audit log and lineage ticks ----------------------------------------------
+
+  void AuditTick(std::int64_t t) {
+    for (const auto& [principal, topics] : producing_) {
+      for (const auto& topic : topics) {
+        Audit(principal, "kafka.Produce", "Write", topic, true, t);
+      }
+    }
+    for (const auto& [principal, fetch] : fetching_) {
+      if (fetch.until < 0 || t < fetch.until) {
+        Audit(principal, "kafka.FetchConsumer", "Read", fetch.topic, fetch.granted, t);
+      }
+    }
+    At(t + audit_every_, [this](std::int64_t next) { AuditTick(next); });
+  }
+
+  void LineageTick(std::int64_t t) {
+    for (auto& [name, job] : jobs_) {
+      Lineage(job, "RUNNING", t);
+    }
+    At(t + kLineageRunningEvery, [this](std::int64_t next) { LineageTick(next); });
+  }
+
+  // ---- the storyline ----------------------------------------------------------------
+
+  void PublishProduct(const ProductSpec& p, std::int64_t t) {
+    ProductPublished e;
+    e.product = p.name;
+    e.cluster = options_.cluster;
+    e.topic = p.name;
+    e.domain = p.domain;
+    e.owner = p.owner;
+    e.description = p.description;
+    e.quality = p.quality;
+    e.sla = p.sla;
+    e.tags = p.tags;
+    e.schema_subject = p.name + "-value";
+    Catalog(e, p.name, t);
+  }
+
+  void Bootstrap(std::int64_t t) {
+    // Schema Registry: the log-end NOOP, the global level and mode, v1 of every subject.
+    Schemas(sr::Noop{}, t);
+    Schemas(sr::ConfigChanged{std::nullopt, "BACKWARD"}, t);
+    Schemas(sr::ModeChanged{std::nullopt, "READWRITE"}, t);
+    const auto products = BaseProducts();
+    for (const auto& p : products) {
+      const std::string schema = p.name == StockTrades(1) ? StockTradesSchema(1) : SchemaOf(p.name);
+      RegisterSchema(p.name + "-value", schema, t);
+    }
+    // The catalog: teams with their contacts, products, ownership, ACLs.
+    const std::vector<std::string> contacts = {options_.webhook_channel, options_.email_channel};
+    for (const auto& team : kTeams) {
+      Catalog(TeamUpserted{team.name, team.display_name, contacts}, team.name, t);
+    }
+    for (const auto& p : products) {
+      PublishProduct(p, t);
+    }
+    for (const auto& spec : GroupSpecs()) {
+      Catalog(OwnershipAssigned{NodeId::Group(options_.cluster, spec.name), spec.team}, spec.name,
+              t);
+    }
+    for (const auto& p : kPrincipals) {
+      Catalog(OwnershipAssigned{NodeId::Principal(p.principal), p.team}, p.principal, t);
+    }
+    for (const auto& j : JobSpecs()) {
+      Catalog(OwnershipAssigned{NodeId::Job(j.job_namespace, j.name), j.team}, j.name, t);
+    }
+    const std::vector<AclBinding> catalog_acls = {
+        Acl("User:svc-trade-gateway", "stocktrades", "PREFIXED", "WRITE"),
+        Acl("User:svc-web-tracker", "pageviews", "LITERAL", "WRITE"),
+        Acl("User:svc-user-service", "users", "LITERAL", "WRITE"),
+        Acl("User:svc-accounts", "accounts", "LITERAL", "WRITE"),
+        Acl(kRevokedPrincipal, "accounts", "LITERAL", "READ"),
+    };
+    for (const auto& acl : catalog_acls) {
+      Catalog(AclGranted{acl, ""}, acl.principal, t);
+    }
+    // The stream platform's ACLs arrive through the audit log (kafka.CreateAcls).
+    Audit("User:platform-admin", "kafka.CreateAcls", "Alter", "", true, t,
+          {Acl("User:svc-flink", "stocktrades", "PREFIXED", "READ"),
+           Acl("User:svc-flink", "users", "LITERAL", "READ"),
+           Acl("User:svc-flink", "trending_stocks", "LITERAL", "WRITE"),
+           Acl("User:svc-flink", "high_value_stock_trades", "LITERAL", "WRITE"),
+           Acl("User:svc-flink", "us_enriched_stock_trades", "LITERAL", "WRITE")});
+
+    // Who is active: producers, the fetching principal, groups, jobs.
+    producing_["User:svc-trade-gateway"] = {StockTrades(0), StockTrades(1)};
+    producing_["User:svc-web-tracker"] = {"pageviews"};
+    producing_["User:svc-user-service"] = {"users"};
+    producing_["User:svc-accounts"] = {"accounts"};
+    producing_["User:svc-flink"] = {"trending_stocks", "high_value_stock_trades",
+                                    "us_enriched_stock_trades"};
+    fetching_[kRevokedPrincipal] = Fetch{"accounts", true, -1};
+    for (auto& spec : GroupSpecs()) {
+      GroupState g;
+      g.spec = spec;
+      for (const auto& topic : spec.topics) {
+        g.topics.insert(Resolve(topic));
+      }
+      auto& stored = groups_.emplace(spec.name, std::move(g)).first->second;
+      if (!stored.topics.empty()) {
+        WriteGroup(stored, t);
+      }
+    }
+    for (auto& spec : JobSpecs()) {
+      JobState job;
+      job.spec = spec;
+      for (const auto& topic : spec.inputs) {
+        job.inputs.push_back(Resolve(topic));
+      }
+      job.run_id = NewUuid();
+      auto& stored = jobs_.emplace(spec.name, std::move(job)).first->second;
+      Lineage(stored, "START", t);
+    }
+    // A nightly batch job, declared once as a JobEvent, and its lake dataset.
+    ingest::openlineage::JobEventSpec batch;
+    batch.time = FromMillis(t);
+    batch.job_namespace = "demo-spark";
+    batch.job_name = "daily_pnl";
+    batch.inputs = {{kafka_namespace_, "high_value_stock_trades"}};
+    batch.outputs = {{"s3://demo-lake", "daily_pnl"}};
+    Produce(kLineageTopic, -1, "demo-spark/daily_pnl", ingest::openlineage::EncodeJobEvent(batch),
+            t);
+    ingest::openlineage::DatasetEventSpec dataset;
+    dataset.time = FromMillis(t);
+    dataset.dataset = {"s3://demo-lake", "daily_pnl"};
+    Produce(kLineageTopic, -1, "s3://demo-lake/daily_pnl",
+            ingest::openlineage::EncodeDatasetEvent(dataset), t);
+
+    Note(t, "mesh online: " + std::to_string(std::size(kTeams)) + " teams, " +
+                std::to_string(products.size()) + " data products, " +
+                std::to_string(groups_.size()) + " consumer groups, " +
+                std::to_string(jobs_.size()) + " stream jobs on cluster " + options_.cluster);
+  }
+
+  void StartCycle(int cycle, std::int64_t c) {
+    generation_ = cycle;
+    const std::string old_product = StockTrades(cycle);
+    const std::string new_product = StockTrades(cycle + 1);
+    if (cycle == 0) {
+      Bootstrap(c);
+    } else {
+      Note(c, "cycle " + std::to_string(cycle + 1) + " begins");
+      PublishProduct(StockTradesProduct(cycle + 1), c);
+      RegisterSchema(new_product + "-value", StockTradesSchema(cycle + 1), c);
+      producing_["User:svc-trade-gateway"].insert(new_product);
+      Note(c, "data product " + new_product + " published");
+      // Last cycle's late consumer gives up on the retired generation.
+      StopReading(kLateConsumer, StockTrades(cycle - 1), c, true);
+      Note(c, std::string("group ") + kLateConsumer + " deletes its offsets on retired " +
+                  StockTrades(cycle - 1));
+      // Access restored for this cycle's revocation.
+      const AclBinding acl = Acl(kRevokedPrincipal, "accounts", "LITERAL", "READ");
+      Catalog(AclGranted{acl, ""}, acl.principal, c);
+      fetching_[kRevokedPrincipal] = Fetch{"accounts", true, -1};
+      Schemas(sr::ConfigChanged{std::string("pageviews-value"), "BACKWARD"}, c);
+    }
+
+    At(c + kCompatibleAt, [this, cycle](std::int64_t t) {
+      const std::string field = "preferred_channel_" + std::to_string(cycle + 1);
+      users_extra_fields_.push_back(field);
+      const auto v = RegisterSchema("users-value", UsersSchema(users_extra_fields_), t);
+      Note(t, "users-value v" + std::to_string(v) + " registered: optional field " + field +
+                  " added (compatible evolution)");
+    });
+    At(c + kNoneAt, [this](std::int64_t t) {
+      Schemas(sr::ConfigChanged{std::string("pageviews-value"), "NONE"}, t);
+      Note(t, "pageviews-value compatibility level set to NONE");
+    });
+    At(c + kBreakingAt, [this, cycle](std::int64_t t) {
+      const char* from = cycle % 2 == 0 ? "long" : "string";
+      const char* to = cycle % 2 == 0 ? "string" : "long";
+      const auto v = RegisterSchema("pageviews-value", PageviewsSchema(to), t);
+      Note(t, "pageviews-value v" + std::to_string(v) + " registered under NONE: viewtime " + from +
+                  " -> " + to + " (breaking change)");
+    });
+    At(c + kDeprecateAt, [this, old_product, new_product](std::int64_t t) {
+      ProductDeprecated e;
+      e.product = old_product;
+      e.reason = "Prices move to decimal and trades get ids; " + new_product +
+                 " carries both. Please migrate.";
+      e.sunset = FromMillis(t + kSunsetAfter);
+      e.replacement = new_product;
+      Catalog(e, old_product, t);
+      Note(t, "data product " + old_product + " deprecated: sunset " + FormatRfc3339(e.sunset) +
+                  ", replacement " + new_product);
+    });
+    for (const auto& m : kMigrations) {
+      const std::string group = m.group;
+      At(c + m.dual, [this, group, new_product](std::int64_t t) {
+        StartReading(group, new_product, t);
+        Note(t, "group " + group + " starts reading " + new_product + " (dual read)");
+      });
+      At(c + m.drop, [this, group, old_product](std::int64_t t) {
+        StopReading(group, old_product, t, false);
+        Note(t, "group " + group + " stops reading " + old_product + " (migrated)");
+      });
+    }
+    At(c + kNewConsumerAt, [this, old_product](std::int64_t t) {
+      StartReading(kLateConsumer, old_product, t);
+      Note(t, std::string("new consumer: group ") + kLateConsumer + " starts reading deprecated " +
+                  old_product);
+    });
+    for (const auto& jm : kJobMigrations) {
+      const std::string name = jm.job;
+      At(c + jm.at, [this, name, old_product, new_product](std::int64_t t) {
+        auto& job = jobs_.at(name);
+        Lineage(job, "COMPLETE", t);
+        std::replace(job.inputs.begin(), job.inputs.end(), old_product, new_product);
+        job.run_id = NewUuid();
+        Lineage(job, "START", t);
+        Note(t, "job " + std::string(job.spec.job_namespace) + "/" + name + " redeployed on " +
+                    new_product);
+      });
+    }
+    At(c + kRevokeAt, [this](std::int64_t t) {
+      const AclBinding acl = Acl(kRevokedPrincipal, "accounts", "LITERAL", "READ");
+      Catalog(AclRevoked{acl, ""}, acl.principal, t);
+      fetching_[kRevokedPrincipal] = Fetch{"accounts", false, t + kDeniedFetchesFor};
+      Note(t, std::string("ACL revoked: READ on accounts from ") + kRevokedPrincipal +
+                  " while it is fetching");
+    });
+    const std::int64_t sunset = c + kDeprecateAt + kSunsetAfter;
+    At(sunset,
+       [this, old_product](std::int64_t t) { Note(t, "sunset of " + old_product + " reached"); });
+    At(sunset + kRetireAfterSunset, [this, old_product](std::int64_t t) {
+      Catalog(ProductRetired{old_product, ""}, old_product, t);
+      producing_["User:svc-trade-gateway"].erase(old_product);
+      Note(t, "data product " + old_product + " retired");
+    });
+    At(c + kCycleLength, [this, cycle](std::int64_t t) { StartCycle(cycle + 1, t); });
+  }
+
+  struct Fetch {
+    std::string topic;
+    bool granted = true;
+    std::int64_t until = -1;  // stops fetching at this simulated time; -1: never
+  };
+
+  const SimulatorOptions options_;
+  const std::unique_ptr<RecordProducer> producer_;
+  const std::int32_t offsets_partitions_;
+  std::mt19937_64 rng_;
+  const std::int64_t sim_start_ms_;
+  const std::chrono::steady_clock::time_point real_start_;
+  std::int64_t commit_every_ = 0;
+  std::int64_t audit_every_ = 0;
+  std::string kafka_namespace_;
+
+  // Simulation thread only.
+  std::multimap<std::int64_t, Action> schedule_;  // by simulated time, then insertion
+  int generation_ = 0;
+  std::map<std::string, std::int32_t> subject_versions_;
+  std::int32_t last_schema_id_ = 0;
+  std::vector<std::string> users_extra_fields_;
+  std::map<std::string, GroupState> groups_;
+  std::map<std::string, JobState> jobs_;
+  std::map<std::string, std::set<std::string>> producing_;  // principal -> topics
+  std::map<std::string, Fetch> fetching_;                   // principal -> what it fetches
+
+  std::mutex stop_mu_;  // serializes Stop()
+  std::mutex mu_;       // guards the wait on cv_
+  std::condition_variable cv_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+
+  mutable std::mutex story_mu_;
+  std::deque<std::string> story_;
+};
+
+Simulator::Simulator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Simulator::~Simulator() = default;
+
+Result<std::unique_ptr<Simulator>> Simulator::Start(SimulatorOptions options) {
+  if (options.bootstrap_servers.empty()) {
+    return InvalidArgument("simulator: bootstrap_servers is empty");
+  }
+  if (!(options.speed > 0 && options.speed <= 1e6)) {
+    return InvalidArgument("simulator: speed must be in (0, 1e6]");
+  }
+  if (options.cluster.empty() || options.cluster_id.empty()) {
+    return InvalidArgument("simulator: cluster and cluster_id must not be empty");
+  }
+  auto producer = RecordProducer::Create(options.bootstrap_servers);
+  if (!producer.ok()) {
+    return producer.status();
+  }
+  auto partitions = (*producer)->Partitions(kOffsetsTopic, 10000);
+  if (!partitions.ok()) {
+    return partitions.status();
+  }
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(*producer), *partitions);
+  impl->Begin();
+  return std::unique_ptr<Simulator>(new Simulator(std::move(impl)));
+}
+
+void Simulator::Stop() { impl_->Stop(); }
+std::vector<std::string> Simulator::Storyline() const { return impl_->Storyline(); }
+std::int64_t Simulator::records_produced() const { return impl_->records_produced(); }
+
+}  // namespace tributary::sim
