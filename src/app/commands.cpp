@@ -1,15 +1,20 @@
 #include "app/commands.h"
 
+#include <arpa/inet.h>
 #include <librdkafka/rdkafka.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <charconv>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <iostream>
+#include <mutex>
 #include <optional>
 
 #include "app/config.h"
@@ -19,6 +24,8 @@
 #include "core/schema_projection.h"
 #include "graph/lineage_projection.h"
 #include "sim/mock_kafka.h"
+#include "sim/simulator.h"
+#include "sim/smtp_receiver.h"
 #include "store/event_log.h"
 #include "store/projection_host.h"
 #include "tracking/tracker.h"
@@ -260,12 +267,63 @@ int RunReplay(const Args& args, std::ostream& out, std::ostream& err) {
   return 0;
 }
 
+namespace {
+
+// The demo's clock: starts at the real now and runs `speed` times faster, so
+// the service's timers (reminders, idle consumers) keep pace with the
+// simulator's compressed time once ingestion has caught up.
+class SpeedClock final : public Clock {
+ public:
+  explicit SpeedClock(double speed)
+      : start_(SystemClock().Now()),
+        steady_start_(std::chrono::steady_clock::now()),
+        speed_(speed) {}
+  Timestamp Now() const override {
+    const auto real = std::chrono::steady_clock::now() - steady_start_;
+    return start_ + std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::milli>(
+                        std::chrono::duration<double, std::milli>(real).count() * speed_));
+  }
+
+ private:
+  Timestamp start_;
+  std::chrono::steady_clock::time_point steady_start_;
+  double speed_;
+};
+
+// What the demo's webhook channel posted to /demo/inbox, newest first.
+class DemoInbox {
+ public:
+  void Add(nlohmann::json item) {
+    std::lock_guard lock(mu_);
+    items_.push_front(std::move(item));
+    if (items_.size() > 500) {
+      items_.pop_back();
+    }
+  }
+  nlohmann::json Items() const {
+    std::lock_guard lock(mu_);
+    return nlohmann::json(std::vector<nlohmann::json>(items_.begin(), items_.end()));
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::deque<nlohmann::json> items_;
+};
+
+}  // namespace
+
 int RunDemo(const Args& args, std::ostream& out, std::ostream& err) {
   Options opts(args, {"--port", "--seed", "--speed", "--data-dir"}, {});
   if (opts.help()) {
     out << "usage: tributary demo [--port N] [--seed N] [--speed X] [--data-dir D]\n"
-           "  Starts an embedded Kafka (librdkafka's mock cluster) and the service on\n"
-           "  127.0.0.1. Data goes to D, else to a new temporary directory.\n";
+           "  A living data mesh: an embedded Kafka (librdkafka's mock cluster), a\n"
+           "  simulator writing every source format into it (a stock-trading company's\n"
+           "  products, teams, consumer groups, schema changes, a deprecation, ACLs), and\n"
+           "  the service reading it exactly as in production, with its notifications\n"
+           "  going to a webhook inbox and a loopback SMTP server shown in the UI.\n"
+           "  --speed X  simulated seconds per real second (default 60)\n"
+           "  --seed N   the simulator's random seed (default 1)\n"
+           "  Data goes to D, else to a new temporary directory.\n";
     return 0;
   }
   if (!opts.error().empty()) {
@@ -277,11 +335,15 @@ int RunDemo(const Args& args, std::ostream& out, std::ostream& err) {
     err << "demo: --port must be a port number\n";
     return 2;
   }
-  for (const char* numeric : {"--seed", "--speed"}) {
-    if (auto v = opts.get(numeric); v && !ToLong(*v) && std::strtod(v->c_str(), nullptr) <= 0) {
-      err << "demo: " << numeric << " must be a positive number\n";
-      return 2;
-    }
+  const auto seed = ToLong(opts.get("--seed").value_or("1"));
+  const double speed = std::strtod(opts.get("--speed").value_or("60").c_str(), nullptr);
+  if (!seed || *seed < 0) {
+    err << "demo: --seed must be a non-negative integer\n";
+    return 2;
+  }
+  if (!(speed > 0) || speed > 1e6) {
+    err << "demo: --speed must be a positive number up to 1000000\n";
+    return 2;
   }
   std::string data_dir;
   if (auto d = opts.get("--data-dir")) {
@@ -303,35 +365,126 @@ int RunDemo(const Args& args, std::ostream& out, std::ostream& err) {
     err << "demo: " << kafka.status().message() << "\n";
     return 1;
   }
+  auto smtp = sim::SmtpReceiver::Start("127.0.0.1", 0);
+  if (!smtp.ok()) {
+    err << "demo: " << smtp.status().message() << "\n";
+    return 1;
+  }
+  // Listen first on the requested port (0: any), so the webhook channel can name it.
+  std::uint16_t http_port = static_cast<std::uint16_t>(*port);
+  if (http_port == 0) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    http_port = ntohs(addr.sin_port);
+  }
+  const std::string base = "http://127.0.0.1:" + std::to_string(http_port);
   Config config;
   config.service.data_dir = data_dir;
   config.service.http_host = "127.0.0.1";
-  config.service.http_port = static_cast<std::uint16_t>(*port);
-  config.clusters.push_back({"demo", "", (*kafka)->bootstrap_servers(), {}});
+  config.service.http_port = http_port;
+  config.clusters.push_back({"demo", "lkc-demo", (*kafka)->bootstrap_servers(), {}});
   config.sources.consumer_offsets = TopicSourceConfig{"__consumer_offsets", "demo"};
   config.sources.schemas = SchemaSourceConfig{"_schemas", "", "", std::chrono::seconds(30), "demo"};
   config.sources.audit_log = TopicSourceConfig{"confluent-audit-log-events", "demo"};
   config.sources.catalog = TopicSourceConfig{"tributary.catalog", "demo"};
   config.sources.openlineage = TopicSourceConfig{"openlineage.events", "demo"};
-  SystemClock clock;
+  // Simulated time: a deprecation's sunset is 3 simulated days away.
+  config.tracking.consumer_idle_after = std::chrono::minutes(15);
+  config.tracking.progress_interval = std::chrono::minutes(10);
+  config.tracking.reminders_before_sunset = {std::chrono::days(2), std::chrono::days(1),
+                                             std::chrono::hours(6)};
+  config.notifications.allow_hosts = {"127.0.0.1"};
+  config.notifications.digest_window = std::chrono::minutes(0);
+  ChannelConfig inbox;
+  inbox.name = "demo-inbox";
+  inbox.type = "webhook";
+  inbox.url = base + "/demo/inbox";
+  ChannelConfig email;
+  email.name = "demo-email";
+  email.type = "email";
+  email.smtp_url = "smtp://127.0.0.1:" + std::to_string((*smtp)->port());
+  email.require_tls = false;  // a loopback receiver the demo runs itself
+  email.from = "tributary@demo.example";
+  email.to = {"teams@demo.example"};
+  config.channels = {inbox, email};
+  config.notifications.fallback_channel = "demo-inbox";
+
+  SpeedClock clock(speed);
+  sim::SimulatorOptions sim_options;
+  sim_options.bootstrap_servers = (*kafka)->bootstrap_servers();
+  sim_options.seed = static_cast<std::uint64_t>(*seed);
+  sim_options.speed = speed;
+  sim_options.cluster = "demo";
+  sim_options.cluster_id = "lkc-demo";
+  sim_options.webhook_channel = "demo-inbox";
+  sim_options.email_channel = "demo-email";
+
+  DemoInbox received;
+  std::unique_ptr<sim::Simulator> simulator;
   Service service(std::move(config), clock);
+  http::DemoView view;
+  view.storyline = [&simulator] {
+    return simulator ? simulator->Storyline() : std::vector<std::string>{};
+  };
+  view.webhooks = [&received] { return received.Items(); };
+  sim::SmtpReceiver* smtp_server = smtp->get();
+  view.emails = [smtp_server] {
+    nlohmann::json emails = nlohmann::json::array();
+    auto messages = smtp_server->Messages();
+    for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
+      const auto content = sim::ExtractEmailContent(it->data);
+      emails.push_back({{"received_at", FormatRfc3339(it->received)},
+                        {"subject", content.subject},
+                        {"to", content.to},
+                        {"text", content.text}});
+    }
+    return emails;
+  };
+  service.SetDemo(std::move(view), [&received, &clock](http::Router& router) {
+    router.Add("POST", "/demo/inbox", [&received, &clock](const http::Request& r) {
+      const auto body = nlohmann::json::parse(r.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object() || !body.contains("data")) {
+        return http::Response::Error(400, "bad_request", "expected a Tributary webhook payload");
+      }
+      const auto& data = body["data"];
+      received.Add({{"received_at", FormatRfc3339(clock.Now())},
+                    {"title", data.value("title", "")},
+                    {"text", data.value("text", "")},
+                    {"kind", data.value("kind", "")},
+                    {"team", data.value("team", "")}});
+      return http::Response::Json(200, {{"received", true}});
+    });
+  });
   if (auto s = service.Start(); !s.ok()) {
     err << "demo: " << s.message() << "\n";
     return 1;
   }
-  out << "Tributary demo\n"
-      << "  http:   http://127.0.0.1:" << service.http_port() << "/healthz\n"
-      << "  kafka:  " << (*kafka)->bootstrap_servers()
-      << " (embedded mock cluster with the source topics)\n"
+  auto started = sim::Simulator::Start(sim_options);
+  if (!started.ok()) {
+    err << "demo: " << started.status().message() << "\n";
+    service.Stop();
+    return 1;
+  }
+  simulator = std::move(started).value();
+  out << "Tributary demo: a simulated data mesh at " << speed << "x speed (seed " << *seed << ")\n"
+      << "  open:   " << base << "/\n"
+      << "  inbox:  " << base << "/ui/demo (what the teams were told)\n"
+      << "  api:    " << base << "/api/v1/products\n"
+      << "  kafka:  " << (*kafka)->bootstrap_servers() << " (embedded mock cluster)\n"
       << "  data:   " << data_dir << "\n"
-      << "Not built yet: the simulated data mesh and the UI. The service reads every\n"
-      << "source topic of the embedded cluster, which holds no data yet; the API\n"
-      << "answers under http://127.0.0.1:" << service.http_port() << "/api/v1/.\n"
       << "Ctrl-C stops it.\n"
       << std::flush;
   const int sig = WaitForShutdownSignal();
   spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  simulator->Stop();
   service.Stop();
+  (*smtp)->Stop();
   return 0;
 }
 

@@ -200,7 +200,7 @@ TEST_CASE("devbroker runs a Kafka protocol endpoint until stopped") {
   std::filesystem::remove(out);
 }
 
-TEST_CASE("demo starts the service on an embedded cluster and says what is not built yet") {
+TEST_CASE("demo at speed 60 delivers a breaking change and a deprecation within two minutes") {
   TempDir dir;
   const int port = FreePort();
   const auto out = dir / "demo.out";
@@ -209,15 +209,42 @@ TEST_CASE("demo starts the service on an embedded cluster and says what is not b
     freopen(out.c_str(), "w", stdout);
     const auto port_text = std::to_string(port);
     const auto data = (dir / "data").string();
-    execl(kBinary.c_str(), kBinary.c_str(), "demo", "--port", port_text.c_str(), "--data-dir",
-          data.c_str(), static_cast<char*>(nullptr));
+    execl(kBinary.c_str(), kBinary.c_str(), "demo", "--port", port_text.c_str(), "--speed", "60",
+          "--data-dir", data.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   REQUIRE(WaitHealthy(port));
+  const auto started = std::chrono::steady_clock::now();
+  const auto p = static_cast<std::uint16_t>(port);
+  // Delivered to the demo's webhook inbox (and its SMTP receiver), within 2 minutes.
+  const auto delivered = [&](const std::string& kind) {
+    const auto r =
+        tributary::testing::HttpGet(p, "/api/v1/notifications?status=delivered&kind=" + kind);
+    return r.status == 200 && r.body.find("\"channel\":\"demo-inbox\"") != std::string::npos &&
+           r.body.find("\"channel\":\"demo-email\"") != std::string::npos;
+  };
+  bool breaking = false;
+  bool deprecation = false;
+  while (std::chrono::steady_clock::now() - started < std::chrono::minutes(2) &&
+         !(breaking && deprecation)) {
+    breaking = breaking || delivered("breaking_change");
+    deprecation = deprecation || delivered("deprecation");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  CHECK(breaking);
+  CHECK(deprecation);
+  // The mesh is mapped, and the UI shows what the teams received.
+  const auto products = tributary::testing::HttpGet(p, "/api/v1/products");
+  CHECK_THAT(products.body, Catch::Contains("stocktrades"));
+  CHECK_THAT(products.body, Catch::Contains("pageviews"));
+  const auto inbox = tributary::testing::HttpGet(p, "/ui/demo");
+  CHECK(inbox.status == 200);
+  CHECK_THAT(inbox.body, Catch::Contains("Webhook messages"));
+  CHECK(inbox.body.find("None yet") == std::string::npos);  // both lists have messages
+  CHECK(tributary::testing::HttpGet(p, "/").status == 200);
   kill(pid, SIGINT);
   CHECK(WaitExit(pid) == 0);
   std::ifstream in(out);
   const std::string text(std::istreambuf_iterator<char>(in), {});
-  CHECK_THAT(text, Catch::Contains("http://127.0.0.1:" + std::to_string(port)));
-  CHECK_THAT(text, Catch::Contains("Not built yet"));
+  CHECK_THAT(text, Catch::Contains("http://127.0.0.1:" + std::to_string(port) + "/"));
 }
