@@ -19,7 +19,7 @@ endif
 all: build
 
 deps:
-	@deploy/install-deps.sh
+	@deploy/install-deps.sh --with-ui
 
 configure: deps
 	@cmake -S . -B $(BUILD_DIR) $(CMAKE_FLAGS) > /dev/null

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Tributary needs (DESIGN.md §7), only those missing.
-# Usage: deploy/install-deps.sh [--with-ui]   (--with-ui adds chromium for UI tests)
+# Usage: deploy/install-deps.sh [--with-ui]   (--with-ui adds chromium for the UI tests; make test passes it)
 # Uses sudo when not run as root. Safe to run repeatedly: a machine that has
 # everything installs nothing and touches no network.
 set -euo pipefail
@@ -12,7 +12,7 @@ packages=(
   libcurl4-openssl-dev libspdlog-dev catch2 libkainjow-mustache-dev
   prometheus-cpp-dev libgraphviz-dev graphviz libtomlplusplus-dev
   libprotobuf-dev libprotoc-dev protobuf-compiler libssl-dev libbenchmark-dev
-  python3 python3-aiosmtpd python3-avro kcat
+  python3 python3-aiosmtpd python3-avro python3-yaml kcat
   clang libclang-rt-14-dev   # libFuzzer targets (make fuzz)
   wrk                        # HTTP load in make bench
 )

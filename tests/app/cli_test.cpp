@@ -12,6 +12,8 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <tuple>
+#include <filesystem>
 
 #include "support/http_client.h"
 #include "support/temp_dir.h"
@@ -210,7 +212,7 @@ TEST_CASE("demo at speed 60 delivers a breaking change and a deprecation within 
     const auto port_text = std::to_string(port);
     const auto data = (dir / "data").string();
     execl(kBinary.c_str(), kBinary.c_str(), "demo", "--port", port_text.c_str(), "--speed", "60",
-          "--data-dir", data.c_str(), static_cast<char*>(nullptr));
+          "--seed", "7", "--data-dir", data.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
   REQUIRE(WaitHealthy(port));
@@ -241,7 +243,53 @@ TEST_CASE("demo at speed 60 delivers a breaking change and a deprecation within 
   CHECK(inbox.status == 200);
   CHECK_THAT(inbox.body, Catch::Contains("Webhook messages"));
   CHECK(inbox.body.find("None yet") == std::string::npos);  // both lists have messages
+  const auto lineage = tributary::testing::HttpGet(
+      p, "/api/v1/lineage?node=product:stocktrades&direction=both&depth=2");
+  CHECK(lineage.status == 200);
+  CHECK_THAT(lineage.body, Catch::Contains("\"kind\":\"consumes\""));
+  CHECK_THAT(lineage.body, Catch::Contains("\"kind\":\"produces\""));
+  // Consumers move off the deprecated product, one by one.
+  bool moving = false;
+  while (std::chrono::steady_clock::now() - started < std::chrono::minutes(3) && !moving) {
+    const auto board = tributary::testing::HttpGet(p, "/api/v1/deprecations");
+    moving = board.body.find("\"status\":\"dual\"") != std::string::npos ||
+             board.body.find("\"status\":\"migrated\"") != std::string::npos;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  CHECK(moving);
   CHECK(tributary::testing::HttpGet(p, "/").status == 200);
+
+  // A browser: headless Chromium loads the overview and a product page; the
+  // screenshots are kept as test artefacts (build/artifacts/).
+  if (std::system("command -v chromium > /dev/null 2>&1") != 0) {
+    WARN("chromium is not installed (deploy/install-deps.sh --with-ui): browser check skipped");
+  } else {
+    const auto artifacts = std::filesystem::path(TRIBUTARY_BINARY_DIR) / "artifacts";
+    std::filesystem::create_directories(artifacts);
+    const std::string base = "http://127.0.0.1:" + std::to_string(port);
+    const std::string chromium =
+        "timeout 60 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars "
+        "--window-size=1280,1400 ";
+    for (const auto& [name, path, expect] :
+         {std::tuple{"overview", "/", "Data mesh overview"},
+          std::tuple{"product", "/ui/products/stocktrades", "Product stocktrades"}}) {
+      const auto dom = dir / (std::string(name) + ".html");
+      const auto shot = artifacts / (std::string(name) + ".png");
+      CHECK(std::system((chromium + "--dump-dom " + base + path + " > " + dom.string() +
+                         " 2>/dev/null")
+                            .c_str()) == 0);
+      std::ifstream in(dom);
+      const std::string html(std::istreambuf_iterator<char>(in), {});
+      CHECK_THAT(html, Catch::Contains(expect));
+      CHECK_THAT(html, Catch::Contains("stocktrades"));
+      std::filesystem::remove(shot);
+      CHECK(std::system((chromium + "--screenshot=" + shot.string() + " " + base + path +
+                         " > /dev/null 2>&1")
+                            .c_str()) == 0);
+      CHECK(std::filesystem::exists(shot));
+      CHECK(std::filesystem::file_size(shot) > 10000);
+    }
+  }
   kill(pid, SIGINT);
   CHECK(WaitExit(pid) == 0);
   std::ifstream in(out);
