@@ -3,9 +3,22 @@
 //  2. end to end: a backlog of offset commits (50 partitions, 10k groups over 100
 //     topics) pre-loaded into librdkafka's mock cluster, then consumed, decoded,
 //     folded and durably appended (SQLite, synchronous=FULL) until caught up.
-// Usage: ingest_bench [--records N] [--fold-records N] [--dir D]
+// Usage: ingest_bench [--records N] [--fold-records N] [--dir D] [--value-version V]
+//   --preload-only BOOTSTRAP  only produce the backlog into an existing cluster
+//                             (its topics must exist) and exit
+//   --serve-mock              host a mock cluster like `tributary devbroker` does
+//                             (its source topics) plus the backlog's 100 topics with
+//                             12 partitions each, pre-load the backlog, print
+//                             bootstrap.servers and "ready", serve until SIGINT/SIGTERM
+//   --external BOOTSTRAP      only the end-to-end part, against a cluster pre-loaded
+//                             by one of the above (nothing produced)
+// --serve-mock exists because the mock cluster has no CreateTopics and auto-creates
+// topics with 4 partitions, while Burrow (bench/burrow) drops commits for topics and
+// partitions the cluster does not report.
 
+#include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -35,13 +48,19 @@ namespace {
 // would be (older stamps would make the consumers idle as soon as the service
 // has caught up).
 const std::int64_t kStart = ToMillis(SystemClock().Now());
+// Offset-commit value version of the backlog (--value-version): 3 is what brokers
+// since Kafka 2.1 write; Burrow 1.2 reads only 0 and 1.
+std::int16_t value_version = 3;
+constexpr int kTopics = 100;
+constexpr int kTopicPartitions = 12;
 
 co::EncodedRecord CommitRecord(std::int64_t i) {
   co::OffsetCommit c;
+  c.value_version = value_version;
   const auto group = i % 10000;
   c.group = "svc-" + std::to_string(group) + "-consumer";
-  c.topic = "domain.events.v1-" + std::to_string(group % 100);
-  c.partition = static_cast<std::int32_t>((i / 10000) % 12);
+  c.topic = "domain.events.v1-" + std::to_string(group % kTopics);
+  c.partition = static_cast<std::int32_t>((i / 10000) % kTopicPartitions);
   c.offset = 1000000 + i;
   c.commit_timestamp_ms = kStart + i / 10;
   return co::Encode(c);
@@ -96,20 +115,22 @@ void FoldInMemory(std::int64_t count) {
       rates[2], static_cast<long long>(count));
 }
 
-void EndToEnd(std::int64_t count, const std::filesystem::path& base) {
-  auto kafka = std::move(sim::MockKafka::Start(1, {{"__consumer_offsets", 50}})).value();
-  {
-    const auto start = Stopwatch::now();
-    testing::KafkaProducer producer(kafka->bootstrap_servers());
-    for (std::int64_t i = 0; i < count; ++i) {
-      const auto r = CommitRecord(i);
-      producer.Produce("__consumer_offsets", static_cast<int>(i % 50), r.key, r.value);
-    }
-    producer.Flush();
-    std::printf("backlog: %lld records produced into the mock cluster in %.1f s\n",
-                static_cast<long long>(count),
-                std::chrono::duration<double>(Stopwatch::now() - start).count());
+void Preload(const std::string& bootstrap, std::int64_t count) {
+  const auto start = Stopwatch::now();
+  testing::KafkaProducer producer(bootstrap);
+  for (std::int64_t i = 0; i < count; ++i) {
+    const auto r = CommitRecord(i);
+    producer.Produce("__consumer_offsets", static_cast<int>(i % 50), r.key, r.value);
   }
+  producer.Flush();
+  std::printf("backlog: %lld records (offset-commit values v%d) produced into the cluster in %.1f s\n",
+              static_cast<long long>(count), static_cast<int>(value_version),
+              std::chrono::duration<double>(Stopwatch::now() - start).count());
+}
+
+// Consumes `count` records of __consumer_offsets from `bootstrap`: decoded, folded
+// and durably appended; timed from opening the event log (start-up included).
+void Consume(const std::string& bootstrap, std::int64_t count, const std::filesystem::path& base) {
   const auto dir = base / "tributary-bench-ingest";
   std::filesystem::remove_all(dir);
   SystemClock clock;
@@ -130,7 +151,7 @@ void EndToEnd(std::int64_t count, const std::filesystem::path& base) {
   }
   ingest::KafkaReaderOptions reader;
   reader.cluster = "bench";
-  reader.bootstrap_servers = kafka->bootstrap_servers();
+  reader.bootstrap_servers = bootstrap;
   reader.topics = {"__consumer_offsets"};
   reader.properties = {{"fetch.wait.max.ms", "5"}};
   ingest::IngestRunnerOptions options;
@@ -146,11 +167,49 @@ void EndToEnd(std::int64_t count, const std::filesystem::path& base) {
   runner.Stop();
   std::printf(
       "end to end (consume + decode + fold + durable append, start-up included): %.0f "
-      "records/s, %lld records in %.2f s, %lld batches, %lld events appended\n",
+      "records/s, %lld records in %.2f s, %lld batches, %lld events appended, %lld "
+      "quarantined\n",
       static_cast<double>(count) / secs, static_cast<long long>(count), secs,
       static_cast<long long>(pipeline.counters().batches.load()),
-      static_cast<long long>(pipeline.counters().events.load()));
+      static_cast<long long>(pipeline.counters().events.load()),
+      static_cast<long long>(pipeline.counters().quarantined.load()));
   std::filesystem::remove_all(dir);
+}
+
+void EndToEnd(std::int64_t count, const std::filesystem::path& base) {
+  auto kafka = std::move(sim::MockKafka::Start(1, {{"__consumer_offsets", 50}})).value();
+  Preload(kafka->bootstrap_servers(), count);
+  Consume(kafka->bootstrap_servers(), count, base);
+}
+
+// A mock cluster with devbroker's topics and the backlog's, pre-loaded; serves
+// until SIGINT or SIGTERM.
+int ServeMock(std::int64_t count) {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before librdkafka starts threads
+  auto kafka = sim::MockKafka::Start(1, sim::DefaultSourceTopics());
+  if (!kafka.ok()) {
+    std::fprintf(stderr, "ingest_bench: %s\n", kafka.status().message().c_str());
+    return 1;
+  }
+  for (int t = 0; t < kTopics; ++t) {
+    if (auto s = (*kafka)->CreateTopic({"domain.events.v1-" + std::to_string(t), kTopicPartitions});
+        !s.ok()) {
+      std::fprintf(stderr, "ingest_bench: %s\n", s.message().c_str());
+      return 1;
+    }
+  }
+  Preload((*kafka)->bootstrap_servers(), count);
+  std::printf("topics: __consumer_offsets (50 partitions), %d backlog topics x %d partitions\n",
+              kTopics, kTopicPartitions);
+  std::printf("bootstrap.servers=%s\nready\n", (*kafka)->bootstrap_servers().c_str());
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&signals, &sig);
+  return 0;
 }
 
 }  // namespace
@@ -159,15 +218,51 @@ int main(int argc, char** argv) {
   std::int64_t records = 2000000;
   std::int64_t fold_records = 1000000;
   std::filesystem::path base = std::filesystem::temp_directory_path();
-  for (int i = 1; i + 1 < argc; i += 2) {
+  std::string preload_only;
+  std::string external;
+  bool serve_mock = false;
+  for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--records") {
-      records = std::atoll(argv[i + 1]);
-    } else if (a == "--fold-records") {
-      fold_records = std::atoll(argv[i + 1]);
-    } else if (a == "--dir") {
-      base = argv[i + 1];
+    if (a == "--serve-mock") {
+      serve_mock = true;
+      continue;
     }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "ingest_bench: %s needs a value\n", a.c_str());
+      return 2;
+    }
+    const std::string v = argv[++i];
+    if (a == "--records") {
+      records = std::atoll(v.c_str());
+    } else if (a == "--fold-records") {
+      fold_records = std::atoll(v.c_str());
+    } else if (a == "--dir") {
+      base = v;
+    } else if (a == "--value-version") {
+      value_version = static_cast<std::int16_t>(std::atoi(v.c_str()));
+    } else if (a == "--preload-only") {
+      preload_only = v;
+    } else if (a == "--external") {
+      external = v;
+    } else {
+      std::fprintf(stderr, "ingest_bench: unknown option %s\n", a.c_str());
+      return 2;
+    }
+  }
+  if (value_version < 0 || value_version > 4) {
+    std::fprintf(stderr, "ingest_bench: --value-version must be 0-4\n");
+    return 2;
+  }
+  if (serve_mock) {
+    return ServeMock(records);
+  }
+  if (!preload_only.empty()) {
+    Preload(preload_only, records);
+    return 0;
+  }
+  if (!external.empty()) {
+    Consume(external, records, base);
+    return 0;
   }
   FoldInMemory(fold_records);
   EndToEnd(records, base);

@@ -30,3 +30,6 @@ for b in "$build"/bench/schema/bench_*; do
   echo "== $(basename "$b")"
   "$b"
 done
+echo
+echo "== Burrow side by side (optional: deploy/install-deps.sh --with-burrow)"
+"$(dirname "$0")/burrow/run.sh" "$build"

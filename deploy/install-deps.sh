@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Tributary needs (DESIGN.md §7), only those missing.
-# Usage: deploy/install-deps.sh [--with-ui]   (--with-ui adds chromium for the UI tests; make test passes it)
+# Usage: deploy/install-deps.sh [--with-ui] [--with-burrow]
+#   --with-ui      adds chromium for the UI tests; make test passes it
+#   --with-burrow  adds burrow and zookeeper for the side-by-side benchmark (bench/burrow/run.sh)
 # Uses sudo when not run as root. Safe to run repeatedly: a machine that has
 # everything installs nothing and touches no network.
 set -euo pipefail
@@ -16,9 +18,13 @@ packages=(
   clang libclang-rt-14-dev   # libFuzzer targets (make fuzz)
   wrk                        # HTTP load in make bench
 )
-if [[ "${1:-}" == "--with-ui" ]]; then
-  packages+=(chromium)
-fi
+for arg in "$@"; do
+  case "$arg" in
+    --with-ui) packages+=(chromium) ;;
+    --with-burrow) packages+=(burrow zookeeper) ;;
+    *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -105,37 +105,17 @@ Status Service::Start() {
   for (const auto& r : config_.routes) {
     api_->routes.emplace_back(r.match, r.team);
   }
-  api_->append_batch = [this](Batch batch) -> Result<AppendResult> {
-    auto result = std::make_shared<Result<AppendResult>>(Internal("not run"));
-    auto done = runner_->Submit([this, result, batch = std::move(batch)]() mutable {
-      *result = pipeline_->AppendBatch(std::move(batch));
-      return result->ok() ? Status::Ok() : result->status();
-    });
-    if (done.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-      return Unavailable("the writer is busy; retry");
-    }
-    if (auto s = done.get(); !s.ok()) {
-      return s;
-    }
-    return *result;
+  api_->append_batch = [this](Batch batch) {
+    return Write(std::move(batch), std::chrono::seconds(10));
   };
   for (const auto& t : config_.teams) {
     api_->config_teams[t.name] = t.contacts;
   }
   api_->ready = [this] { return ready_.load() && (!runner_ || runner_->caught_up()); };
-  api_->append = [this](std::vector<NewEvent> events) -> Result<AppendResult> {
-    auto result = std::make_shared<Result<AppendResult>>(Internal("not run"));
-    auto done = runner_->Submit([this, result, events = std::move(events)]() mutable {
-      *result = pipeline_->AppendEvents(std::move(events));
-      return result->ok() ? Status::Ok() : result->status();
-    });
-    if (done.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
-      return Unavailable("the writer is busy; retry");
-    }
-    if (auto s = done.get(); !s.ok()) {
-      return s;
-    }
-    return *result;
+  api_->append = [this](std::vector<NewEvent> events) {
+    Batch batch;
+    batch.events = std::move(events);
+    return Write(std::move(batch), std::chrono::seconds(10));
   };
   router_ = std::make_unique<http::Router>();
   http::AddApiRoutes(*router_, *api_);
@@ -182,17 +162,9 @@ Status Service::Start() {
   }
   dispatcher_ = std::make_unique<notifiers::OutboxDispatcher>(
       std::move(dispatch), std::move(channels).value(), *templates_, config_.service.data_dir,
-      [this](Batch batch) -> Status {
-        auto result = std::make_shared<Status>(Internal("not run"));
-        auto done = runner_->Submit([this, result, batch = std::move(batch)]() mutable {
-          auto appended = pipeline_->AppendBatch(std::move(batch));
-          *result = appended.ok() ? Status::Ok() : appended.status();
-          return *result;
-        });
-        if (done.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
-          return Unavailable("the writer is busy");
-        }
-        return done.get();
+      [this](Batch batch) {
+        auto written = Write(std::move(batch), std::chrono::seconds(30));
+        return written.ok() ? Status::Ok() : written.status();
       },
       [this] { return catalog_.published(); }, clock_);
   if (auto s = dispatcher_->Start(); !s.ok()) {
@@ -226,6 +198,21 @@ void Service::Stop() {
   pipeline_.reset();
   projections_.reset();
   log_.reset();
+}
+
+Result<AppendResult> Service::Write(Batch batch, std::chrono::seconds timeout) {
+  auto result = std::make_shared<Result<AppendResult>>(Internal("not run"));
+  auto done = runner_->Submit([this, result, batch = std::move(batch)]() mutable {
+    *result = pipeline_->AppendBatch(std::move(batch));
+    return result->ok() ? Status::Ok() : result->status();
+  });
+  if (done.wait_for(timeout) != std::future_status::ready) {
+    return Unavailable("the writer is busy; retry");
+  }
+  if (auto s = done.get(); !s.ok()) {
+    return s;
+  }
+  return *result;
 }
 
 std::uint16_t Service::http_port() const { return server_ ? server_->port() : 0; }

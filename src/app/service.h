@@ -59,6 +59,9 @@ class Service {
   Status fatal() const { return runner_ ? runner_->fatal() : Status::Ok(); }
 
  private:
+  // Appends through the single writer (the ingest thread) and waits for it.
+  Result<AppendResult> Write(Batch batch, std::chrono::seconds timeout);
+
   Config config_;
   const Clock& clock_;
   std::function<void(const Status&)> on_fatal_;
