@@ -658,6 +658,157 @@ nlohmann::json ToJson(const GraphSnapshot& g, const LineageResult& result) {
           {"edges", std::move(edges)}};
 }
 
+namespace {
+
+void AppendEscaped(std::string_view text, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20) {
+      switch (c) {
+        case '\n':
+          out += "\\n";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        default:
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+      }
+    } else {
+      out += ch;
+    }
+  }
+  out += '"';
+}
+
+// "YYYY-MM-DDTHH:MM:SS.mmmZ", quoted, as FormatRfc3339 writes it.
+void AppendTime(Timestamp t, std::string& out) {
+  using namespace std::chrono;
+  const auto days = floor<std::chrono::days>(t);
+  const year_month_day ymd(days);
+  const auto ms = (t - days).count();
+  char buf[26];
+  const auto put = [&](int at, long value, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+      buf[at + i] = static_cast<char>('0' + value % 10);
+      value /= 10;
+    }
+  };
+  const int year = static_cast<int>(ymd.year());
+  if (year < 0 || year > 9999) {
+    out += '"' + FormatRfc3339(t) + '"';
+    return;
+  }
+  buf[0] = '"';
+  put(1, year, 4);
+  buf[5] = '-';
+  put(6, static_cast<unsigned>(ymd.month()), 2);
+  buf[8] = '-';
+  put(9, static_cast<unsigned>(ymd.day()), 2);
+  buf[11] = 'T';
+  put(12, ms / 3600000, 2);
+  buf[14] = ':';
+  put(15, ms / 60000 % 60, 2);
+  buf[17] = ':';
+  put(18, ms / 1000 % 60, 2);
+  buf[20] = '.';
+  put(21, ms % 1000, 3);
+  buf[24] = 'Z';
+  buf[25] = '"';
+  out.append(buf, sizeof buf);
+}
+
+}  // namespace
+
+void AppendJson(const GraphSnapshot& g, const LineageResult& result, std::string& out) {
+  // Keys in sorted order, as nlohmann::json's dump of ToJson() has them.
+  out += "{\"at\":";
+  if (result.at) {
+    AppendTime(*result.at, out);
+  } else {
+    out += "null";
+  }
+  out += ",\"edges\":[";
+  bool first = true;
+  for (const EdgeView& e : result.edges) {
+    out += first ? "{" : ",{";
+    first = false;
+    out += "\"active\":";
+    out += e.active ? "true" : "false";
+    out += ",\"evidence\":[";
+    bool first_evidence = true;
+    for (const std::uint8_t bit : {kObserved, kPermitted, kDeclared}) {
+      if ((e.evidence & bit) != 0) {
+        if (!first_evidence) {
+          out += ',';
+        }
+        first_evidence = false;
+        AppendEscaped(EvidenceName(bit), out);
+      }
+    }
+    out += "],\"first_seen\":";
+    AppendTime(e.first_seen, out);
+    out += ",\"from\":";
+    AppendEscaped(e.from, out);
+    out += ",\"kind\":";
+    AppendEscaped(ToString(e.kind), out);
+    out += ",\"last_seen\":";
+    AppendTime(e.last_seen, out);
+    out += ",\"to\":";
+    AppendEscaped(e.to, out);
+    out += '}';
+  }
+  out += "],\"nodes\":[";
+  first = true;
+  for (const NodeView& n : result.nodes) {
+    out += first ? "{" : ",{";
+    first = false;
+    out += "\"attributes\":";
+    const NodeAttributes* a = g.attributes(n.index);
+    if (a != nullptr && !a->packed.empty()) {
+      // Catalog or membership attributes: rare on the hot path; merged as ToJson does.
+      out += NodeToJson(g, n)["attributes"].dump(-1, ' ', false,
+                                                 nlohmann::json::error_handler_t::replace);
+    } else {
+      out += "{\"first_seen\":";
+      AppendTime(FromMillis(g.node(n.index).created), out);
+      if (const auto owner = g.OwnerOf(n.index)) {
+        out += ",\"team\":";
+        AppendEscaped(owner->team, out);
+        out += ",\"team_source\":";
+        AppendEscaped(ToString(owner->source), out);
+      }
+      out += '}';
+    }
+    out += ",\"id\":";
+    AppendEscaped(n.id, out);
+    out += ",\"kind\":";
+    AppendEscaped(ToString(n.kind), out);
+    out += ",\"name\":";
+    AppendEscaped(n.name, out);
+    out += '}';
+  }
+  out += "],\"root\":";
+  AppendEscaped(result.root, out);
+  out += '}';
+}
+
 nlohmann::json ToJson(const ImpactResult& result) {
   nlohmann::json consumers = nlohmann::json::array();
   for (const ImpactConsumer& c : result.consumers) {

@@ -147,6 +147,9 @@ nlohmann::json NodeToJson(const GraphSnapshot& g, const NodeView& node);
 nlohmann::json EdgeToJson(const EdgeView& edge);
 // {"root","at","nodes":[...],"edges":[...]}
 nlohmann::json ToJson(const GraphSnapshot& g, const LineageResult& result);
+// The same document written straight into `out` as text (keys in the same
+// order as ToJson's dump), without building a JSON tree: the HTTP hot path.
+void AppendJson(const GraphSnapshot& g, const LineageResult& result, std::string& out);
 // {"root","consumers":[...],"teams":[...]}
 nlohmann::json ToJson(const ImpactResult& result);
 // {"nodes":[...]}

@@ -681,5 +681,41 @@ TEST_CASE("readers on other threads see every batch whole while the writer publi
   CHECK(Query(*p.snapshot(), Topic("a"), Direction::kDownstream, 1).edges.size() == 3000);
 }
 
+TEST_CASE("the lineage JSON written as text is byte for byte the JSON tree's dump") {
+  LineageProjection p(Routes{{"group:*", "analytics"}});
+  Feed feed(p);
+  FeedChain(feed);
+  feed(ProductPublished{"orders",
+                        "local",
+                        "orders",
+                        "sales",
+                        "sales-team",
+                        "Orders \"quoted\"\n",
+                        "curated",
+                        "tier-1",
+                        {"a", "b"},
+                        std::nullopt},
+       H(1));
+  feed(ConsumerStarted{Group("reporting"), Topic("orders"), "observed", "consumer_offsets"}, H(2));
+  feed(ConsumerStopped{Group("reporting"), Topic("orders"), "idle", H(3)}, H(4));
+  p.Publish();
+  const auto g = p.snapshot();
+  for (const auto direction : {Direction::kDownstream, Direction::kUpstream, Direction::kBoth}) {
+    for (const auto at :
+         {std::optional<Timestamp>{}, std::optional<Timestamp>{H(2) + std::chrono::minutes(1)}}) {
+      LineageQuery q;
+      q.root = "topic:local/orders";
+      q.direction = direction;
+      q.depth = 6;
+      q.at = at;
+      const auto r = Lineage(*g, q);
+      REQUIRE(r.ok());
+      std::string text;
+      AppendJson(*g, *r, text);
+      CHECK(text == ToJson(*g, *r).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace tributary::graph

@@ -222,7 +222,10 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
                  return FromStatus(result.status());
                }
                if (fmt == "json") {
-                 return Response::Json(200, graph::ToJson(*g, *result));
+                 Response res;
+                 res.body.reserve(8192);
+                 graph::AppendJson(*g, *result, res.body);
+                 return res;
                }
                if (fmt == "svg" && result->nodes.size() > kMaxSvgNodes) {
                  return Response::Error(422, "too_large",
