@@ -51,7 +51,7 @@ struct KafkaReaderOptions {
   std::vector<std::string> topics;
   std::map<TopicPartition, std::int64_t> start_offsets;  // next offset to read
   std::chrono::milliseconds metadata_refresh{std::chrono::seconds(10)};
-  std::size_t max_batch = 100000;
+  std::size_t max_batch = 250000;
 };
 
 struct PartitionProgress {

@@ -383,6 +383,61 @@ Result<ConsumerAssignment> DecodeAssignment(std::string_view bytes) {
   return asg;
 }
 
+std::optional<OffsetCommitView> PeekOffsetCommit(std::string_view key, std::string_view value) {
+  std::size_t pos = 0;
+  const auto u8 = [](std::string_view d, std::size_t at) {
+    return static_cast<std::uint64_t>(static_cast<unsigned char>(d[at]));
+  };
+  const auto be = [&](std::string_view d, std::size_t& at, int bytes, std::uint64_t& out) {
+    if (at + static_cast<std::size_t>(bytes) > d.size()) {
+      return false;
+    }
+    out = 0;
+    for (int i = 0; i < bytes; ++i) {
+      out = (out << 8) | u8(d, at + static_cast<std::size_t>(i));
+    }
+    at += static_cast<std::size_t>(bytes);
+    return true;
+  };
+  const auto str = [&](std::string_view d, std::size_t& at, std::string_view& out) {
+    std::uint64_t len = 0;
+    if (!be(d, at, 2, len) || len > 0x7fff || at + len > d.size()) {
+      return false;  // null (-1) or short: not for the fast path
+    }
+    out = d.substr(at, len);
+    at += len;
+    return true;
+  };
+  std::uint64_t v = 0;
+  OffsetCommitView out;
+  if (!be(key, pos, 2, v) || v > 1 || !str(key, pos, out.group) || !str(key, pos, out.topic) ||
+      !be(key, pos, 4, v) || pos != key.size()) {
+    return std::nullopt;
+  }
+  out.partition = static_cast<std::int32_t>(static_cast<std::uint32_t>(v));
+  pos = 0;
+  std::uint64_t version = 0;
+  std::string_view metadata;
+  if (!be(value, pos, 2, version) || version > 3 || !be(value, pos, 8, v)) {
+    return std::nullopt;
+  }
+  out.offset = static_cast<std::int64_t>(v);
+  if (version >= 3 && !be(value, pos, 4, v)) {
+    return std::nullopt;
+  }
+  if (!str(value, pos, metadata) || !be(value, pos, 8, v)) {
+    return std::nullopt;
+  }
+  out.commit_timestamp_ms = static_cast<std::int64_t>(v);
+  if (version == 1 && !be(value, pos, 8, v)) {
+    return std::nullopt;
+  }
+  if (pos != value.size()) {
+    return std::nullopt;
+  }
+  return out;
+}
+
 Result<ConsumerOffsetsRecord> Decode(std::optional<std::string_view> key,
                                      std::optional<std::string_view> value) {
   if (!key) {

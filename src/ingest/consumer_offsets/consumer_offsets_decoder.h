@@ -18,6 +18,19 @@
 
 namespace tributary::ingest::consumer_offsets {
 
+// The fields of a plain offset commit (key v0/v1, value v0-v3), read in place:
+// the views point into the record's bytes. The hot path of the translator;
+// anything else (other record types, flexible versions, malformed bytes) is
+// nullopt and goes through Decode(), which also explains what is wrong.
+struct OffsetCommitView {
+  std::string_view group;
+  std::string_view topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;
+  std::int64_t commit_timestamp_ms = 0;
+};
+std::optional<OffsetCommitView> PeekOffsetCommit(std::string_view key, std::string_view value);
+
 // `key` and `value` are the record's key and value; nullopt is a null value
 // (a tombstone), which is different from an empty one.
 Result<ConsumerOffsetsRecord> Decode(std::optional<std::string_view> key,

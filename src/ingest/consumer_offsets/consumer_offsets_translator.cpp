@@ -206,7 +206,53 @@ void ConsumerOffsetsTranslator::DeleteGroup(const std::string& group, Timestamp 
   sink.Emit(GroupDeleted{NodeId::Group(options_.cluster, group)}, at);
 }
 
+void ConsumerOffsetsTranslator::FoldCommit(std::string_view group, std::string_view topic,
+                                           std::int32_t partition, std::int64_t offset,
+                                           std::int64_t commit_ms, TranslationSink& sink) {
+  auto it = topics_.find(TopicKeyView(group, topic));
+  if (it == topics_.end()) {
+    it = topics_.emplace(TopicKey{std::string(group), std::string(topic)}, TopicFold{}).first;
+    it->second.group = group;
+    it->second.topic = topic;
+  }
+  auto& f = it->second;
+  MarkDirty(it->first, &f);
+  f.offsets[partition] = offset;
+  f.last_commit_ms = std::max(f.last_commit_ms, commit_ms);
+  ++f.commits_since_sample;
+  if (!f.active) {
+    f.active = true;
+    f.last_sample_ms = commit_ms;
+    f.commits_since_sample = 1;
+    sink.Emit(
+        ConsumerStarted{NodeId::Group(options_.cluster, group),
+                        NodeId::Topic(options_.cluster, topic), "observed", std::string(kVia)},
+        FromMillis(commit_ms));
+    return;
+  }
+  if (commit_ms - f.last_sample_ms >= options_.progress_interval.count()) {
+    std::int64_t sum = 0;
+    for (const auto& [p, o] : f.offsets) {
+      sum += o;
+    }
+    sink.Emit(ConsumerProgress{NodeId::Group(options_.cluster, group),
+                               NodeId::Topic(options_.cluster, topic), sum,
+                               static_cast<std::int32_t>(f.offsets.size()), f.commits_since_sample},
+              FromMillis(commit_ms));
+    f.last_sample_ms = commit_ms;
+    f.commits_since_sample = 0;
+  }
+}
+
 void ConsumerOffsetsTranslator::Translate(const RawRecord& record, TranslationSink& sink) {
+  // The common case, offset commits, is read in place without allocating.
+  if (record.key && record.value) {
+    if (const auto c = PeekOffsetCommit(*record.key, *record.value)) {
+      FoldCommit(c->group, c->topic, c->partition, c->offset,
+                 c->commit_timestamp_ms > 0 ? c->commit_timestamp_ms : record.timestamp_ms, sink);
+      return;
+    }
+  }
   auto decoded = Decode(record.key, record.value);
   if (!decoded.ok()) {
     sink.Quarantine(decoded.status().message());
@@ -216,42 +262,9 @@ void ConsumerOffsetsTranslator::Translate(const RawRecord& record, TranslationSi
   std::visit(
       Overloaded{
           [&](const OffsetCommit& c) {
-            const auto commit_ms =
-                c.commit_timestamp_ms > 0 ? c.commit_timestamp_ms : record.timestamp_ms;
-            auto it = topics_.find(TopicKeyView(c.group, c.topic));
-            if (it == topics_.end()) {
-              it = topics_.emplace(TopicKey{c.group, c.topic}, TopicFold{}).first;
-              it->second.group = c.group;
-              it->second.topic = c.topic;
-            }
-            auto& f = it->second;
-            MarkDirty(it->first, &f);
-            f.offsets[c.partition] = c.offset;
-            f.last_commit_ms = std::max(f.last_commit_ms, commit_ms);
-            ++f.commits_since_sample;
-            if (!f.active) {
-              f.active = true;
-              f.last_sample_ms = commit_ms;
-              f.commits_since_sample = 1;
-              sink.Emit(ConsumerStarted{NodeId::Group(options_.cluster, c.group),
-                                        NodeId::Topic(options_.cluster, c.topic), "observed",
-                                        std::string(kVia)},
-                        FromMillis(commit_ms));
-              return;
-            }
-            if (commit_ms - f.last_sample_ms >= options_.progress_interval.count()) {
-              std::int64_t sum = 0;
-              for (const auto& [p, o] : f.offsets) {
-                sum += o;
-              }
-              sink.Emit(ConsumerProgress{NodeId::Group(options_.cluster, c.group),
-                                         NodeId::Topic(options_.cluster, c.topic), sum,
-                                         static_cast<std::int32_t>(f.offsets.size()),
-                                         f.commits_since_sample},
-                        FromMillis(commit_ms));
-              f.last_sample_ms = commit_ms;
-              f.commits_since_sample = 0;
-            }
+            FoldCommit(c.group, c.topic, c.partition, c.offset,
+                       c.commit_timestamp_ms > 0 ? c.commit_timestamp_ms : record.timestamp_ms,
+                       sink);
           },
           [&](const OffsetCommitTombstone& t) {
             const TopicKeyView key{t.group, t.topic};

@@ -91,6 +91,9 @@ class ConsumerOffsetsTranslator final : public SourceTranslator {
     }
   };
   void MarkDirty(const TopicKey& key, TopicFold* fold);
+  // Folds one offset commit of (group, topic).
+  void FoldCommit(std::string_view group, std::string_view topic, std::int32_t partition,
+                  std::int64_t offset, std::int64_t commit_ms, TranslationSink& sink);
 
   std::string TopicFoldKey(const TopicKey& key) const;
   std::string GroupFoldKey(const std::string& group) const;

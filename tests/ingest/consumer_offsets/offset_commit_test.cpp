@@ -175,5 +175,44 @@ TEST_CASE("an offset commit value newer than v4 is read as v4",
   }
 }
 
+TEST_CASE("the in-place offset commit reader agrees with the decoder or steps aside") {
+  for (const std::int16_t key_version : {0, 1}) {
+    for (const std::int16_t value_version : {0, 1, 2, 3, 4}) {
+      OffsetCommit c;
+      c.key_version = key_version;
+      c.value_version = value_version;
+      c.group = "payments-settlement-consumer";
+      c.topic = "payments.settlements.v2";
+      c.partition = 17;
+      c.offset = 123456789012;
+      c.leader_epoch = value_version >= 3 ? 7 : -1;
+      c.metadata = "meta";
+      c.commit_timestamp_ms = 1764080206123;
+      c.expire_timestamp_ms = value_version == 1 ? 1764080306123 : -1;
+      const auto rec = Encode(c);
+      INFO("key v" << key_version << " value v" << value_version);
+      const auto peeked = PeekOffsetCommit(rec.key, *rec.value);
+      if (value_version == 4) {
+        CHECK(!peeked);  // flexible versions go through the full decoder
+        continue;
+      }
+      REQUIRE(peeked);
+      CHECK(peeked->group == c.group);
+      CHECK(peeked->topic == c.topic);
+      CHECK(peeked->partition == c.partition);
+      CHECK(peeked->offset == c.offset);
+      CHECK(peeked->commit_timestamp_ms == c.commit_timestamp_ms);
+      // Truncated or padded bytes are left to the decoder, which explains them.
+      CHECK(!PeekOffsetCommit(rec.key, rec.value->substr(0, rec.value->size() - 1)));
+      CHECK(!PeekOffsetCommit(rec.key, *rec.value + "x"));
+      CHECK(!PeekOffsetCommit(rec.key.substr(0, rec.key.size() - 2), *rec.value));
+    }
+  }
+  GroupMetadata g;
+  g.group = "g";
+  const auto group_record = Encode(g);
+  CHECK(!PeekOffsetCommit(group_record.key, group_record.value.value_or("")));
+}
+
 }  // namespace
 }  // namespace tributary::ingest::consumer_offsets
