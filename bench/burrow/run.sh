@@ -82,7 +82,7 @@ burrow_run() {
       -e "s|@BOOTSTRAP@|$bootstrap|g; s|@OFFSET_REFRESH@|1|g; s|@HTTP_PORT@|$port|g" \
       "$here/burrow.toml.in" >"$dir/burrow.toml"
   if ! python3 "$here/time_burrow.py" --config-dir "$dir" --http-port "$port" \
-         --records "$records" | tee -a "$work/burrow.results"; then
+         --records "$records" --timeout 180 | tee -a "$work/burrow.results"; then
     echo "burrow: run $1 failed; last lines of its log:" >&2
     tail -n 20 "$dir/burrow.log" "$dir/burrow.stdout" >&2 || true
     exit 1

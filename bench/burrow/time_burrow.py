@@ -99,6 +99,24 @@ def is_final(api, group, parts):
     return True
 
 
+def describe(api, group, parts):
+    """What Burrow reports for `group` against what is expected, for errors."""
+    status, body = api.get("/v3/kafka/local/consumer/" + group)
+    if status != 200:
+        return "%s: HTTP %s %s" % (group, status, body[:200])
+    topics = json.loads(body).get("topics") or {}
+    diffs = []
+    for (topic, partition), offset in sorted(parts.items()):
+        plist = topics.get(topic) or []
+        got = None
+        if partition < len(plist) and plist[partition] is not None:
+            newest = [o for o in (plist[partition].get("offsets") or []) if o is not None]
+            got = newest[-1].get("offset") if newest else None
+        if got != offset:
+            diffs.append("%s/%d newest %s, expected %d" % (topic, partition, got, offset))
+    return "%s: %s" % (group, "; ".join(diffs) or "final now")
+
+
 def cpu_seconds(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -123,6 +141,7 @@ def main():
                               stdout=out, stderr=subprocess.STDOUT)
     t_sentinel = t_full = None
     cpu_sentinel = None
+    pending, listed = [], set()
     try:
         while True:
             if burrow.poll() is not None:
@@ -130,8 +149,14 @@ def main():
                       file=sys.stderr)
                 return 1
             if time.monotonic() - start > args.timeout:
-                print("time_burrow: not ingested after %.0f s (sentinels final: %s)" %
-                      (args.timeout, t_sentinel is not None), file=sys.stderr)
+                if t_sentinel is None:
+                    print("time_burrow: the sentinel groups are not final after %.0f s" %
+                          args.timeout, file=sys.stderr)
+                else:
+                    print("time_burrow: sentinels final after %.2f s, but after %.0f s %d "
+                          "groups are not (listed: %d); first: %s" %
+                          (t_sentinel, args.timeout, len(pending), len(listed),
+                           describe(api, pending[0], final[pending[0]])), file=sys.stderr)
                 return 1
             if t_sentinel is None:
                 if all(is_final(api, g, final[g]) for g in watch):
