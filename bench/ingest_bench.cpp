@@ -123,9 +123,10 @@ void Preload(const std::string& bootstrap, std::int64_t count) {
     producer.Produce("__consumer_offsets", static_cast<int>(i % 50), r.key, r.value);
   }
   producer.Flush();
-  std::printf("backlog: %lld records (offset-commit values v%d) produced into the cluster in %.1f s\n",
-              static_cast<long long>(count), static_cast<int>(value_version),
-              std::chrono::duration<double>(Stopwatch::now() - start).count());
+  std::printf(
+      "backlog: %lld records (offset-commit values v%d) produced into the cluster in %.1f s\n",
+      static_cast<long long>(count), static_cast<int>(value_version),
+      std::chrono::duration<double>(Stopwatch::now() - start).count());
 }
 
 // Consumes `count` records of __consumer_offsets from `bootstrap`: decoded, folded

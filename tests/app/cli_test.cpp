@@ -9,11 +9,11 @@
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 #include <tuple>
-#include <filesystem>
 
 #include "support/http_client.h"
 #include "support/temp_dir.h"
@@ -275,9 +275,9 @@ TEST_CASE("demo at speed 60 delivers a breaking change and a deprecation within 
           std::tuple{"product", "/ui/products/stocktrades", "Product stocktrades"}}) {
       const auto dom = dir / (std::string(name) + ".html");
       const auto shot = artifacts / (std::string(name) + ".png");
-      CHECK(std::system((chromium + "--dump-dom " + base + path + " > " + dom.string() +
-                         " 2>/dev/null")
-                            .c_str()) == 0);
+      CHECK(std::system(
+                (chromium + "--dump-dom " + base + path + " > " + dom.string() + " 2>/dev/null")
+                    .c_str()) == 0);
       std::ifstream in(dom);
       const std::string html(std::istreambuf_iterator<char>(in), {});
       CHECK_THAT(html, Catch::Contains(expect));
