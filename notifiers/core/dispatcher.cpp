@@ -458,11 +458,7 @@ Status OutboxDispatcher::Dispatch(bool wait) {
       job.message.title = first.subject;
       job.message.body = first.body;
       job.message.html = first.html;
-      if (first.intent_id != 0) {
-        if (auto facts = store.IntentFacts(first.intent_id); facts.ok()) {
-          job.message.facts = std::move(facts).value();
-        }
-      }
+      job.message.facts = group.front().facts;
     } else {
       // A digest: the notifications of one team on one channel, as one message.
       job.message.id =

@@ -7,6 +7,8 @@
 #include <ctime>
 #include <mutex>
 
+#include "core/projection.h"
+
 namespace tributary::notifiers {
 namespace {
 
@@ -85,14 +87,9 @@ std::optional<Duration> ParseRetryAfter(std::string_view value, Timestamp now) {
 }
 
 std::string Fingerprint(std::string_view text) {
-  std::uint64_t h = 14695981039346656037ULL;
-  for (const char c : text) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 1099511628211ULL;
-  }
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
-  return buf;
+  Fnv1a64 h;
+  h.Add(text);
+  return h.Hex();
 }
 
 HttpPoster::HttpPoster(std::string url, const EgressGuard& guard, HttpPostOptions options)

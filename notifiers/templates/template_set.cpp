@@ -1,4 +1,5 @@
 #include "notifiers/templates/template_set.h"
+#include "notifiers/templates/mustache_data.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -88,50 +89,12 @@ class NoPartials final : public kainjow::mustache::context<std::string> {
   const Data* get_partial(const std::string&) const override { return nullptr; }
 };
 
-// ---- JSON -> mustache data -----------------------------------------------------------
-
-// Objects become objects, arrays lists, numbers their text, booleans
-// booleans. Null and the empty string are false, so {{#x}} sections skip them
-// (an empty string renders as nothing either way).
-Data ToData(const json& value) {
-  switch (value.type()) {
-    case json::value_t::object: {
-      Data out(Data::type::object);
-      for (const auto& [key, v] : value.items()) {
-        out[key] = ToData(v);
-      }
-      return out;
-    }
-    case json::value_t::array: {
-      Data out(Data::type::list);
-      for (const auto& v : value) {
-        out.push_back(ToData(v));
-      }
-      return out;
-    }
-    case json::value_t::string: {
-      const auto& s = value.get_ref<const std::string&>();
-      return s.empty() ? Data(false) : Data(s);
-    }
-    case json::value_t::boolean:
-      return Data(value.get<bool>());
-    case json::value_t::number_integer:
-      return Data(std::to_string(value.get<std::int64_t>()));
-    case json::value_t::number_unsigned:
-      return Data(std::to_string(value.get<std::uint64_t>()));
-    case json::value_t::number_float:
-      return Data(value.dump());
-    default:  // null, binary, discarded
-      return Data(false);
-  }
-}
-
 // A list of consumers ({id, depth[, team]}): each entry also gets `direct`
 // (depth 1: it reads the topic itself).
 Data ConsumerList(const json& consumers) {
   Data out(Data::type::list);
   for (const auto& c : consumers) {
-    Data entry = ToData(c);
+    Data entry = JsonToMustache(c);
     if (c.is_object()) {
       auto depth = c.find("depth");
       entry["direct"] = Data(depth != c.end() && depth->is_number_integer() && *depth == 1);
@@ -168,7 +131,7 @@ Data BuildData(const json& context) {
     if ((key == "consumers" || key == "consumers_by_team") && value.is_array()) {
       data[key] = ConsumerList(value);
     } else {
-      data[key] = ToData(value);
+      data[key] = JsonToMustache(value);
     }
     if (value.is_array()) {
       data["has_" + key] = Data(!value.empty());
@@ -553,6 +516,41 @@ Result<RenderedMessage> TemplateSet::Render(std::string_view kind, std::string_v
     }
   }
   return out;
+}
+
+kainjow::mustache::data JsonToMustache(const nlohmann::json& value) {
+  using Data = kainjow::mustache::data;
+  using nlohmann::json;
+  switch (value.type()) {
+    case json::value_t::object: {
+      Data out(Data::type::object);
+      for (const auto& [key, v] : value.items()) {
+        out[key] = JsonToMustache(v);
+      }
+      return out;
+    }
+    case json::value_t::array: {
+      Data out(Data::type::list);
+      for (const auto& v : value) {
+        out.push_back(JsonToMustache(v));
+      }
+      return out;
+    }
+    case json::value_t::string: {
+      const auto& s = value.get_ref<const std::string&>();
+      return s.empty() ? Data(false) : Data(s);
+    }
+    case json::value_t::boolean:
+      return Data(value.get<bool>());
+    case json::value_t::number_integer:
+      return Data(std::to_string(value.get<std::int64_t>()));
+    case json::value_t::number_unsigned:
+      return Data(std::to_string(value.get<std::uint64_t>()));
+    case json::value_t::number_float:
+      return Data(value.dump());
+    default:  // null, binary, discarded
+      return Data(false);
+  }
 }
 
 }  // namespace tributary::notifiers

@@ -8,6 +8,10 @@ namespace {
 constexpr const char* kDeliveryColumns =
     "id, intent_id, idempotency_key, kind, team, channel, severity, status, attempts, "
     "next_attempt_at, created_at, delivered_at, last_error, subject, body, html";
+constexpr const char* kDeliveryColumnsOfD =
+    "d.id, d.intent_id, d.idempotency_key, d.kind, d.team, d.channel, d.severity, d.status, "
+    "d.attempts, d.next_attempt_at, d.created_at, d.delivered_at, d.last_error, d.subject, "
+    "d.body, d.html";
 
 StoredDelivery ReadDelivery(SQLite::Statement& q) {
   StoredDelivery d;
@@ -86,14 +90,25 @@ Result<std::vector<StoredDelivery>> NotificationStore::DueDeliveries(Timestamp n
   std::vector<StoredDelivery> out;
   auto s = Guard(
       [&] {
-        SQLite::Statement q(log_.database(),
-                            std::string("SELECT ") + kDeliveryColumns +
-                                " FROM deliveries WHERE status IN ('queued', 'retrying') AND "
-                                "next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?");
+        SQLite::Statement q(
+            log_.database(),
+            std::string("SELECT ") + kDeliveryColumnsOfD +
+                ", o.facts FROM deliveries d LEFT JOIN outbox o ON o.id = d.intent_id "
+                "WHERE d.status IN ('queued', 'retrying') AND d.next_attempt_at <= ? "
+                "ORDER BY d.next_attempt_at, d.id LIMIT ?");
         q.bind(1, static_cast<std::int64_t>(ToMillis(now)));
         q.bind(2, static_cast<std::int64_t>(limit));
         while (q.executeStep()) {
-          out.push_back(ReadDelivery(q));
+          auto d = ReadDelivery(q);
+          if (!q.getColumn(16).isNull()) {
+            const auto* blob = static_cast<const std::uint8_t*>(q.getColumn(16).getBlob());
+            const auto size = static_cast<std::size_t>(q.getColumn(16).getBytes());
+            auto facts = nlohmann::json::from_msgpack(blob, blob + size, true, false);
+            if (facts.is_object()) {
+              d.facts = std::move(facts);
+            }
+          }
+          out.push_back(std::move(d));
         }
       },
       "cannot read the deliveries");
@@ -176,28 +191,6 @@ Result<std::optional<StoredDelivery>> NotificationStore::Find(std::int64_t id) {
         }
       },
       "cannot read the deliveries");
-  if (!s.ok()) {
-    return s;
-  }
-  return out;
-}
-
-Result<nlohmann::json> NotificationStore::IntentFacts(std::int64_t intent_id) {
-  nlohmann::json out = nlohmann::json::object();
-  auto s = Guard(
-      [&] {
-        SQLite::Statement q(log_.database(), "SELECT facts FROM outbox WHERE id = ?");
-        q.bind(1, static_cast<std::int64_t>(intent_id));
-        if (q.executeStep()) {
-          const auto* blob = static_cast<const std::uint8_t*>(q.getColumn(0).getBlob());
-          const auto size = static_cast<std::size_t>(q.getColumn(0).getBytes());
-          auto facts = nlohmann::json::from_msgpack(blob, blob + size, true, false);
-          if (facts.is_object()) {
-            out = std::move(facts);
-          }
-        }
-      },
-      "cannot read the outbox");
   if (!s.ok()) {
     return s;
   }

@@ -31,6 +31,8 @@ struct StoredDelivery {
   std::int32_t attempts = 0;
   Timestamp created_at;
   std::optional<Timestamp> delivered_at;
+  // The intent's facts; read by DueDeliveries only (what a webhook payload carries).
+  nlohmann::json facts = nlohmann::json::object();
 };
 
 struct DeliveryFilter {
@@ -48,15 +50,14 @@ class NotificationStore {
 
   // Intents not routed yet, oldest first.
   Result<std::vector<StoredIntent>> QueuedIntents(std::size_t limit);
-  // Deliveries queued or retrying whose next attempt is due at `now`, oldest first.
+  // Deliveries queued or retrying whose next attempt is due at `now`, oldest
+  // first, with their intents' facts.
   Result<std::vector<StoredDelivery>> DueDeliveries(Timestamp now, std::size_t limit);
   // When the next queued or retrying delivery is due (nullopt: none).
   Result<std::optional<Timestamp>> NextDue();
   // Deliveries matching `filter`, newest first.
   Result<std::vector<StoredDelivery>> List(const DeliveryFilter& filter);
   Result<std::optional<StoredDelivery>> Find(std::int64_t id);
-  // The facts of an outbox intent (an empty object when it is unknown).
-  Result<nlohmann::json> IntentFacts(std::int64_t intent_id);
   // Disabled channels: name -> the fingerprint of the address that answered 410.
   Result<std::map<std::string, std::string>> DisabledChannels();
 

@@ -1,7 +1,5 @@
 #include "http/ui/ui_routes.h"
 
-#include <kainjow/mustache.hpp>
-
 #include <charconv>
 #include <map>
 #include <set>
@@ -10,6 +8,7 @@
 #include "graph/queries.h"
 #include "http/routes/graph_render.h"
 #include "http/ui/ui_templates.h"
+#include "notifiers/templates/mustache_data.h"
 #include "store/notification_store.h"
 #include "tributary/overloaded.h"
 
@@ -18,35 +17,6 @@ namespace {
 
 using nlohmann::json;
 namespace mustache = kainjow::mustache;
-
-mustache::data ToData(const json& j) {
-  switch (j.type()) {
-    case json::value_t::object: {
-      mustache::data d{mustache::data::type::object};
-      for (const auto& [k, v] : j.items()) {
-        d.set(k, ToData(v));
-      }
-      return d;
-    }
-    case json::value_t::array: {
-      mustache::data d{mustache::data::type::list};
-      for (const auto& v : j) {
-        d.push_back(ToData(v));
-      }
-      return d;
-    }
-    case json::value_t::string: {
-      const auto& s = j.get_ref<const std::string&>();
-      return s.empty() ? mustache::data(false) : mustache::data(s);
-    }
-    case json::value_t::boolean:
-      return mustache::data(j.get<bool>());
-    case json::value_t::null:
-      return mustache::data(false);
-    default:
-      return mustache::data(j.dump());
-  }
-}
 
 const std::string& PageTemplate(const std::string& name) {
   static const std::map<std::string, std::string> pages = [] {
@@ -235,7 +205,7 @@ std::optional<Timestamp> AtParam(const Request& r, std::string& error) {
 std::string RenderPage(const std::string& page, const std::string& title, const json& data,
                        bool demo) {
   mustache::mustache content_template(PageTemplate(page));
-  const std::string content = content_template.render(ToData(data));
+  const std::string content = content_template.render(notifiers::JsonToMustache(data));
   mustache::mustache layout(PageTemplate("layout"));
   mustache::data d{mustache::data::type::object};
   d.set("title", title);

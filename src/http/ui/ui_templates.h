@@ -1,6 +1,6 @@
 #pragma once
 // The UI's page templates (templates/ui/*.mustache), compiled in:
-// ui_templates.cpp is generated at build time by embed_ui_templates.cmake.
+// ui_templates.cpp is generated at build time by notifiers/templates/embed_templates.cmake.
 
 #include <span>
 #include <string_view>

@@ -384,55 +384,24 @@ Result<ConsumerAssignment> DecodeAssignment(std::string_view bytes) {
 }
 
 std::optional<OffsetCommitView> PeekOffsetCommit(std::string_view key, std::string_view value) {
-  std::size_t pos = 0;
-  const auto u8 = [](std::string_view d, std::size_t at) {
-    return static_cast<std::uint64_t>(static_cast<unsigned char>(d[at]));
-  };
-  const auto be = [&](std::string_view d, std::size_t& at, int bytes, std::uint64_t& out) {
-    if (at + static_cast<std::size_t>(bytes) > d.size()) {
-      return false;
-    }
-    out = 0;
-    for (int i = 0; i < bytes; ++i) {
-      out = (out << 8) | u8(d, at + static_cast<std::size_t>(i));
-    }
-    at += static_cast<std::size_t>(bytes);
-    return true;
-  };
-  const auto str = [&](std::string_view d, std::size_t& at, std::string_view& out) {
-    std::uint64_t len = 0;
-    if (!be(d, at, 2, len) || len > 0x7fff || at + len > d.size()) {
-      return false;  // null (-1) or short: not for the fast path
-    }
-    out = d.substr(at, len);
-    at += len;
-    return true;
-  };
-  std::uint64_t v = 0;
   OffsetCommitView out;
-  if (!be(key, pos, 2, v) || v > 1 || !str(key, pos, out.group) || !str(key, pos, out.topic) ||
-      !be(key, pos, 4, v) || pos != key.size()) {
+  WireReader k(key);
+  std::int16_t type = 0;
+  if (!k.Int16(type, "type") || (type != 0 && type != 1) ||
+      !k.StringView(out.group, false, "group") || !k.StringView(out.topic, false, "topic") ||
+      !k.Int32(out.partition, "partition") || !k.at_end()) {
     return std::nullopt;
   }
-  out.partition = static_cast<std::int32_t>(static_cast<std::uint32_t>(v));
-  pos = 0;
-  std::uint64_t version = 0;
+  WireReader v(value);
+  std::int16_t version = 0;
+  std::int32_t leader_epoch = 0;
+  std::int64_t expire = 0;
   std::string_view metadata;
-  if (!be(value, pos, 2, version) || version > 3 || !be(value, pos, 8, v)) {
-    return std::nullopt;
-  }
-  out.offset = static_cast<std::int64_t>(v);
-  if (version >= 3 && !be(value, pos, 4, v)) {
-    return std::nullopt;
-  }
-  if (!str(value, pos, metadata) || !be(value, pos, 8, v)) {
-    return std::nullopt;
-  }
-  out.commit_timestamp_ms = static_cast<std::int64_t>(v);
-  if (version == 1 && !be(value, pos, 8, v)) {
-    return std::nullopt;
-  }
-  if (pos != value.size()) {
+  if (!v.Int16(version, "version") || version < 0 || version > 3 ||
+      !v.Int64(out.offset, "offset") || (version >= 3 && !v.Int32(leader_epoch, "leader_epoch")) ||
+      !v.StringView(metadata, false, "metadata") ||
+      !v.Int64(out.commit_timestamp_ms, "commit_timestamp") ||
+      (version == 1 && !v.Int64(expire, "expire_timestamp")) || !v.at_end()) {
     return std::nullopt;
   }
   return out;

@@ -40,6 +40,7 @@ std::string ConsumerOffsetsTranslator::GroupFoldKey(const std::string& group) co
 Status ConsumerOffsetsTranslator::Restore(
     const std::vector<std::pair<std::string, std::string>>& entries) {
   topics_.clear();
+  topic_index_.clear();
   groups_.clear();
   dirty_topics_.clear();
   dirty_groups_.clear();
@@ -59,7 +60,8 @@ Status ConsumerOffsetsTranslator::Restore(
         f.last_sample_ms = j.at("s").get<std::int64_t>();
         f.commits_since_sample = j.at("n").get<std::int64_t>();
         f.active = j.at("a").get<bool>();
-        topics_.emplace(TopicKey{f.group, f.topic}, std::move(f));
+        TopicKey key{f.group, f.topic};
+        AddTopic(std::move(key), std::move(f));
       } else if (key.rfind(group_prefix, 0) == 0) {
         GroupFold g;
         g.group = j.at("g").get<std::string>();
@@ -198,7 +200,7 @@ void ConsumerOffsetsTranslator::DeleteGroup(const std::string& group, Timestamp 
        it != topics_.end() && it->first.first == group;) {
     StopTopic(it->second, "group_deleted", at, sink, false);
     dirty_topics_.push_back(it->first);
-    it = topics_.erase(it);
+    it = EraseTopic(it);
   }
   const bool known = groups_.erase(group) > 0;
   dirty_groups_.insert(group);
@@ -206,14 +208,32 @@ void ConsumerOffsetsTranslator::DeleteGroup(const std::string& group, Timestamp 
   sink.Emit(GroupDeleted{NodeId::Group(options_.cluster, group)}, at);
 }
 
+ConsumerOffsetsTranslator::Topics::iterator ConsumerOffsetsTranslator::AddTopic(TopicKey key,
+                                                                                TopicFold fold) {
+  auto [it, inserted] = topics_.emplace(std::move(key), std::move(fold));
+  if (inserted) {
+    topic_index_.emplace(TopicKeyView(it->first.first, it->first.second), it);
+  }
+  return it;
+}
+
+ConsumerOffsetsTranslator::Topics::iterator ConsumerOffsetsTranslator::EraseTopic(
+    Topics::iterator it) {
+  topic_index_.erase(TopicKeyView(it->first.first, it->first.second));
+  return topics_.erase(it);
+}
+
 void ConsumerOffsetsTranslator::FoldCommit(std::string_view group, std::string_view topic,
                                            std::int32_t partition, std::int64_t offset,
                                            std::int64_t commit_ms, TranslationSink& sink) {
-  auto it = topics_.find(TopicKeyView(group, topic));
-  if (it == topics_.end()) {
-    it = topics_.emplace(TopicKey{std::string(group), std::string(topic)}, TopicFold{}).first;
-    it->second.group = group;
-    it->second.topic = topic;
+  Topics::iterator it;
+  if (auto found = topic_index_.find(TopicKeyView(group, topic)); found != topic_index_.end()) {
+    it = found->second;
+  } else {
+    TopicFold fold;
+    fold.group = group;
+    fold.topic = topic;
+    it = AddTopic(TopicKey{std::string(group), std::string(topic)}, std::move(fold));
   }
   auto& f = it->second;
   MarkDirty(it->first, &f);
@@ -279,7 +299,7 @@ void ConsumerOffsetsTranslator::Translate(const RawRecord& record, TranslationSi
             MarkDirty(it->first, &it->second);
             if (it->second.offsets.empty()) {
               StopTopic(it->second, "offset_deleted", record_time, sink, false);
-              topics_.erase(it);
+              EraseTopic(it);
             }
           },
           [&](const GroupMetadata& m) {

@@ -23,6 +23,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "ingest/translator.h"
@@ -90,6 +91,18 @@ class ConsumerOffsetsTranslator final : public SourceTranslator {
       return TopicKeyView(a.first, a.second) < TopicKeyView(b.first, b.second);
     }
   };
+  using Topics = std::map<TopicKey, TopicFold, KeyLess>;
+  struct ViewHash {
+    std::size_t operator()(const TopicKeyView& k) const {
+      return std::hash<std::string_view>{}(k.first) * 1099511628211ULL ^
+             std::hash<std::string_view>{}(k.second);
+    }
+  };
+  // topics_ by hash, for the commit hot path; the views point into topics_'
+  // keys (map nodes never move). Kept in step by AddTopic and EraseTopic.
+  Topics::iterator AddTopic(TopicKey key, TopicFold fold);
+  Topics::iterator EraseTopic(Topics::iterator it);
+
   void MarkDirty(const TopicKey& key, TopicFold* fold);
   // Folds one offset commit of (group, topic).
   void FoldCommit(std::string_view group, std::string_view topic, std::int32_t partition,
@@ -104,7 +117,8 @@ class ConsumerOffsetsTranslator final : public SourceTranslator {
   void DeleteGroup(const std::string& group, Timestamp at, TranslationSink& sink);
 
   ConsumerOffsetsOptions options_;
-  std::map<TopicKey, TopicFold, KeyLess> topics_;
+  Topics topics_;  // ordered: a group's topics are a range
+  std::unordered_map<TopicKeyView, Topics::iterator, ViewHash> topic_index_;
   std::map<std::string, GroupFold> groups_;
   std::vector<TopicKey> dirty_topics_;  // changed since the last Flush
   std::set<std::string> dirty_groups_;

@@ -94,7 +94,7 @@ bool WireReader::Fail(std::string message) {
   return false;
 }
 
-bool WireReader::Need(std::size_t bytes, const char* field) {
+bool WireReader::NeedSlow(std::size_t bytes, const char* field) {
   if (!ok()) {
     return false;
   }
@@ -123,41 +123,6 @@ bool WireReader::Int8(std::int8_t& out, const char* field) {
   }
   out = static_cast<std::int8_t>(data_[pos_]);
   pos_ += 1;
-  return true;
-}
-
-bool WireReader::Int16(std::int16_t& out, const char* field) {
-  if (!Need(2, field)) {
-    return false;
-  }
-  auto b = reinterpret_cast<const unsigned char*>(data_.data() + pos_);
-  out = static_cast<std::int16_t>(static_cast<std::uint16_t>((b[0] << 8) | b[1]));
-  pos_ += 2;
-  return true;
-}
-
-bool WireReader::Int32(std::int32_t& out, const char* field) {
-  if (!Need(4, field)) {
-    return false;
-  }
-  auto b = reinterpret_cast<const unsigned char*>(data_.data() + pos_);
-  out = static_cast<std::int32_t>((std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) |
-                                  (std::uint32_t{b[2]} << 8) | std::uint32_t{b[3]});
-  pos_ += 4;
-  return true;
-}
-
-bool WireReader::Int64(std::int64_t& out, const char* field) {
-  if (!Need(8, field)) {
-    return false;
-  }
-  auto b = reinterpret_cast<const unsigned char*>(data_.data() + pos_);
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) {
-    v = (v << 8) | b[i];
-  }
-  out = static_cast<std::int64_t>(v);
-  pos_ += 8;
   return true;
 }
 
@@ -223,13 +188,13 @@ bool WireReader::CompactLength(bool nullable, std::optional<std::size_t>& length
   return true;
 }
 
-bool WireReader::String(std::string& out, bool compact, const char* field) {
+bool WireReader::StringView(std::string_view& out, bool compact, const char* field) {
   if (compact) {
     std::optional<std::size_t> length;
     if (!CompactLength(false, length, field)) {
       return false;
     }
-    out.assign(data_.substr(pos_, *length));
+    out = data_.substr(pos_, *length);
     pos_ += *length;
     return true;
   }
@@ -241,8 +206,17 @@ bool WireReader::String(std::string& out, bool compact, const char* field) {
   if (!Length(length, start, field)) {
     return false;
   }
-  out.assign(data_.substr(pos_, static_cast<std::size_t>(length)));
+  out = data_.substr(pos_, static_cast<std::size_t>(length));
   pos_ += static_cast<std::size_t>(length);
+  return true;
+}
+
+bool WireReader::String(std::string& out, bool compact, const char* field) {
+  std::string_view view;
+  if (!StringView(view, compact, field)) {
+    return false;
+  }
+  out.assign(view);
   return true;
 }
 

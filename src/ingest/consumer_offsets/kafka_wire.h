@@ -44,14 +44,46 @@ class WireReader {
   bool at_end() const { return pos_ == data_.size(); }
 
   bool Int8(std::int8_t& out, const char* field);
-  bool Int16(std::int16_t& out, const char* field);
-  bool Int32(std::int32_t& out, const char* field);
-  bool Int64(std::int64_t& out, const char* field);
+  // Big-endian integers; inline, as the decoders' hot path reads little else.
+  bool Int16(std::int16_t& out, const char* field) {
+    if (!Need(2, field)) {
+      return false;
+    }
+    const auto* b = reinterpret_cast<const unsigned char*>(data_.data() + pos_);
+    out = static_cast<std::int16_t>(static_cast<std::uint16_t>((b[0] << 8) | b[1]));
+    pos_ += 2;
+    return true;
+  }
+  bool Int32(std::int32_t& out, const char* field) {
+    if (!Need(4, field)) {
+      return false;
+    }
+    const auto* b = reinterpret_cast<const unsigned char*>(data_.data() + pos_);
+    out = static_cast<std::int32_t>((std::uint32_t{b[0]} << 24) | (std::uint32_t{b[1]} << 16) |
+                                    (std::uint32_t{b[2]} << 8) | std::uint32_t{b[3]});
+    pos_ += 4;
+    return true;
+  }
+  bool Int64(std::int64_t& out, const char* field) {
+    if (!Need(8, field)) {
+      return false;
+    }
+    const auto* b = reinterpret_cast<const unsigned char*>(data_.data() + pos_);
+    std::uint64_t v = 0;
+    for (int i = 0; i < 8; ++i) {
+      v = (v << 8) | b[i];
+    }
+    out = static_cast<std::int64_t>(v);
+    pos_ += 8;
+    return true;
+  }
   bool ReadUuid(Uuid& out, const char* field);
   bool UnsignedVarint(std::uint32_t& out, const char* field);
 
   // STRING / NULLABLE_STRING, or their COMPACT_ forms when `compact`.
   bool String(std::string& out, bool compact, const char* field);
+  // A STRING (COMPACT_STRING) as a view into the bytes read: no copy.
+  bool StringView(std::string_view& out, bool compact, const char* field);
   bool NullableString(std::optional<std::string>& out, bool compact, const char* field);
   // BYTES / NULLABLE_BYTES, or their COMPACT_ forms when `compact`.
   bool Bytes(std::string& out, bool compact, const char* field);
@@ -74,7 +106,11 @@ class WireReader {
   bool Fail(std::string message);
 
  private:
-  bool Need(std::size_t bytes, const char* field);
+  // True when `bytes` are left and no earlier read failed; else records why.
+  bool Need(std::size_t bytes, const char* field) {
+    return (error_.empty() && remaining() >= bytes) || NeedSlow(bytes, field);
+  }
+  bool NeedSlow(std::size_t bytes, const char* field);
   // Checks a decoded length against the bytes left; `start` is where its prefix began.
   bool Length(std::int64_t length, std::size_t start, const char* field);
   bool CompactLength(bool nullable, std::optional<std::size_t>& length, const char* field);
