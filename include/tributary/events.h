@@ -647,6 +647,26 @@ struct NotificationDeadLettered {
   }
 };
 
+// Records of a source topic that were deleted by the broker (retention)
+// before Tributary read them: it was behind or stopped for longer than the
+// topic keeps data. [from_offset, to_offset) is the range lost.
+struct SourceGap {
+  static constexpr std::string_view kType = "source_gap";
+  static constexpr int kVersion = 1;
+  std::string cluster;
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t from_offset = 0;
+  std::int64_t to_offset = 0;
+  bool operator==(const SourceGap&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("cluster", &SourceGap::cluster), Field("topic", &SourceGap::topic),
+                      Field("partition", &SourceGap::partition),
+                      Field("from_offset", &SourceGap::from_offset),
+                      Field("to_offset", &SourceGap::to_offset)};
+  }
+};
+
 // The closed set. Append new types at the end; never reorder or rename.
 using DomainEvent =
     std::variant<ConsumerStarted, ConsumerStopped, ConsumerProgress, GroupMembersChanged,
@@ -657,7 +677,7 @@ using DomainEvent =
                  CompatibleChangeRecorded, ConsumerOnDeprecated, MigrationStatusChanged,
                  ReminderDue, NotificationQueued, NotificationDelivered, NotificationFailed,
                  NotificationDeadLettered, SchemaModeChanged, ProducerStopped, DeprecationAnnounced,
-                 AccessRevokedDetected, RetiredWithConsumers, TeamSubscriptionsSet>;
+                 AccessRevokedDetected, RetiredWithConsumers, TeamSubscriptionsSet, SourceGap>;
 
 // The type name of an event, e.g. "consumer_started".
 std::string_view TypeName(const DomainEvent& event);

@@ -25,7 +25,8 @@ enum class ErrorCode {
   kUnauthenticated,
   kPermissionDenied,
   kUnimplemented,
-  kInternal,  // a bug
+  kInternal,           // a bug
+  kResourceExhausted,  // the request needs more work or memory than it may use
 };
 
 inline std::string_view ToString(ErrorCode code) {
@@ -52,6 +53,8 @@ inline std::string_view ToString(ErrorCode code) {
       return "unimplemented";
     case ErrorCode::kInternal:
       return "internal error";
+    case ErrorCode::kResourceExhausted:
+      return "resource exhausted";
   }
   return "unknown";
 }
@@ -91,6 +94,9 @@ inline Status Unimplemented(std::string message) {
   return {ErrorCode::kUnimplemented, std::move(message)};
 }
 inline Status Internal(std::string message) { return {ErrorCode::kInternal, std::move(message)}; }
+inline Status ResourceExhausted(std::string message) {
+  return {ErrorCode::kResourceExhausted, std::move(message)};
+}
 
 template <typename T>
 class [[nodiscard]] Result {

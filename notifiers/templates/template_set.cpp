@@ -1,4 +1,6 @@
 #include "notifiers/templates/template_set.h"
+
+#include <cctype>
 #include "notifiers/templates/mustache_data.h"
 
 #include <algorithm>
@@ -79,6 +81,40 @@ std::string SlackEscape(const std::string& s) {
 }
 
 std::string NoEscape(const std::string& s) { return s; }
+
+// Mattermost, Google Chat, Discord and Teams read mentions and links out of
+// plain text: `@channel`, `@all`, `@here`, `@everyone`, `<users/all>`,
+// `<@id>`, masked links `<http://x|click>` and `[click](http://x)`. A value
+// must show as typed and trigger none of them, inside and outside code spans,
+// so the syntax is broken with invisible characters rather than backslashes:
+// a word joiner after an `@` that starts a word, a zero-width space after
+// every `<` and between `]` and `(`. (Backticks stay: they only format.)
+std::string ChatEscape(const std::string& s) {
+  constexpr std::string_view kWordJoiner = "\u2060";
+  constexpr std::string_view kZeroWidthSpace = "\u200B";
+  const auto is_word = [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.' || c == '-' ||
+           (static_cast<unsigned char>(c) & 0x80) != 0;
+  };
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '@' && (i == 0 || !is_word(s[i - 1]))) {
+      out += c;
+      out += kWordJoiner;
+    } else if (c == '<') {
+      out += c;
+      out += kZeroWidthSpace;
+    } else if (c == ']' && i + 1 < s.size() && s[i + 1] == '(') {
+      out += c;
+      out += kZeroWidthSpace;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
 
 // A render context that resolves no partials. kainjow would otherwise parse a
 // context string named by {{> name}} as a template: facts would become template
@@ -474,6 +510,9 @@ Result<TemplateSet> TemplateSet::Load(const fs::path& override_dir) {
       }
       if (file == "slack") {
         entry.tmpl->set_custom_escape(SlackEscape);
+      } else if (file == "mattermost" || file == "googlechat" || file == "discord" ||
+                 file == "teams") {
+        entry.tmpl->set_custom_escape(ChatEscape);
       } else if (file != kHtmlFile) {
         entry.tmpl->set_custom_escape(NoEscape);
       }  // else kainjow's HTML escaping, the default

@@ -620,6 +620,7 @@ void Validate(const toml::table& root, Config& c, Diagnostics& diag, const Envir
       tr.String("team", token.team);
       std::string expires;
       tr.String("expires", expires);
+      tr.StringList("lineage_namespaces", token.lineage_namespaces);
       tr.RejectUnknown();
       const bool hex = token.sha256.size() == 64 &&
                        std::all_of(token.sha256.begin(), token.sha256.end(), [](char ch) {

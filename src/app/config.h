@@ -121,6 +121,9 @@ struct TokenConfig {
   std::string role;    // reader | owner | admin
   std::string team;
   std::optional<Timestamp> expires;
+  // OpenLineage job namespaces an owner token may write lineage for while no
+  // team owns the job yet (jobs its team owns it may always write).
+  std::vector<std::string> lineage_namespaces;
 };
 
 struct AuthConfig {

@@ -1,10 +1,32 @@
 #include "app/service.h"
 
+#include <sys/stat.h>
+
 #include <spdlog/spdlog.h>
 
 #include "app/sources.h"
 
 namespace tributary {
+namespace {
+
+// The data dir and the log are the service's alone (0700/0600): a looser mode
+// left by an operator or an old release is reported, not changed.
+void ReportLooseModes(const std::filesystem::path& data_dir) {
+  const auto check = [](const std::filesystem::path& path, bool dir) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && (st.st_mode & 077) != 0) {
+      spdlog::warn("{} {} is readable by others (mode {:o}); chmod {} it",
+                   dir ? "data dir" : "file", path.string(), st.st_mode & 0777,
+                   dir ? "700" : "600");
+    }
+  };
+  check(data_dir, true);
+  for (const char* name : {"tributary.db", "tributary.db-wal", "tributary.db-shm"}) {
+    check(data_dir / name, false);
+  }
+}
+
+}  // namespace
 
 Service::Service(Config config, const Clock& clock, std::function<void(const Status&)> on_fatal)
     : config_(std::move(config)), clock_(clock), on_fatal_(std::move(on_fatal)) {}
@@ -21,7 +43,8 @@ Status Service::Start() {
   http::AuthOptions auth_options;
   auth_options.anonymous_read = config_.auth.anonymous_read;
   for (const auto& t : config_.auth.tokens) {
-    auth_options.tokens.push_back({t.name, t.sha256, t.role, t.team, t.expires});
+    auth_options.tokens.push_back(
+        {t.name, t.sha256, t.role, t.team, t.expires, t.lineage_namespaces});
   }
   auto auth = http::Authenticator::Create(auth_options, clock_);
   if (!auth.ok()) {
@@ -34,6 +57,7 @@ Status Service::Start() {
     return log.status();
   }
   log_ = std::move(log).value();
+  ReportLooseModes(config_.service.data_dir);
   graph::Routes routes;
   for (const auto& r : config_.routes) {
     routes.emplace_back(r.match, r.team);
@@ -81,6 +105,7 @@ Status Service::Start() {
     }
     if (runner_) {
       m.SetIngestLag("all", static_cast<double>(runner_->lag()));
+      m.SetSourceGapRecordsTotal(runner_->gap_records());
     }
     if (dispatcher_) {
       const auto& c = dispatcher_->counters();
@@ -112,6 +137,7 @@ Status Service::Start() {
     api_->config_teams[t.name] = t.contacts;
   }
   api_->ready = [this] { return ready_.load() && (!runner_ || runner_->caught_up()); };
+  api_->source_gaps = [this] { return runner_ ? runner_->gaps() : std::vector<SourceGap>{}; };
   api_->append = [this](std::vector<NewEvent> events) {
     Batch batch;
     batch.events = std::move(events);
@@ -123,13 +149,26 @@ Status Service::Start() {
   if (demo_routes_) {
     demo_routes_(*router_);
   }
-  router_->Add("GET", "/metrics", http::MetricsHandler(*metrics_));
+  router_->Add("GET", "/metrics",
+               [this, scrape = http::MetricsHandler(*metrics_)](const http::Request& r) {
+                 auto principal = auth_->Authenticate(r);
+                 if (!principal.ok()) {
+                   return http::ErrorResponse(principal.status());
+                 }
+                 if (auto s = auth_->AuthorizeRead(*principal); !s.ok()) {
+                   return http::ErrorResponse(s);
+                 }
+                 return scrape(r);
+               });
 
   http::ServerOptions server_options;
   server_options.host = config_.service.http_host;
   server_options.port = config_.service.http_port;
   server_options.tls_cert_file = config_.service.tls_cert;
   server_options.tls_key_file = config_.service.tls_key;
+  server_options.is_heavy = [router = router_.get()](const http::Request& r) {
+    return router->IsHeavy(r);
+  };
   auto server = http::HttpServer::Start(server_options, http::Instrument(*router_, *metrics_));
   if (!server.ok()) {
     return server.status();

@@ -3,7 +3,12 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <cstdio>
+
+#include <spdlog/spdlog.h>
 #include <utility>
 
 namespace tributary::http {
@@ -169,6 +174,7 @@ Result<Authenticator> Authenticator::Create(const AuthOptions& options, const Cl
       }
     }
     if (valid) {
+      entry.lineage_namespaces = token.lineage_namespaces;
       entries.push_back(std::move(entry));
     }
   }
@@ -210,7 +216,7 @@ Result<Principal> Authenticator::Authenticate(const Request& request) const {
   if (entry.expires && clock_->Now() >= *entry.expires) {
     return Unauthenticated("the bearer token \"" + entry.name + "\" has expired");
   }
-  return Principal{entry.name, entry.role, entry.team, false};
+  return Principal{entry.name, entry.role, entry.team, false, entry.lineage_namespaces};
 }
 
 Status Authenticator::AuthorizeRead(const Principal& principal) const {
@@ -273,8 +279,22 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "unimplemented";
     case ErrorCode::kInternal:
       return "internal";
+    case ErrorCode::kResourceExhausted:
+      return "too_complex";
   }
   return "internal";
+}
+
+std::string NewRequestId() {
+  static std::atomic<std::uint64_t> counter{0};
+  static const std::uint64_t boot =
+      static_cast<std::uint64_t>(std::chrono::system_clock::now().time_since_epoch().count());
+  const std::uint64_t n = counter.fetch_add(1) + 1;
+  char buf[40];
+  std::snprintf(buf, sizeof buf, "%08llx-%llu",
+                static_cast<unsigned long long>(boot & 0xffffffffULL),
+                static_cast<unsigned long long>(n));
+  return buf;
 }
 
 Response ErrorResponse(const Status& status) {
@@ -298,9 +318,26 @@ Response ErrorResponse(const Status& status) {
     case ErrorCode::kUnavailable:
       http_status = 503;
       break;
+    case ErrorCode::kResourceExhausted:
+      http_status = 422;
+      break;
     default:
       http_status = 500;
       break;
+  }
+  if (http_status == 500 || status.code() == ErrorCode::kUnavailable) {
+    // Internal messages (file paths, SQLite errors) stay in the log; the
+    // client gets a request id to quote.
+    const std::string id = NewRequestId();
+    spdlog::error("http: request {} failed: {}", id, status.ToString());
+    auto response =
+        Response::Error(http_status, ErrorCodeName(status.code()),
+                        (http_status == 500 ? "internal error" : "temporarily unavailable; retry") +
+                            std::string(" (request id ") + id + ")");
+    if (http_status == 503) {
+      response.headers.emplace_back("Retry-After", "1");
+    }
+    return response;
   }
   auto response = Response::Error(http_status, ErrorCodeName(status.code()), status.message());
   if (http_status == 401) {

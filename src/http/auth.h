@@ -41,6 +41,7 @@ struct BearerTokenConfig {
   std::string role;    // reader | owner | admin
   std::string team;    // the team an owner token acts for
   std::optional<Timestamp> expires;
+  std::vector<std::string> lineage_namespaces;  // unowned jobs it may write lineage for
 };
 
 struct AuthOptions {
@@ -54,6 +55,7 @@ struct Principal {
   Role role = Role::kReader;
   std::string team;  // owner tokens only
   bool anonymous = false;
+  std::vector<std::string> lineage_namespaces;  // owner tokens only
 };
 
 class Authenticator {
@@ -89,6 +91,7 @@ class Authenticator {
     Role role = Role::kReader;
     std::string team;
     std::optional<Timestamp> expires;
+    std::vector<std::string> lineage_namespaces;
   };
   Authenticator(bool anonymous_read, std::vector<Entry> entries, const Clock& clock);
 
@@ -100,9 +103,14 @@ class Authenticator {
 // A non-ok Status as the JSON error shape {"error":{"code","message"}}:
 // InvalidArgument 400, NotFound 404, AlreadyExists 409, Unauthenticated 401
 // (with `WWW-Authenticate: Bearer`), PermissionDenied 403, Unavailable 503,
-// anything else 500. The code is the ErrorCode in snake_case
+// anything else 500. A 500 or 503 never shows the status's message (paths,
+// SQLite errors): it is logged with a request id, which the answer names. The code is the ErrorCode
+// in snake_case
 // ("invalid_argument", "permission_denied", ...).
 Response ErrorResponse(const Status& status);
+
+// A short id for a request whose failure is logged rather than shown.
+std::string NewRequestId();
 
 // The snake_case code string ErrorResponse uses.
 std::string_view ErrorCodeName(ErrorCode code);

@@ -1,43 +1,19 @@
 #include "http/http_types.h"
 
+#include <algorithm>
+#include <cctype>
+
+#include "core/text_codec.h"
+
 namespace tributary::http {
 namespace {
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 bool PercentDecode(std::string_view in, std::string& out, bool plus_is_space) {
-  out.clear();
-  out.reserve(in.size());
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    const char c = in[i];
-    if (c == '%') {
-      if (i + 2 >= in.size()) {
-        return false;
-      }
-      const int hi = HexValue(in[i + 1]);
-      const int lo = HexValue(in[i + 2]);
-      if (hi < 0 || lo < 0) {
-        return false;
-      }
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(c);
-    }
+  auto decoded = tributary::PercentDecode(in, plus_is_space);
+  if (!decoded) {
+    return false;
   }
+  out = std::move(*decoded);
   return true;
 }
 
@@ -93,6 +69,44 @@ bool ParseTarget(std::string_view target, std::string& path,
     query.emplace(std::move(key), std::move(value));
   }
   return true;
+}
+
+void AddSecurityHeaders(Response& response) {
+  const auto has = [&](std::string_view name) {
+    for (const auto& [n, v] : response.headers) {
+      if (n.size() == name.size() &&
+          std::equal(n.begin(), n.end(), name.begin(), [](char a, char b) {
+            return std::tolower(static_cast<unsigned char>(a)) ==
+                   std::tolower(static_cast<unsigned char>(b));
+          })) {
+        return true;
+      }
+    }
+    return false;
+  };
+  const bool html = response.content_type.rfind("text/html", 0) == 0;
+  if (!has("content-security-policy")) {
+    response.headers.emplace_back(
+        "Content-Security-Policy",
+        html ? "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+               "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+             : "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox");
+  }
+  if (!has("x-content-type-options")) {
+    response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  }
+  if (!has("referrer-policy")) {
+    response.headers.emplace_back("Referrer-Policy", "no-referrer");
+  }
+  if (!has("x-frame-options")) {
+    response.headers.emplace_back("X-Frame-Options", "DENY");
+  }
+}
+
+bool ParseTarget(Request& request) {
+  const std::string_view target = request.target;
+  request.raw_path = std::string(target.substr(0, target.find('?')));
+  return ParseTarget(target, request.path, request.query);
 }
 
 }  // namespace tributary::http

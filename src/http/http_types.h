@@ -14,9 +14,10 @@
 namespace tributary::http {
 
 struct Request {
-  std::string method;                             // "GET", "POST", ...
-  std::string target;                             // as sent: path and query
-  std::string path;                               // percent-decoded path
+  std::string method;    // "GET", "POST", ...
+  std::string target;    // as sent: path and query
+  std::string path;      // percent-decoded path
+  std::string raw_path;  // the path as sent (the router matches its segments, then decodes)
   std::multimap<std::string, std::string> query;  // percent-decoded
   std::map<std::string, std::string> headers;     // names lower-cased
   std::string body;
@@ -38,9 +39,19 @@ struct Response {
   static Response Error(int status, std::string_view code, std::string_view message);
 };
 
+// The headers every response carries (unless the handler set its own):
+// X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer,
+// X-Frame-Options: DENY, and a Content-Security-Policy by content type. No
+// page may run script; HTML may use inline styles and same-origin images;
+// standalone SVG and everything else is also sandboxed; nothing may be framed.
+void AddSecurityHeaders(Response& response);
+
 // Splits a request target into its decoded path and query; false when the
 // target's percent-encoding is malformed.
 bool ParseTarget(std::string_view target, std::string& path,
                  std::multimap<std::string, std::string>& query);
+// The same, and fills request.path, request.raw_path and request.query from
+// request.target.
+bool ParseTarget(Request& request);
 
 }  // namespace tributary::http

@@ -74,6 +74,11 @@ struct Metrics::Impl {
                           .Help("Domain events appended to the event log by ingestion.")
                           .Register(registry)
                           .Add({})),
+        source_gap_records(prometheus::BuildCounter()
+                               .Name("tributary_source_gap_records_total")
+                               .Help("Source records deleted by the broker before they were read.")
+                               .Register(registry)
+                               .Add({})),
         ingest_quarantined(prometheus::BuildCounter()
                                .Name("tributary_ingest_quarantined_total")
                                .Help("Undecodable records stored in the quarantine table.")
@@ -123,6 +128,8 @@ struct Metrics::Impl {
   prometheus::Registry registry;
   prometheus::Family<prometheus::Counter>& ingest_records;
   prometheus::Counter& ingest_events;
+  prometheus::Counter& source_gap_records;
+  std::int64_t last_gap_records = 0;
   prometheus::Family<prometheus::Counter>& ingest_quarantined;
   prometheus::Family<prometheus::Counter>& ingest_skipped;
   prometheus::Family<prometheus::Gauge>& ingest_lag;
@@ -198,6 +205,11 @@ void Metrics::SetIngestTotals(std::string_view source, const IngestTotals& total
 void Metrics::SetIngestEventsTotal(std::int64_t total) {
   std::lock_guard lock(impl_->totals_mu);
   Impl::Advance(impl_->ingest_events, impl_->last_events_total, total);
+}
+
+void Metrics::SetSourceGapRecordsTotal(std::int64_t total) {
+  std::lock_guard lock(impl_->totals_mu);
+  Impl::Advance(impl_->source_gap_records, impl_->last_gap_records, total);
 }
 
 void Metrics::SetNotificationTotal(std::string_view outcome, std::int64_t total) {

@@ -59,6 +59,8 @@ class Metrics {
   // (a restarted source) resets the baseline without decreasing the counter.
   void SetIngestTotals(std::string_view source, const IngestTotals& totals);
   void SetIngestEventsTotal(std::int64_t total);
+  // tributary_source_gap_records_total: records lost to retention before read.
+  void SetSourceGapRecordsTotal(std::int64_t total);
   // tributary_notifications_total{outcome}: routed | unroutable | delivered | failed | dead.
   void SetNotificationTotal(std::string_view outcome, std::int64_t total);
   void AddScrapeHook(std::function<void(Metrics&)> hook);

@@ -1,5 +1,7 @@
 #include "http/router.h"
 
+#include "core/text_codec.h"
+
 namespace tributary::http {
 namespace {
 
@@ -26,21 +28,28 @@ bool IsParam(const std::string& segment) {
 
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, Handler handler) {
+void Router::Add(std::string method, std::string pattern, Handler handler, HeavyPredicate heavy) {
   auto segments = Split(pattern);
-  routes_.push_back(
-      {std::move(method), std::move(pattern), std::move(segments), std::move(handler)});
+  routes_.push_back({std::move(method), std::move(pattern), std::move(segments), std::move(handler),
+                     std::move(heavy)});
 }
 
-Response Router::Handle(Request request) const {
-  std::string ignored;
-  return Handle(std::move(request), &ignored);
-}
-
-Response Router::Handle(Request request, std::string* matched_pattern) const {
-  matched_pattern->clear();
-  const auto segments = Split(request.path);
-  bool path_matched = false;
+Router::Match Router::Find(const Request& request) const {
+  Match found;
+  // Segments are split on the path as sent, so "%2F" inside a name stays in
+  // its segment, and decoded one by one.
+  const bool raw = !request.raw_path.empty();
+  auto segments = Split(raw ? request.raw_path : request.path);
+  if (raw) {
+    for (auto& segment : segments) {
+      auto decoded = PercentDecode(segment);
+      if (!decoded) {
+        found.kind = MatchKind::kBadEncoding;
+        return found;
+      }
+      segment = std::move(*decoded);
+    }
+  }
   for (const auto& route : routes_) {
     if (route.segments.size() != segments.size()) {
       continue;
@@ -57,22 +66,49 @@ Response Router::Handle(Request request, std::string* matched_pattern) const {
     if (!match) {
       continue;
     }
-    if (!path_matched) {
-      *matched_pattern = route.pattern;
+    if (found.kind == MatchKind::kNone) {
+      found.kind = MatchKind::kPathOnly;
+      found.route = &route;
     }
-    path_matched = true;
     if (route.method != request.method && !(request.method == "HEAD" && route.method == "GET")) {
       continue;
     }
-    *matched_pattern = route.pattern;
-    request.params = std::move(params);
-    return route.handler(request);
+    found.kind = MatchKind::kRoute;
+    found.route = &route;
+    found.params = std::move(params);
+    return found;
   }
-  if (path_matched) {
-    return Response::Error(405, "method_not_allowed",
-                           request.method + " is not allowed on " + request.path);
+  return found;
+}
+
+Response Router::Handle(Request request) const {
+  std::string ignored;
+  return Handle(std::move(request), &ignored);
+}
+
+Response Router::Handle(Request request, std::string* matched_pattern) const {
+  matched_pattern->clear();
+  auto match = Find(request);
+  switch (match.kind) {
+    case MatchKind::kBadEncoding:
+      return Response::Error(400, "bad_request", "malformed percent-encoding in the URL");
+    case MatchKind::kNone:
+      return Response::Error(404, "not_found", "no such endpoint: " + request.path);
+    case MatchKind::kPathOnly:
+      *matched_pattern = match.route->pattern;
+      return Response::Error(405, "method_not_allowed",
+                             request.method + " is not allowed on " + request.path);
+    case MatchKind::kRoute:
+      break;
   }
-  return Response::Error(404, "not_found", "no such endpoint: " + request.path);
+  *matched_pattern = match.route->pattern;
+  request.params = std::move(match.params);
+  return match.route->handler(request);
+}
+
+bool Router::IsHeavy(const Request& request) const {
+  const auto match = Find(request);
+  return match.kind == MatchKind::kRoute && match.route->heavy && match.route->heavy(request);
 }
 
 std::vector<std::string> Router::Routes() const {

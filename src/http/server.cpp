@@ -12,9 +12,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <optional>
@@ -80,11 +83,84 @@ class SessionRegistry {
   std::set<std::shared_ptr<SessionBase>> sessions_;
 };
 
+// A fixed pool of threads for heavy requests with a bounded queue. Post()
+// refuses work beyond threads + queue; Stop() drops what waits and joins
+// after the running tasks end.
+class WorkPool {
+ public:
+  WorkPool(int threads, int queue)
+      : capacity_(static_cast<std::size_t>(std::max(threads, 1) + std::max(queue, 0))) {
+    for (int i = 0; i < std::max(threads, 1); ++i) {
+      threads_.emplace_back([this] { Run(); });
+    }
+  }
+  ~WorkPool() { Stop(); }
+
+  bool Post(std::function<void()> task) {
+    std::lock_guard lock(mu_);
+    if (stopping_ || tasks_.size() + running_ >= capacity_) {
+      return false;
+    }
+    tasks_.push_back(std::move(task));
+    ready_.notify_one();
+    return true;
+  }
+
+  void Stop() {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) {
+        return;
+      }
+      stopping_ = true;
+      tasks_.clear();
+      ready_.notify_all();
+    }
+    for (auto& t : threads_) {
+      if (t.joinable()) {
+        t.join();
+      }
+    }
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      std::function<void()> task;
+      {
+        std::unique_lock lock(mu_);
+        ready_.wait(lock, [this] { return stopping_ || !tasks_.empty(); });
+        if (tasks_.empty()) {
+          return;
+        }
+        task = std::move(tasks_.front());
+        tasks_.pop_front();
+        ++running_;
+      }
+      task();
+      std::lock_guard lock(mu_);
+      --running_;
+    }
+  }
+
+  const std::size_t capacity_;
+  std::mutex mu_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> tasks_;
+  std::size_t running_ = 0;
+  bool stopping_ = false;
+  std::vector<std::thread> threads_;
+};
+
 struct ServerState {
-  ServerState(ServerOptions opts, Handler h) : options(std::move(opts)), handler(std::move(h)) {}
+  ServerState(ServerOptions opts, Handler h)
+      : options(std::move(opts)),
+        handler(std::move(h)),
+        work(options.work_threads, options.work_queue) {}
 
   const ServerOptions options;
   const Handler handler;
+  WorkPool work;
   std::optional<ssl::context> tls;  // set for HTTPS
   SessionRegistry registry;
   std::atomic<bool> stopping{false};
@@ -231,21 +307,43 @@ class Session final : public SessionBase {
     }
     request.body = std::move(req.body());
     const unsigned version = req.version();
-    Response response;
-    if (!ParseTarget(request.target, request.path, request.query)) {
-      response = Response::Error(400, "bad_request", "malformed percent-encoding in the URL");
-    } else {
-      try {
-        response = state_.handler(request);
-      } catch (const std::exception& e) {
-        spdlog::error("http: handler for {} {} failed: {}", request.method, request.path, e.what());
-        response = Response::Error(500, "internal", "internal error");
-      }
-    }
-    // A stopping server answers what is in flight, then closes.
-    const bool keep_alive = req.keep_alive() && !state_.stopping;
+    // A stopping server answers what is in flight, then closes: whether to
+    // keep the connection is decided once the answer is ready.
+    const bool keep_alive = req.keep_alive();
     const bool head = request.method == "HEAD";
-    Write(std::move(response), keep_alive, version, head);
+    if (!ParseTarget(request)) {
+      Write(Response::Error(400, "bad_request", "malformed percent-encoding in the URL"),
+            keep_alive && !state_.stopping, version, head);
+      return;
+    }
+    if (state_.options.is_heavy && state_.options.is_heavy(request)) {
+      // Off the io threads; the answer is written back on this session's strand.
+      auto task = [self = Self(), request = std::move(request), keep_alive, version,
+                   head]() mutable {
+        auto response = std::make_shared<Response>(self->Call(request));
+        asio::post(self->stream_.get_executor(), [self, response, keep_alive, version, head] {
+          self->Write(std::move(*response), keep_alive && !self->state_.stopping, version, head);
+        });
+      };
+      if (!state_.work.Post(std::move(task))) {
+        auto busy = Response::Error(429, "too_many_requests",
+                                    "too many expensive requests in flight; retry shortly");
+        busy.headers.emplace_back("Retry-After", "2");
+        Write(std::move(busy), keep_alive && !state_.stopping, version, head);
+      }
+      return;
+    }
+    Response response = Call(request);
+    Write(std::move(response), keep_alive && !state_.stopping, version, head);
+  }
+
+  Response Call(const Request& request) {
+    try {
+      return state_.handler(request);
+    } catch (const std::exception& e) {
+      spdlog::error("http: handler for {} {} failed: {}", request.method, request.path, e.what());
+      return Response::Error(500, "internal", "internal error");
+    }
   }
 
   void Write(Response response, bool keep_alive, unsigned version, bool head = false) {
@@ -253,6 +351,7 @@ class Session final : public SessionBase {
         static_cast<bhttp::status>(response.status), version);
     res->set(bhttp::field::server, "tributary");
     res->set(bhttp::field::content_type, response.content_type);
+    AddSecurityHeaders(response);
     for (const auto& [name, value] : response.headers) {
       res->set(name, value);
     }
@@ -475,6 +574,9 @@ void HttpServer::Stop() {
       t.join();
     }
   }
+  // Heavy requests still waiting are dropped (their connections are closed
+  // below); one still running ends within its work budget.
+  state.work.Stop();
   // No io thread runs now: close what is left (a handler that outlasted the
   // grace period) here, while the io_context still exists.
   beast::error_code ec;

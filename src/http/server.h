@@ -20,6 +20,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -40,6 +41,13 @@ struct ServerOptions {
   std::string tls_cert_file;
   std::string tls_key_file;
   std::chrono::milliseconds shutdown_grace{5000};
+  // Heavy requests (CPU-bound: schema checks, SVG layouts) run on a pool of
+  // work_threads apart from the io threads, so probes and light reads are
+  // never queued behind them. At most work_queue more wait; a heavy request
+  // beyond that is answered 429 with Retry-After at once.
+  std::function<bool(const Request&)> is_heavy;
+  int work_threads = 1;
+  int work_queue = 8;
 };
 
 class HttpServer {

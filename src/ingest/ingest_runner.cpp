@@ -82,6 +82,32 @@ void IngestRunner::RunSubmitted() {
   }
 }
 
+std::vector<SourceGap> IngestRunner::gaps() const {
+  std::lock_guard lock(mu_);
+  return gaps_;
+}
+
+Status IngestRunner::RecordGaps(const std::string& cluster, std::vector<ReadGap> gaps) {
+  std::vector<NewEvent> events;
+  for (const auto& g : gaps) {
+    SourceGap fact{cluster, g.topic, g.partition, g.from_offset, g.to_offset};
+    // Found again after a crash (the resume position had not moved yet): the
+    // same start offset is the same gap.
+    std::string key = "source_gap:" + cluster + "/" + g.topic + "/" + std::to_string(g.partition) +
+                      "/" + std::to_string(g.from_offset);
+    events.push_back(
+        NewEvent{fact, clock_.Now(), cluster + "/" + g.topic, std::nullopt, std::move(key)});
+    gap_records_ += g.to_offset - g.from_offset;
+    std::lock_guard lock(mu_);
+    gaps_.push_back(fact);
+    if (gaps_.size() > 100) {
+      gaps_.erase(gaps_.begin());
+    }
+  }
+  auto appended = pipeline_.AppendEvents(std::move(events));
+  return appended.ok() ? Status::Ok() : appended.status();
+}
+
 Status IngestRunner::fatal() const {
   std::lock_guard lock(mu_);
   return fatal_;
@@ -118,6 +144,12 @@ void IngestRunner::Run() {
       auto status = reader.Poll(
           options_.poll_timeout / static_cast<int>(readers_.size()),
           [&](std::span<const RawRecord> records) { return pipeline_.Process(cluster, records); });
+      if (auto gaps = reader.TakeGaps(); !gaps.empty()) {
+        if (auto s = RecordGaps(cluster, std::move(gaps)); !s.ok()) {
+          Fail(s);
+          return;
+        }
+      }
       if (status.ok()) {
         continue;
       }

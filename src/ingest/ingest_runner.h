@@ -52,10 +52,16 @@ class IngestRunner {
 
   bool caught_up() const { return caught_up_.load(); }
   std::int64_t lag() const { return lag_.load(); }
+  // Records lost to retention before they were read, since start (each gap
+  // is also a source_gap event in the log).
+  std::int64_t gap_records() const { return gap_records_.load(); }
+  // The gaps found since start, oldest first (at most the last 100).
+  std::vector<SourceGap> gaps() const;
   Status fatal() const;
 
  private:
   void Run();
+  Status RecordGaps(const std::string& cluster, std::vector<ReadGap> gaps);
   void Fail(const Status& status);
 
   IngestRunnerOptions options_;
@@ -68,6 +74,8 @@ class IngestRunner {
   std::atomic<bool> stop_{false};
   std::atomic<bool> caught_up_{false};
   std::atomic<std::int64_t> lag_{0};
+  std::atomic<std::int64_t> gap_records_{0};
+  std::vector<SourceGap> gaps_;  // guarded by mu_
   void RunSubmitted();
 
   mutable std::mutex mu_;

@@ -18,6 +18,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/text_codec.h"
+
 #include "tributary/clock.h"
 #include "tributary/ids.h"
 #include "tributary/result.h"
@@ -200,9 +202,9 @@ inline Status CheckName(std::string_view text, std::string_view where) {
     return InvalidArgument(std::string(where) + ": longer than " + std::to_string(kMaxNameBytes) +
                            " bytes");
   }
-  if (!IsCleanUtf8(text)) {
+  if (!IsPrintableText(text)) {
     return InvalidArgument(std::string(where) + ": " + Quote(text) +
-                           " contains control characters");
+                           " contains control characters, bidi controls or invalid UTF-8");
   }
   return Status::Ok();
 }

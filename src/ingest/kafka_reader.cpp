@@ -72,7 +72,9 @@ Result<std::unique_ptr<KafkaReader>> KafkaReader::Open(KafkaReaderOptions option
       {"enable.auto.offset.store", "false"},
       {"enable.partition.eof", "false"},
       {"isolation.level", "read_committed"},
-      {"auto.offset.reset", "earliest"},
+      // Out of range is reported, not silently reset: the reader records the
+      // gap and moves on itself (RecoverOutOfRange).
+      {"auto.offset.reset", "error"},
       // Looking for a source topic must never create it.
       {"allow.auto.create.topics", "false"},
       {"fetch.wait.max.ms", "50"},
@@ -152,6 +154,7 @@ Status KafkaReader::RefreshAssignment() {
                 "were deleted by retention before they were read",
                 options_.cluster, topic, tp.second, progress.next_offset, low,
                 low - progress.next_offset);
+            gaps_.push_back({topic, tp.second, progress.next_offset, low});
           }
           progress.next_offset = low;
         }
@@ -241,6 +244,7 @@ Status KafkaReader::Poll(std::chrono::milliseconds timeout, const BatchHandler& 
   std::vector<RawRecord> records;
   records.reserve(static_cast<std::size_t>(n));
   std::map<TopicPartition, std::int64_t> advanced;
+  std::vector<std::pair<TopicPartition, std::int64_t>> out_of_range;  // with the position
   const rd_kafka_topic_t* last_topic = nullptr;
   std::int32_t last_partition = -1;
   std::int64_t* last_next = nullptr;
@@ -254,6 +258,15 @@ Status KafkaReader::Poll(std::chrono::milliseconds timeout, const BatchHandler& 
           rd_kafka_message_destroy(msgs[static_cast<std::size_t>(j)]);
         }
         return Internal("kafka " + options_.cluster + ": fatal error: " + reason);
+      }
+      if ((m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
+           m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE) &&
+          m->rkt != nullptr) {
+        const TopicPartition tp{rd_kafka_topic_name(m->rkt), m->partition};
+        const auto it = advanced.find(tp);
+        out_of_range.emplace_back(tp,
+                                  it != advanced.end() ? it->second : partitions_[tp].next_offset);
+        continue;
       }
       if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         spdlog::warn("kafka {}: {}", options_.cluster, rd_kafka_message_errstr(m));
@@ -301,7 +314,50 @@ Status KafkaReader::Poll(std::chrono::milliseconds timeout, const BatchHandler& 
     p.next_offset = next;
     p.high_watermark = std::max(p.high_watermark, next);
   }
+  for (const auto& [tp, position] : out_of_range) {
+    RecoverOutOfRange(tp, position);
+  }
+  if (!out_of_range.empty()) {
+    if (auto s = Assign(); !s.ok()) {
+      return s;
+    }
+  }
   return Status::Ok();
+}
+
+void KafkaReader::RecoverOutOfRange(const TopicPartition& tp, std::int64_t position) {
+  std::int64_t low = 0;
+  std::int64_t high = 0;
+  if (rd_kafka_query_watermark_offsets(handles_->rk, tp.first.c_str(), tp.second, &low, &high,
+                                       kMetadataTimeoutMs) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    spdlog::warn(
+        "kafka {}: {}[{}]: offset {} is out of range and the earliest offset is "
+        "unknown; retrying",
+        options_.cluster, tp.first, tp.second, position);
+    return;  // Assign() repeats the position; the error comes back until it is known
+  }
+  auto& p = partitions_[tp];
+  if (position < low) {
+    spdlog::warn(
+        "kafka {}: {}[{}]: records {} to {} were deleted by retention before they were "
+        "read ({} records lost); reading on from {}",
+        options_.cluster, tp.first, tp.second, position, low - 1, low - position, low);
+    gaps_.push_back({tp.first, tp.second, position, low});
+    p.next_offset = low;
+  } else if (position > high) {
+    // Ahead of the log (the topic was re-created or truncated): read it again.
+    spdlog::warn("kafka {}: {}[{}]: offset {} is past the end ({}); reading from {}",
+                 options_.cluster, tp.first, tp.second, position, high, low);
+    p.next_offset = low;
+  } else {
+    p.next_offset = position;
+  }
+}
+
+std::vector<ReadGap> KafkaReader::TakeGaps() {
+  std::vector<ReadGap> out;
+  out.swap(gaps_);
+  return out;
 }
 
 bool KafkaReader::CaughtUp() const {

@@ -10,6 +10,11 @@
 // the reader's resume positions move. When it fails, the reader rewinds to the
 // last committed positions so the records are delivered again.
 //
+// Records the broker deleted before they were read (a stored resume position
+// below the partition's earliest offset, or an offset out of range while
+// reading) are a gap: the reader moves on to the earliest kept offset, warns,
+// and reports the lost range through TakeGaps(), so it is recorded.
+//
 // A topic that does not exist yet counts as caught up and is picked up when it
 // appears; new partitions likewise (metadata is re-read periodically).
 //
@@ -54,6 +59,14 @@ struct KafkaReaderOptions {
   std::size_t max_batch = 250000;
 };
 
+// A range of a partition that was deleted before it was read.
+struct ReadGap {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t from_offset = 0;  // the first offset lost
+  std::int64_t to_offset = 0;    // the earliest offset kept (exclusive end)
+};
+
 struct PartitionProgress {
   std::int64_t next_offset = 0;      // the resume position
   std::int64_t start_watermark = 0;  // high watermark seen when first assigned
@@ -80,11 +93,16 @@ class KafkaReader {
   // Records between the resume position and the latest known high watermark.
   std::int64_t Lag() const;
   const std::map<TopicPartition, PartitionProgress>& partitions() const { return partitions_; }
+  // The gaps found since the last call.
+  std::vector<ReadGap> TakeGaps();
 
  private:
   explicit KafkaReader(KafkaReaderOptions options);
   Status RefreshAssignment();
   Status Assign();
+  // Moves a partition whose offset is out of range to its earliest kept
+  // offset; records the gap when records were lost.
+  void RecoverOutOfRange(const TopicPartition& tp, std::int64_t position);
 
   struct Handles;
   KafkaReaderOptions options_;
@@ -93,6 +111,7 @@ class KafkaReader {
   std::set<TopicPartition> assigned_;      // partitions that exist and are assigned
   std::set<std::string> existing_topics_;  // configured topics seen to exist
   bool unassigned_partitions_ = false;     // the last refresh could not assign some
+  std::vector<ReadGap> gaps_;
   std::chrono::steady_clock::time_point next_refresh_;
 };
 

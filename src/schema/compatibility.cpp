@@ -109,10 +109,33 @@ const SchemaEngine& EngineFor(SchemaType type) {
   return ProtobufEngine();
 }
 
+namespace {
+Result<CompatibilityResult> CheckWithinBudget(CompatibilityLevel level,
+                                              const std::vector<SchemaVersion>& history,
+                                              const SchemaVersion& candidate,
+                                              const CheckOptions& options);
+}  // namespace
+
 Result<CompatibilityResult> CheckCompatibility(CompatibilityLevel level,
                                                const std::vector<SchemaVersion>& history,
                                                const SchemaVersion& candidate,
                                                const CheckOptions& options) {
+  if (!options.budget) {
+    return CheckWithinBudget(level, history, candidate, options);
+  }
+  WorkBudget budget(*options.budget);
+  try {
+    return CheckWithinBudget(level, history, candidate, options);
+  } catch (const WorkBudgetExceeded& e) {
+    return ResourceExhausted(std::string("schema too complex to check: ") + e.what());
+  }
+}
+
+namespace {
+Result<CompatibilityResult> CheckWithinBudget(CompatibilityLevel level,
+                                              const std::vector<SchemaVersion>& history,
+                                              const SchemaVersion& candidate,
+                                              const CheckOptions& options) {
   const SchemaEngine& engine = EngineFor(candidate.type);
   auto parsed_candidate = engine.Parse(candidate.text, candidate.references, options);
   if (!parsed_candidate.ok()) {
@@ -175,5 +198,6 @@ Result<CompatibilityResult> CheckCompatibility(CompatibilityLevel level,
   result.compatible = result.incompatibilities.empty();
   return result;
 }
+}  // namespace
 
 }  // namespace tributary::schema

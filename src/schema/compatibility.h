@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "schema/work_budget.h"
 #include "tributary/result.h"
 
 namespace tributary::schema {
@@ -74,6 +75,9 @@ struct CheckOptions {
   // "changed from <old> to <new>". CheckCompatibility sets it: true for backward
   // checks (the new schema reads), false for forward checks (the old one reads).
   bool reader_is_newer = true;
+  // A budget for the whole check (parsing included); exceeded, the check is
+  // a kResourceExhausted error. None: unbounded (trusted input only).
+  std::optional<WorkLimits> budget;
 };
 
 // A parsed schema; each engine defines its own subclass.

@@ -1,5 +1,12 @@
 #include "store/event_log.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <sqlite3.h>
 
 #include <SQLiteCpp/SQLiteCpp.h>
@@ -254,9 +261,30 @@ Result<std::unique_ptr<EventLog>> EventLog::Open(const std::filesystem::path& da
   const auto path = data_dir / kFileName;
   std::error_code ec;
   if (!options.read_only) {
-    std::filesystem::create_directories(data_dir, ec);
-    if (ec) {
-      return IoError(data_dir.string() + ": cannot create the data directory: " + ec.message());
+    // The log holds who reads what and every message sent: owner-only,
+    // whatever the umask (a directory that exists keeps its mode; the service
+    // reports a looser one at start).
+    if (!std::filesystem::exists(data_dir, ec)) {
+      std::filesystem::create_directories(data_dir, ec);
+      if (!ec) {
+        std::filesystem::permissions(data_dir, std::filesystem::perms::owner_all,
+                                     std::filesystem::perm_options::replace, ec);
+      }
+      if (ec) {
+        return IoError(data_dir.string() + ": cannot create the data directory: " + ec.message());
+      }
+    }
+    // SQLite creates the file 0644 less the umask, and its -wal and -shm files
+    // with the main file's mode: create it 0600 first.
+    if (!std::filesystem::exists(path, ec)) {
+      const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+      if (fd < 0 && errno != EEXIST) {
+        return IoError(path.string() + ": cannot create the event log: " + std::strerror(errno));
+      }
+      if (fd >= 0) {
+        ::fchmod(fd, 0600);
+        ::close(fd);
+      }
     }
   } else if (!std::filesystem::exists(path, ec)) {
     return NotFound(path.string() + ": no event log here");

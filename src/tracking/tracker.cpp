@@ -484,15 +484,23 @@ void Tracker::Decide(const std::vector<EventRecord>& records, Batch& out) {
               } else {
                 // What consumers need: every reader, old or new, reads every
                 // writer's data — FULL_TRANSITIVE, whatever the subject's level let in.
-                auto checked =
-                    schema::CheckCompatibility(schema::CompatibilityLevel::kFullTransitive, history,
-                                               ToCheckable(ctx.schemas(), cur->second));
+                // A step budget (no clock, so the decision does not depend on the
+                // machine): a registered schema too complex to compare cannot
+                // stall the writer; it counts as breaking.
+                schema::CheckOptions check_options;
+                check_options.budget = schema::WorkLimits{20'000'000, std::chrono::hours(1)};
+                auto checked = schema::CheckCompatibility(
+                    schema::CompatibilityLevel::kFullTransitive, history,
+                    ToCheckable(ctx.schemas(), cur->second), check_options);
                 if (!checked.ok()) {
                   fact.cause = "invalid_schema";
-                  fact.incompatibilities.push_back({{"type", "INVALID_SCHEMA"},
-                                                    {"path", ""},
-                                                    {"message", checked.status().message()},
-                                                    {"version", e.version}});
+                  fact.incompatibilities.push_back(
+                      {{"type", checked.status().code() == ErrorCode::kResourceExhausted
+                                    ? "SCHEMA_TOO_COMPLEX"
+                                    : "INVALID_SCHEMA"},
+                       {"path", ""},
+                       {"message", checked.status().message()},
+                       {"version", e.version}});
                 } else if (checked->compatible) {
                   out.events.push_back(NewEvent{
                       CompatibleChangeRecorded{e.subject, previous->version, e.version, level},

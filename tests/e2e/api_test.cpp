@@ -209,9 +209,12 @@ TEST_CASE("the API answers lineage and impact and catalog and log questions over
     const auto created = c.Request("POST", "/api/v1/lineage", event, kAdmin);
     CHECK(created.status == 201);
     CHECK(json::parse(created.body)["recorded"] == true);
-    const auto again = c.Request("POST", "/api/v1/lineage", event, kOwner);
+    const auto again = c.Request("POST", "/api/v1/lineage", event, kAdmin);
     CHECK(again.status == 201);
     CHECK(json::parse(again.body)["recorded"] == false);  // the same event, once
+    // An owner token writes lineage only for jobs its team owns (nobody owns
+    // flink/trending, and the token lists no lineage_namespaces).
+    CHECK(c.Request("POST", "/api/v1/lineage", event, kOwner).status == 403);
     CHECK(c.Request("POST", "/api/v1/lineage", "{\"eventType\":\"START\"}", kAdmin).status == 400);
     REQUIRE(WaitUntil(
         [&] { return testing::HttpGet(port, "/api/v1/node?id=job:flink/trending").status == 200; },

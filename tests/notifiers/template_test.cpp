@@ -508,6 +508,16 @@ TEST_CASE("a template must render a title line and then a blank line") {
   }
 }
 
+// The text without the zero-width characters chat escaping inserts.
+std::string WithoutInvisible(std::string text) {
+  for (const std::string mark : {"\u200B", "\u2060"}) {
+    for (auto at = text.find(mark); at != std::string::npos; at = text.find(mark, at)) {
+      text.erase(at, mark.size());
+    }
+  }
+  return text;
+}
+
 TEST_CASE("values are HTML-escaped in email html and nowhere else") {
   json context = ExampleOf("deprecation");
   context["reason"] = "<script>alert('x')</script> & \"more\"";
@@ -523,7 +533,9 @@ TEST_CASE("values are HTML-escaped in email html and nowhere else") {
   for (const std::string channel : {"teams", "discord", "mattermost", "googlechat", "webhook"}) {
     INFO(channel);
     const auto m = MustRender(set, "deprecation", channel, context);
-    CHECK(m.body.find("<script>alert('x')</script> & \"more\"") != std::string::npos);
+    // Chat dialects break link syntax with invisible characters only.
+    CHECK(WithoutInvisible(m.body).find("<script>alert('x')</script> & \"more\"") !=
+          std::string::npos);
   }
   // Slack reads &, < and > as control characters (<!channel>, <url|text>);
   // values carry them as the entities Slack shows as the characters.
@@ -695,5 +707,38 @@ TEST_CASE("render throughput", "[.][bench]") {
   }
 }
 
+// Regression (security audit, finding 5): a deprecation reason reached every
+// member of a Mattermost or Google Chat space through @channel, @all, @here or
+// <users/all>, and masked links passed as links.
+TEST_CASE("mentions and masked links in user fields trigger nothing in any chat channel") {
+  const std::string payload =
+      "@channel @all @here @everyone <users/all> <!channel> <@U123> <http://evil|click> "
+      "[click](http://evil) mail ops@example.com";
+  json context = ExampleOf("deprecation");
+  context["reason"] = payload;
+  context["replacement"] = "@here";
+  const auto& set = Defaults();
+  const std::vector<std::string> live = {"@channel",  "@all",         "@here",
+                                         "@everyone", "<users/",      "<!channel>",
+                                         "<@U123>",   "<http://evil", "](http://evil)"};
+  for (const std::string channel : {"mattermost", "googlechat", "discord", "teams"}) {
+    INFO(channel);
+    const auto m = MustRender(set, "deprecation", channel, context);
+    for (const auto& token : live) {
+      INFO(token);
+      CHECK(m.body.find(token) == std::string::npos);
+      CHECK(m.title.find(token) == std::string::npos);
+    }
+    // What the reader sees is what was typed; an address is not a mention.
+    CHECK(WithoutInvisible(m.body).find(payload) != std::string::npos);
+    CHECK(m.body.find("ops@example.com") != std::string::npos);
+  }
+  const auto slack = MustRender(set, "deprecation", "slack", context);
+  for (const std::string token : {"<users/", "<!channel>", "<@U123>", "<http://evil"}) {
+    INFO(token);
+    CHECK(slack.body.find(token) == std::string::npos);
+  }
+  CHECK(slack.body.find("&lt;!channel&gt;") != std::string::npos);
+}
 }  // namespace
 }  // namespace tributary::notifiers

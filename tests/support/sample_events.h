@@ -92,6 +92,7 @@ inline std::vector<DomainEvent> OneOfEachEventType() {
           AclBinding{"local", "User:svc", "TOPIC", "stocktrades", "LITERAL", "READ", "ALLOW", "*"}},
       RetiredWithConsumers{"ret:1", "stocktrades", {{group, "analytics", 1}}},
       TeamSubscriptionsSet{"analytics", {"stocktrades", "users"}, "analytics-ci"},
+      SourceGap{"local", "__consumer_offsets", 3, 120, 4500},
   };
 }
 

@@ -6,8 +6,12 @@
 #include <chrono>
 
 #include "core/event_codec.h"
+#include "core/input_rules.h"
+#include "core/text_codec.h"
+#include "graph/glob.h"
 #include "graph/queries.h"
 #include "http/openapi.h"
+#include "http/params.h"
 #include "http/routes/graph_render.h"
 #include "ingest/openlineage/openlineage_decoder.h"
 #include "schema/compatibility.h"
@@ -21,38 +25,7 @@ using nlohmann::json;
 // The error shape of DESIGN.md §5 for a Status.
 Response FromStatus(const Status& status) { return ErrorResponse(status); }
 
-Result<int> IntParam(const Request& r, std::string_view name, int fallback, int min, int max,
-                     bool clamp = false) {
-  const auto* text = r.Query(name);
-  if (text == nullptr || text->empty()) {
-    return fallback;
-  }
-  long value = 0;
-  const auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || ptr != text->data() + text->size()) {
-    return InvalidArgument(std::string(name) + ": \"" + *text + "\" is not an integer");
-  }
-  if (value < min || value > max) {
-    if (clamp) {
-      return static_cast<int>(std::clamp<long>(value, min, max));
-    }
-    return InvalidArgument(std::string(name) + ": must be between " + std::to_string(min) +
-                           " and " + std::to_string(max));
-  }
-  return static_cast<int>(value);
-}
-
-Result<std::optional<Timestamp>> AtParam(const Request& r) {
-  const auto* text = r.Query("at");
-  if (text == nullptr || text->empty()) {
-    return std::optional<Timestamp>();
-  }
-  auto t = ParseRfc3339(*text);
-  if (!t.ok()) {
-    return InvalidArgument("at: " + t.status().message());
-  }
-  return std::optional<Timestamp>(*t);
-}
+Result<std::optional<Timestamp>> AtParam(const Request& r) { return TimeParam(r, "at"); }
 
 // A node id from outside: "product:<name>" or a valid node id; never a path.
 Result<std::string> NodeParam(const Request& r, std::string_view name) {
@@ -140,17 +113,53 @@ json ProductJson(const ProductState& p, const graph::GraphSnapshot& g) {
           {"status", p.status},  {"consumers", consumers}};
 }
 
-std::optional<std::int64_t> ParseInt64(const std::string* text) {
-  if (text == nullptr || text->empty()) {
+// The team that owns a node: its ownership in the graph when the node exists,
+// else an explicit catalog assignment, else the first matching [[routes]] glob.
+std::optional<std::string> OwningTeam(const ApiContext& ctx, const NodeId& node) {
+  const auto g = ctx.graph();
+  if (const auto v = g->Find(node.str()); v != graph::kNone) {
+    if (auto owner = g->OwnerOf(v)) {
+      return std::string(owner->team);
+    }
     return std::nullopt;
   }
-  std::int64_t value = 0;
-  const auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
-  if (ec != std::errc() || ptr != text->data() + text->size()) {
-    return std::nullopt;
+  const auto catalog = ctx.catalog();
+  if (auto it = catalog->owners.find(node.str()); it != catalog->owners.end()) {
+    return it->second;
   }
-  return value;
+  for (const auto& [glob, team] : ctx.routes) {
+    if (graph::GlobMatch(glob, node.str())) {
+      return team;
+    }
+  }
+  return std::nullopt;
 }
+
+Status AuthorizeLineageWrite(const ApiContext& ctx, const Principal& principal, const NodeId& job) {
+  if (principal.role == Role::kAdmin) {
+    return Status::Ok();
+  }
+  if (auto owner = OwningTeam(ctx, job)) {
+    return ctx.auth->AuthorizeWrite(principal, *owner);
+  }
+  if (principal.role == Role::kOwner) {
+    const auto body = job.body();
+    const auto ns = body.substr(0, body.find('/'));
+    for (const auto& allowed : principal.lineage_namespaces) {
+      if (allowed == ns) {
+        return Status::Ok();
+      }
+    }
+  }
+  return Status(ErrorCode::kPermissionDenied,
+                "job " + job.str() + " has no owning team and token \"" + principal.name +
+                    "\" may not write lineage for namespace \"" +
+                    std::string(job.body().substr(0, job.body().find('/'))) +
+                    "\" (lineage_namespaces)");
+}
+
+// How far ahead a deprecation's sunset may be.
+constexpr auto kMaxSunsetAhead = std::chrono::hours(24 * (365 * 5 + 1));
 
 }  // namespace
 
@@ -159,95 +168,120 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
     return Response::Json(200, {{"status", "ok"}});
   });
   router.Add("GET", "/readyz", [&ctx](const Request&) {
-    if (!ctx.ready || ctx.ready()) {
-      return Response::Json(200, {{"status", "ready"}});
+    // Gaps do not make the service unready (it reads on), but are shown: an
+    // operator must know that records were lost before they were read.
+    json gaps = json::array();
+    if (ctx.source_gaps) {
+      for (const auto& g : ctx.source_gaps()) {
+        gaps.push_back({{"cluster", g.cluster},
+                        {"topic", g.topic},
+                        {"partition", g.partition},
+                        {"from_offset", g.from_offset},
+                        {"to_offset", g.to_offset},
+                        {"records_lost", g.to_offset - g.from_offset}});
+      }
     }
-    return Response::Json(503, {{"status", "catching up"}});
+    if (!ctx.ready || ctx.ready()) {
+      return Response::Json(200, {{"status", "ready"}, {"source_gaps", gaps}});
+    }
+    return Response::Json(503, {{"status", "catching up"}, {"source_gaps", gaps}});
   });
-  router.Add("GET", "/api/v1/openapi.json", [](const Request&) {
+  // The document and /metrics are reads like any other: with anonymous_read
+  // off they need a token (Prometheus scrapes with a bearer token).
+  router.Add("GET", "/api/v1/openapi.json", [&ctx](const Request& request) {
+    if (auto p = Admit(ctx, request, false); !p.ok()) {
+      return FromStatus(p.status());
+    }
     Response r;
     r.body = std::string(OpenApiDocument());
     return r;
   });
 
-  router.Add("GET", "/api/v1/lineage", Timed(ctx, "lineage", [&ctx](const Request& r) {
-               if (auto p = Admit(ctx, r, false); !p.ok()) {
-                 return FromStatus(p.status());
-               }
-               auto root = NodeParam(r, "node");
-               if (!root.ok()) {
-                 return FromStatus(root.status());
-               }
-               graph::LineageQuery q;
-               q.root = *root;
-               if (const auto* d = r.Query("direction"); d != nullptr && !d->empty()) {
-                 auto dir = graph::ParseDirection(*d);
-                 if (!dir.ok()) {
-                   return FromStatus(InvalidArgument("direction: " + dir.status().message()));
-                 }
-                 q.direction = *dir;
-               }
-               auto depth = IntParam(r, "depth", 3, 1, graph::kMaxDepth);
-               if (!depth.ok()) {
-                 return FromStatus(depth.status());
-               }
-               q.depth = *depth;
-               auto at = AtParam(r);
-               if (!at.ok()) {
-                 return FromStatus(at.status());
-               }
-               q.at = *at;
-               if (const auto* k = r.Query("kinds")) {
-                 auto kinds = graph::ParseKinds(*k);
-                 if (!kinds.ok()) {
-                   return FromStatus(InvalidArgument("kinds: " + kinds.status().message()));
-                 }
-                 q.kinds = *kinds;
-               }
-               if (const auto* e = r.Query("evidence")) {
-                 auto evidence = graph::ParseEvidenceFilter(*e);
-                 if (!evidence.ok()) {
-                   return FromStatus(InvalidArgument("evidence: " + evidence.status().message()));
-                 }
-                 q.evidence = *evidence;
-               }
-               const auto* format = r.Query("format");
-               const std::string fmt = format == nullptr || format->empty() ? "json" : *format;
-               if (fmt != "json" && fmt != "dot" && fmt != "svg") {
-                 return Response::Error(400, "bad_request", "format: must be json, dot or svg");
-               }
-               const auto g = ctx.graph();
-               auto result = graph::Lineage(*g, q);
-               if (!result.ok()) {
-                 return FromStatus(result.status());
-               }
-               if (fmt == "json") {
-                 Response res;
-                 res.body.reserve(8192);
-                 graph::AppendJson(*g, *result, res.body);
-                 return res;
-               }
-               if (fmt == "svg" && result->nodes.size() > kMaxSvgNodes) {
-                 return Response::Error(422, "too_large",
-                                        "the lineage has " + std::to_string(result->nodes.size()) +
-                                            " nodes; SVG is drawn for at most " +
-                                            std::to_string(kMaxSvgNodes) + ": lower the depth");
-               }
-               Response res;
-               const auto dot = LineageToDot(*g, *result);
-               if (fmt == "dot") {
-                 res.content_type = "text/vnd.graphviz";
-                 res.body = dot;
-                 return res;
-               }
-               auto svg = DotToSvg(dot);
-               if (!svg.ok()) {
-                 return FromStatus(Internal(svg.status().message()));
-               }
-               res.content_type = "image/svg+xml";
-               res.body = std::move(svg).value();
-               return res;
-             }));
+  router.Add(
+      "GET", "/api/v1/lineage",
+      Timed(ctx, "lineage",
+            [&ctx](const Request& r) {
+              if (auto p = Admit(ctx, r, false); !p.ok()) {
+                return FromStatus(p.status());
+              }
+              auto root = NodeParam(r, "node");
+              if (!root.ok()) {
+                return FromStatus(root.status());
+              }
+              graph::LineageQuery q;
+              q.root = *root;
+              if (const auto* d = r.Query("direction"); d != nullptr && !d->empty()) {
+                auto dir = graph::ParseDirection(*d);
+                if (!dir.ok()) {
+                  return FromStatus(InvalidArgument("direction: " + dir.status().message()));
+                }
+                q.direction = *dir;
+              }
+              auto depth = IntParam(r, "depth", 3, 1, graph::kMaxDepth);
+              if (!depth.ok()) {
+                return FromStatus(depth.status());
+              }
+              q.depth = static_cast<int>(*depth);
+              auto at = AtParam(r);
+              if (!at.ok()) {
+                return FromStatus(at.status());
+              }
+              q.at = *at;
+              if (const auto* k = r.Query("kinds")) {
+                auto kinds = graph::ParseKinds(*k);
+                if (!kinds.ok()) {
+                  return FromStatus(InvalidArgument("kinds: " + kinds.status().message()));
+                }
+                q.kinds = *kinds;
+              }
+              if (const auto* e = r.Query("evidence")) {
+                auto evidence = graph::ParseEvidenceFilter(*e);
+                if (!evidence.ok()) {
+                  return FromStatus(InvalidArgument("evidence: " + evidence.status().message()));
+                }
+                q.evidence = *evidence;
+              }
+              const auto* format = r.Query("format");
+              const std::string fmt = format == nullptr || format->empty() ? "json" : *format;
+              if (fmt != "json" && fmt != "dot" && fmt != "svg") {
+                return Response::Error(400, "bad_request", "format: must be json, dot or svg");
+              }
+              const auto g = ctx.graph();
+              auto result = graph::Lineage(*g, q);
+              if (!result.ok()) {
+                return FromStatus(result.status());
+              }
+              if (fmt == "json") {
+                Response res;
+                res.body.reserve(8192);
+                graph::AppendJson(*g, *result, res.body);
+                return res;
+              }
+              if (fmt == "svg" && result->nodes.size() > kMaxSvgNodes) {
+                return Response::Error(422, "too_large",
+                                       "the lineage has " + std::to_string(result->nodes.size()) +
+                                           " nodes; SVG is drawn for at most " +
+                                           std::to_string(kMaxSvgNodes) + ": lower the depth");
+              }
+              Response res;
+              const auto dot = LineageToDot(*g, *result);
+              if (fmt == "dot") {
+                res.content_type = "text/vnd.graphviz";
+                res.body = dot;
+                return res;
+              }
+              auto svg = DotToSvg(dot);
+              if (!svg.ok()) {
+                return FromStatus(Internal(svg.status().message()));
+              }
+              res.content_type = "image/svg+xml";
+              res.body = std::move(svg).value();
+              return res;
+            }),
+      [](const Request& r) {
+        const auto* format = r.Query("format");
+        return format != nullptr && *format == "svg";
+      });
 
   router.Add("GET", "/api/v1/impact", Timed(ctx, "impact", [&ctx](const Request& r) {
                if (auto p = Admit(ctx, r, false); !p.ok()) {
@@ -269,36 +303,51 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
                return Response::Json(200, graph::ToJson(*result));
              }));
 
-  router.Add("GET", "/api/v1/nodes", Timed(ctx, "nodes", [&ctx](const Request& r) {
-               if (auto p = Admit(ctx, r, false); !p.ok()) {
-                 return FromStatus(p.status());
-               }
-               graph::SearchQuery q;
-               if (const auto* k = r.Query("kind"); k != nullptr && !k->empty()) {
-                 auto parsed = NodeId::Parse(*k + ":x/y");
-                 if (!parsed.ok() && *k != "principal" && *k != "team") {
-                   return Response::Error(
-                       400, "bad_request",
-                       "kind: must be topic, group, principal, job, team or dataset");
-                 }
-                 q.kind = *k == "principal" ? NodeKind::kPrincipal
-                          : *k == "team"    ? NodeKind::kTeam
-                                            : parsed->kind();
-               }
-               if (const auto* text = r.Query("q")) {
-                 if (!IsCleanUtf8(*text)) {
-                   return Response::Error(400, "bad_request", "q: not clean UTF-8");
-                 }
-                 q.q = *text;
-               }
-               auto limit = IntParam(r, "limit", 100, 1, 100000);
-               if (!limit.ok()) {
-                 return FromStatus(limit.status());
-               }
-               q.limit = static_cast<std::size_t>(*limit);
-               const auto g = ctx.graph();
-               return Response::Json(200, graph::NodesToJson(*g, graph::Search(*g, q)));
-             }));
+  router.Add(
+      "GET", "/api/v1/nodes", Timed(ctx, "nodes", [&ctx](const Request& r) {
+        if (auto p = Admit(ctx, r, false); !p.ok()) {
+          return FromStatus(p.status());
+        }
+        graph::SearchQuery q;
+        if (const auto* k = r.Query("kind"); k != nullptr && !k->empty()) {
+          auto parsed = NodeId::Parse(*k + ":x/y");
+          if (!parsed.ok() && *k != "principal" && *k != "team") {
+            return Response::Error(400, "bad_request",
+                                   "kind: must be topic, group, principal, job, team or dataset");
+          }
+          q.kind = *k == "principal" ? NodeKind::kPrincipal
+                   : *k == "team"    ? NodeKind::kTeam
+                                     : parsed->kind();
+        }
+        if (const auto* text = r.Query("q")) {
+          if (!IsCleanUtf8(*text)) {
+            return Response::Error(400, "bad_request", "q: not clean UTF-8");
+          }
+          q.q = *text;
+        }
+        // Ranked results: the cursor is how many were already returned.
+        auto limit = LimitParam(r, 100, kMaxPageLimit);
+        if (!limit.ok()) {
+          return FromStatus(limit.status());
+        }
+        auto after = CursorParam(r, "after", 0, 1'000'000'000);
+        if (!after.ok()) {
+          return FromStatus(after.status());
+        }
+        const auto skip = static_cast<std::size_t>(after->value_or(0));
+        q.limit = skip + *limit + 1;
+        const auto g = ctx.graph();
+        auto found = graph::Search(*g, q);
+        const bool more = found.size() > skip + *limit;
+        found.erase(found.begin(),
+                    found.begin() + static_cast<std::ptrdiff_t>(std::min(skip, found.size())));
+        if (found.size() > *limit) {
+          found.resize(*limit);
+        }
+        auto body = graph::NodesToJson(*g, found);
+        body["next"] = more ? json(std::to_string(skip + *limit)) : json(nullptr);
+        return Response::Json(200, body);
+      }));
 
   router.Add("GET", "/api/v1/node", Timed(ctx, "node", [&ctx](const Request& r) {
                if (auto p = Admit(ctx, r, false); !p.ok()) {
@@ -320,13 +369,22 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
     if (auto p = Admit(ctx, r, false); !p.ok()) {
       return FromStatus(p.status());
     }
+    auto limit = LimitParam(r, kDefaultPageLimit, kMaxPageLimit);
+    if (!limit.ok()) {
+      return FromStatus(limit.status());
+    }
+    const auto* after = r.Query("after");  // the last name of the previous page
     const auto catalog = ctx.catalog();
     const auto g = ctx.graph();
     json products = json::array();
-    for (const auto& [name, product] : catalog->products) {
-      products.push_back(ProductJson(product, *g));
+    auto it = after == nullptr || after->empty() ? catalog->products.begin()
+                                                 : catalog->products.upper_bound(*after);
+    for (; it != catalog->products.end() && products.size() < *limit; ++it) {
+      products.push_back(ProductJson(it->second, *g));
     }
-    return Response::Json(200, {{"products", products}});
+    const bool more = it != catalog->products.end();
+    return Response::Json(200, {{"products", products},
+                                {"next", more ? json(products.back()["name"]) : json(nullptr)}});
   });
 
   router.Add("GET", "/api/v1/products/{name}", [&ctx](const Request& r) {
@@ -393,11 +451,13 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
         if (auto p = Admit(ctx, r, false); !p.ok()) {
           return FromStatus(p.status());
         }
-        const auto after = ParseInt64(r.Query("after"));
-        if (r.Query("after") != nullptr && !r.Query("after")->empty() && (!after || *after < 0)) {
-          return Response::Error(400, "bad_request", "after: must be a sequence number");
+        const auto after = CursorParam(r, "after", 0);
+        if (!after.ok()) {
+          return Response::Error(
+              400, "bad_request",
+              "after: must be a sequence number (" + after.status().message() + ")");
         }
-        auto limit = IntParam(r, "limit", 100, 1, 1000, /*clamp=*/true);
+        auto limit = LimitParam(r, 100, 1000);
         if (!limit.ok()) {
           return FromStatus(limit.status());
         }
@@ -413,8 +473,9 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
           return FromStatus(log.status());
         }
         json events = json::array();
+        std::int64_t last = 0;
         auto status = (*log)->ForEach(
-            EventSeq(after.value_or(0)),
+            EventSeq(after->value_or(0)),
             [&](const EventRecord& e) {
               events.push_back({{"seq", e.seq.value()},
                                 {"type", TypeName(e.event)},
@@ -422,29 +483,37 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
                                 {"recorded_at", FormatRfc3339(e.recorded_at)},
                                 {"source", e.source},
                                 {"data", codec::ToJson(e.event)}});
+              last = e.seq.value();
               return true;
             },
-            static_cast<std::size_t>(*limit), type);
+            *limit, type);
         if (!status.ok()) {
           return FromStatus(status);
         }
-        return Response::Json(200, {{"events", events}});
+        // A full page may have more after it; the cursor is the last sequence number.
+        const bool full = events.size() == *limit;
+        return Response::Json(
+            200, {{"events", events}, {"next", full ? json(std::to_string(last)) : json(nullptr)}});
       }));
 
   router.Add("GET", "/api/v1/quarantine", [&ctx](const Request& r) {
     if (auto p = Admit(ctx, r, false); !p.ok()) {
       return FromStatus(p.status());
     }
-    auto limit = IntParam(r, "limit", 100, 1, 1000, /*clamp=*/true);
+    auto limit = LimitParam(r, 100, 1000);
     if (!limit.ok()) {
       return FromStatus(limit.status());
     }
-    const auto after = ParseInt64(r.Query("after")).value_or(0);
+    const auto cursor = CursorParam(r, "after", 0);
+    if (!cursor.ok()) {
+      return FromStatus(cursor.status());
+    }
+    const auto after = cursor->value_or(0);
     auto log = EventLog::Open(ctx.data_dir, *ctx.clock, {.read_only = true});
     if (!log.ok()) {
       return FromStatus(log.status());
     }
-    auto records = (*log)->Quarantine(after, static_cast<std::size_t>(*limit));
+    auto records = (*log)->Quarantine(after, *limit);
     if (!records.ok()) {
       return FromStatus(records.status());
     }
@@ -458,7 +527,10 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
                      {"reason", q.record.reason},
                      {"recorded_at", FormatRfc3339(q.recorded_at)}});
     }
-    return Response::Json(200, {{"records", out}});
+    const bool full = records->size() == *limit;
+    return Response::Json(
+        200, {{"records", out},
+              {"next", full ? json(std::to_string(records->back().id)) : json(nullptr)}});
   });
 
   router.Add("POST", "/api/v1/lineage", [&ctx](const Request& r) {
@@ -472,6 +544,11 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
     }
     if (!decoded->job || decoded->kind == ingest::openlineage::LineageEventKind::kDataset) {
       return Response::Json(201, {{"accepted", true}, {"recorded", false}});
+    }
+    // A job's lineage routes its team's notifications: an owner writes it only
+    // for jobs its team owns, or for unowned jobs in its lineage_namespaces.
+    if (auto s = AuthorizeLineageWrite(ctx, *principal, *decoded->job); !s.ok()) {
+      return FromStatus(s);
     }
     JobObserved fact{*decoded->job, decoded->run_id, decoded->event_type, decoded->inputs,
                      decoded->outputs};
@@ -520,9 +597,19 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
     if (*sunset <= now) {
       return Response::Error(400, "bad_request", "sunset: must be in the future");
     }
+    if (*sunset > now + kMaxSunsetAhead) {
+      return Response::Error(
+          422, "unprocessable",
+          "sunset: must be within 5 years (" + FormatRfc3339(now + kMaxSunsetAhead) + ")");
+    }
     if (!body.contains("reason") || !body["reason"].is_string() ||
         body["reason"].get<std::string>().empty()) {
       return Response::Error(400, "bad_request", "reason: a non-empty string is required");
+    }
+    if (auto s = CheckText(body["reason"].get_ref<const std::string&>(), "reason",
+                           kMaxFreeTextBytes, /*multiline=*/true);
+        !s.ok()) {
+      return FromStatus(s);
     }
     std::optional<std::string> replacement;
     if (body.contains("replacement") && !body["replacement"].is_null()) {
@@ -532,6 +619,11 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
       replacement = body["replacement"].get<std::string>();
       if (*replacement == name) {
         return Response::Error(400, "bad_request", "replacement: a product cannot replace itself");
+      }
+      if (!catalog->products.contains(*replacement)) {
+        return Response::Error(
+            422, "unprocessable",
+            "replacement: no product named \"" + DisplaySafe(replacement->substr(0, 256)) + "\"");
       }
     }
     ProductDeprecated fact{name, body.value("reason", ""), *sunset, replacement, principal->name};
@@ -680,14 +772,17 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
     if (auto v = r.Query("kind")) {
       filter.kind = *v;
     }
-    if (auto v = r.Query("limit")) {
-      int limit = 0;
-      const auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), limit);
-      if (ec != std::errc() || end != v->data() + v->size() || limit < 1) {
-        return Response::Error(400, "bad_request", "limit: a positive integer");
-      }
-      filter.limit = static_cast<std::size_t>(std::min(limit, 1000));
+    auto limit = LimitParam(r, kDefaultPageLimit, kMaxPageLimit);
+    if (!limit.ok()) {
+      return FromStatus(limit.status());
     }
+    filter.limit = *limit;
+    // Newest first: the cursor is the id of the previous page's last entry.
+    auto after = CursorParam(r, "after");
+    if (!after.ok()) {
+      return FromStatus(after.status());
+    }
+    filter.before_id = after->value_or(0);
     auto log = EventLog::Open(ctx.data_dir, *ctx.clock, {.read_only = true});
     if (!log.ok()) {
       return FromStatus(log.status());
@@ -700,7 +795,10 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
     for (const auto& d : *list) {
       out.push_back(DeliveryJson(d));
     }
-    return Response::Json(200, {{"notifications", out}});
+    const bool full = list->size() == filter.limit;
+    return Response::Json(200,
+                          {{"notifications", out},
+                           {"next", full ? json(std::to_string(list->back().id)) : json(nullptr)}});
   });
 
   router.Add("POST", "/api/v1/notifications/{id}/retry", [&ctx](const Request& r) {
@@ -793,98 +891,112 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
                                                           *catalog, *g, ctx.clock->Now()));
   });
 
+  // Heavy: run on the server's work pool, within kCompatibilityBudget.
   router.Add(
-      "POST", "/api/v1/compatibility", Timed(ctx, "compatibility", [&ctx](const Request& r) {
-        if (auto p = Admit(ctx, r, false); !p.ok()) {
-          return FromStatus(p.status());
-        }
-        const auto body = json::parse(r.body, nullptr, false);
-        if (body.is_discarded() || !body.is_object()) {
-          return Response::Error(400, "bad_request", "the body must be a JSON object");
-        }
-        if (!body.contains("schema") || !body["schema"].is_string()) {
-          return Response::Error(400, "bad_request", "schema: a string is required");
-        }
-        auto type = schema::ParseSchemaType(body.value("schemaType", "AVRO"));
-        if (!type.ok()) {
-          return Response::Error(400, "bad_request", "schemaType: " + type.status().message());
-        }
-        std::vector<schema::SchemaVersion> history;
-        std::optional<std::string> subject;
-        std::string level_text = body.value("level", "");
-        const auto schemas = ctx.schemas();
-        if (body.contains("previous")) {
-          if (!body["previous"].is_array()) {
-            return Response::Error(400, "bad_request", "previous: an array of schema strings");
-          }
-          int n = 0;
-          for (const auto& p : body["previous"]) {
-            if (!p.is_string()) {
-              return Response::Error(400, "bad_request", "previous: an array of schema strings");
+      "POST", "/api/v1/compatibility",
+      Timed(
+          ctx, "compatibility",
+          [&ctx](const Request& r) {
+            if (auto p = Admit(ctx, r, false); !p.ok()) {
+              return FromStatus(p.status());
             }
-            history.push_back({++n, *type, p.get<std::string>(), {}, false});
-          }
-        } else {
-          if (body.contains("subject") && body["subject"].is_string()) {
-            subject = body["subject"].get<std::string>();
-          } else if (body.contains("topic") && body["topic"].is_string()) {
-            subject = body["topic"].get<std::string>() + "-value";
-          } else {
-            return Response::Error(400, "bad_request", "give subject, topic or previous");
-          }
-          auto it = schemas->subjects.find(*subject);
-          if (it == schemas->subjects.end()) {
-            return Response::Error(404, "not_found", "no subject named \"" + *subject + "\"");
-          }
-          for (const auto& [n, v] : it->second.versions) {
-            auto t = schema::ParseSchemaType(v.schema_type);
-            history.push_back(
-                {v.version, t.ok() ? *t : schema::SchemaType::kAvro, v.schema, {}, v.deleted});
-          }
-          if (level_text.empty()) {
-            level_text = schemas->LevelOf(*subject);
-          }
-        }
-        auto level = schema::ParseCompatibilityLevel(level_text.empty() ? "BACKWARD" : level_text);
-        if (!level.ok()) {
-          return Response::Error(400, "bad_request", "level: " + level.status().message());
-        }
-        schema::SchemaVersion candidate{static_cast<int>(history.size()) + 1,
-                                        *type,
-                                        body["schema"].get<std::string>(),
-                                        {},
-                                        false};
-        auto result = schema::CheckCompatibility(*level, history, candidate);
-        if (!result.ok()) {
-          return Response::Error(422, "invalid_schema", result.status().message());
-        }
-        json incompatibilities = json::array();
-        for (const auto& i : result->incompatibilities) {
-          incompatibilities.push_back(
-              {{"type", i.kind}, {"path", i.path}, {"message", i.message}, {"version", i.version}});
-        }
-        json out = {{"compatible", result->compatible},
-                    {"level", schema::ToString(*level)},
-                    {"incompatibilities", incompatibilities}};
-        if (subject) {
-          // The downstream consumers of the subject's topic, grouped by team.
-          const std::string suffix = "-value";
-          std::string topic = *subject;
-          if (topic.size() > suffix.size() &&
-              topic.compare(topic.size() - suffix.size(), suffix.size(), suffix) == 0) {
-            topic.resize(topic.size() - suffix.size());
-          }
-          const auto g = ctx.graph();
-          for (const auto& cluster : ctx.clusters.clusters()) {
-            auto impact = graph::Impact(*g, NodeId::Topic(cluster.name, topic).str());
-            if (impact.ok()) {
-              out["affected"] = graph::ToJson(*impact);
-              break;
+            const auto body = json::parse(r.body, nullptr, false);
+            if (body.is_discarded() || !body.is_object()) {
+              return Response::Error(400, "bad_request", "the body must be a JSON object");
             }
-          }
-        }
-        return Response::Json(200, out);
-      }));
+            if (!body.contains("schema") || !body["schema"].is_string()) {
+              return Response::Error(400, "bad_request", "schema: a string is required");
+            }
+            auto type = schema::ParseSchemaType(body.value("schemaType", "AVRO"));
+            if (!type.ok()) {
+              return Response::Error(400, "bad_request", "schemaType: " + type.status().message());
+            }
+            std::vector<schema::SchemaVersion> history;
+            std::optional<std::string> subject;
+            std::string level_text = body.value("level", "");
+            const auto schemas = ctx.schemas();
+            if (body.contains("previous")) {
+              if (!body["previous"].is_array()) {
+                return Response::Error(400, "bad_request", "previous: an array of schema strings");
+              }
+              int n = 0;
+              for (const auto& p : body["previous"]) {
+                if (!p.is_string()) {
+                  return Response::Error(400, "bad_request",
+                                         "previous: an array of schema strings");
+                }
+                history.push_back({++n, *type, p.get<std::string>(), {}, false});
+              }
+            } else {
+              if (body.contains("subject") && body["subject"].is_string()) {
+                subject = body["subject"].get<std::string>();
+              } else if (body.contains("topic") && body["topic"].is_string()) {
+                subject = body["topic"].get<std::string>() + "-value";
+              } else {
+                return Response::Error(400, "bad_request", "give subject, topic or previous");
+              }
+              auto it = schemas->subjects.find(*subject);
+              if (it == schemas->subjects.end()) {
+                return Response::Error(404, "not_found", "no subject named \"" + *subject + "\"");
+              }
+              for (const auto& [n, v] : it->second.versions) {
+                auto t = schema::ParseSchemaType(v.schema_type);
+                history.push_back(
+                    {v.version, t.ok() ? *t : schema::SchemaType::kAvro, v.schema, {}, v.deleted});
+              }
+              if (level_text.empty()) {
+                level_text = schemas->LevelOf(*subject);
+              }
+            }
+            auto level =
+                schema::ParseCompatibilityLevel(level_text.empty() ? "BACKWARD" : level_text);
+            if (!level.ok()) {
+              return Response::Error(400, "bad_request", "level: " + level.status().message());
+            }
+            schema::SchemaVersion candidate{static_cast<int>(history.size()) + 1,
+                                            *type,
+                                            body["schema"].get<std::string>(),
+                                            {},
+                                            false};
+            schema::CheckOptions options;
+            options.budget = kCompatibilityBudget;
+            auto result = schema::CheckCompatibility(*level, history, candidate, options);
+            if (!result.ok()) {
+              if (result.status().code() == ErrorCode::kResourceExhausted) {
+                return Response::Error(422, "schema_too_complex", result.status().message());
+              }
+              return Response::Error(422, "invalid_schema", result.status().message());
+            }
+            json incompatibilities = json::array();
+            for (const auto& i : result->incompatibilities) {
+              incompatibilities.push_back({{"type", i.kind},
+                                           {"path", i.path},
+                                           {"message", i.message},
+                                           {"version", i.version}});
+            }
+            json out = {{"compatible", result->compatible},
+                        {"level", schema::ToString(*level)},
+                        {"incompatibilities", incompatibilities}};
+            if (subject) {
+              // The downstream consumers of the subject's topic, grouped by team.
+              const std::string suffix = "-value";
+              std::string topic = *subject;
+              if (topic.size() > suffix.size() &&
+                  topic.compare(topic.size() - suffix.size(), suffix.size(), suffix) == 0) {
+                topic.resize(topic.size() - suffix.size());
+              }
+              const auto g = ctx.graph();
+              for (const auto& cluster : ctx.clusters.clusters()) {
+                auto impact = graph::Impact(*g, NodeId::Topic(cluster.name, topic).str());
+                if (impact.ok()) {
+                  out["affected"] = graph::ToJson(*impact);
+                  break;
+                }
+              }
+            }
+            return Response::Json(200, out);
+          }),
+      AlwaysHeavy);
 }
 
 }  // namespace tributary::http

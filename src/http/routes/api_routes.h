@@ -21,6 +21,7 @@
 #include "http/metrics.h"
 #include "http/router.h"
 #include "ingest/cluster_directory.h"
+#include "schema/work_budget.h"
 #include "store/event_log.h"
 #include "tracking/tracker.h"
 
@@ -42,12 +43,20 @@ struct ApiContext {
   std::function<Result<AppendResult>(Batch)> append_batch;
   ingest::ClusterDirectory clusters;
   std::function<bool()> ready;
+  // Source records lost to retention since start (shown by /readyz); may be empty.
+  std::function<std::vector<SourceGap>()> source_gaps;
   // Teams of the config ([[teams]]: name -> contacts) and its [[routes]] (glob -> team).
   std::map<std::string, std::vector<std::string>> config_teams;
   std::vector<std::pair<std::string, std::string>> routes;
 };
 
-// Registers every route; `context` must outlive the router.
+// What one POST /compatibility may spend before it is answered 422
+// schema_too_complex.
+inline constexpr schema::WorkLimits kCompatibilityBudget{2'000'000,
+                                                         std::chrono::milliseconds(2000)};
+
+// Registers every route; `context` must outlive the router. Heavy routes
+// (schema checks, SVG lineage) are marked for the server's work pool.
 void AddApiRoutes(Router& router, const ApiContext& context);
 
 }  // namespace tributary::http

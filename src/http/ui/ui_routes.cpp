@@ -4,8 +4,12 @@
 #include <map>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include "core/event_codec.h"
+#include "core/text_codec.h"
 #include "graph/queries.h"
+#include "http/params.h"
 #include "http/routes/graph_render.h"
 #include "http/ui/ui_templates.h"
 #include "notifiers/templates/mustache_data.h"
@@ -29,21 +33,23 @@ const std::string& PageTemplate(const std::string& name) {
   return pages.at(name + ".mustache");
 }
 
-// Percent-encodes a query value (node ids hold ':' and '/', which may stay).
-std::string Url(std::string_view text) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (const unsigned char c : text) {
-    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~' || c == ':' ||
-        c == '/') {
-      out += static_cast<char>(c);
-    } else {
-      out += '%';
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
+// A node id as a query value (':' and '/' stay readable).
+std::string Url(std::string_view text) { return PercentEncode(text, ":/"); }
+
+// A name as one path segment ('/' encoded too).
+std::string Segment(std::string_view text) { return PercentEncode(text); }
+
+// Untrusted text made safe to show: every string of a page's data goes through
+// DisplaySafe (HTML escaping is the template's; bidi and control characters
+// are replaced here).
+void MakeDisplaySafe(json& value) {
+  if (value.is_string()) {
+    value = DisplaySafe(value.get_ref<const std::string&>(), /*keep_newlines=*/true);
+  } else if (value.is_structured()) {
+    for (auto& item : value) {
+      MakeDisplaySafe(item);
     }
   }
-  return out;
 }
 
 Response Html(int status, std::string body) {
@@ -159,6 +165,12 @@ std::string Summary(const EventRecord& r) {
             return e.before == "after" ? e.product + " is past its sunset"
                                        : e.product + ": " + e.before + " to sunset";
           },
+          [](const SourceGap& e) {
+            return std::to_string(e.to_offset - e.from_offset) + " records of " + e.cluster + "/" +
+                   e.topic + "[" + std::to_string(e.partition) + "] (offsets " +
+                   std::to_string(e.from_offset) + "–" + std::to_string(e.to_offset - 1) +
+                   ") were deleted by the broker before they were read";
+          },
           [](const NotificationDeadLettered& e) {
             return "notification " + e.idempotency_key + " dead: " + e.error;
           },
@@ -204,11 +216,13 @@ std::optional<Timestamp> AtParam(const Request& r, std::string& error) {
 
 std::string RenderPage(const std::string& page, const std::string& title, const json& data,
                        bool demo) {
+  json safe = data;
+  MakeDisplaySafe(safe);
   mustache::mustache content_template(PageTemplate(page));
-  const std::string content = content_template.render(notifiers::JsonToMustache(data));
+  const std::string content = content_template.render(notifiers::JsonToMustache(safe));
   mustache::mustache layout(PageTemplate("layout"));
   mustache::data d{mustache::data::type::object};
-  d.set("title", title);
+  d.set("title", DisplaySafe(title));
   d.set("content", content);
   d.set("demo", demo);
   return layout.render(d);
@@ -228,8 +242,14 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
       const int status = data.status().code() == ErrorCode::kNotFound          ? 404
                          : data.status().code() == ErrorCode::kInvalidArgument ? 400
                                                                                : 500;
-      return Html(status, RenderPage("message", "Error", {{"message", data.status().message()}},
-                                     with_demo));
+      std::string message = data.status().message();
+      if (status == 500) {
+        // Internal messages (paths, SQLite errors) go to the log, not the page.
+        const auto id = NewRequestId();
+        spdlog::error("ui: request {} for {} failed: {}", id, r.target, data.status().ToString());
+        message = "Something went wrong on our side (request id " + id + ").";
+      }
+      return Html(status, RenderPage("message", "Error", {{"message", message}}, with_demo));
     }
     return Html(200, RenderPage(page, title, *data, with_demo));
   };
@@ -255,6 +275,7 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
             }
             domains[p.published.domain.empty() ? "(none)" : p.published.domain].push_back(
                 {{"name", name},
+                 {"url", Segment(name)},
                  {"owner", p.published.owner},
                  {"quality", p.published.quality},
                  {"sla", p.published.sla},
@@ -279,6 +300,17 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
                        {"changes", json::array()}};
           auto log = EventLog::Open(ctx.data_dir, *ctx.clock, {.read_only = true});
           if (log.ok()) {
+            // Lost source records stay on the overview: the map may miss what they held.
+            json gaps = json::array();
+            (void)(*log)->ForEach(
+                EventSeq(),
+                [&](const EventRecord& e) {
+                  gaps.push_back({{"time", FormatRfc3339(e.event_time)}, {"summary", Summary(e)}});
+                  return true;
+                },
+                20, std::string("source_gap"));
+            page["has_source_gaps"] = !gaps.empty();
+            page["source_gaps"] = gaps;
             const auto last = (*log)->LastSeq();
             if (last.ok()) {
               page["event_count"] = std::to_string(last->value());
@@ -302,155 +334,164 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
         "overview");
   });
 
-  router.Add("GET", "/ui/products/{name}", [&ctx, guard](const Request& r) {
-    return guard(
-        r, "Product " + r.params.at("name"),
-        [&](std::string&) -> Result<json> {
-          const auto& name = r.params.at("name");
-          const auto catalog = ctx.catalog();
-          auto it = catalog->products.find(name);
-          if (it == catalog->products.end()) {
-            return NotFound("no product named \"" + name + "\"");
-          }
-          std::string at_error;
-          const auto at = AtParam(r, at_error);
-          if (!at_error.empty()) {
-            return InvalidArgument(at_error);
-          }
-          const auto& p = it->second.published;
-          const auto topic = NodeId::Topic(p.cluster, p.topic).str();
-          const auto subject = p.schema_subject.value_or(p.topic + "-value");
-          const auto schemas = ctx.schemas();
-          const auto g = ctx.graph();
-          json page = {{"name", name},
-                       {"status", it->second.status},
-                       {"topic", topic},
-                       {"topic_url", Url(topic)},
-                       {"domain", p.domain},
-                       {"owner", p.owner},
-                       {"quality", p.quality},
-                       {"sla", p.sla},
-                       {"description", p.description},
-                       {"subject", subject},
-                       {"level", schemas->LevelOf(subject)},
-                       {"depth", std::to_string(DepthParam(r, 2))},
-                       {"at", at ? FormatRfc3339(*at) : std::string()}};
-          if (const auto& d = it->second.deprecation) {
-            page["deprecation"] = {{"reason", d->reason},
-                                   {"sunset", FormatRfc3339(d->sunset)},
-                                   {"replacement", d->replacement.value_or("")},
-                                   {"name", name}};
-          }
-          // Verdicts recorded by the tracker, by version.
-          std::map<int, json> verdicts;
-          auto log = EventLog::Open(ctx.data_dir, *ctx.clock, {.read_only = true});
-          if (log.ok()) {
-            for (const char* type : {"compatible_change_recorded", "breaking_change_detected"}) {
-              (void)(*log)->ForEach(
-                  EventSeq(),
-                  [&](const EventRecord& e) {
-                    if (const auto* c = std::get_if<CompatibleChangeRecorded>(&e.event);
-                        c != nullptr && c->subject == subject) {
-                      verdicts[c->to_version] = {{"text", "compatible"}, {"class", "active"}};
-                    } else if (const auto* b = std::get_if<BreakingChangeDetected>(&e.event);
-                               b != nullptr && b->subject == subject && b->to_version > 0) {
-                      verdicts[b->to_version] = {
-                          {"text", "breaking (" + b->cause + ", " +
-                                       std::to_string(b->affected.size()) + " consumers)"},
-                          {"class", "dead"}};
-                    }
-                    return true;
-                  },
-                  0, std::string(type));
-            }
-          }
-          json versions = json::array();
-          if (auto s = schemas->subjects.find(subject); s != schemas->subjects.end()) {
-            for (const auto& [n, v] : s->second.versions) {
-              versions.push_back({{"version", std::to_string(v.version)},
-                                  {"id", std::to_string(v.id)},
-                                  {"type", v.schema_type},
-                                  {"registered_at", FormatRfc3339(v.registered_at)},
-                                  {"deleted", v.deleted},
-                                  {"verdict", verdicts.contains(v.version) ? verdicts[v.version]
-                                                                           : json(nullptr)}});
-            }
-          }
-          page["versions"] = versions;
-          json producers = json::array();
-          json consumers = json::array();
-          if (const auto v = g->Find(topic); v != graph::kNone) {
-            g->ForEachInNeighbour(v, [&](std::uint32_t e, std::uint32_t from) {
-              const auto& edge = g->edge(e);
-              if (edge.kind == graph::EdgeKind::kProduces &&
-                  g->EvidenceAt(edge, graph::kNow) != 0) {
-                producers.push_back({{"id", std::string(g->id(from))},
-                                     {"url", Url(g->id(from))},
-                                     {"team", TeamOf(*g, from).value_or("")}});
+  router.Add(
+      "GET", "/ui/products/{name}",
+      [&ctx, guard](const Request& r) {
+        return guard(
+            r, "Product " + r.params.at("name"),
+            [&](std::string&) -> Result<json> {
+              const auto& name = r.params.at("name");
+              const auto catalog = ctx.catalog();
+              auto it = catalog->products.find(name);
+              if (it == catalog->products.end()) {
+                return NotFound("no product named \"" + name + "\"");
               }
-            });
-            g->ForEachOutNeighbour(v, [&](std::uint32_t e, std::uint32_t to) {
-              const auto& edge = g->edge(e);
-              const auto evidence = g->EvidenceAt(edge, graph::kNow);
-              if (edge.kind == graph::EdgeKind::kConsumes && evidence != 0) {
-                consumers.push_back({{"id", std::string(g->id(to))},
-                                     {"url", Url(g->id(to))},
-                                     {"team", TeamOf(*g, to).value_or("(unresolved)")},
-                                     {"evidence", EvidenceText(evidence)},
-                                     {"last_seen", Time(edge.last_seen)}});
+              std::string at_error;
+              const auto at = AtParam(r, at_error);
+              if (!at_error.empty()) {
+                return InvalidArgument(at_error);
               }
-            });
-          }
-          page["producers"] = producers;
-          page["consumers"] = consumers;
-          AddLineage(page, *g, topic, graph::Direction::kBoth, DepthParam(r, 2), at);
-          return page;
-        },
-        "product");
-  });
+              const auto& p = it->second.published;
+              const auto topic = NodeId::Topic(p.cluster, p.topic).str();
+              const auto subject = p.schema_subject.value_or(p.topic + "-value");
+              const auto schemas = ctx.schemas();
+              const auto g = ctx.graph();
+              json page = {{"name", name},
+                           {"status", it->second.status},
+                           {"topic", topic},
+                           {"topic_url", Url(topic)},
+                           {"domain", p.domain},
+                           {"owner", p.owner},
+                           {"quality", p.quality},
+                           {"sla", p.sla},
+                           {"description", p.description},
+                           {"subject", subject},
+                           {"level", schemas->LevelOf(subject)},
+                           {"depth", std::to_string(DepthParam(r, 2))},
+                           {"at", at ? FormatRfc3339(*at) : std::string()}};
+              if (const auto& d = it->second.deprecation) {
+                page["deprecation"] = {{"reason", d->reason},
+                                       {"sunset", FormatRfc3339(d->sunset)},
+                                       {"replacement", d->replacement.value_or("")},
+                                       {"replacement_url", Segment(d->replacement.value_or(""))},
+                                       {"name", name},
+                                       {"name_url", Segment(name)}};
+              }
+              // Verdicts recorded by the tracker, by version.
+              std::map<int, json> verdicts;
+              auto log = EventLog::Open(ctx.data_dir, *ctx.clock, {.read_only = true});
+              if (log.ok()) {
+                for (const char* type :
+                     {"compatible_change_recorded", "breaking_change_detected"}) {
+                  (void)(*log)->ForEach(
+                      EventSeq(),
+                      [&](const EventRecord& e) {
+                        if (const auto* c = std::get_if<CompatibleChangeRecorded>(&e.event);
+                            c != nullptr && c->subject == subject) {
+                          verdicts[c->to_version] = {{"text", "compatible"}, {"class", "active"}};
+                        } else if (const auto* b = std::get_if<BreakingChangeDetected>(&e.event);
+                                   b != nullptr && b->subject == subject && b->to_version > 0) {
+                          verdicts[b->to_version] = {
+                              {"text", "breaking (" + b->cause + ", " +
+                                           std::to_string(b->affected.size()) + " consumers)"},
+                              {"class", "dead"}};
+                        }
+                        return true;
+                      },
+                      0, std::string(type));
+                }
+              }
+              json versions = json::array();
+              if (auto s = schemas->subjects.find(subject); s != schemas->subjects.end()) {
+                for (const auto& [n, v] : s->second.versions) {
+                  versions.push_back({{"version", std::to_string(v.version)},
+                                      {"id", std::to_string(v.id)},
+                                      {"type", v.schema_type},
+                                      {"registered_at", FormatRfc3339(v.registered_at)},
+                                      {"deleted", v.deleted},
+                                      {"verdict", verdicts.contains(v.version) ? verdicts[v.version]
+                                                                               : json(nullptr)}});
+                }
+              }
+              page["versions"] = versions;
+              json producers = json::array();
+              json consumers = json::array();
+              if (const auto v = g->Find(topic); v != graph::kNone) {
+                g->ForEachInNeighbour(v, [&](std::uint32_t e, std::uint32_t from) {
+                  const auto& edge = g->edge(e);
+                  if (edge.kind == graph::EdgeKind::kProduces &&
+                      g->EvidenceAt(edge, graph::kNow) != 0) {
+                    producers.push_back({{"id", std::string(g->id(from))},
+                                         {"url", Url(g->id(from))},
+                                         {"team", TeamOf(*g, from).value_or("")}});
+                  }
+                });
+                g->ForEachOutNeighbour(v, [&](std::uint32_t e, std::uint32_t to) {
+                  const auto& edge = g->edge(e);
+                  const auto evidence = g->EvidenceAt(edge, graph::kNow);
+                  if (edge.kind == graph::EdgeKind::kConsumes && evidence != 0) {
+                    consumers.push_back({{"id", std::string(g->id(to))},
+                                         {"url", Url(g->id(to))},
+                                         {"team", TeamOf(*g, to).value_or("(unresolved)")},
+                                         {"evidence", EvidenceText(evidence)},
+                                         {"last_seen", Time(edge.last_seen)}});
+                  }
+                });
+              }
+              page["producers"] = producers;
+              page["consumers"] = consumers;
+              AddLineage(page, *g, topic, graph::Direction::kBoth, DepthParam(r, 2), at);
+              return page;
+            },
+            "product");
+      },
+      AlwaysHeavy);
 
-  router.Add("GET", "/ui/node", [&ctx, guard](const Request& r) {
-    const auto* id = r.Query("id");
-    const std::string node = id == nullptr ? std::string() : *id;
-    return guard(
-        r, node,
-        [&](std::string&) -> Result<json> {
-          if (node.empty()) {
-            return InvalidArgument("id: a node id is required");
-          }
-          auto parsed = NodeId::Parse(node);
-          if (!parsed.ok()) {
-            return InvalidArgument("id: " + parsed.status().message());
-          }
-          std::string at_error;
-          const auto at = AtParam(r, at_error);
-          if (!at_error.empty()) {
-            return InvalidArgument(at_error);
-          }
-          const auto g = ctx.graph();
-          const auto v = g->Find(node);
-          if (v == graph::kNone) {
-            return NotFound("unknown node \"" + node + "\"");
-          }
-          auto direction = graph::Direction::kBoth;
-          if (const auto* d = r.Query("direction"); d != nullptr && !d->empty()) {
-            auto parsed_direction = graph::ParseDirection(*d);
-            if (!parsed_direction.ok()) {
-              return InvalidArgument(parsed_direction.status().message());
-            }
-            direction = *parsed_direction;
-          }
-          json page = {{"id", node},
-                       {"id_url", Url(node)},
-                       {"kind", std::string(ToString(parsed->kind()))},
-                       {"team", TeamOf(*g, v).value_or("")},
-                       {"depth", std::to_string(DepthParam(r, 2))},
-                       {"at", at ? FormatRfc3339(*at) : std::string()}};
-          AddLineage(page, *g, node, direction, DepthParam(r, 2), at);
-          return page;
-        },
-        "node");
-  });
+  router.Add(
+      "GET", "/ui/node",
+      [&ctx, guard](const Request& r) {
+        const auto* id = r.Query("id");
+        const std::string node = id == nullptr ? std::string() : *id;
+        return guard(
+            r, node,
+            [&](std::string&) -> Result<json> {
+              if (node.empty()) {
+                return InvalidArgument("id: a node id is required");
+              }
+              auto parsed = NodeId::Parse(node);
+              if (!parsed.ok()) {
+                return InvalidArgument("id: " + parsed.status().message());
+              }
+              std::string at_error;
+              const auto at = AtParam(r, at_error);
+              if (!at_error.empty()) {
+                return InvalidArgument(at_error);
+              }
+              const auto g = ctx.graph();
+              const auto v = g->Find(node);
+              if (v == graph::kNone) {
+                return NotFound("unknown node \"" + node + "\"");
+              }
+              auto direction = graph::Direction::kBoth;
+              if (const auto* d = r.Query("direction"); d != nullptr && !d->empty()) {
+                auto parsed_direction = graph::ParseDirection(*d);
+                if (!parsed_direction.ok()) {
+                  return InvalidArgument(parsed_direction.status().message());
+                }
+                direction = *parsed_direction;
+              }
+              json page = {{"id", node},
+                           {"id_url", Url(node)},
+                           {"kind", std::string(ToString(parsed->kind()))},
+                           {"team", TeamOf(*g, v).value_or("")},
+                           {"depth", std::to_string(DepthParam(r, 2))},
+                           {"at", at ? FormatRfc3339(*at) : std::string()}};
+              AddLineage(page, *g, node, direction, DepthParam(r, 2), at);
+              return page;
+            },
+            "node");
+      },
+      AlwaysHeavy);
 
   router.Add("GET", "/ui/impact", [&ctx, guard](const Request& r) {
     return guard(
@@ -504,6 +545,9 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
     b["migrated"] = std::to_string(migrated);
     b["percent"] = std::to_string(total == 0 ? 100 : migrated * 100 / total);
     b["days_to_sunset"] = std::to_string(b["days_to_sunset"].get<std::int64_t>());
+    b["product_url"] = Segment(product);
+    b["replacement_url"] =
+        b["replacement"].is_string() ? Segment(b["replacement"].get<std::string>()) : "";
     for (auto& c : b["consumers"]) {
       c["url"] = Url(c["id"].get<std::string>());
       if (c["team"].is_null()) {
@@ -547,10 +591,20 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
         r, "Notifications",
         [&](std::string&) -> Result<json> {
           DeliveryFilter filter;
-          filter.limit = 200;
+          filter.limit = kUiPageLimit;
           if (const auto* s = r.Query("status"); s != nullptr && !s->empty()) {
+            static const std::set<std::string> kStatuses = {"queued", "retrying", "delivered",
+                                                            "dead"};
+            if (!kStatuses.contains(*s)) {
+              return InvalidArgument("status: one of queued, retrying, delivered, dead");
+            }
             filter.status = *s;
           }
+          auto after = CursorParam(r, "after");
+          if (!after.ok()) {
+            return after.status();
+          }
+          filter.before_id = after->value_or(0);
           auto log = EventLog::Open(ctx.data_dir, *ctx.clock, {.read_only = true});
           if (!log.ok()) {
             return log.status();
@@ -576,7 +630,12 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
                  {"body", d.record.body},
                  {"idempotency_key", d.record.idempotency_key}});
           }
-          return json{{"notifications", out}};
+          json page{{"notifications", out}};
+          if (list->size() == filter.limit) {
+            page["next"] = "after=" + std::to_string(list->back().id) +
+                           (filter.status ? "&status=" + *filter.status : std::string());
+          }
+          return page;
         },
         "notifications");
   });
@@ -593,11 +652,14 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
           if (!last.ok()) {
             return last.status();
           }
-          std::int64_t before = last->value() + 1;
-          if (const auto* b = r.Query("before"); b != nullptr && !b->empty()) {
-            std::from_chars(b->data(), b->data() + b->size(), before);
+          // Newest first, kUiPageLimit a page; `before` is exclusive.
+          const std::int64_t end = last->value() + 1;
+          auto before_param = CursorParam(r, "before", 1, end);
+          if (!before_param.ok()) {
+            return before_param.status();
           }
-          constexpr std::int64_t kPage = 100;
+          const std::int64_t before = before_param->value_or(end);
+          constexpr auto kPage = static_cast<std::int64_t>(kUiPageLimit);
           const std::int64_t from = std::max<std::int64_t>(0, before - 1 - kPage);
           auto events = (*log)->Read(EventSeq(from), static_cast<std::size_t>(before - 1 - from));
           if (!events.ok()) {
@@ -625,7 +687,11 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
           if (!log.ok()) {
             return log.status();
           }
-          auto records = (*log)->Quarantine(0, 500);
+          auto after = CursorParam(r, "after", 0);
+          if (!after.ok()) {
+            return after.status();
+          }
+          auto records = (*log)->Quarantine(after->value_or(0), kUiPageLimit);
           if (!records.ok()) {
             return records.status();
           }
@@ -640,7 +706,11 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
                  {"reason", q.record.reason},
                  {"recorded_at", FormatRfc3339(q.recorded_at)}});
           }
-          return json{{"records", out}};
+          json page{{"records", out}};
+          if (records->size() == kUiPageLimit) {
+            page["next"] = std::to_string(records->back().id);
+          }
+          return page;
         },
         "quarantine");
   });

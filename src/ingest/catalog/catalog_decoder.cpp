@@ -1,5 +1,7 @@
 #include "ingest/catalog/catalog_decoder.h"
 
+#include "core/input_rules.h"
+
 #include <array>
 #include <utility>
 
@@ -51,6 +53,18 @@ Status CheckClusterName(std::string_view cluster, std::string_view where) {
   return Status::Ok();
 }
 
+// A product or team name (core/input_rules.h: Kafka's topic charset).
+Result<std::string> EntityName(const json& data, std::string_view key) {
+  auto name = js::String(data, key, "data");
+  if (!name.ok()) {
+    return name;
+  }
+  if (auto s = CheckEntityName(*name, js::Join("data", key)); !s.ok()) {
+    return s;
+  }
+  return name;
+}
+
 // The fields of ProductPublished other than `product`, validated one by one so
 // product.updated can check exactly the fields it is given.
 Status CheckPublishedField(std::string_view key, const json& value, std::string_view where) {
@@ -72,18 +86,26 @@ Status CheckPublishedField(std::string_view key, const json& value, std::string_
       if (auto s = js::CheckName(value[i].get_ref<const std::string&>(), item_where); !s.ok()) {
         return s;
       }
+      if (auto s =
+              CheckText(value[i].get_ref<const std::string&>(), item_where, kMaxShortTextBytes);
+          !s.ok()) {
+        return s;
+      }
     }
     return Status::Ok();
   }
   if (key == "schema_subject" && value.is_null()) {
     return Status::Ok();  // clears the explicit subject
   }
-  if (key == "description") {
-    return string_value().status();  // free text: newlines are fine
-  }
   auto s = string_value();
   if (!s.ok()) {
     return s.status();
+  }
+  if (key == "description") {
+    return CheckText(*s, where, kMaxFreeTextBytes, /*multiline=*/true);
+  }
+  if (key == "owner") {
+    return CheckEntityName(*s, where);
   }
   if (key == "cluster") {
     return CheckClusterName(*s, where);
@@ -97,7 +119,12 @@ Status CheckPublishedField(std::string_view key, const json& value, std::string_
   if (key == "sla") {
     return js::OneOf(*s, {"tier-1", "tier-2", "tier-3"}, where);
   }
-  return js::CheckName(*s, where);  // domain, owner, schema_subject
+  if (key == "domain") {
+    if (auto st = CheckText(*s, where, kMaxShortTextBytes); !st.ok()) {
+      return st;
+    }
+  }
+  return js::CheckName(*s, where);  // domain, schema_subject
 }
 
 constexpr std::array<std::string_view, 9> kPublishedFields{
@@ -106,7 +133,7 @@ constexpr std::array<std::string_view, 9> kPublishedFields{
 
 Result<DomainEvent> DecodePublished(const json& data) {
   ProductPublished e;
-  auto product = js::Name(data, "product", "data");
+  auto product = EntityName(data, "product");
   if (!product.ok()) {
     return product.status();
   }
@@ -147,7 +174,7 @@ Result<DomainEvent> DecodePublished(const json& data) {
 
 Result<DomainEvent> DecodeUpdated(const json& data) {
   ProductUpdated e;
-  auto product = js::Name(data, "product", "data");
+  auto product = EntityName(data, "product");
   if (!product.ok()) {
     return product.status();
   }
@@ -173,7 +200,7 @@ Result<DomainEvent> DecodeUpdated(const json& data) {
 Result<DomainEvent> DecodeDeprecated(const json& data, const std::string& actor) {
   ProductDeprecated e;
   e.actor = actor;
-  auto product = js::Name(data, "product", "data");
+  auto product = EntityName(data, "product");
   if (!product.ok()) {
     return product.status();
   }
@@ -183,6 +210,9 @@ Result<DomainEvent> DecodeDeprecated(const json& data, const std::string& actor)
     return reason.status();
   }
   e.reason = std::move(reason).value();
+  if (auto s = CheckText(e.reason, "data.reason", kMaxFreeTextBytes, /*multiline=*/true); !s.ok()) {
+    return s;
+  }
   auto sunset = js::Time(data, "sunset", "data");
   if (!sunset.ok()) {
     return sunset.status();
@@ -193,6 +223,11 @@ Result<DomainEvent> DecodeDeprecated(const json& data, const std::string& actor)
     return replacement.status();
   }
   e.replacement = std::move(replacement).value();
+  if (e.replacement) {
+    if (auto s = CheckEntityName(*e.replacement, "data.replacement"); !s.ok()) {
+      return s;
+    }
+  }
   return DomainEvent(std::move(e));
 }
 
@@ -200,7 +235,7 @@ template <typename Event>
 Result<DomainEvent> DecodeProductOnly(const json& data, const std::string& actor) {
   Event e;
   e.actor = actor;
-  auto product = js::Name(data, "product", "data");
+  auto product = EntityName(data, "product");
   if (!product.ok()) {
     return product.status();
   }
@@ -210,7 +245,7 @@ Result<DomainEvent> DecodeProductOnly(const json& data, const std::string& actor
 
 Result<DomainEvent> DecodeTeam(const json& data) {
   TeamUpserted e;
-  auto team = js::Name(data, "team", "data");
+  auto team = EntityName(data, "team");
   if (!team.ok()) {
     return team.status();
   }
@@ -220,6 +255,9 @@ Result<DomainEvent> DecodeTeam(const json& data) {
     return display.status();
   }
   e.display_name = display->value_or(e.team);
+  if (auto s = CheckText(e.display_name, "data.display_name", kMaxShortTextBytes); !s.ok()) {
+    return s;
+  }
   auto contacts = js::NameList(data, "contacts", "data");
   if (!contacts.ok()) {
     return contacts.status();
@@ -239,7 +277,7 @@ Result<DomainEvent> DecodeOwnership(const json& data) {
     return InvalidArgument("data.node: " + id.status().message());
   }
   e.node = std::move(id).value();
-  auto team = js::Name(data, "team", "data");
+  auto team = EntityName(data, "team");
   if (!team.ok()) {
     return team.status();
   }

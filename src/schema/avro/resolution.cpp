@@ -1,4 +1,5 @@
 #include "schema/avro/resolution.h"
+#include "schema/work_budget.h"
 
 #include <charconv>
 #include <string>
@@ -78,6 +79,7 @@ struct PairHash {
 class Checker {
  public:
   Issues Check(const Node& reader, const Node& writer) {
+    ChargeWork();
     if (IsPrimitive(reader.kind) || IsPrimitive(writer.kind)) {
       // Whatever the other side holds, the answer cannot depend on recursion.
       return Compute(reader, writer);

@@ -1,4 +1,5 @@
 #include "schema/jsonschema/schema_diff.h"
+#include "schema/work_budget.h"
 
 #include <algorithm>
 #include <array>
@@ -372,6 +373,7 @@ class Comparison {
   // Reports what stops readers using `u` (update) from reading data valid under
   // `o` (original).
   void Compare(Node o, Node u, const std::string& path) {
+    ChargeWork();
     if (shared_.exhausted) {
       return;
     }
@@ -476,6 +478,7 @@ class Comparison {
   // The value kinds an original schema can actually hold: its `type`, narrowed by
   // enum/const and its combinators.
   unsigned EffectiveTypes(Node node, int depth) {
+    ChargeWork();
     node = node.Resolved();
     unsigned bits = DeclaredTypes(node);
     if (!node.json->is_object() || depth > 16) {
@@ -1074,6 +1077,7 @@ class Comparison {
   }
 
   static json MergeJson(Node a, Node b, int depth) {
+    ChargeWork();
     if (IsFalse(a) || IsFalse(b)) {
       return false;
     }

@@ -1,4 +1,5 @@
 #include "schema/protobuf/schema_diff.h"
+#include "schema/work_budget.h"
 
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/descriptor.pb.h>
@@ -233,6 +234,7 @@ class SchemaDiff {
   }
 
   void CompareMessages(const gp::Descriptor& writer, const gp::Descriptor& reader) {
+    ChargeWork();
     if (!Step()) {
       return;
     }
@@ -353,6 +355,7 @@ class SchemaDiff {
 
   // One field number on both sides. A new name (FIELD_NAME_CHANGED) is compatible.
   void CompareField(const gp::FieldDescriptor& writer, const gp::FieldDescriptor& reader) {
+    ChargeWork();
     // Named as the newer schema names it.
     const auto& [old_field, new_field] = OldNew(&writer, &reader);
     CompareTypes(LabelOf(writer), LabelOf(reader), writer, reader, FieldName(*new_field));

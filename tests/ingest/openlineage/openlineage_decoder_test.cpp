@@ -177,7 +177,7 @@ TEST_CASE("bad OpenLineage input is an error, never a crash") {
       "b");
   CHECK(err(doc.dump()) ==
         "job.name: \"a\x01"
-        "b\" contains control characters");
+        "b\" contains control characters, bidi controls or invalid UTF-8");
 }
 
 TEST_CASE("the idempotency key tells re-sent copies from different events") {

@@ -1,0 +1,47 @@
+#pragma once
+// Text codecs shared by every module: percent-encoding (RFC 3986) and the
+// display-safe form of untrusted text. Pure functions, no state.
+//
+// Untrusted text (consumer group ids, OpenLineage job names, catalog
+// descriptions) reaches HTML, SVG and chat messages. Escaping markup is each
+// renderer's job; DisplaySafe removes what no renderer can escape: invalid
+// UTF-8, C0/C1 control characters, characters XML 1.0 forbids, and the bidi
+// controls that reorder what a reader sees (U+202A–U+202E, U+2066–U+2069,
+// U+200E, U+200F, U+061C).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tributary {
+
+// Every byte outside [A-Za-z0-9-._~] and `keep` as %XX (upper-case hex).
+// Query values keep ":/" (ids stay readable); path segments keep nothing, so a
+// '/' inside a name is %2F.
+std::string PercentEncode(std::string_view text, std::string_view keep = "");
+
+// Decodes %XX (and '+' as a space when `plus_is_space`); nullopt when a '%' is
+// not followed by two hex digits.
+std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space = false);
+
+// True for a code point that must not be shown as is: C0 and C1 controls (tab,
+// line feed and carriage return included), DEL, bidi controls, U+FFFE/U+FFFF.
+bool IsUnsafeCodePoint(std::uint32_t cp);
+
+// `text` with every invalid UTF-8 sequence and every unsafe code point replaced
+// by U+FFFD; when `keep_newlines`, '\n' and '\t' stay (multi-line free text).
+std::string DisplaySafe(std::string_view text, bool keep_newlines = false);
+
+// True when `text` is valid UTF-8 without unsafe code points ('\n' and '\t'
+// allowed when `allow_newlines`).
+bool IsPrintableText(std::string_view text, bool allow_newlines = false);
+
+// Decodes one UTF-8 code point at `text[i]`; advances `i`. nullopt (and `i`
+// advanced by one) for an invalid, overlong or surrogate sequence.
+std::optional<std::uint32_t> NextCodePoint(std::string_view text, std::size_t& i);
+
+// Appends `cp` as UTF-8.
+void AppendUtf8(std::uint32_t cp, std::string& out);
+
+}  // namespace tributary
