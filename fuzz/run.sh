@@ -27,6 +27,8 @@ declare -A seeds=(
   [avro_schema_fuzz]="bench/schema"
   [json_schema_fuzz]=""
   [protobuf_schema_fuzz]=""
+  [dot_svg_fuzz]="fuzz/seeds/dot_svg"
+  [http_params_fuzz]="fuzz/seeds/http_params"
 )
 
 status=0

@@ -9,14 +9,17 @@
 
 #include <array>
 #include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <tuple>
 
 #include "support/http_client.h"
 #include "support/temp_dir.h"
+#include "support/xml_check.h"
 
 using tributary::testing::TempDir;
 
@@ -258,6 +261,44 @@ TEST_CASE("demo at speed 60 delivers a breaking change and a deprecation within 
   }
   CHECK(moving);
   CHECK(tributary::testing::HttpGet(p, "/").status == 200);
+
+  // Every page the demo serves, reached by following the UI's links from the
+  // overview, is well-formed XML, and so is every standalone lineage SVG.
+  {
+    std::set<std::string> seen{"/"};
+    std::deque<std::string> queue{"/"};
+    std::vector<std::filesystem::path> files;
+    std::vector<std::string> targets;
+    std::vector<tributary::testing::XmlCheck> checks;
+    while (!queue.empty() && seen.size() < 300) {
+      const auto target = queue.front();
+      queue.pop_front();
+      const auto r = tributary::testing::HttpGet(p, target);
+      INFO(target);
+      CHECK(r.status == 200);
+      const auto file = dir / ("page" + std::to_string(files.size()) + ".xml");
+      const auto check = tributary::testing::CheckXml(file, r.body);
+      INFO(check.error);
+      CHECK(check.ok);
+      for (const auto& href : check.hrefs) {
+        if ((href == "/" || href.rfind("/ui/", 0) == 0) && seen.insert(href).second) {
+          queue.push_back(href);
+          if (href.rfind("/ui/products/", 0) == 0 && href.find('?') == std::string::npos) {
+            const auto svg = tributary::testing::HttpGet(
+                p, "/api/v1/lineage?direction=both&depth=2&format=svg&node=product:" +
+                       href.substr(13));
+            CHECK(svg.status == 200);
+            const auto svg_check =
+                tributary::testing::CheckXml(dir / ("svg" + std::to_string(seen.size())), svg.body);
+            INFO(href << ": " << svg_check.error);
+            CHECK(svg_check.ok);
+          }
+        }
+      }
+      files.push_back(file);
+    }
+    CHECK(files.size() > 20);  // overview, products, nodes, boards, logs
+  }
 
   // A browser: headless Chromium loads the overview and a product page; the
   // screenshots are kept as test artefacts (build/artifacts/).

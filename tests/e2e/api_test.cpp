@@ -448,7 +448,7 @@ TEST_CASE("the web UI renders every page as HTML without script and its links re
     const auto r = testing::HttpGet(port, target);
     INFO(target << " -> " << r.status);
     CHECK(r.status == status);
-    CHECK(r.body.find("<!doctype html>") == 0);
+    CHECK(r.body.find("<!DOCTYPE html>") == 0);
     CHECK(r.body.find("<script") == std::string::npos);  // readable without JavaScript
     return r.body;
   };

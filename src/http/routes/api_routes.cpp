@@ -27,8 +27,10 @@ Response FromStatus(const Status& status) { return ErrorResponse(status); }
 
 Result<std::optional<Timestamp>> AtParam(const Request& r) { return TimeParam(r, "at"); }
 
-// A node id from outside: "product:<name>" or a valid node id; never a path.
-Result<std::string> NodeParam(const Request& r, std::string_view name) {
+// A node id from outside: "product:<name>", a valid node id, or the id of a
+// node the graph holds (Kafka group ids may hold characters Parse refuses);
+// never a path.
+Result<std::string> NodeParam(const ApiContext& ctx, const Request& r, std::string_view name) {
   const auto* text = r.Query(name);
   if (text == nullptr || text->empty()) {
     return InvalidArgument(std::string(name) +
@@ -44,6 +46,9 @@ Result<std::string> NodeParam(const Request& r, std::string_view name) {
   }
   auto id = NodeId::Parse(*text);
   if (!id.ok()) {
+    if (ctx.graph()->Find(*text) != graph::kNone) {
+      return *text;
+    }
     return InvalidArgument(std::string(name) + ": " + id.status().message());
   }
   return id->str();
@@ -204,7 +209,7 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
               if (auto p = Admit(ctx, r, false); !p.ok()) {
                 return FromStatus(p.status());
               }
-              auto root = NodeParam(r, "node");
+              auto root = NodeParam(ctx, r, "node");
               if (!root.ok()) {
                 return FromStatus(root.status());
               }
@@ -287,7 +292,7 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
                if (auto p = Admit(ctx, r, false); !p.ok()) {
                  return FromStatus(p.status());
                }
-               auto root = NodeParam(r, "node");
+               auto root = NodeParam(ctx, r, "node");
                if (!root.ok()) {
                  return FromStatus(root.status());
                }
@@ -353,7 +358,7 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
                if (auto p = Admit(ctx, r, false); !p.ok()) {
                  return FromStatus(p.status());
                }
-               auto id = NodeParam(r, "id");
+               auto id = NodeParam(ctx, r, "id");
                if (!id.ok()) {
                  return FromStatus(id.status());
                }

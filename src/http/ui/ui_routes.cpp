@@ -458,8 +458,10 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
               if (node.empty()) {
                 return InvalidArgument("id: a node id is required");
               }
+              // Ids from Kafka (group ids) may hold characters NodeId::Parse
+              // refuses; a node the graph holds is shown whatever its id.
               auto parsed = NodeId::Parse(node);
-              if (!parsed.ok()) {
+              if (!parsed.ok() && ctx.graph()->Find(node) == graph::kNone) {
                 return InvalidArgument("id: " + parsed.status().message());
               }
               std::string at_error;
@@ -482,7 +484,7 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
               }
               json page = {{"id", node},
                            {"id_url", Url(node)},
-                           {"kind", std::string(ToString(parsed->kind()))},
+                           {"kind", std::string(ToString(g->node(v).kind))},
                            {"team", TeamOf(*g, v).value_or("")},
                            {"depth", std::to_string(DepthParam(r, 2))},
                            {"at", at ? FormatRfc3339(*at) : std::string()}};
