@@ -14,7 +14,7 @@ ifneq ($(shell command -v ccache 2>/dev/null),)
 CMAKE_FLAGS += -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache
 endif
 
-.PHONY: all deps configure build test demo bench fuzz format clean
+.PHONY: all deps configure build test demo bench fuzz soak format clean
 
 all: build
 
@@ -47,6 +47,11 @@ fuzz: deps
 	  $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache,) > /dev/null
 	@cmake --build build-fuzz --target fuzzers -j $(JOBS)
 	@fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+# Kill loops and faults, repeated (tests/soak/run.sh); CI runs SOAK_ROUNDS=2.
+SOAK_ROUNDS ?= 20
+soak: build
+	@tests/soak/run.sh $(BUILD_DIR) $(SOAK_ROUNDS)
 
 format:
 	@git ls-files '*.h' '*.cpp' | xargs clang-format -i

@@ -31,6 +31,10 @@ declare -A seeds=(
   [http_params_fuzz]="fuzz/seeds/http_params"
 )
 
+# Leaks inside third-party libraries (Graphviz's process-wide context and
+# fontconfig's cache) are suppressed as in the test suites.
+export LSAN_OPTIONS="suppressions=$root/tests/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+
 status=0
 for target in "${!seeds[@]}"; do
   bin="$build/fuzz/$target"

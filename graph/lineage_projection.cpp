@@ -6,14 +6,10 @@
 
 #include "core/msgpack.h"
 #include "graph/glob.h"
+#include "tributary/overloaded.h"
 
 namespace tributary::graph {
 namespace {
-
-template <class... Ts>
-struct Overloaded : Ts... {
-  using Ts::operator()...;
-};
 
 constexpr std::uint8_t kRead = 1;
 constexpr std::uint8_t kWrite = 2;

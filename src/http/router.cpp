@@ -106,9 +106,37 @@ Response Router::Handle(Request request, std::string* matched_pattern) const {
   return match.route->handler(request);
 }
 
+// Called for every request: only the heavy routes are looked at, on the raw
+// path without copying it. (No light route shadows a heavy one in the table:
+// each heavy pattern is the only route of its method and shape.)
 bool Router::IsHeavy(const Request& request) const {
-  const auto match = Find(request);
-  return match.kind == MatchKind::kRoute && match.route->heavy && match.route->heavy(request);
+  const std::string_view path = request.raw_path.empty() ? request.path : request.raw_path;
+  for (const auto& route : routes_) {
+    if (!route.heavy || route.method != request.method) {
+      continue;
+    }
+    std::size_t i = 0;
+    std::size_t start = 0;
+    bool match = true;
+    while (match && start <= path.size()) {
+      const auto slash = path.find('/', start);
+      const auto end = slash == std::string_view::npos ? path.size() : slash;
+      if (end > start) {
+        const auto segment = path.substr(start, end - start);
+        match = i < route.segments.size() &&
+                (IsParam(route.segments[i]) || route.segments[i] == segment);
+        ++i;
+      }
+      if (slash == std::string_view::npos) {
+        break;
+      }
+      start = slash + 1;
+    }
+    if (match && i == route.segments.size()) {
+      return route.heavy(request);
+    }
+  }
+  return false;
 }
 
 std::vector<std::string> Router::Routes() const {

@@ -168,6 +168,14 @@ constexpr auto kMaxSunsetAhead = std::chrono::hours(24 * (365 * 5 + 1));
 
 }  // namespace
 
+Result<std::unique_ptr<EventLog>> OpenLogForRead(const ApiContext& context) {
+  auto log = EventLog::Open(context.data_dir, *context.clock, {.read_only = true});
+  if (!log.ok()) {
+    return Internal("cannot read the event log: " + log.status().ToString());
+  }
+  return log;
+}
+
 void AddApiRoutes(Router& router, const ApiContext& ctx) {
   router.Add("GET", "/healthz", [](const Request&) {
     return Response::Json(200, {{"status", "ok"}});
@@ -473,7 +481,7 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
           }
           type = *t;
         }
-        auto log = EventLog::Open(ctx.data_dir, *ctx.clock, {.read_only = true});
+        auto log = OpenLogForRead(ctx);
         if (!log.ok()) {
           return FromStatus(log.status());
         }
@@ -514,7 +522,7 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
       return FromStatus(cursor.status());
     }
     const auto after = cursor->value_or(0);
-    auto log = EventLog::Open(ctx.data_dir, *ctx.clock, {.read_only = true});
+    auto log = OpenLogForRead(ctx);
     if (!log.ok()) {
       return FromStatus(log.status());
     }
@@ -788,7 +796,7 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
       return FromStatus(after.status());
     }
     filter.before_id = after->value_or(0);
-    auto log = EventLog::Open(ctx.data_dir, *ctx.clock, {.read_only = true});
+    auto log = OpenLogForRead(ctx);
     if (!log.ok()) {
       return FromStatus(log.status());
     }
@@ -817,7 +825,7 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
     if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
       return Response::Error(404, "not_found", "no notification with id \"" + text + "\"");
     }
-    auto log = EventLog::Open(ctx.data_dir, *ctx.clock, {.read_only = true});
+    auto log = OpenLogForRead(ctx);
     if (!log.ok()) {
       return FromStatus(log.status());
     }

@@ -55,6 +55,10 @@ struct ApiContext {
 inline constexpr schema::WorkLimits kCompatibilityBudget{2'000'000,
                                                          std::chrono::milliseconds(2000)};
 
+// The event log opened read-only on the calling thread's own connection. A
+// failure is Internal (logged with a request id, never shown: it names paths).
+Result<std::unique_ptr<EventLog>> OpenLogForRead(const ApiContext& context);
+
 // Registers every route; `context` must outlive the router. Heavy routes
 // (schema checks, SVG lineage) are marked for the server's work pool.
 void AddApiRoutes(Router& router, const ApiContext& context);

@@ -298,7 +298,7 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
                        {"job_count", std::to_string(kinds[NodeKind::kJob])},
                        {"event_count", "0"},
                        {"changes", json::array()}};
-          auto log = EventLog::Open(ctx.data_dir, *ctx.clock, {.read_only = true});
+          auto log = OpenLogForRead(ctx);
           if (log.ok()) {
             // Lost source records stay on the overview: the map may miss what they held.
             json gaps = json::array();
@@ -379,7 +379,7 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
               }
               // Verdicts recorded by the tracker, by version.
               std::map<int, json> verdicts;
-              auto log = EventLog::Open(ctx.data_dir, *ctx.clock, {.read_only = true});
+              auto log = OpenLogForRead(ctx);
               if (log.ok()) {
                 for (const char* type :
                      {"compatible_change_recorded", "breaking_change_detected"}) {
@@ -607,7 +607,7 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
             return after.status();
           }
           filter.before_id = after->value_or(0);
-          auto log = EventLog::Open(ctx.data_dir, *ctx.clock, {.read_only = true});
+          auto log = OpenLogForRead(ctx);
           if (!log.ok()) {
             return log.status();
           }
@@ -646,7 +646,7 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
     return guard(
         r, "Event log",
         [&](std::string&) -> Result<json> {
-          auto log = EventLog::Open(ctx.data_dir, *ctx.clock, {.read_only = true});
+          auto log = OpenLogForRead(ctx);
           if (!log.ok()) {
             return log.status();
           }
@@ -685,7 +685,7 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
     return guard(
         r, "Quarantine",
         [&](std::string&) -> Result<json> {
-          auto log = EventLog::Open(ctx.data_dir, *ctx.clock, {.read_only = true});
+          auto log = OpenLogForRead(ctx);
           if (!log.ok()) {
             return log.status();
           }
