@@ -12,11 +12,6 @@ bool IsNameChar(char c) {
          c == '_' || c == '-';
 }
 
-std::string Shown(std::string_view text) {
-  constexpr std::size_t kMax = 60;
-  return "\"" + DisplaySafe(text.substr(0, kMax)) + (text.size() > kMax ? "…" : "") + "\"";
-}
-
 }  // namespace
 
 Status CheckEntityName(std::string_view text, std::string_view where) {
@@ -32,7 +27,7 @@ Status CheckEntityName(std::string_view text, std::string_view where) {
   }
   for (const char c : text) {
     if (!IsNameChar(c)) {
-      return InvalidArgument(std::string(where) + ": " + Shown(text) +
+      return InvalidArgument(std::string(where) + ": " + "\"" + Excerpt(text, 60) + "\"" +
                              " may hold only letters, digits, '.', '_' and '-' (Kafka's topic "
                              "names)");
     }
@@ -47,7 +42,7 @@ Status CheckText(std::string_view text, std::string_view where, std::size_t max_
                            " bytes (" + std::to_string(text.size()) + ")");
   }
   if (!IsPrintableText(text, multiline)) {
-    return InvalidArgument(std::string(where) + ": " + Shown(text) +
+    return InvalidArgument(std::string(where) + ": " + "\"" + Excerpt(text, 60) + "\"" +
                            " holds invalid UTF-8, control characters or bidi controls");
   }
   return Status::Ok();

@@ -5,7 +5,16 @@ namespace {
 
 constexpr char kHex[] = "0123456789ABCDEF";
 
-int HexValue(char c) {
+bool IsUnreserved(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
+}
+
+constexpr std::uint32_t kReplacement = 0xFFFD;
+
+}  // namespace
+
+int HexDigitValue(char c) {
   if (c >= '0' && c <= '9') {
     return c - '0';
   }
@@ -18,14 +27,13 @@ int HexValue(char c) {
   return -1;
 }
 
-bool IsUnreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         c == '.' || c == '_' || c == '~';
+std::string Excerpt(std::string_view text, std::size_t max_bytes) {
+  std::string out = DisplaySafe(text.substr(0, max_bytes));
+  if (text.size() > max_bytes) {
+    out += "…";
+  }
+  return out;
 }
-
-constexpr std::uint32_t kReplacement = 0xFFFD;
-
-}  // namespace
 
 std::string PercentEncode(std::string_view text, std::string_view keep) {
   std::string out;
@@ -52,8 +60,8 @@ std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_spa
       if (i + 2 >= text.size()) {
         return std::nullopt;
       }
-      const int hi = HexValue(text[i + 1]);
-      const int lo = HexValue(text[i + 2]);
+      const int hi = HexDigitValue(text[i + 1]);
+      const int lo = HexDigitValue(text[i + 2]);
       if (hi < 0 || lo < 0) {
         return std::nullopt;
       }

@@ -16,6 +16,9 @@
 
 namespace tributary {
 
+// The value of a hex digit (either case), or -1.
+int HexDigitValue(char c);
+
 // Every byte outside [A-Za-z0-9-._~] and `keep` as %XX (upper-case hex).
 // Query values keep ":/" (ids stay readable); path segments keep nothing, so a
 // '/' inside a name is %2F.
@@ -32,6 +35,10 @@ bool IsUnsafeCodePoint(std::uint32_t cp);
 // `text` with every invalid UTF-8 sequence and every unsafe code point replaced
 // by U+FFFD; when `keep_newlines`, '\n' and '\t' stay (multi-line free text).
 std::string DisplaySafe(std::string_view text, bool keep_newlines = false);
+
+// The first `max_bytes` of `text` made display-safe, with "…" when cut: for
+// quoting untrusted input in error messages.
+std::string Excerpt(std::string_view text, std::size_t max_bytes);
 
 // True when `text` is valid UTF-8 without unsafe code points ('\n' and '\t'
 // allowed when `allow_newlines`).

@@ -1,5 +1,7 @@
 #include "http/auth.h"
 
+#include "core/text_codec.h"
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -24,26 +26,13 @@ Status PermissionDenied(std::string message) {
   return {ErrorCode::kPermissionDenied, std::move(message)};
 }
 
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 bool DecodeSha256Hex(std::string_view hex, std::array<unsigned char, 32>& out) {
   if (hex.size() != 64) {
     return false;
   }
   for (std::size_t i = 0; i < out.size(); ++i) {
-    const int hi = HexDigit(hex[2 * i]);
-    const int lo = HexDigit(hex[2 * i + 1]);
+    const int hi = HexDigitValue(hex[2 * i]);
+    const int lo = HexDigitValue(hex[2 * i + 1]);
     if (hi < 0 || lo < 0) {
       return false;
     }

@@ -17,11 +17,6 @@ std::optional<std::int64_t> ParseInt(std::string_view text) {
   return value;
 }
 
-std::string Shown(std::string_view text) {
-  constexpr std::size_t kMax = 40;
-  return DisplaySafe(text.substr(0, kMax)) + (text.size() > kMax ? "…" : "");
-}
-
 }  // namespace
 
 Result<std::int64_t> IntParam(const Request& r, std::string_view name, std::int64_t fallback,
@@ -32,7 +27,8 @@ Result<std::int64_t> IntParam(const Request& r, std::string_view name, std::int6
   }
   const auto value = ParseInt(*text);
   if (!value) {
-    return InvalidArgument(std::string(name) + ": \"" + Shown(*text) + "\" is not an integer");
+    return InvalidArgument(std::string(name) + ": \"" + Excerpt(*text, 40) +
+                           "\" is not an integer");
   }
   if (*value < min || *value > max) {
     if (clamp) {

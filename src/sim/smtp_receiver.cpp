@@ -1,5 +1,7 @@
 #include "sim/smtp_receiver.h"
 
+#include "core/text_codec.h"
+
 #include <algorithm>
 #include <atomic>
 #include <cctype>
@@ -532,19 +534,6 @@ std::string DecodeBase64(std::string_view text) {
   return out;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  return -1;
-}
-
 // Quoted-printable (RFC 2045 §6.7); `underscore_is_space` for RFC 2047 Q words.
 std::string DecodeQuotedPrintable(std::string_view text, bool underscore_is_space) {
   std::string out;
@@ -555,8 +544,10 @@ std::string DecodeQuotedPrintable(std::string_view text, bool underscore_is_spac
         i += (text[i + 1] == '\r' && i + 2 < text.size() && text[i + 2] == '\n') ? 2 : 1;
         continue;  // soft line break
       }
-      if (i + 2 < text.size() && HexValue(text[i + 1]) >= 0 && HexValue(text[i + 2]) >= 0) {
-        out.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
+      if (i + 2 < text.size() && HexDigitValue(text[i + 1]) >= 0 &&
+          HexDigitValue(text[i + 2]) >= 0) {
+        out.push_back(
+            static_cast<char>(HexDigitValue(text[i + 1]) * 16 + HexDigitValue(text[i + 2])));
         i += 2;
         continue;
       }

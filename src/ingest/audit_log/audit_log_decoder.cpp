@@ -1,5 +1,7 @@
 #include "ingest/audit_log/audit_log_decoder.h"
 
+#include "core/text_codec.h"
+
 #include <array>
 #include <utility>
 
@@ -30,19 +32,6 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 // CRN values may be percent-encoded ("cloud-api-key=%2A"); malformed escapes
 // are kept as written.
 std::string PercentDecode(std::string_view s) {
@@ -50,8 +39,8 @@ std::string PercentDecode(std::string_view s) {
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '%' && i + 2 < s.size()) {
-      const int hi = HexValue(s[i + 1]);
-      const int lo = HexValue(s[i + 2]);
+      const int hi = HexDigitValue(s[i + 1]);
+      const int lo = HexDigitValue(s[i + 2]);
       if (hi >= 0 && lo >= 0) {
         out.push_back(static_cast<char>(hi * 16 + lo));
         i += 2;
