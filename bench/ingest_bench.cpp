@@ -30,8 +30,10 @@
 #include "core/catalog_projection.h"
 #include "ingest/consumer_offsets/consumer_offsets_encoder.h"
 #include "ingest/consumer_offsets/consumer_offsets_translator.h"
-#include "ingest/ingest_runner.h"
 #include "ingest/pipeline.h"
+#include "ingest/source_feed.h"
+#include "log/log_writer.h"
+#include "log/writer_thread.h"
 #include "sim/mock_kafka.h"
 #include "store/projection_host.h"
 #include "support/kafka_producer.h"
@@ -142,7 +144,8 @@ void Consume(const std::string& bootstrap, std::int64_t count, const std::filesy
   if (!host.Recover().ok()) {
     std::exit(1);
   }
-  ingest::IngestPipeline pipeline(*log, host, clock);
+  log::LogWriter writer(*log, host);
+  ingest::IngestPipeline pipeline(writer, writer);
   if (!pipeline
            .AddSource("bench", "__consumer_offsets",
                       std::make_unique<co::ConsumerOffsetsTranslator>(co::ConsumerOffsetsOptions{
@@ -155,25 +158,27 @@ void Consume(const std::string& bootstrap, std::int64_t count, const std::filesy
   reader.bootstrap_servers = bootstrap;
   reader.topics = {"__consumer_offsets"};
   reader.properties = {{"fetch.wait.max.ms", "5"}};
-  ingest::IngestRunnerOptions options;
+  ingest::SourceFeedOptions options;
   options.clusters = {reader};
-  ingest::IngestRunner runner(options, pipeline, host, clock, nullptr);
-  if (!runner.Start().ok()) {
+  ingest::SourceFeed feed(options, pipeline, writer, clock);
+  log::WriterThread thread({}, writer, host, feed, clock, nullptr);
+  if (!feed.Open().ok() || !thread.Start().ok()) {
     std::exit(1);
   }
   while (pipeline.counters().records.load() < count) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   const double secs = std::chrono::duration<double>(Stopwatch::now() - start).count();
-  runner.Stop();
+  thread.Stop();
+  feed.Close();
   std::printf(
       "end to end (consume + decode + fold + durable append, start-up included): %.0f "
       "records/s, %lld records in %.2f s, %lld batches, %lld events appended, %lld "
       "quarantined\n",
       static_cast<double>(count) / secs, static_cast<long long>(count), secs,
-      static_cast<long long>(pipeline.counters().batches.load()),
-      static_cast<long long>(pipeline.counters().events.load()),
-      static_cast<long long>(pipeline.counters().quarantined.load()));
+      static_cast<long long>(writer.counters().batches.load()),
+      static_cast<long long>(writer.counters().events.load()),
+      static_cast<long long>(writer.counters().quarantined.load()));
   std::filesystem::remove_all(dir);
 }
 

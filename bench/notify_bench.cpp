@@ -13,6 +13,7 @@
 
 #include "notifiers/core/dispatcher.h"
 #include "notifiers/webhook/webhook_channel.h"
+#include "store/log_readers.h"
 #include "store/notification_store.h"
 #include "support/http_receiver.h"
 
@@ -21,6 +22,20 @@ using namespace tributary::notifiers;
 using Stopwatch = std::chrono::steady_clock;
 
 namespace {
+
+// The Writer port over the log, serialising the dispatcher's threads.
+class LockedWriter final : public Writer {
+ public:
+  explicit LockedWriter(EventLog& log) : log_(log) {}
+  Result<AppendResult> Commit(Batch batch) override {
+    std::lock_guard lock(mu_);
+    return log_.Append(batch);
+  }
+
+ private:
+  std::mutex mu_;
+  EventLog& log_;
+};
 
 double Median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
@@ -107,17 +122,14 @@ int main(int argc, char** argv) {
       catalog->teams["team-" + std::to_string(t)] =
           TeamState{"Team " + std::to_string(t), {"hook-" + std::to_string(t % channels)}};
     }
-    std::mutex write_mu;
+    LockedWriter writer(*log);
+    LogReaders readers(dir, clock);
     DispatcherOptions options;
     options.route_batch = 1000;
     options.poll_interval = std::chrono::milliseconds(5);
     OutboxDispatcher dispatcher(
-        options, std::move(list), *templates, dir,
-        [&](Batch b) {
-          std::lock_guard lock(write_mu);
-          return log->Append(b).status();
-        },
-        [catalog] { return catalog; }, clock);
+        options, std::move(list), *templates, readers, writer, [catalog] { return catalog; },
+        clock);
     AddIntents(*log, intents, teams);
 
     // Route + render + commit, without sending.

@@ -19,7 +19,7 @@
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include "graph/lineage_projection.h"
-#include "ingest/pipeline.h"
+#include "log/log_writer.h"
 #include "store/projection_host.h"
 #include "tracking/tracker.h"
 
@@ -38,6 +38,12 @@ std::string Schema(int version) {
   return std::string(
              R"({"type":"record","name":"Trade","fields":[{"name":"symbol","type":"string"},)") +
          R"({"name":"price","type":")" + (version % 2 == 0 ? "string" : "double") + R"("}]})";
+}
+
+Batch Events(std::vector<NewEvent> events) {
+  Batch batch;
+  batch.events = std::move(events);
+  return batch;
 }
 
 NewEvent Api(DomainEvent event, std::int64_t ms) {
@@ -80,8 +86,8 @@ int main(int argc, char** argv) {
   if (!host.Recover().ok()) {
     return 1;
   }
-  ingest::IngestPipeline pipeline(*log, host, clock);
-  if (!pipeline.SetDecider(&tracker).ok()) {
+  log::LogWriter writer(*log, host);
+  if (!writer.SetDecider(tracker).ok()) {
     return 1;
   }
 
@@ -104,7 +110,7 @@ int main(int argc, char** argv) {
     setup.push_back(Api(ConsumerStarted{group, topic, "observed", "consumer_offsets"}, t));
     setup.push_back(Api(OwnershipAssigned{group, "team-" + std::to_string(i % teams)}, t));
   }
-  if (auto r = pipeline.AppendEvents(std::move(setup)); !r.ok()) {
+  if (auto r = writer.Commit(Events(std::move(setup))); !r.ok()) {
     std::fprintf(stderr, "setup: %s\n", r.status().ToString().c_str());
     return 1;
   }
@@ -118,7 +124,7 @@ int main(int argc, char** argv) {
         Api(SchemaRegistered{"stocktrades-value", version, version, "AVRO", Schema(version), {}},
             t + version));
     const auto start = Stopwatch::now();
-    auto r = pipeline.AppendEvents(std::move(change));
+    auto r = writer.Commit(Events(std::move(change)));
     const auto elapsed = std::chrono::duration<double, std::milli>(Stopwatch::now() - start);
     if (!r.ok()) {
       std::fprintf(stderr, "run %d: %s\n", run, r.status().ToString().c_str());

@@ -5,8 +5,6 @@
 #include <condition_variable>
 #include <deque>
 
-#include "store/notification_store.h"
-
 namespace tributary::notifiers {
 
 // Deliveries sent as one message (one, or a digest of several).
@@ -62,12 +60,12 @@ struct OutboxDispatcher::Worker {
 
 OutboxDispatcher::OutboxDispatcher(DispatcherOptions options,
                                    std::vector<std::unique_ptr<Channel>> channels,
-                                   const TemplateSet& templates, std::filesystem::path data_dir,
-                                   Writer writer, CatalogSource catalog, const Clock& clock)
+                                   const TemplateSet& templates, NotificationReader& notifications,
+                                   Writer& writer, CatalogSource catalog, const Clock& clock)
     : options_(std::move(options)),
       templates_(templates),
-      data_dir_(std::move(data_dir)),
-      writer_(std::move(writer)),
+      notifications_(notifications),
+      writer_(writer),
       catalog_(std::move(catalog)),
       clock_(clock) {
   for (auto& c : channels) {
@@ -80,25 +78,21 @@ OutboxDispatcher::OutboxDispatcher(DispatcherOptions options,
 
 OutboxDispatcher::~OutboxDispatcher() { Stop(); }
 
-Status OutboxDispatcher::OpenReader() {
-  if (reader_) {
+Status OutboxDispatcher::LoadDisabled() {
+  if (disabled_loaded_) {
     return Status::Ok();
   }
-  auto log = EventLog::Open(data_dir_, clock_, {.read_only = true});
-  if (!log.ok()) {
-    return log.status();
-  }
-  reader_ = std::move(log).value();
-  auto disabled = NotificationStore(*reader_).DisabledChannels();
+  auto disabled = notifications_.DisabledChannels();
   if (!disabled.ok()) {
     return disabled.status();
   }
   disabled_ = std::move(disabled).value();
+  disabled_loaded_ = true;
   return Status::Ok();
 }
 
 Status OutboxDispatcher::Start() {
-  if (auto s = OpenReader(); !s.ok()) {
+  if (auto s = LoadDisabled(); !s.ok()) {
     return s;
   }
   stop_ = false;
@@ -187,7 +181,7 @@ void OutboxDispatcher::Run() {
 }
 
 Status OutboxDispatcher::RunOnce() {
-  if (auto s = OpenReader(); !s.ok()) {
+  if (auto s = LoadDisabled(); !s.ok()) {
     return s;
   }
   if (auto routed = RouteQueued(); !routed.ok()) {
@@ -298,11 +292,10 @@ nlohmann::json OutboxDispatcher::RenderContext(const OutboxIntent& intent,
 }
 
 Result<std::size_t> OutboxDispatcher::RouteQueued() {
-  if (auto s = OpenReader(); !s.ok()) {
+  if (auto s = LoadDisabled(); !s.ok()) {
     return s;
   }
-  NotificationStore store(*reader_);
-  auto intents = store.QueuedIntents(options_.route_batch);
+  auto intents = notifications_.QueuedIntents(options_.route_batch);
   if (!intents.ok()) {
     return intents.status();
   }
@@ -389,8 +382,8 @@ Result<std::size_t> OutboxDispatcher::RouteQueued() {
     }
   }
   const std::size_t routed = intents->size();
-  if (auto s = writer_(std::move(batch)); !s.ok()) {
-    return s;
+  if (auto s = writer_.Commit(std::move(batch)); !s.ok()) {
+    return s.status();
   }
   counters_.routed += static_cast<std::int64_t>(routed);
   counters_.unroutable += unroutable;
@@ -399,9 +392,8 @@ Result<std::size_t> OutboxDispatcher::RouteQueued() {
 }
 
 Status OutboxDispatcher::Dispatch(bool wait) {
-  NotificationStore store(*reader_);
   const Timestamp now = clock_.Now();
-  auto due = store.DueDeliveries(now, 1000);
+  auto due = notifications_.DueDeliveries(now, 1000);
   if (!due.ok()) {
     return due.status();
   }
@@ -595,7 +587,11 @@ Status OutboxDispatcher::Record(std::vector<Outcome> outcomes) {
       batch.delivery_updates.push_back(std::move(u));
     }
   }
-  Status written = batch.empty() ? Status::Ok() : writer_(std::move(batch));
+  Status written = Status::Ok();
+  if (!batch.empty()) {
+    auto committed = writer_.Commit(std::move(batch));
+    written = committed.ok() ? Status::Ok() : committed.status();
+  }
   std::lock_guard lock(mu_);
   if (!written.ok()) {
     // Keep them for the next round; nothing is lost, at worst re-sent once.

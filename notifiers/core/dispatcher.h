@@ -31,7 +31,6 @@
 
 #include <atomic>
 #include <condition_variable>
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -46,7 +45,8 @@
 #include "core/catalog_projection.h"
 #include "notifiers/core/channel.h"
 #include "notifiers/templates/template_set.h"
-#include "store/event_log.h"
+#include "tributary/notification_reader.h"
+#include "tributary/writer.h"
 
 namespace tributary::notifiers {
 
@@ -82,15 +82,13 @@ struct DispatcherCounters {
 
 class OutboxDispatcher {
  public:
-  // Appends a batch through the single writer (events, delivery state).
-  using Writer = std::function<Status(Batch)>;
   using CatalogSource = std::function<std::shared_ptr<const CatalogState>()>;
 
-  // `templates` and `clock` must outlive the dispatcher. The dispatcher reads
-  // the notification tables on its own read-only connection to the log in
-  // `data_dir`.
+  // `templates`, `notifications`, `writer` and `clock` must outlive the
+  // dispatcher. It reads the notification tables through `notifications` and
+  // commits routing and outcomes (events with delivery state) through `writer`.
   OutboxDispatcher(DispatcherOptions options, std::vector<std::unique_ptr<Channel>> channels,
-                   const TemplateSet& templates, std::filesystem::path data_dir, Writer writer,
+                   const TemplateSet& templates, NotificationReader& notifications, Writer& writer,
                    CatalogSource catalog, const Clock& clock);
   ~OutboxDispatcher();
   OutboxDispatcher(const OutboxDispatcher&) = delete;
@@ -114,7 +112,8 @@ class OutboxDispatcher {
   struct Worker;
   struct Outcome;
 
-  Status OpenReader();
+  // The channels switched off by a 410, read once.
+  Status LoadDisabled();
   Status Dispatch(bool wait);
   Status Record(std::vector<Outcome> outcomes);
   void Run();
@@ -130,11 +129,11 @@ class OutboxDispatcher {
   DispatcherOptions options_;
   std::map<std::string, std::unique_ptr<Worker>> workers_;  // by channel name
   const TemplateSet& templates_;
-  std::filesystem::path data_dir_;
-  Writer writer_;
+  NotificationReader& notifications_;
+  Writer& writer_;
   CatalogSource catalog_;
   const Clock& clock_;
-  std::unique_ptr<EventLog> reader_;
+  bool disabled_loaded_ = false;
   std::map<std::string, std::string> disabled_;  // channel -> fingerprint (410)
 
   std::mutex mu_;  // guards outcomes_ and in_flight_

@@ -34,6 +34,24 @@ Service::Service(Config config, const Clock& clock, std::function<void(const Sta
 Service::~Service() { Stop(); }
 
 Status Service::Start() {
+  for (auto step : {&Service::LoadTemplatesAndAuth, &Service::OpenLog, &Service::WireWriter}) {
+    if (auto s = (this->*step)(); !s.ok()) {
+      return s;
+    }
+  }
+  BuildRoutes();
+  for (auto step : {&Service::StartServer, &Service::StartWriter, &Service::StartDispatcher}) {
+    if (auto s = (this->*step)(); !s.ok()) {
+      return s;
+    }
+  }
+  ready_ = true;
+  spdlog::info("listening on {}://{}:{}", config_.service.tls_cert.empty() ? "http" : "https",
+               config_.service.http_host, server_->port());
+  return Status::Ok();
+}
+
+Status Service::LoadTemplatesAndAuth() {
   // Every template is parsed before anything starts: a broken one stops here.
   auto templates = notifiers::TemplateSet::Load(config_.notifications.templates_dir);
   if (!templates.ok()) {
@@ -51,7 +69,10 @@ Status Service::Start() {
     return auth.status();
   }
   auth_ = std::make_unique<http::Authenticator>(std::move(auth).value());
+  return Status::Ok();
+}
 
+Status Service::OpenLog() {
   auto log = EventLog::Open(config_.service.data_dir, clock_);
   if (!log.ok()) {
     return log.status();
@@ -86,26 +107,46 @@ Status Service::Start() {
   }
   spdlog::info("event log {}: {} events applied", log_->path().string(),
                projections_->applied_seq().value());
+  readers_ = std::make_unique<LogReaders>(config_.service.data_dir, clock_);
+  return Status::Ok();
+}
 
-  pipeline_ = std::make_unique<ingest::IngestPipeline>(*log_, *projections_, clock_);
+Status Service::WireWriter() {
+  log_writer_ = std::make_unique<log::LogWriter>(*log_, *projections_);
+  pipeline_ = std::make_unique<ingest::IngestPipeline>(*log_writer_, *log_writer_);
   auto wired = WireSources(config_, *pipeline_);
   if (!wired.ok()) {
     return wired.status();
   }
-  if (auto s = pipeline_->SetDecider(tracker_.get()); !s.ok()) {
+  if (auto s = log_writer_->SetDecider(*tracker_); !s.ok()) {
     return s;
   }
+  ingest::SourceFeedOptions feed_options;
+  feed_options.clusters = std::move(wired->readers);
+  feed_ = std::make_unique<ingest::SourceFeed>(std::move(feed_options), *pipeline_, *log_writer_,
+                                               clock_);
+  log::WriterThreadOptions thread_options;
+  thread_options.snapshot_every = config_.service.snapshot_every;
+  writer_thread_ = std::make_unique<log::WriterThread>(thread_options, *log_writer_, *projections_,
+                                                       *feed_, clock_, on_fatal_);
+  api_writer_ = std::make_unique<log::WriterClient>(*writer_thread_, std::chrono::seconds(10));
+  dispatcher_writer_ =
+      std::make_unique<log::WriterClient>(*writer_thread_, std::chrono::seconds(30));
+  lineage_intake_ = std::make_unique<ingest::openlineage::OpenLineageIntake>(
+      ingest::ClusterDirectory(ClusterInfos(config_)), *api_writer_);
+  return lineage_intake_->Restore(*log_writer_);
+}
 
-  metrics_ = std::make_unique<http::Metrics>();
+void Service::AddScrapeHook() {
   metrics_->AddScrapeHook([this](http::Metrics& m) {
-    if (pipeline_) {
-      const auto& c = pipeline_->counters();
-      m.SetIngestTotals("all", {c.records.load(), c.quarantined.load(), 0});
+    if (pipeline_ && log_writer_) {
+      const auto& c = log_writer_->counters();
+      m.SetIngestTotals("all", {pipeline_->counters().records.load(), c.quarantined.load(), 0});
       m.SetIngestEventsTotal(c.events.load());
     }
-    if (runner_) {
-      m.SetIngestLag("all", static_cast<double>(runner_->lag()));
-      m.SetSourceGapRecordsTotal(runner_->gap_records());
+    if (feed_) {
+      m.SetIngestLag("all", static_cast<double>(feed_->lag()));
+      m.SetSourceGapRecordsTotal(feed_->gap_records());
     }
     if (dispatcher_) {
       const auto& c = dispatcher_->counters();
@@ -117,32 +158,34 @@ Status Service::Start() {
       m.SetNotificationTotal("declined", c.declined.load());
     }
   });
+}
+
+void Service::BuildRoutes() {
+  metrics_ = std::make_unique<http::Metrics>();
+  AddScrapeHook();
   api_ = std::make_unique<http::ApiContext>();
   api_->graph = [this] { return lineage_->snapshot(); };
   api_->catalog = [this] { return catalog_.published(); };
   api_->schemas = [this] { return schemas_.published(); };
   api_->tracking = [this] { return tracker_->published(); };
-  api_->data_dir = config_.service.data_dir;
+  api_->events = readers_.get();
+  api_->notifications = readers_.get();
   api_->clock = &clock_;
   api_->auth = auth_.get();
   api_->metrics = metrics_.get();
-  api_->clusters = ingest::ClusterDirectory(ClusterInfos(config_));
+  for (const auto& c : config_.clusters) {
+    api_->clusters.push_back(c.name);
+  }
   for (const auto& r : config_.routes) {
     api_->routes.emplace_back(r.match, r.team);
   }
-  api_->append_batch = [this](Batch batch) {
-    return Write(std::move(batch), std::chrono::seconds(10));
-  };
+  api_->writer = api_writer_.get();
+  api_->lineage = lineage_intake_.get();
   for (const auto& t : config_.teams) {
     api_->config_teams[t.name] = t.contacts;
   }
-  api_->ready = [this] { return ready_.load() && (!runner_ || runner_->caught_up()); };
-  api_->source_gaps = [this] { return runner_ ? runner_->gaps() : std::vector<SourceGap>{}; };
-  api_->append = [this](std::vector<NewEvent> events) {
-    Batch batch;
-    batch.events = std::move(events);
-    return Write(std::move(batch), std::chrono::seconds(10));
-  };
+  api_->ready = [this] { return ready_.load() && (!feed_ || feed_->caught_up()); };
+  api_->source_gaps = [this] { return feed_ ? feed_->gaps() : std::vector<SourceGap>{}; };
   router_ = std::make_unique<http::Router>();
   http::AddApiRoutes(*router_, *api_);
   http::AddUiRoutes(*router_, *api_, demo_view_ ? &*demo_view_ : nullptr);
@@ -160,7 +203,9 @@ Status Service::Start() {
                  }
                  return scrape(r);
                });
+}
 
+Status Service::StartServer() {
   http::ServerOptions server_options;
   server_options.host = config_.service.http_host;
   server_options.port = config_.service.http_port;
@@ -174,15 +219,23 @@ Status Service::Start() {
     return server.status();
   }
   server_ = std::move(server).value();
+  lifecycle_.Started("http server", [this] { server_->Stop(); });
+  return Status::Ok();
+}
 
-  ingest::IngestRunnerOptions options;
-  options.clusters = std::move(wired->readers);
-  options.snapshot_every = config_.service.snapshot_every;
-  runner_ = std::make_unique<ingest::IngestRunner>(std::move(options), *pipeline_, *projections_,
-                                                   clock_, on_fatal_);
-  if (auto s = runner_->Start(); !s.ok()) {
+Status Service::StartWriter() {
+  if (auto s = feed_->Open(); !s.ok()) {
     return s;
   }
+  lifecycle_.Started("sources", [this] { feed_->Close(); });
+  if (auto s = writer_thread_->Start(); !s.ok()) {
+    return s;
+  }
+  lifecycle_.Started("writer thread", [this] { writer_thread_->Stop(); });
+  return Status::Ok();
+}
+
+Status Service::StartDispatcher() {
   // Notifications go out once everything that feeds them runs.
   guards_ = MakeEgressGuards(config_);
   auto channels = BuildChannels(config_, guards_, clock_);
@@ -200,58 +253,36 @@ Status Service::Start() {
     dispatch.preferences[t.name] = {t.kinds, t.min_severity, t.digest_window};
   }
   dispatcher_ = std::make_unique<notifiers::OutboxDispatcher>(
-      std::move(dispatch), std::move(channels).value(), *templates_, config_.service.data_dir,
-      [this](Batch batch) {
-        auto written = Write(std::move(batch), std::chrono::seconds(30));
-        return written.ok() ? Status::Ok() : written.status();
-      },
+      std::move(dispatch), std::move(channels).value(), *templates_, *readers_, *dispatcher_writer_,
       [this] { return catalog_.published(); }, clock_);
   if (auto s = dispatcher_->Start(); !s.ok()) {
     return s;
   }
-  ready_ = true;
-  spdlog::info("listening on {}://{}:{}", config_.service.tls_cert.empty() ? "http" : "https",
-               config_.service.http_host, server_->port());
+  // Its last outcomes go through the writer, which stops after it.
+  lifecycle_.Started("dispatcher", [this] { dispatcher_->Stop(); });
   return Status::Ok();
 }
 
 void Service::Stop() {
   ready_ = false;
-  if (server_) {
-    server_->Stop();
-    server_.reset();
-  }
-  if (dispatcher_) {
-    dispatcher_->Stop();  // its last outcomes go through the writer, still running
-    dispatcher_.reset();
-  }
-  if (runner_) {
-    runner_->Stop();
-  }
+  lifecycle_.StopAll();
   if (projections_ && log_) {
     if (auto s = projections_->WriteSnapshots(); !s.ok()) {
       spdlog::warn("could not write projection snapshots: {}", s.ToString());
     }
   }
-  runner_.reset();
+  dispatcher_.reset();
+  server_.reset();
+  writer_thread_.reset();
+  feed_.reset();
   pipeline_.reset();
+  lineage_intake_.reset();
+  api_writer_.reset();
+  dispatcher_writer_.reset();
+  log_writer_.reset();
+  readers_.reset();
   projections_.reset();
   log_.reset();
-}
-
-Result<AppendResult> Service::Write(Batch batch, std::chrono::seconds timeout) {
-  auto result = std::make_shared<Result<AppendResult>>(Internal("not run"));
-  auto done = runner_->Submit([this, result, batch = std::move(batch)]() mutable {
-    *result = pipeline_->AppendBatch(std::move(batch));
-    return result->ok() ? Status::Ok() : result->status();
-  });
-  if (done.wait_for(timeout) != std::future_status::ready) {
-    return Unavailable("the writer is busy; retry");
-  }
-  if (auto s = done.get(); !s.ok()) {
-    return s;
-  }
-  return *result;
 }
 
 std::uint16_t Service::http_port() const { return server_ ? server_->port() : 0; }

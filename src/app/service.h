@@ -1,13 +1,15 @@
 #pragma once
 // Service: the composition root of `tributary serve`. One lifecycle (STYLE.md):
 // the constructor only keeps the validated config; Start() opens the event log,
-// recovers the projections, starts the HTTP listener and then ingestion (the
-// things that take requests before the things that send them); Stop() reverses
-// it, writing projection snapshots on the way out.
+// recovers the projections, wires the writer and the sources, starts the HTTP
+// listener, then the writer thread (ingestion), then the dispatcher (the things
+// that take requests before the things that send them); Stop() stops them in
+// the reverse order and writes projection snapshots on the way out.
 //
-// Start/Stop are called from one thread. The ingest thread is the single
+// Start/Stop are called from one thread. The writer thread is the single
 // writer: it applies events to the projections and publishes immutable read
-// models that the HTTP handlers (on the server's threads) read.
+// models that the HTTP handlers (on the server's threads) read; everything else
+// writes through the Writer port.
 
 #include <atomic>
 #include <functional>
@@ -15,6 +17,7 @@
 #include <optional>
 
 #include "app/config.h"
+#include "app/lifecycle.h"
 #include "app/notifications.h"
 #include "core/catalog_projection.h"
 #include "core/schema_projection.h"
@@ -24,11 +27,15 @@
 #include "http/routes/api_routes.h"
 #include "http/server.h"
 #include "http/ui/ui_routes.h"
-#include "ingest/ingest_runner.h"
+#include "ingest/openlineage/openlineage_intake.h"
 #include "ingest/pipeline.h"
+#include "ingest/source_feed.h"
+#include "log/log_writer.h"
+#include "log/writer_thread.h"
 #include "notifiers/core/dispatcher.h"
 #include "notifiers/templates/template_set.h"
 #include "store/event_log.h"
+#include "store/log_readers.h"
 #include "store/projection_host.h"
 #include "tracking/tracker.h"
 
@@ -36,7 +43,7 @@ namespace tributary {
 
 class Service {
  public:
-  // `on_fatal` is called (from the ingest thread) when ingestion stops on a
+  // `on_fatal` is called (from the writer thread) when ingestion stops on a
   // fatal error; the owner should then stop the service and exit non-zero.
   Service(Config config, const Clock& clock, std::function<void(const Status&)> on_fatal = nullptr);
   ~Service();
@@ -56,15 +63,23 @@ class Service {
   const notifiers::OutboxDispatcher* dispatcher() const { return dispatcher_.get(); }
   const Config& config() const { return config_; }
   // The fatal error that stopped ingestion, if any.
-  Status fatal() const { return runner_ ? runner_->fatal() : Status::Ok(); }
+  Status fatal() const { return writer_thread_ ? writer_thread_->fatal() : Status::Ok(); }
 
  private:
-  // Appends through the single writer (the ingest thread) and waits for it.
-  Result<AppendResult> Write(Batch batch, std::chrono::seconds timeout);
+  // The steps of Start(), in order.
+  Status LoadTemplatesAndAuth();
+  Status OpenLog();
+  Status WireWriter();
+  void BuildRoutes();
+  Status StartServer();
+  Status StartWriter();
+  Status StartDispatcher();
+  void AddScrapeHook();
 
   Config config_;
   const Clock& clock_;
   std::function<void(const Status&)> on_fatal_;
+  Lifecycle lifecycle_;
   std::unique_ptr<EventLog> log_;
   CatalogProjection catalog_;
   SchemaProjection schemas_;
@@ -72,8 +87,14 @@ class Service {
   std::unique_ptr<graph::LineageProjection> lineage_;
   std::unique_ptr<tracking::Tracker> tracker_;
   std::unique_ptr<ProjectionHost> projections_;
+  std::unique_ptr<log::LogWriter> log_writer_;
   std::unique_ptr<ingest::IngestPipeline> pipeline_;
-  std::unique_ptr<ingest::IngestRunner> runner_;
+  std::unique_ptr<ingest::SourceFeed> feed_;
+  std::unique_ptr<log::WriterThread> writer_thread_;
+  std::unique_ptr<log::WriterClient> api_writer_;         // 10 s per commit
+  std::unique_ptr<log::WriterClient> dispatcher_writer_;  // 30 s per commit
+  std::unique_ptr<LogReaders> readers_;
+  std::unique_ptr<ingest::openlineage::OpenLineageIntake> lineage_intake_;
   std::unique_ptr<http::Authenticator> auth_;
   std::unique_ptr<http::Metrics> metrics_;
   std::unique_ptr<http::ApiContext> api_;

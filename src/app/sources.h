@@ -23,7 +23,7 @@ struct WiredSources {
 std::vector<ingest::ClusterInfo> ClusterInfos(const Config& config);
 
 // Registers a translator for every configured source with `pipeline` and
-// returns what the ingest thread must read.
+// returns what the sources feed must read.
 Result<WiredSources> WireSources(const Config& config, ingest::IngestPipeline& pipeline);
 
 }  // namespace tributary

@@ -73,8 +73,8 @@ struct IngestPipeline::Polled {
   std::chrono::steady_clock::time_point next_poll{};
 };
 
-IngestPipeline::IngestPipeline(EventLog& log, ProjectionHost& projections, const Clock& clock)
-    : log_(log), projections_(projections), clock_(clock) {}
+IngestPipeline::IngestPipeline(Writer& writer, CommittedState& committed)
+    : writer_(writer), committed_(committed) {}
 
 IngestPipeline::~IngestPipeline() = default;
 
@@ -122,7 +122,7 @@ Status IngestPipeline::PollSources(Timestamp now) {
       continue;
     }
     polled->poller->Flush(sink);
-    if (auto s = Commit(batch); !s.ok()) {
+    if (auto s = Commit(std::move(batch)); !s.ok()) {
       if (auto r = RestoreTranslator(polled->source); !r.ok()) {
         spdlog::error("{}", r.message());
       }
@@ -136,7 +136,7 @@ Status IngestPipeline::RestoreTranslator(Source& source) {
   const auto prefix = source.translator->fold_prefix();
   std::vector<std::pair<std::string, std::string>> entries;
   if (!prefix.empty()) {
-    auto stored = log_.FoldState(prefix);
+    auto stored = committed_.FoldState(prefix);
     if (!stored.ok()) {
       return stored.status();
     }
@@ -155,7 +155,7 @@ Result<std::map<TopicPartition, std::int64_t>> IngestPipeline::StartOffsets(
     if (key.first != cluster) {
       continue;
     }
-    auto offsets = log_.Offsets(source->name);
+    auto offsets = committed_.Offsets(source->name);
     if (!offsets.ok()) {
       return offsets.status();
     }
@@ -166,21 +166,11 @@ Result<std::map<TopicPartition, std::int64_t>> IngestPipeline::StartOffsets(
   return out;
 }
 
-Status IngestPipeline::Commit(Batch& batch) {
+Status IngestPipeline::Commit(Batch batch) {
   if (batch.empty()) {
     return Status::Ok();
   }
-  // The decider's cursor rides along when it moved without decisions of its own.
-  const bool cursor_write = decider_ != nullptr && decided_seq_ > stored_cursor_;
-  const EventSeq cursor = decided_seq_;
-  if (cursor_write) {
-    batch.fold_state.push_back({decider_->cursor_key(), std::to_string(cursor.value())});
-  }
-  auto result = log_.Append(batch);
-  if (!result.ok()) {
-    if (cursor_write) {
-      batch.fold_state.pop_back();
-    }
+  if (auto result = writer_.Commit(std::move(batch)); !result.ok()) {
     // The translators moved on in memory; put them back where the log is, so
     // that the re-delivered records produce the same events again.
     for (const auto& [key, source] : sources_) {
@@ -190,99 +180,6 @@ Status IngestPipeline::Commit(Batch& batch) {
     }
     return result.status();
   }
-  if (cursor_write) {
-    stored_cursor_ = cursor;
-  }
-  auto records = EventLog::AppendedRecords(batch, *result);
-  projections_.Apply(records);
-  counters_.events += static_cast<std::int64_t>(result->appended);
-  counters_.duplicates += static_cast<std::int64_t>(result->duplicates);
-  counters_.quarantined += static_cast<std::int64_t>(result->quarantined);
-  ++counters_.batches;
-  if (auto s = Decide(std::move(records)); !s.ok()) {
-    // The batch itself is committed; the decisions follow with the next one.
-    spdlog::warn("decisions deferred: {}", s.message());
-  }
-  return Status::Ok();
-}
-
-Status IngestPipeline::SetDecider(Decider* decider) {
-  decider_ = decider;
-  auto stored = log_.FoldState(decider->cursor_key());
-  if (!stored.ok()) {
-    return stored.status();
-  }
-  std::optional<std::int64_t> cursor;
-  for (const auto& [key, value] : *stored) {
-    if (key == decider->cursor_key()) {
-      try {
-        cursor = std::stoll(value);
-      } catch (const std::exception&) {
-        return Corruption("fold state " + key + " is not a sequence number: " + value);
-      }
-    }
-  }
-  if (!cursor) {
-    // First start with a decider: decide from the beginning of a new log, and
-    // from now on for a log written before deciding existed (history is not
-    // news to anyone).
-    cursor = projections_.applied_seq().value();
-    if (*cursor > 0) {
-      spdlog::info("decisions start after event {}", *cursor);
-    }
-    Batch batch;
-    batch.fold_state.push_back({decider->cursor_key(), std::to_string(*cursor)});
-    if (auto r = log_.Append(batch); !r.ok()) {
-      return r.status();
-    }
-  }
-  decided_seq_ = stored_cursor_ = EventSeq(*cursor);
-  return Decide({});
-}
-
-Status IngestPipeline::Decide(std::vector<EventRecord> fresh) {
-  if (decider_ == nullptr) {
-    return Status::Ok();
-  }
-  if (!fresh.empty() && fresh.front().seq.value() == decided_seq_.value() + 1) {
-    Batch decisions;
-    decider_->Decide(fresh, decisions);
-    return AppendDecisions(decisions, fresh.back().seq);
-  }
-  // Behind (a restart, or decisions that failed to commit): catch up from the log.
-  constexpr std::size_t kChunk = 10000;
-  while (decided_seq_ < projections_.applied_seq()) {
-    auto chunk = log_.Read(decided_seq_, kChunk);
-    if (!chunk.ok()) {
-      return chunk.status();
-    }
-    if (chunk->empty()) {
-      break;
-    }
-    Batch decisions;
-    decider_->Decide(*chunk, decisions);
-    if (auto s = AppendDecisions(decisions, chunk->back().seq); !s.ok()) {
-      return s;
-    }
-  }
-  return Status::Ok();
-}
-
-Status IngestPipeline::AppendDecisions(Batch& decisions, EventSeq through) {
-  if (decisions.empty()) {
-    decided_seq_ = std::max(decided_seq_, through);  // stored with the next batch
-    return Status::Ok();
-  }
-  decisions.fold_state.push_back({decider_->cursor_key(), std::to_string(through.value())});
-  auto result = log_.Append(decisions);
-  if (!result.ok()) {
-    return result.status();
-  }
-  stored_cursor_ = through;
-  projections_.Apply(EventLog::AppendedRecords(decisions, *result));
-  counters_.events += static_cast<std::int64_t>(result->appended);
-  // The decisions just appended need no decision about themselves.
-  decided_seq_ = std::max(through, projections_.applied_seq());
   return Status::Ok();
 }
 
@@ -323,31 +220,11 @@ Status IngestPipeline::Process(const std::string& cluster, std::span<const RawRe
   for (const auto& [sp, next] : next_offsets) {
     batch.offsets.push_back({sp.first->name, sp.second, next});
   }
-  if (auto s = Commit(batch); !s.ok()) {
+  if (auto s = Commit(std::move(batch)); !s.ok()) {
     return s;
   }
   counters_.records += static_cast<std::int64_t>(records.size());
   return Status::Ok();
-}
-
-Result<AppendResult> IngestPipeline::AppendEvents(std::vector<NewEvent> events) {
-  Batch batch;
-  batch.events = std::move(events);
-  return AppendBatch(std::move(batch));
-}
-
-Result<AppendResult> IngestPipeline::AppendBatch(Batch batch) {
-  auto result = log_.Append(batch);
-  if (!result.ok()) {
-    return result.status();
-  }
-  auto records = EventLog::AppendedRecords(batch, *result);
-  projections_.Apply(records);
-  counters_.events += static_cast<std::int64_t>(result->appended);
-  if (auto s = Decide(std::move(records)); !s.ok()) {
-    spdlog::warn("decisions deferred: {}", s.message());
-  }
-  return result;
 }
 
 Status IngestPipeline::Tick(Timestamp now) {
@@ -358,15 +235,7 @@ Status IngestPipeline::Tick(Timestamp now) {
     source->translator->Tick(now, sink);
     source->translator->Flush(sink);
   }
-  if (auto s = Commit(batch); !s.ok()) {
-    return s;
-  }
-  if (decider_ != nullptr) {
-    Batch decisions;
-    decider_->Tick(now, decisions);
-    return AppendDecisions(decisions, decided_seq_);
-  }
-  return Status::Ok();
+  return Commit(std::move(batch));
 }
 
 }  // namespace tributary::ingest

@@ -5,7 +5,7 @@
 // compared with is fold state, committed in the same transaction as the events,
 // so a crash can neither lose nor repeat a change.
 //
-// Used by the single ingest thread only.
+// Used on the single writer thread only.
 
 #include <string>
 

@@ -7,14 +7,14 @@
 // and source offsets of a batch, under keys that start with the translator's
 // prefix; Restore() rebuilds the state from those entries after a restart.
 //
-// Translators are used by the single ingest thread only.
+// Translators are used on the single writer thread only.
 
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
-#include "ingest/kafka_reader.h"
+#include "ingest/raw_record.h"
 #include "tributary/events.h"
 #include "tributary/result.h"
 

@@ -638,7 +638,7 @@ std::vector<EventRecord> EventLog::AppendedRecords(const Batch& batch, const App
 }
 
 Status EventLog::ForEach(EventSeq after, const std::function<bool(const EventRecord&)>& fn,
-                         std::size_t limit, std::optional<std::string> type) {
+                         std::size_t limit, const std::optional<std::string>& type) {
   Status decode_error;
   auto status = Wrap(
       [&] {

@@ -28,6 +28,9 @@
 #include <nlohmann/json.hpp>
 
 #include "tributary/clock.h"
+#include "tributary/commit.h"
+#include "tributary/committed_state.h"
+#include "tributary/event_reader.h"
 #include "tributary/events.h"
 #include "tributary/result.h"
 
@@ -37,114 +40,6 @@ class Statement;
 }  // namespace SQLite
 
 namespace tributary {
-
-// The next offset to read for one partition of one source.
-struct SourceOffset {
-  std::string source;
-  std::int32_t partition = 0;
-  std::int64_t next_offset = 0;
-};
-
-// A folding-state entry written with a batch; no value erases the key.
-struct FoldStateWrite {
-  std::string key;
-  std::optional<std::string> value;
-};
-
-// A record that could not be decoded, kept with its coordinates and the reason.
-struct QuarantineRecord {
-  std::string source;  // e.g. "local/__consumer_offsets", "http"
-  std::string topic;
-  std::optional<std::int32_t> partition;
-  std::optional<std::int64_t> offset;
-  std::string key;    // raw bytes
-  std::string value;  // raw bytes
-  std::string reason;
-};
-
-struct StoredQuarantineRecord {
-  std::int64_t id = 0;
-  QuarantineRecord record;
-  Timestamp recorded_at;
-};
-
-// A notification intent for the outbox (delivered by the notifier).
-struct OutboxIntent {
-  std::string idempotency_key;
-  std::string kind;  // breaking_change | deprecation | reminder | ...
-  std::string team;
-  std::string channel;
-  std::string severity = "info";
-  nlohmann::json facts = nlohmann::json::object();
-  // Index into Batch::events of the event that caused the intent, if any.
-  std::optional<std::size_t> caused_by_event;
-};
-
-// One notification for one channel, created when an intent is routed and
-// rendered (the `deliveries` table; see notifiers/README.md).
-struct DeliveryRecord {
-  std::string idempotency_key;  // "<intent key>/<channel>": the webhook-id / Message-ID seed
-  std::int64_t intent_id = 0;   // the outbox row it came from
-  std::string kind;
-  std::string team;
-  std::string channel;
-  std::string severity;
-  std::string status = "queued";  // queued, or dead when it cannot be delivered at all
-  std::string subject;
-  std::string body;  // plain text / Markdown as rendered
-  std::string html;  // email only
-  std::string last_error;
-  Timestamp next_attempt_at;
-};
-
-// A delivery's state after an attempt (or a retry request).
-struct DeliveryUpdate {
-  std::string idempotency_key;
-  std::string status;  // queued | retrying | delivered | dead
-  std::int32_t attempts = 0;
-  Timestamp next_attempt_at;
-  std::optional<Timestamp> delivered_at;
-  std::string last_error;
-};
-
-// A channel endpoint switched off (HTTP 410): deliveries to it end dead until its
-// configured address changes (`fingerprint`).
-struct ChannelDisable {
-  std::string channel;
-  std::string fingerprint;
-  std::string reason;
-};
-
-struct Batch {
-  std::vector<NewEvent> events;
-  std::vector<SourceOffset> offsets;
-  std::vector<FoldStateWrite> fold_state;
-  std::vector<QuarantineRecord> quarantine;
-  std::vector<OutboxIntent> outbox;
-  // Notification delivery state (the dispatcher's writes, through the writer).
-  std::vector<std::int64_t> routed_intents;  // outbox rows now routed
-  std::vector<DeliveryRecord> new_deliveries;
-  std::vector<DeliveryUpdate> delivery_updates;
-  std::vector<ChannelDisable> disabled_channels;
-
-  bool empty() const {
-    return events.empty() && offsets.empty() && fold_state.empty() && quarantine.empty() &&
-           outbox.empty() && routed_intents.empty() && new_deliveries.empty() &&
-           delivery_updates.empty() && disabled_channels.empty();
-  }
-};
-
-struct AppendResult {
-  // One per Batch::events entry: the assigned sequence number, or EventSeq(0)
-  // for an event skipped as a duplicate.
-  std::vector<EventSeq> seqs;
-  std::size_t appended = 0;
-  std::size_t duplicates = 0;
-  std::size_t quarantined = 0;  // new quarantine rows (re-deliveries are not counted)
-  std::size_t intents = 0;      // new outbox rows
-  std::size_t deliveries = 0;   // new delivery rows
-  Timestamp recorded_at;
-};
 
 struct StoredSnapshot {
   std::string projection;
@@ -158,7 +53,7 @@ struct EventLogOptions {
   bool read_only = false;
 };
 
-class EventLog {
+class EventLog final : public CommittedState, public EventReader {
  public:
   static constexpr const char* kFileName = "tributary.db";
   // The latest schema migration this build knows.
@@ -183,18 +78,21 @@ class EventLog {
   // Calls `fn` for each event with seq > `after` in order, at most `limit`
   // (0: no limit), only of `type` when given; stops early when `fn` returns false.
   Status ForEach(EventSeq after, const std::function<bool(const EventRecord&)>& fn,
-                 std::size_t limit = 0, std::optional<std::string> type = std::nullopt);
+                 std::size_t limit = 0,
+                 const std::optional<std::string>& type = std::nullopt) override;
   Result<std::vector<EventRecord>> Read(EventSeq after, std::size_t limit,
                                         std::optional<std::string> type = std::nullopt);
-  Result<EventSeq> LastSeq();
+  Result<EventSeq> LastSeq() override;
   Result<std::int64_t> CountEvents();
 
   // The stored next offsets of a source, one per partition.
-  Result<std::vector<SourceOffset>> Offsets(const std::string& source);
+  Result<std::vector<SourceOffset>> Offsets(const std::string& source) override;
   // Folding state under a key prefix ("" for all), ordered by key.
-  Result<std::vector<std::pair<std::string, std::string>>> FoldState(const std::string& prefix);
+  Result<std::vector<std::pair<std::string, std::string>>> FoldState(
+      const std::string& prefix) override;
 
-  Result<std::vector<StoredQuarantineRecord>> Quarantine(std::int64_t after_id, std::size_t limit);
+  Result<std::vector<StoredQuarantineRecord>> Quarantine(std::int64_t after_id,
+                                                         std::size_t limit) override;
 
   // Projection snapshots: all written in one transaction, replacing older ones.
   Status SaveSnapshots(const std::vector<StoredSnapshot>& snapshots);

@@ -34,7 +34,7 @@
 #include "core/published.h"
 #include "core/schema_projection.h"
 #include "graph/graph_snapshot.h"
-#include "store/decider.h"
+#include "tributary/decider.h"
 
 namespace tributary::tracking {
 

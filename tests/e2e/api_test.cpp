@@ -212,6 +212,21 @@ TEST_CASE("the API answers lineage and impact and catalog and log questions over
     const auto again = c.Request("POST", "/api/v1/lineage", event, kAdmin);
     CHECK(again.status == 201);
     CHECK(json::parse(again.body)["recorded"] == false);  // the same event, once
+    // POST /lineage folds like the OpenLineage topic: a RUNNING heartbeat of the
+    // same run adds nothing; a new run of the job is recorded.
+    auto with = [&](std::string text, const std::string& from, const std::string& to) {
+      text.replace(text.find(from), from.size(), to);
+      return text;
+    };
+    const auto heartbeat = c.Request(
+        "POST", "/api/v1/lineage",
+        with(with(event, "START", "RUNNING"), "2026-11-25T10:00:00Z", "2026-11-25T10:05:00Z"),
+        kAdmin);
+    CHECK(heartbeat.status == 201);
+    CHECK(json::parse(heartbeat.body)["recorded"] == false);
+    const auto next_run = c.Request("POST", "/api/v1/lineage", with(event, "r-1", "r-2"), kAdmin);
+    CHECK(next_run.status == 201);
+    CHECK(json::parse(next_run.body)["recorded"] == true);
     // An owner token writes lineage only for jobs its team owns (nobody owns
     // flink/trending, and the token lists no lineage_namespaces).
     CHECK(c.Request("POST", "/api/v1/lineage", event, kOwner).status == 403);

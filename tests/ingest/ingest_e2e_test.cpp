@@ -14,7 +14,9 @@
 #include "app/sources.h"
 #include "core/catalog_projection.h"
 #include "ingest/consumer_offsets/consumer_offsets_encoder.h"
-#include "ingest/ingest_runner.h"
+#include "ingest/source_feed.h"
+#include "log/log_writer.h"
+#include "log/writer_thread.h"
 #include "sim/mock_kafka.h"
 #include "store/projection_host.h"
 #include "support/kafka_producer.h"
@@ -52,32 +54,40 @@ void ProduceCommit(KafkaProducer& p, const std::string& group, const std::string
   p.Produce("__consumer_offsets", kafka_partition, rec.key, rec.value);
 }
 
-// The service's ingestion, in-process: log, projections, pipeline, runner.
+// The service's ingestion, in-process: log, projections, writer, pipeline, the
+// sources as the writer thread's feed.
 class Ingestion {
  public:
   Ingestion(const std::filesystem::path& dir, Config config) : config_(std::move(config)) {
     log_ = std::move(EventLog::Open(dir, clock_)).value();
     host_ = std::make_unique<ProjectionHost>(*log_, std::vector<Projection*>{&catalog_});
     REQUIRE(host_->Recover().ok());
-    pipeline_ = std::make_unique<ingest::IngestPipeline>(*log_, *host_, clock_);
+    writer_ = std::make_unique<log::LogWriter>(*log_, *host_);
+    pipeline_ = std::make_unique<ingest::IngestPipeline>(*writer_, *writer_);
     auto readers = WireSources(config_, *pipeline_);
     REQUIRE(readers.ok());
-    ingest::IngestRunnerOptions options;
+    ingest::SourceFeedOptions options;
     options.clusters = std::move(readers->readers);
     for (auto& c : options.clusters) {
       c.metadata_refresh = 300ms;
     }
-    options.tick_interval = 100ms;
-    runner_ = std::make_unique<ingest::IngestRunner>(std::move(options), *pipeline_, *host_, clock_,
-                                                     nullptr);
-    const auto started = runner_->Start();
-    INFO(started.ToString());
-    REQUIRE(started.ok());
+    feed_ = std::make_unique<ingest::SourceFeed>(std::move(options), *pipeline_, *writer_, clock_);
+    const auto opened = feed_->Open();
+    INFO(opened.ToString());
+    REQUIRE(opened.ok());
+    thread_ = std::make_unique<log::WriterThread>(log::WriterThreadOptions{.tick_interval = 100ms},
+                                                  *writer_, *host_, *feed_, clock_, nullptr);
+    REQUIRE(thread_->Start().ok());
   }
-  ~Ingestion() { runner_->Stop(); }
+  ~Ingestion() {
+    thread_->Stop();
+    feed_->Close();
+  }
 
-  ingest::IngestRunner& runner() { return *runner_; }
+  ingest::SourceFeed& feed() { return *feed_; }
+  log::WriterThread& writer_thread() { return *thread_; }
   const ingest::IngestCounters& counters() const { return pipeline_->counters(); }
+  const log::LogCounters& log_counters() const { return writer_->counters(); }
 
  private:
   Config config_;
@@ -85,8 +95,10 @@ class Ingestion {
   std::unique_ptr<EventLog> log_;
   CatalogProjection catalog_;
   std::unique_ptr<ProjectionHost> host_;
+  std::unique_ptr<log::LogWriter> writer_;
   std::unique_ptr<ingest::IngestPipeline> pipeline_;
-  std::unique_ptr<ingest::IngestRunner> runner_;
+  std::unique_ptr<ingest::SourceFeed> feed_;
+  std::unique_ptr<log::WriterThread> thread_;
 };
 
 Config ConfigFor(const std::string& bootstrap) {
@@ -162,7 +174,7 @@ TEST_CASE("records of every source become domain events through a real Kafka pro
 
   Ingestion ingestion(dir.path(), ConfigFor(bootstrap));
   REQUIRE(WaitFor([&] { return ingestion.counters().records.load() >= 7; }));
-  REQUIRE(WaitFor([&] { return ingestion.runner().caught_up(); }));
+  REQUIRE(WaitFor([&] { return ingestion.feed().caught_up(); }));
 
   const auto events = Events(dir.path());
   const auto started = EventsOf<ConsumerStarted>(events);
@@ -264,7 +276,7 @@ TEST_CASE("ingestion survives broker faults and reflects each record exactly onc
     rd_kafka_mock_broker_set_rtt(kafka->cluster(), 1, 0);
     CheckExactlyOnce(dir.path(), 3000);
   }
-  CHECK(ingestion.runner().fatal().ok());
+  CHECK(ingestion.writer_thread().fatal().ok());
 }
 
 TEST_CASE(
@@ -274,7 +286,7 @@ TEST_CASE(
   auto config = OffsetsOnly(kafka->bootstrap_servers());
   config.sources.catalog = TopicSourceConfig{"tributary.catalog", "local"};
   Ingestion ingestion(dir.path(), config);
-  REQUIRE(WaitFor([&] { return ingestion.runner().caught_up(); }));
+  REQUIRE(WaitFor([&] { return ingestion.feed().caught_up(); }));
 
   const auto created = kafka->CreateTopic({"tributary.catalog", 2});
   INFO(created.ToString());

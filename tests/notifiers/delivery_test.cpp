@@ -69,6 +69,16 @@ std::string ExpectedSignature(const std::string& id, const std::string& ts,
   return "v1," + Base64(std::string(reinterpret_cast<char*>(mac), len));
 }
 
+// The Writer port over the log, committing on the caller's thread.
+class DirectWriter final : public Writer {
+ public:
+  explicit DirectWriter(EventLog& log) : log_(log) {}
+  Result<AppendResult> Commit(Batch batch) override { return log_.Append(batch); }
+
+ private:
+  EventLog& log_;
+};
+
 // A log, a dispatcher over it and the catalog's teams, on a fake clock.
 class Harness {
  public:
@@ -76,6 +86,10 @@ class Harness {
           std::map<std::string, std::vector<std::string>> contacts, DispatcherOptions options = {})
       : clock_(kT0) {
     log_ = std::move(EventLog::Open(dir_.path(), clock_)).value();
+    writer_ = std::make_unique<DirectWriter>(*log_);
+    // The dispatcher reads on its own connection, as in the service.
+    reader_log_ = std::move(EventLog::Open(dir_.path(), clock_, {.read_only = true})).value();
+    reader_ = std::make_unique<NotificationStore>(*reader_log_);
     auto templates = TemplateSet::Load("");
     REQUIRE(templates.ok());
     templates_ = std::make_unique<TemplateSet>(std::move(templates).value());
@@ -86,8 +100,8 @@ class Harness {
     catalog_ = catalog;
     options.ui_base_url = "http://tributary.example";
     dispatcher_ = std::make_unique<OutboxDispatcher>(
-        options, std::move(channels), *templates_, dir_.path(),
-        [this](Batch b) { return log_->Append(b).status(); }, [this] { return catalog_; }, clock_);
+        options, std::move(channels), *templates_, *reader_, *writer_, [this] { return catalog_; },
+        clock_);
   }
 
   void Intent(const std::string& key, const std::string& team,
@@ -147,6 +161,9 @@ class Harness {
   testing::TempDir dir_;
   FakeClock clock_;
   std::unique_ptr<EventLog> log_;
+  std::unique_ptr<DirectWriter> writer_;
+  std::unique_ptr<EventLog> reader_log_;
+  std::unique_ptr<NotificationStore> reader_;
   std::unique_ptr<TemplateSet> templates_;
   std::shared_ptr<const CatalogState> catalog_;
   std::unique_ptr<OutboxDispatcher> dispatcher_;

@@ -14,6 +14,7 @@
 #include "ingest/catalog/catalog_encoder.h"
 #include "ingest/consumer_offsets/consumer_offsets_encoder.h"
 #include "ingest/schema_registry/schemas_encoder.h"
+#include "log/log_writer.h"
 #include "store/projection_host.h"
 #include "support/temp_dir.h"
 #include "tracking/tracker.h"
@@ -83,6 +84,7 @@ class Mesh {
   // Closes everything and opens it again on the same files (a restart).
   void Restart() {
     pipeline_.reset();
+    writer_.reset();
     host_.reset();
     tracker_.reset();
     lineage_.reset();
@@ -179,14 +181,20 @@ class Mesh {
 
   // A write through the API path (appended by the writer, decided like the rest).
   void Api(DomainEvent event, Timestamp time) {
-    auto r = pipeline_->AppendEvents(
-        {NewEvent{std::move(event), time, "api:test", std::nullopt, std::nullopt}});
+    Batch batch;
+    batch.events.push_back(
+        NewEvent{std::move(event), time, "api:test", std::nullopt, std::nullopt});
+    auto r = writer_->Commit(std::move(batch));
     INFO(r.status().ToString());
     REQUIRE(r.ok());
   }
 
   void Tick(Timestamp now) {
-    const auto s = pipeline_->Tick(now);
+    // As the writer thread does: the sources' timers, then the decider's.
+    auto s = pipeline_->Tick(now);
+    if (s.ok()) {
+      s = writer_->Tick(now);
+    }
     INFO(s.ToString());
     REQUIRE(s.ok());
   }
@@ -260,9 +268,10 @@ class Mesh {
       tracker_->Publish();
     });
     REQUIRE(host_->Recover().ok());
-    pipeline_ = std::make_unique<ingest::IngestPipeline>(*log_, *host_, clock_);
+    writer_ = std::make_unique<log::LogWriter>(*log_, *host_);
+    pipeline_ = std::make_unique<ingest::IngestPipeline>(*writer_, *writer_);
     REQUIRE(WireSources(config_, *pipeline_).ok());
-    REQUIRE(pipeline_->SetDecider(tracker_.get()).ok());
+    REQUIRE(writer_->SetDecider(*tracker_).ok());
     for (const auto* topic :
          {"__consumer_offsets", "_schemas", "confluent-audit-log-events", "tributary.catalog"}) {
       auto offsets = log_->Offsets(std::string("local/") + topic);
@@ -282,6 +291,7 @@ class Mesh {
   std::unique_ptr<graph::LineageProjection> lineage_;
   std::unique_ptr<tracking::Tracker> tracker_;
   std::unique_ptr<ProjectionHost> host_;
+  std::unique_ptr<log::LogWriter> writer_;
   std::unique_ptr<ingest::IngestPipeline> pipeline_;
   std::map<std::string, std::int64_t> next_offset_;
   std::string topic_store_;

@@ -13,9 +13,7 @@
 #include "http/openapi.h"
 #include "http/params.h"
 #include "http/routes/graph_render.h"
-#include "ingest/openlineage/openlineage_decoder.h"
 #include "schema/compatibility.h"
-#include "store/notification_store.h"
 
 namespace tributary::http {
 namespace {
@@ -163,18 +161,17 @@ Status AuthorizeLineageWrite(const ApiContext& ctx, const Principal& principal, 
                     "\" (lineage_namespaces)");
 }
 
+// One event through the writer.
+Result<AppendResult> CommitEvent(const ApiContext& ctx, NewEvent event) {
+  Batch batch;
+  batch.events.push_back(std::move(event));
+  return ctx.writer->Commit(std::move(batch));
+}
+
 // How far ahead a deprecation's sunset may be.
 constexpr auto kMaxSunsetAhead = std::chrono::hours(24 * (365 * 5 + 1));
 
 }  // namespace
-
-Result<std::unique_ptr<EventLog>> OpenLogForRead(const ApiContext& context) {
-  auto log = EventLog::Open(context.data_dir, *context.clock, {.read_only = true});
-  if (!log.ok()) {
-    return Internal("cannot read the event log: " + log.status().ToString());
-  }
-  return log;
-}
 
 void AddApiRoutes(Router& router, const ApiContext& ctx) {
   router.Add("GET", "/healthz", [](const Request&) {
@@ -481,13 +478,9 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
           }
           type = *t;
         }
-        auto log = OpenLogForRead(ctx);
-        if (!log.ok()) {
-          return FromStatus(log.status());
-        }
         json events = json::array();
         std::int64_t last = 0;
-        auto status = (*log)->ForEach(
+        auto status = ctx.events->ForEach(
             EventSeq(after->value_or(0)),
             [&](const EventRecord& e) {
               events.push_back({{"seq", e.seq.value()},
@@ -522,11 +515,7 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
       return FromStatus(cursor.status());
     }
     const auto after = cursor->value_or(0);
-    auto log = OpenLogForRead(ctx);
-    if (!log.ok()) {
-      return FromStatus(log.status());
-    }
-    auto records = (*log)->Quarantine(after, *limit);
+    auto records = ctx.events->Quarantine(after, *limit);
     if (!records.ok()) {
       return FromStatus(records.status());
     }
@@ -551,29 +540,17 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
     if (!principal.ok()) {
       return FromStatus(principal.status());
     }
-    auto decoded = ingest::openlineage::DecodeOpenLineageEvent(r.body, ctx.clusters);
-    if (!decoded.ok()) {
-      return FromStatus(decoded.status());
-    }
-    if (!decoded->job || decoded->kind == ingest::openlineage::LineageEventKind::kDataset) {
-      return Response::Json(201, {{"accepted", true}, {"recorded", false}});
-    }
     // A job's lineage routes its team's notifications: an owner writes it only
     // for jobs its team owns, or for unowned jobs in its lineage_namespaces.
-    if (auto s = AuthorizeLineageWrite(ctx, *principal, *decoded->job); !s.ok()) {
-      return FromStatus(s);
+    auto posted = ctx.lineage->Post(r.body, "api:" + principal->name, [&](const NodeId& job) {
+      return AuthorizeLineageWrite(ctx, *principal, job);
+    });
+    if (!posted.ok()) {
+      return FromStatus(posted.status());
     }
-    JobObserved fact{*decoded->job, decoded->run_id, decoded->event_type, decoded->inputs,
-                     decoded->outputs};
-    NewEvent event{std::move(fact), decoded->time, "api:" + principal->name, std::nullopt,
-                   ingest::openlineage::LineageIdempotencyKey(*decoded)};
-    auto appended = ctx.append({std::move(event)});
-    if (!appended.ok()) {
-      return FromStatus(appended.status());
-    }
-    return Response::Json(201, {{"accepted", true},
-                                {"recorded", appended->appended == 1},
-                                {"duplicate", appended->duplicates == 1}});
+    return Response::Json(
+        201,
+        {{"accepted", true}, {"recorded", posted->recorded}, {"duplicate", posted->duplicate}});
   });
 
   router.Add("POST", "/api/v1/products/{name}/deprecate", [&ctx](const Request& r) {
@@ -645,7 +622,7 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
       dedup = "api-deprecate:" + name + ":" + h->second;
     }
     NewEvent event{fact, now, "api:" + principal->name, std::nullopt, dedup};
-    auto appended = ctx.append({std::move(event)});
+    auto appended = CommitEvent(ctx, std::move(event));
     if (!appended.ok()) {
       return FromStatus(appended.status());
     }
@@ -759,7 +736,7 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
                }
                NewEvent event{fact, ctx.clock->Now(), "api:" + principal->name, std::nullopt,
                               std::nullopt};
-               auto appended = ctx.append({std::move(event)});
+               auto appended = CommitEvent(ctx, std::move(event));
                if (!appended.ok()) {
                  return FromStatus(appended.status());
                }
@@ -796,11 +773,7 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
       return FromStatus(after.status());
     }
     filter.before_id = after->value_or(0);
-    auto log = OpenLogForRead(ctx);
-    if (!log.ok()) {
-      return FromStatus(log.status());
-    }
-    auto list = NotificationStore(**log).List(filter);
+    auto list = ctx.notifications->List(filter);
     if (!list.ok()) {
       return FromStatus(list.status());
     }
@@ -825,11 +798,7 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
     if (ec != std::errc() || end != text.data() + text.size() || id <= 0) {
       return Response::Error(404, "not_found", "no notification with id \"" + text + "\"");
     }
-    auto log = OpenLogForRead(ctx);
-    if (!log.ok()) {
-      return FromStatus(log.status());
-    }
-    auto found = NotificationStore(**log).Find(id);
+    auto found = ctx.notifications->Find(id);
     if (!found.ok()) {
       return FromStatus(found.status());
     }
@@ -859,11 +828,11 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
                                     d.record.channel},
                  now, "api:" + principal->name, std::nullopt,
                  "retry:" + d.record.idempotency_key + ":" + std::to_string(ToMillis(now))});
-    auto appended = ctx.append_batch(std::move(batch));
+    auto appended = ctx.writer->Commit(std::move(batch));
     if (!appended.ok()) {
       return FromStatus(appended.status());
     }
-    auto after = NotificationStore(**log).Find(id);
+    auto after = ctx.notifications->Find(id);
     json out = json::array();
     if (after.ok() && *after) {
       out.push_back(DeliveryJson(**after));
@@ -999,8 +968,8 @@ void AddApiRoutes(Router& router, const ApiContext& ctx) {
                 topic.resize(topic.size() - suffix.size());
               }
               const auto g = ctx.graph();
-              for (const auto& cluster : ctx.clusters.clusters()) {
-                auto impact = graph::Impact(*g, NodeId::Topic(cluster.name, topic).str());
+              for (const auto& cluster : ctx.clusters) {
+                auto impact = graph::Impact(*g, NodeId::Topic(cluster, topic).str());
                 if (impact.ok()) {
                   out["affected"] = graph::ToJson(*impact);
                   break;

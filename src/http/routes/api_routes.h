@@ -1,13 +1,12 @@
 #pragma once
 // The HTTP API of DESIGN.md §5: pure request -> response handlers over the
 // published, immutable read models (lineage graph, catalog, schemas) and the
-// event log, registered on a Router. Every handler authenticates before it
-// looks anything up; writes go through the single writer (`append`).
+// event log (through the reader ports), registered on a Router. Every handler
+// authenticates before it looks anything up; writes go through the Writer port.
 //
 // The context's functions are called from the server's threads and must be
 // thread-safe; everything they return is immutable.
 
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -20,10 +19,12 @@
 #include "http/auth.h"
 #include "http/metrics.h"
 #include "http/router.h"
-#include "ingest/cluster_directory.h"
 #include "schema/work_budget.h"
-#include "store/event_log.h"
 #include "tracking/tracker.h"
+#include "tributary/event_reader.h"
+#include "tributary/lineage_intake.h"
+#include "tributary/notification_reader.h"
+#include "tributary/writer.h"
 
 namespace tributary::http {
 
@@ -33,15 +34,16 @@ struct ApiContext {
   std::function<std::shared_ptr<const SchemaState>()> schemas;
   // The change tracker's published state (deprecations and migrations); may be empty.
   std::function<std::shared_ptr<const tracking::TrackingState>()> tracking;
-  std::filesystem::path data_dir;  // the event log, read on the handler's own connection
+  EventReader* events = nullptr;                // the committed log
+  NotificationReader* notifications = nullptr;  // the outbox and its deliveries
   const Clock* clock = nullptr;
   const Authenticator* auth = nullptr;
   Metrics* metrics = nullptr;  // may be null
-  // Appends events through the single writer; the result says which were new.
-  std::function<Result<AppendResult>(std::vector<NewEvent>)> append;
-  // Appends a whole batch (notification state with its events) through the writer.
-  std::function<Result<AppendResult>(Batch)> append_batch;
-  ingest::ClusterDirectory clusters;
+  // Commits through the single writer; the result says which events were new.
+  Writer* writer = nullptr;
+  // POST /lineage: the OpenLineage source's decoding and fold.
+  LineageIntake* lineage = nullptr;
+  std::vector<std::string> clusters;  // configured cluster names, in config order
   std::function<bool()> ready;
   // Source records lost to retention since start (shown by /readyz); may be empty.
   std::function<std::vector<SourceGap>()> source_gaps;
@@ -54,10 +56,6 @@ struct ApiContext {
 // schema_too_complex.
 inline constexpr schema::WorkLimits kCompatibilityBudget{2'000'000,
                                                          std::chrono::milliseconds(2000)};
-
-// The event log opened read-only on the calling thread's own connection. A
-// failure is Internal (logged with a request id, never shown: it names paths).
-Result<std::unique_ptr<EventLog>> OpenLogForRead(const ApiContext& context);
 
 // Registers every route; `context` must outlive the router. Heavy routes
 // (schema checks, SVG lineage) are marked for the server's work pool.

@@ -13,7 +13,6 @@
 #include "http/routes/graph_render.h"
 #include "http/ui/ui_templates.h"
 #include "notifiers/templates/mustache_data.h"
-#include "store/notification_store.h"
 #include "tributary/overloaded.h"
 
 namespace tributary::http {
@@ -298,11 +297,10 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
                        {"job_count", std::to_string(kinds[NodeKind::kJob])},
                        {"event_count", "0"},
                        {"changes", json::array()}};
-          auto log = OpenLogForRead(ctx);
-          if (log.ok()) {
+          {
             // Lost source records stay on the overview: the map may miss what they held.
             json gaps = json::array();
-            (void)(*log)->ForEach(
+            (void)ctx.events->ForEach(
                 EventSeq(),
                 [&](const EventRecord& e) {
                   gaps.push_back({{"time", FormatRfc3339(e.event_time)}, {"summary", Summary(e)}});
@@ -311,11 +309,11 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
                 20, std::string("source_gap"));
             page["has_source_gaps"] = !gaps.empty();
             page["source_gaps"] = gaps;
-            const auto last = (*log)->LastSeq();
+            const auto last = ctx.events->LastSeq();
             if (last.ok()) {
               page["event_count"] = std::to_string(last->value());
               const std::int64_t from = std::max<std::int64_t>(0, last->value() - 2000);
-              auto recent = (*log)->Read(EventSeq(from), 2000);
+              auto recent = ReadEvents(*ctx.events, EventSeq(from), 2000);
               if (recent.ok()) {
                 for (auto it = recent->rbegin();
                      it != recent->rend() && page["changes"].size() < 25; ++it) {
@@ -379,11 +377,10 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
               }
               // Verdicts recorded by the tracker, by version.
               std::map<int, json> verdicts;
-              auto log = OpenLogForRead(ctx);
-              if (log.ok()) {
+              {
                 for (const char* type :
                      {"compatible_change_recorded", "breaking_change_detected"}) {
-                  (void)(*log)->ForEach(
+                  (void)ctx.events->ForEach(
                       EventSeq(),
                       [&](const EventRecord& e) {
                         if (const auto* c = std::get_if<CompatibleChangeRecorded>(&e.event);
@@ -607,11 +604,7 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
             return after.status();
           }
           filter.before_id = after->value_or(0);
-          auto log = OpenLogForRead(ctx);
-          if (!log.ok()) {
-            return log.status();
-          }
-          auto list = NotificationStore(**log).List(filter);
+          auto list = ctx.notifications->List(filter);
           if (!list.ok()) {
             return list.status();
           }
@@ -646,11 +639,7 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
     return guard(
         r, "Event log",
         [&](std::string&) -> Result<json> {
-          auto log = OpenLogForRead(ctx);
-          if (!log.ok()) {
-            return log.status();
-          }
-          auto last = (*log)->LastSeq();
+          auto last = ctx.events->LastSeq();
           if (!last.ok()) {
             return last.status();
           }
@@ -663,7 +652,8 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
           const std::int64_t before = before_param->value_or(end);
           constexpr auto kPage = static_cast<std::int64_t>(kUiPageLimit);
           const std::int64_t from = std::max<std::int64_t>(0, before - 1 - kPage);
-          auto events = (*log)->Read(EventSeq(from), static_cast<std::size_t>(before - 1 - from));
+          auto events =
+              ReadEvents(*ctx.events, EventSeq(from), static_cast<std::size_t>(before - 1 - from));
           if (!events.ok()) {
             return events.status();
           }
@@ -685,15 +675,11 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
     return guard(
         r, "Quarantine",
         [&](std::string&) -> Result<json> {
-          auto log = OpenLogForRead(ctx);
-          if (!log.ok()) {
-            return log.status();
-          }
           auto after = CursorParam(r, "after", 0);
           if (!after.ok()) {
             return after.status();
           }
-          auto records = (*log)->Quarantine(after->value_or(0), kUiPageLimit);
+          auto records = ctx.events->Quarantine(after->value_or(0), kUiPageLimit);
           if (!records.ok()) {
             return records.status();
           }

@@ -6,6 +6,16 @@
 
 namespace tributary::ingest::openlineage {
 
+namespace {
+
+std::string Encode(const auto& state) {
+  const auto bytes =
+      nlohmann::json::to_msgpack({{"r", state.run_id}, {"i", state.inputs}, {"o", state.outputs}});
+  return std::string(bytes.begin(), bytes.end());
+}
+
+}  // namespace
+
 Status OpenLineageTranslator::Restore(
     const std::vector<std::pair<std::string, std::string>>& entries) {
   jobs_.clear();
@@ -21,6 +31,26 @@ Status OpenLineageTranslator::Restore(
     return Corruption(std::string("openlineage fold state: ") + e.what());
   }
   return Status::Ok();
+}
+
+std::optional<std::string> OpenLineageTranslator::SavedJob(const std::string& job) const {
+  auto it = jobs_.find(job);
+  if (it == jobs_.end()) {
+    return std::nullopt;
+  }
+  return Encode(it->second);
+}
+
+void OpenLineageTranslator::ReinstateJob(const std::string& job,
+                                         const std::optional<std::string>& saved) {
+  dirty_.erase(job);
+  if (!saved) {
+    jobs_.erase(job);
+    return;
+  }
+  const auto j = nlohmann::json::from_msgpack(*saved);
+  jobs_[job] = JobState{j.at("r").get<std::string>(), j.at("i").get<std::set<std::string>>(),
+                        j.at("o").get<std::set<std::string>>()};
 }
 
 std::optional<JobObserved> OpenLineageTranslator::Fold(const DecodedLineageEvent& event) {
@@ -78,10 +108,7 @@ void OpenLineageTranslator::Translate(const RawRecord& record, TranslationSink& 
 
 void OpenLineageTranslator::Flush(TranslationSink& sink) {
   for (const auto& job : dirty_) {
-    const auto& s = jobs_.at(job);
-    const auto bytes =
-        nlohmann::json::to_msgpack({{"r", s.run_id}, {"i", s.inputs}, {"o", s.outputs}});
-    sink.WriteFold(fold_prefix() + job, std::string(bytes.begin(), bytes.end()));
+    sink.WriteFold(fold_prefix() + job, Encode(jobs_.at(job)));
   }
   dirty_.clear();
 }

@@ -17,9 +17,12 @@ namespace tributary::ingest::openlineage {
 
 class OpenLineageTranslator final : public SourceTranslator {
  public:
-  explicit OpenLineageTranslator(ClusterDirectory clusters) : clusters_(std::move(clusters)) {}
+  // `fold_prefix` keeps apart the state of two translators in one log (the
+  // topic's and POST /lineage's).
+  explicit OpenLineageTranslator(ClusterDirectory clusters, std::string fold_prefix = "ol/")
+      : clusters_(std::move(clusters)), fold_prefix_(std::move(fold_prefix)) {}
 
-  std::string fold_prefix() const override { return "ol/"; }
+  std::string fold_prefix() const override { return fold_prefix_; }
   Status Restore(const std::vector<std::pair<std::string, std::string>>& entries) override;
   void Translate(const RawRecord& record, TranslationSink& sink) override;
   void Flush(TranslationSink& sink) override;
@@ -27,6 +30,10 @@ class OpenLineageTranslator final : public SourceTranslator {
   // The fact a decoded event contributes, if any, updating the folded state; the
   // HTTP ingest endpoint uses the same path.
   std::optional<JobObserved> Fold(const DecodedLineageEvent& event);
+  // The folded state of one job, encoded as Flush writes it (nullopt: unknown),
+  // and its reinstatement: a fold undone after a commit that failed.
+  std::optional<std::string> SavedJob(const std::string& job) const;
+  void ReinstateJob(const std::string& job, const std::optional<std::string>& saved);
 
  private:
   struct JobState {
@@ -35,6 +42,7 @@ class OpenLineageTranslator final : public SourceTranslator {
     std::set<std::string> outputs;
   };
   ClusterDirectory clusters_;
+  std::string fold_prefix_;
   std::map<std::string, JobState> jobs_;  // by job node id
   std::set<std::string> dirty_;
 };

@@ -1,21 +1,22 @@
 #pragma once
 // Decider: something that watches the log and decides (DESIGN.md §2 principle 4).
 //
-// The ingest pipeline calls Decide() with the events of every batch once the
-// projections have applied them, and Tick() with the timer clock; what a
+// The log writer (src/log/) calls Decide() with the events of every batch once
+// the projections have applied them, and Tick() with the timer clock; what a
 // decider adds to `out` (decision events with dedup keys, outbox intents) is
-// appended in one transaction together with the decider's cursor, the last
-// sequence number it has decided about. After a crash the pipeline hands it
-// the events after that cursor again, and dedup keys make a repeated decision
-// a no-op, so a decision is made once and replay (which only applies events)
-// never re-decides.
+// committed in one batch together with the decider's cursor, the last sequence
+// number it has decided about. After a crash the writer hands it the events
+// after that cursor again, and dedup keys make a repeated decision a no-op, so
+// a decision is made once and replay (which only applies events) never
+// re-decides. A decider returns decisions; it never writes.
 //
 // Called on the single writer thread only.
 
 #include <string>
 #include <vector>
 
-#include "store/event_log.h"
+#include "tributary/commit.h"
+#include "tributary/events.h"
 
 namespace tributary {
 
