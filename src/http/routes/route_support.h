@@ -1,0 +1,65 @@
+#pragma once
+// What the API's route files share (internal to src/http/routes): the error
+// shape, common parameters, authentication first, per-query timing, ownership,
+// and one-event commits; and each resource's registration.
+//
+// Every handler is a pure function of the request and the ApiContext; see
+// api_routes.h for the context's thread-safety.
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "http/params.h"
+#include "http/routes/api_routes.h"
+
+namespace tributary::http {
+
+// The error shape of DESIGN.md §5 for a Status.
+inline Response FromStatus(const Status& status) { return ErrorResponse(status); }
+
+// The `at` parameter (time travel): RFC 3339 or epoch milliseconds.
+inline Result<std::optional<Timestamp>> AtParam(const Request& r) { return TimeParam(r, "at"); }
+
+// A node id from outside: "product:<name>", a valid node id, or the id of a
+// node the graph holds (Kafka group ids may hold characters Parse refuses);
+// never a path.
+Result<std::string> NodeParam(const ApiContext& ctx, const Request& r, std::string_view name);
+
+// Authenticates and authorizes a read or a write before anything else.
+Result<Principal> Admit(const ApiContext& ctx, const Request& r, bool write,
+                        std::optional<std::string_view> owning_team = std::nullopt);
+
+// The handler, with its duration observed as query `query` in the metrics.
+template <typename F>
+Handler Timed(const ApiContext& ctx, std::string query, F handler) {
+  return [&ctx, query = std::move(query), handler = std::move(handler)](const Request& r) {
+    const auto start = std::chrono::steady_clock::now();
+    Response response = handler(r);
+    if (ctx.metrics != nullptr) {
+      ctx.metrics->ObserveQuery(
+          query, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+    return response;
+  };
+}
+
+// The team that owns a node: its ownership in the graph when the node exists,
+// else an explicit catalog assignment, else the first matching [[routes]] glob.
+std::optional<std::string> OwningTeam(const ApiContext& ctx, const NodeId& node);
+
+// One event through the writer.
+Result<AppendResult> CommitEvent(const ApiContext& ctx, NewEvent event);
+
+// Each resource's routes (one file each).
+void AddHealthRoutes(Router& router, const ApiContext& ctx);
+void AddLineageRoutes(Router& router, const ApiContext& ctx);
+void AddProductRoutes(Router& router, const ApiContext& ctx);
+void AddLogRoutes(Router& router, const ApiContext& ctx);
+void AddTeamRoutes(Router& router, const ApiContext& ctx);
+void AddNotificationRoutes(Router& router, const ApiContext& ctx);
+void AddDeprecationRoutes(Router& router, const ApiContext& ctx);
+void AddCompatibilityRoutes(Router& router, const ApiContext& ctx);
+
+}  // namespace tributary::http
