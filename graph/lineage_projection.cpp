@@ -69,6 +69,8 @@ nlohmann::json Unpack(std::string_view packed) {
   return j.is_object() ? j : nlohmann::json::object();
 }
 
+Status CorruptSnapshot(const std::string& why) { return Corruption("lineage snapshot: " + why); }
+
 }  // namespace
 
 LineageProjection::LineageProjection(Routes routes)
@@ -481,244 +483,284 @@ void LineageProjection::SetProductAttributes(std::uint32_t topic, const std::str
 void LineageProjection::Apply(const EventRecord& record) {
   const std::int64_t t = ToMillis(record.event_time);
   applied_seq_ = record.seq;
-  std::visit(
-      Overloaded{
-          [&](const ConsumerStarted& e) {
-            std::uint8_t ev = ParseEvidence(e.evidence);
-            if (ev == 0) {
-              ev = kObserved;
-            }
-            const std::uint32_t topic = EnsureNode(e.topic, t);
-            const std::uint32_t consumer = EnsureNode(e.consumer, t);
-            EnsureEdge(topic, consumer, EdgeKind::kConsumes, ev, t);
-          },
-          [&](const ConsumerStopped& e) {
-            const std::uint32_t topic = FindNode(e.topic.str());
-            const std::uint32_t consumer = FindNode(e.consumer.str());
-            if (topic == kNone || consumer == kNone) {
-              return;
-            }
-            const std::uint32_t edge = FindEdge(topic, consumer);
-            if (edge == kNone) {
-              return;
-            }
-            std::uint8_t mask = kObserved | kDeclared;
-            if (e.consumer.kind() != NodeKind::kPrincipal ||
-                !AclPermits(topic, e.consumer.body(), kRead)) {
-              mask |= kPermitted;
-            }
-            CloseEvidence(edge, mask, t);
-            if (e.last_read && ToMillis(*e.last_read) > edges_[edge].last_seen) {
-              edges_.Mutable(edge).last_seen = ToMillis(*e.last_read);
-            }
-          },
-          [&](const ConsumerProgress& e) {
-            const std::uint32_t topic = FindNode(e.topic.str());
-            const std::uint32_t consumer = FindNode(e.consumer.str());
-            const std::uint32_t edge =
-                topic == kNone || consumer == kNone ? kNone : FindEdge(topic, consumer);
-            if (edge != kNone && t > edges_[edge].last_seen && HasOpen(edges_[edge], kObserved)) {
-              edges_.Mutable(edge).last_seen = t;
-            }
-          },
-          [&](const GroupMembersChanged& e) {
-            const std::uint32_t group = EnsureNode(e.group, t);
-            std::set<std::string> clients;
-            for (const GroupMember& m : e.members) {
-              clients.insert(m.client_id);
-            }
-            NodeAttributes a = AttributesOf(group);
-            a.packed = Pack({{"protocol_type", e.protocol_type},
-                             {"protocol", e.protocol},
-                             {"generation", e.generation},
-                             {"members", e.members.size()},
-                             {"client_ids", clients}});
-            SetAttributes(group, std::move(a));
-          },
-          [&](const GroupDeleted& e) {
-            const std::uint32_t group = FindNode(e.group.str());
-            if (group == kNone) {
-              return;
-            }
-            std::vector<std::uint32_t> incident;
-            ForEachOut(group, [&](std::uint32_t x) { incident.push_back(x); });
-            ForEachIn(group, [&](std::uint32_t x) { incident.push_back(x); });
-            for (const std::uint32_t x : incident) {
-              CloseEvidence(x, kAllEvidence, t);
-            }
-          },
-          [&](const ProducerObserved& e) {
-            const std::uint8_t ev = e.via == "catalog" ? kDeclared : kObserved;
-            const std::uint32_t producer = EnsureNode(e.producer, t);
-            const std::uint32_t topic = EnsureNode(e.topic, t);
-            EnsureEdge(producer, topic, EdgeKind::kProduces, ev, t);
-          },
-          [&](const ProducerStopped& e) {
-            const std::uint32_t producer = FindNode(e.producer.str());
-            const std::uint32_t topic = FindNode(e.topic.str());
-            const std::uint32_t edge =
-                producer == kNone || topic == kNone ? kNone : FindEdge(producer, topic);
-            if (edge == kNone) {
-              return;
-            }
-            CloseEvidence(edge, kObserved | kDeclared, t);
-            if (e.last_seen && ToMillis(*e.last_seen) > edges_[edge].last_seen) {
-              edges_.Mutable(edge).last_seen = ToMillis(*e.last_seen);
-            }
-          },
-          [&](const AclGranted& e) { ApplyAcl(e.acl, true, t); },
-          [&](const AclRevoked& e) { ApplyAcl(e.acl, false, t); },
-          [&](const JobObserved& e) {
-            const std::uint32_t job = EnsureNode(e.job, t);
-            if (e.inputs.empty() && e.outputs.empty()) {
-              return;  // e.g. a RUNNING event without datasets: says nothing about them
-            }
-            std::set<std::uint32_t> inputs;
-            std::set<std::uint32_t> outputs;
-            for (const NodeId& in : e.inputs) {
-              const std::uint32_t v = EnsureNode(in, t);
-              inputs.insert(v);
-              EnsureEdge(v, job, EdgeKind::kConsumes, kObserved, t);
-            }
-            for (const NodeId& out : e.outputs) {
-              const std::uint32_t v = EnsureNode(out, t);
-              outputs.insert(v);
-              EnsureEdge(job, v, EdgeKind::kProduces, kObserved, t);
-            }
-            std::vector<std::uint32_t> gone;
-            ForEachIn(job, [&](std::uint32_t x) {
-              if (!inputs.contains(edges_[x].from)) {
-                gone.push_back(x);
-              }
-            });
-            ForEachOut(job, [&](std::uint32_t x) {
-              if (!outputs.contains(edges_[x].to)) {
-                gone.push_back(x);
-              }
-            });
-            for (const std::uint32_t x : gone) {
-              CloseEvidence(x, kObserved, t);
-            }
-          },
-          [&](const ProductPublished& e) {
-            const std::uint32_t topic = EnsureNode(NodeId::Topic(e.cluster, e.topic), t);
-            nlohmann::json fields = nlohmann::json::object();
-            if (const auto it = products_.find(e.product); it != products_.end()) {
-              if (it->second != topic) {
-                NodeAttributes old = AttributesOf(it->second);
-                old.product_owner.clear();
-                old.packed.clear();
-                SetAttributes(it->second, std::move(old));
-              } else {
-                fields = Unpack(AttributesOf(topic).packed);
-              }
-            }
-            const std::string status = fields.value("status", std::string("active"));
-            nlohmann::json next = {{"product", e.product}, {"domain", e.domain},
-                                   {"owner", e.owner},     {"description", e.description},
-                                   {"quality", e.quality}, {"sla", e.sla},
-                                   {"tags", e.tags},       {"status", "active"}};
-            if (e.schema_subject) {
-              next["schema_subject"] = *e.schema_subject;
-            }
-            if (status == "deprecated") {  // republishing keeps a deprecation, not a retirement
-              next["status"] = status;
-              for (const char* key : {"reason", "sunset", "replacement"}) {
-                if (fields.contains(key)) {
-                  next[key] = fields[key];
-                }
-              }
-            }
-            SetProductAttributes(topic, e.product, next);
-          },
-          [&](const ProductUpdated& e) {
-            const auto it = products_.find(e.product);
-            if (it == products_.end() || !e.changes.is_object()) {
-              return;
-            }
-            std::uint32_t topic = it->second;
-            nlohmann::json fields = Unpack(AttributesOf(topic).packed);
-            const auto [cluster, name] = SplitTopic(IdOf(topic));
-            std::string new_cluster(cluster);
-            std::string new_name(name);
-            for (const auto& [key, value] : e.changes.items()) {
-              if (key == "cluster" && value.is_string()) {
-                new_cluster = value.get<std::string>();
-              } else if (key == "topic" && value.is_string()) {
-                new_name = value.get<std::string>();
-              } else if (key == "domain" || key == "owner" || key == "description" ||
-                         key == "quality" || key == "sla" || key == "tags" ||
-                         key == "schema_subject") {
-                fields[key] = value;
-              }
-            }
-            if (new_cluster != cluster || new_name != name) {
-              NodeAttributes old = AttributesOf(topic);
-              old.product_owner.clear();
-              old.packed.clear();
-              SetAttributes(topic, std::move(old));
-              topic = EnsureNode(NodeId::Topic(new_cluster, new_name), t);
-            }
-            SetProductAttributes(topic, e.product, fields);
-          },
-          [&](const ProductDeprecated& e) {
-            const auto it = products_.find(e.product);
-            if (it == products_.end()) {
-              return;
-            }
-            nlohmann::json fields = Unpack(AttributesOf(it->second).packed);
-            if (fields.value("status", std::string()) == "retired") {
-              return;
-            }
-            fields["status"] = "deprecated";
-            fields["reason"] = e.reason;
-            fields["sunset"] = FormatRfc3339(e.sunset);
-            if (e.replacement) {
-              fields["replacement"] = *e.replacement;
-            } else {
-              fields.erase("replacement");
-            }
-            SetProductAttributes(it->second, e.product, fields);
-          },
-          [&](const ProductUndeprecated& e) {
-            const auto it = products_.find(e.product);
-            if (it == products_.end()) {
-              return;
-            }
-            nlohmann::json fields = Unpack(AttributesOf(it->second).packed);
-            if (fields.value("status", std::string()) != "deprecated") {
-              return;
-            }
-            fields["status"] = "active";
-            fields.erase("reason");
-            fields.erase("sunset");
-            fields.erase("replacement");
-            SetProductAttributes(it->second, e.product, fields);
-          },
-          [&](const ProductRetired& e) {
-            const auto it = products_.find(e.product);
-            if (it == products_.end()) {
-              return;
-            }
-            nlohmann::json fields = Unpack(AttributesOf(it->second).packed);
-            fields["status"] = "retired";
-            SetProductAttributes(it->second, e.product, fields);
-          },
-          [&](const TeamUpserted& e) {
-            const std::uint32_t team = EnsureNode(NodeId::Team(e.team), t);
-            NodeAttributes a = AttributesOf(team);
-            a.packed = Pack({{"display_name", e.display_name}, {"contacts", e.contacts}});
-            SetAttributes(team, std::move(a));
-          },
-          [&](const OwnershipAssigned& e) {
-            const std::uint32_t v = EnsureNode(e.node, t);
-            NodeAttributes a = AttributesOf(v);
-            a.explicit_owner = e.team;
-            SetAttributes(v, std::move(a));
-          },
-          [](const auto&) {},
-      },
-      record.event);
+  std::visit(Overloaded{
+                 [&](const ConsumerStarted& e) { ApplyConsumerStarted(e, t); },
+                 [&](const ConsumerStopped& e) { ApplyConsumerStopped(e, t); },
+                 [&](const ConsumerProgress& e) { ApplyConsumerProgress(e, t); },
+                 [&](const GroupMembersChanged& e) { ApplyGroupMembersChanged(e, t); },
+                 [&](const GroupDeleted& e) { ApplyGroupDeleted(e, t); },
+                 [&](const ProducerObserved& e) { ApplyProducerObserved(e, t); },
+                 [&](const ProducerStopped& e) { ApplyProducerStopped(e, t); },
+                 [&](const AclGranted& e) { ApplyAcl(e.acl, true, t); },
+                 [&](const AclRevoked& e) { ApplyAcl(e.acl, false, t); },
+                 [&](const JobObserved& e) { ApplyJobObserved(e, t); },
+                 [&](const ProductPublished& e) { ApplyProductPublished(e, t); },
+                 [&](const ProductUpdated& e) { ApplyProductUpdated(e, t); },
+                 [&](const ProductDeprecated& e) { ApplyProductDeprecated(e); },
+                 [&](const ProductUndeprecated& e) { ApplyProductUndeprecated(e); },
+                 [&](const ProductRetired& e) { ApplyProductRetired(e); },
+                 [&](const TeamUpserted& e) { ApplyTeamUpserted(e, t); },
+                 [&](const OwnershipAssigned& e) { ApplyOwnershipAssigned(e, t); },
+                 [](const auto&) {},
+             },
+             record.event);
+}
+
+// ---- consumers and producers ----------------------------------------------------
+
+void LineageProjection::ApplyConsumerStarted(const ConsumerStarted& e, std::int64_t t) {
+  std::uint8_t ev = ParseEvidence(e.evidence);
+  if (ev == 0) {
+    ev = kObserved;
+  }
+  const std::uint32_t topic = EnsureNode(e.topic, t);
+  const std::uint32_t consumer = EnsureNode(e.consumer, t);
+  EnsureEdge(topic, consumer, EdgeKind::kConsumes, ev, t);
+}
+
+void LineageProjection::ApplyConsumerStopped(const ConsumerStopped& e, std::int64_t t) {
+  const std::uint32_t topic = FindNode(e.topic.str());
+  const std::uint32_t consumer = FindNode(e.consumer.str());
+  if (topic == kNone || consumer == kNone) {
+    return;
+  }
+  const std::uint32_t edge = FindEdge(topic, consumer);
+  if (edge == kNone) {
+    return;
+  }
+  // A principal whose ACLs still allow reading keeps its permitted evidence.
+  std::uint8_t mask = kObserved | kDeclared;
+  if (e.consumer.kind() != NodeKind::kPrincipal || !AclPermits(topic, e.consumer.body(), kRead)) {
+    mask |= kPermitted;
+  }
+  CloseEvidence(edge, mask, t);
+  if (e.last_read && ToMillis(*e.last_read) > edges_[edge].last_seen) {
+    edges_.Mutable(edge).last_seen = ToMillis(*e.last_read);
+  }
+}
+
+void LineageProjection::ApplyConsumerProgress(const ConsumerProgress& e, std::int64_t t) {
+  const std::uint32_t topic = FindNode(e.topic.str());
+  const std::uint32_t consumer = FindNode(e.consumer.str());
+  const std::uint32_t edge =
+      topic == kNone || consumer == kNone ? kNone : FindEdge(topic, consumer);
+  if (edge != kNone && t > edges_[edge].last_seen && HasOpen(edges_[edge], kObserved)) {
+    edges_.Mutable(edge).last_seen = t;
+  }
+}
+
+void LineageProjection::ApplyGroupMembersChanged(const GroupMembersChanged& e, std::int64_t t) {
+  const std::uint32_t group = EnsureNode(e.group, t);
+  std::set<std::string> clients;
+  for (const GroupMember& m : e.members) {
+    clients.insert(m.client_id);
+  }
+  NodeAttributes a = AttributesOf(group);
+  a.packed = Pack({{"protocol_type", e.protocol_type},
+                   {"protocol", e.protocol},
+                   {"generation", e.generation},
+                   {"members", e.members.size()},
+                   {"client_ids", clients}});
+  SetAttributes(group, std::move(a));
+}
+
+void LineageProjection::ApplyGroupDeleted(const GroupDeleted& e, std::int64_t t) {
+  const std::uint32_t group = FindNode(e.group.str());
+  if (group == kNone) {
+    return;
+  }
+  std::vector<std::uint32_t> incident;
+  ForEachOut(group, [&](std::uint32_t x) { incident.push_back(x); });
+  ForEachIn(group, [&](std::uint32_t x) { incident.push_back(x); });
+  for (const std::uint32_t x : incident) {
+    CloseEvidence(x, kAllEvidence, t);
+  }
+}
+
+void LineageProjection::ApplyProducerObserved(const ProducerObserved& e, std::int64_t t) {
+  const std::uint8_t ev = e.via == "catalog" ? kDeclared : kObserved;
+  const std::uint32_t producer = EnsureNode(e.producer, t);
+  const std::uint32_t topic = EnsureNode(e.topic, t);
+  EnsureEdge(producer, topic, EdgeKind::kProduces, ev, t);
+}
+
+void LineageProjection::ApplyProducerStopped(const ProducerStopped& e, std::int64_t t) {
+  const std::uint32_t producer = FindNode(e.producer.str());
+  const std::uint32_t topic = FindNode(e.topic.str());
+  const std::uint32_t edge =
+      producer == kNone || topic == kNone ? kNone : FindEdge(producer, topic);
+  if (edge == kNone) {
+    return;
+  }
+  CloseEvidence(edge, kObserved | kDeclared, t);
+  if (e.last_seen && ToMillis(*e.last_seen) > edges_[edge].last_seen) {
+    edges_.Mutable(edge).last_seen = ToMillis(*e.last_seen);
+  }
+}
+
+// ---- jobs -----------------------------------------------------------------------
+
+// A job run lists all its datasets: edges to datasets it no longer reads or
+// writes lose their observed evidence.
+void LineageProjection::ApplyJobObserved(const JobObserved& e, std::int64_t t) {
+  const std::uint32_t job = EnsureNode(e.job, t);
+  if (e.inputs.empty() && e.outputs.empty()) {
+    return;  // e.g. a RUNNING event without datasets: says nothing about them
+  }
+  std::set<std::uint32_t> inputs;
+  std::set<std::uint32_t> outputs;
+  for (const NodeId& in : e.inputs) {
+    const std::uint32_t v = EnsureNode(in, t);
+    inputs.insert(v);
+    EnsureEdge(v, job, EdgeKind::kConsumes, kObserved, t);
+  }
+  for (const NodeId& out : e.outputs) {
+    const std::uint32_t v = EnsureNode(out, t);
+    outputs.insert(v);
+    EnsureEdge(job, v, EdgeKind::kProduces, kObserved, t);
+  }
+  std::vector<std::uint32_t> gone;
+  ForEachIn(job, [&](std::uint32_t x) {
+    if (!inputs.contains(edges_[x].from)) {
+      gone.push_back(x);
+    }
+  });
+  ForEachOut(job, [&](std::uint32_t x) {
+    if (!outputs.contains(edges_[x].to)) {
+      gone.push_back(x);
+    }
+  });
+  for (const std::uint32_t x : gone) {
+    CloseEvidence(x, kObserved, t);
+  }
+}
+
+// ---- data products --------------------------------------------------------------
+
+// The topic a product moved away from no longer describes it.
+void LineageProjection::ClearProductAttributes(std::uint32_t topic) {
+  NodeAttributes old = AttributesOf(topic);
+  old.product_owner.clear();
+  old.packed.clear();
+  SetAttributes(topic, std::move(old));
+}
+
+void LineageProjection::ApplyProductPublished(const ProductPublished& e, std::int64_t t) {
+  const std::uint32_t topic = EnsureNode(NodeId::Topic(e.cluster, e.topic), t);
+  nlohmann::json fields = nlohmann::json::object();
+  if (const auto it = products_.find(e.product); it != products_.end()) {
+    if (it->second != topic) {
+      ClearProductAttributes(it->second);
+    } else {
+      fields = Unpack(AttributesOf(topic).packed);
+    }
+  }
+  const std::string status = fields.value("status", std::string("active"));
+  nlohmann::json next = {{"product", e.product}, {"domain", e.domain},
+                         {"owner", e.owner},     {"description", e.description},
+                         {"quality", e.quality}, {"sla", e.sla},
+                         {"tags", e.tags},       {"status", "active"}};
+  if (e.schema_subject) {
+    next["schema_subject"] = *e.schema_subject;
+  }
+  if (status == "deprecated") {  // republishing keeps a deprecation, not a retirement
+    next["status"] = status;
+    for (const char* key : {"reason", "sunset", "replacement"}) {
+      if (fields.contains(key)) {
+        next[key] = fields[key];
+      }
+    }
+  }
+  SetProductAttributes(topic, e.product, next);
+}
+
+void LineageProjection::ApplyProductUpdated(const ProductUpdated& e, std::int64_t t) {
+  const auto it = products_.find(e.product);
+  if (it == products_.end() || !e.changes.is_object()) {
+    return;
+  }
+  std::uint32_t topic = it->second;
+  nlohmann::json fields = Unpack(AttributesOf(topic).packed);
+  const auto [cluster, name] = SplitTopic(IdOf(topic));
+  std::string new_cluster(cluster);
+  std::string new_name(name);
+  for (const auto& [key, value] : e.changes.items()) {
+    if (key == "cluster" && value.is_string()) {
+      new_cluster = value.get<std::string>();
+    } else if (key == "topic" && value.is_string()) {
+      new_name = value.get<std::string>();
+    } else if (key == "domain" || key == "owner" || key == "description" || key == "quality" ||
+               key == "sla" || key == "tags" || key == "schema_subject") {
+      fields[key] = value;
+    }
+  }
+  if (new_cluster != cluster || new_name != name) {
+    ClearProductAttributes(topic);
+    topic = EnsureNode(NodeId::Topic(new_cluster, new_name), t);
+  }
+  SetProductAttributes(topic, e.product, fields);
+}
+
+void LineageProjection::ApplyProductDeprecated(const ProductDeprecated& e) {
+  const auto it = products_.find(e.product);
+  if (it == products_.end()) {
+    return;
+  }
+  nlohmann::json fields = Unpack(AttributesOf(it->second).packed);
+  if (fields.value("status", std::string()) == "retired") {
+    return;
+  }
+  fields["status"] = "deprecated";
+  fields["reason"] = e.reason;
+  fields["sunset"] = FormatRfc3339(e.sunset);
+  if (e.replacement) {
+    fields["replacement"] = *e.replacement;
+  } else {
+    fields.erase("replacement");
+  }
+  SetProductAttributes(it->second, e.product, fields);
+}
+
+void LineageProjection::ApplyProductUndeprecated(const ProductUndeprecated& e) {
+  const auto it = products_.find(e.product);
+  if (it == products_.end()) {
+    return;
+  }
+  nlohmann::json fields = Unpack(AttributesOf(it->second).packed);
+  if (fields.value("status", std::string()) != "deprecated") {
+    return;
+  }
+  fields["status"] = "active";
+  fields.erase("reason");
+  fields.erase("sunset");
+  fields.erase("replacement");
+  SetProductAttributes(it->second, e.product, fields);
+}
+
+void LineageProjection::ApplyProductRetired(const ProductRetired& e) {
+  const auto it = products_.find(e.product);
+  if (it == products_.end()) {
+    return;
+  }
+  nlohmann::json fields = Unpack(AttributesOf(it->second).packed);
+  fields["status"] = "retired";
+  SetProductAttributes(it->second, e.product, fields);
+}
+
+// ---- teams and ownership --------------------------------------------------------
+
+void LineageProjection::ApplyTeamUpserted(const TeamUpserted& e, std::int64_t t) {
+  const std::uint32_t team = EnsureNode(NodeId::Team(e.team), t);
+  NodeAttributes a = AttributesOf(team);
+  a.packed = Pack({{"display_name", e.display_name}, {"contacts", e.contacts}});
+  SetAttributes(team, std::move(a));
+}
+
+void LineageProjection::ApplyOwnershipAssigned(const OwnershipAssigned& e, std::int64_t t) {
+  const std::uint32_t v = EnsureNode(e.node, t);
+  NodeAttributes a = AttributesOf(v);
+  a.explicit_owner = e.team;
+  SetAttributes(v, std::move(a));
 }
 
 // ---- publication ----------------------------------------------------------------
@@ -962,20 +1004,48 @@ void LineageProjection::ClearState() {
 
 void LineageProjection::Reset() { ClearState(); }
 
+// ---- restore, one step per table ------------------------------------------------
+
 Status LineageProjection::Restore(std::string_view snapshot) {
   msgpack::Reader r(snapshot);
-  const auto fail = [&](const std::string& why) {
-    ClearState();
-    return Corruption("lineage snapshot: " + why);
-  };
   if (r.ReadArrayHeader() != 6 || r.ReadInt() != 1) {
-    return fail("unknown format");
+    ClearState();
+    return CorruptSnapshot("unknown format");
   }
   ClearState();
   applied_seq_ = EventSeq(r.ReadInt());
+  Status status = RestoreNodes(r);
+  if (status.ok()) {
+    status = RestoreEdges(r);
+  }
+  if (status.ok()) {
+    status = RestoreAcls(r);
+  }
+  if (status.ok()) {
+    status = RestoreProducts(r);
+  }
+  if (status.ok() && (!r.ok() || !r.AtEnd())) {
+    status = CorruptSnapshot(r.ok() ? "trailing bytes" : r.error());
+  }
+  if (!status.ok()) {
+    ClearState();
+    return status;
+  }
+  // Every edge goes into the CSR at once; nothing is left in the delta.
+  base_ = BuildBaseTopology(edges_, static_cast<std::uint32_t>(edges_.size()),
+                            static_cast<std::uint32_t>(nodes_.size()));
+  ++base_rebuilds_;
+  delta_out_.Reset(base_->edges);
+  delta_in_.Reset(base_->edges);
+  published_delta_edges_ = static_cast<std::uint32_t>(edges_.size());
+  return Status::Ok();
+}
+
+// Nodes: [id, created, explicit_owner, product_owner, packed] per node.
+Status LineageProjection::RestoreNodes(msgpack::Reader& r) {
   const std::uint32_t node_values = r.ReadArrayHeader();
   if (node_values % 5 != 0) {
-    return fail("bad node table");
+    return CorruptSnapshot("bad node table");
   }
   for (std::uint32_t i = 0; i < node_values / 5 && r.ok(); ++i) {
     const std::string_view text = r.ReadString();
@@ -987,7 +1057,7 @@ Status LineageProjection::Restore(std::string_view snapshot) {
     a.product_owner = std::string(r.ReadString());
     a.packed = std::string(r.ReadString());
     if (id.empty() || FindNode(id.str()) != kNone) {
-      return fail("bad node id");
+      return CorruptSnapshot("bad node id");
     }
     // EnsureNode would evaluate ACLs; none are loaded yet, so it only indexes.
     const std::uint32_t v = EnsureNode(id, created);
@@ -995,6 +1065,12 @@ Status LineageProjection::Restore(std::string_view snapshot) {
       SetAttributes(v, std::move(a));
     }
   }
+  return Status::Ok();
+}
+
+// Edges: [from, to, kind, last_seen, count] and `count` intervals of
+// [evidence, start, end] per edge.
+Status LineageProjection::RestoreEdges(msgpack::Reader& r) {
   const std::uint32_t edge_values = r.ReadArrayHeader();
   std::uint32_t read = 0;
   const auto n = static_cast<std::int64_t>(nodes_.size());
@@ -1006,7 +1082,7 @@ Status LineageProjection::Restore(std::string_view snapshot) {
     const std::int64_t count = r.ReadInt();
     if (from < 0 || from >= n || to < 0 || to >= n || kind < 0 || kind > 1 || count < 1 ||
         count > edge_values) {
-      return fail("bad edge");
+      return CorruptSnapshot("bad edge");
     }
     EdgeRecord e;
     e.from = static_cast<std::uint32_t>(from);
@@ -1030,11 +1106,17 @@ Status LineageProjection::Restore(std::string_view snapshot) {
     read += 5 + 3 * static_cast<std::uint32_t>(count);
   }
   if (read != edge_values) {
-    return fail("bad edge table");
+    return CorruptSnapshot("bad edge table");
   }
+  return Status::Ok();
+}
+
+// ACL rules: [cluster, pattern (0 literal, 1 prefixed, 2 any), name, principal,
+// ops, deny] per rule.
+Status LineageProjection::RestoreAcls(msgpack::Reader& r) {
   const std::uint32_t acl_values = r.ReadArrayHeader();
   if (acl_values % 6 != 0) {
-    return fail("bad acl table");
+    return CorruptSnapshot("bad acl table");
   }
   for (std::uint32_t i = 0; i < acl_values / 6 && r.ok(); ++i) {
     std::string cluster(r.ReadString());
@@ -1052,28 +1134,24 @@ Status LineageProjection::Restore(std::string_view snapshot) {
     } else if (pattern == 2) {
       c.any.push_back(std::move(rule));
     } else {
-      return fail("bad acl pattern");
+      return CorruptSnapshot("bad acl pattern");
     }
   }
+  return Status::Ok();
+}
+
+// Products: [name, topic node] per product.
+Status LineageProjection::RestoreProducts(msgpack::Reader& r) {
   const std::uint32_t product_values = r.ReadArrayHeader();
+  const auto n = static_cast<std::int64_t>(nodes_.size());
   for (std::uint32_t i = 0; i < product_values / 2 && r.ok(); ++i) {
     std::string name(r.ReadString());
     const std::int64_t topic = r.ReadInt();
     if (topic < 0 || topic >= n) {
-      return fail("bad product");
+      return CorruptSnapshot("bad product");
     }
     products_[name] = static_cast<std::uint32_t>(topic);
   }
-  if (!r.ok() || !r.AtEnd()) {
-    return fail(r.ok() ? "trailing bytes" : r.error());
-  }
-  // Every edge goes into the CSR at once; nothing is left in the delta.
-  base_ = BuildBaseTopology(edges_, static_cast<std::uint32_t>(edges_.size()),
-                            static_cast<std::uint32_t>(nodes_.size()));
-  ++base_rebuilds_;
-  delta_out_.Reset(base_->edges);
-  delta_in_.Reset(base_->edges);
-  published_delta_edges_ = static_cast<std::uint32_t>(edges_.size());
   return Status::Ok();
 }
 

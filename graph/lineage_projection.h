@@ -34,6 +34,10 @@
 #include "core/projection.h"
 #include "graph/graph_snapshot.h"
 
+namespace tributary::msgpack {
+class Reader;
+}  // namespace tributary::msgpack
+
 namespace tributary::graph {
 
 // The writer's lists of the edges added since the base CSR, per endpoint,
@@ -200,7 +204,30 @@ class LineageProjection final : public Projection {
 
   void SetProductAttributes(std::uint32_t topic, const std::string& product,
                             const nlohmann::json& fields);
+  void ClearProductAttributes(std::uint32_t topic);
+
+  // One handler per event kind that changes the graph; `t` is the event time in ms.
+  void ApplyConsumerStarted(const ConsumerStarted& e, std::int64_t t);
+  void ApplyConsumerStopped(const ConsumerStopped& e, std::int64_t t);
+  void ApplyConsumerProgress(const ConsumerProgress& e, std::int64_t t);
+  void ApplyGroupMembersChanged(const GroupMembersChanged& e, std::int64_t t);
+  void ApplyGroupDeleted(const GroupDeleted& e, std::int64_t t);
+  void ApplyProducerObserved(const ProducerObserved& e, std::int64_t t);
+  void ApplyProducerStopped(const ProducerStopped& e, std::int64_t t);
+  void ApplyJobObserved(const JobObserved& e, std::int64_t t);
+  void ApplyProductPublished(const ProductPublished& e, std::int64_t t);
+  void ApplyProductUpdated(const ProductUpdated& e, std::int64_t t);
+  void ApplyProductDeprecated(const ProductDeprecated& e);
+  void ApplyProductUndeprecated(const ProductUndeprecated& e);
+  void ApplyProductRetired(const ProductRetired& e);
+  void ApplyTeamUpserted(const TeamUpserted& e, std::int64_t t);
+  void ApplyOwnershipAssigned(const OwnershipAssigned& e, std::int64_t t);
   void ClearState();
+  // Restore's steps, one per table of the snapshot, in its order.
+  Status RestoreNodes(msgpack::Reader& r);
+  Status RestoreEdges(msgpack::Reader& r);
+  Status RestoreAcls(msgpack::Reader& r);
+  Status RestoreProducts(msgpack::Reader& r);
 
   std::shared_ptr<const Routes> routes_;
   StringArena ids_;

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <unordered_map>
 
+#include "core/text_codec.h"
+
 namespace tributary::graph {
 namespace {
 
@@ -661,7 +663,6 @@ nlohmann::json ToJson(const GraphSnapshot& g, const LineageResult& result) {
 namespace {
 
 void AppendEscaped(std::string_view text, std::string& out) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
   for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
@@ -687,8 +688,7 @@ void AppendEscaped(std::string_view text, std::string& out) {
           break;
         default:
           out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
+          out += HexEncode(std::string_view(&ch, 1));
       }
     } else {
       out += ch;

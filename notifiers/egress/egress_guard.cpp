@@ -11,6 +11,8 @@
 #include <memory>
 #include <optional>
 
+#include "core/text_codec.h"
+
 namespace tributary::notifiers {
 namespace {
 
@@ -29,13 +31,7 @@ std::string ToLowerAscii(std::string_view s) {
 }
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsHexDigit(char c) { return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
-int HexValue(char c) {
-  if (IsDigit(c)) {
-    return c - '0';
-  }
-  return ToLowerAscii(c) - 'a' + 10;
-}
+bool IsHexDigit(char c) { return HexDigitValue(c) >= 0; }
 
 // The URL as far as the end of its authority, without any userinfo, for error
 // messages: the path and query of a webhook URL are secrets.
@@ -133,7 +129,7 @@ std::optional<std::uint32_t> ParseInetAton(std::string_view text) {
     for (char c : part) {
       int digit = 0;
       if (base == 16 && IsHexDigit(c)) {
-        digit = HexValue(c);
+        digit = HexDigitValue(c);
       } else if (IsDigit(c) && c - '0' < base) {
         digit = c - '0';
       } else {

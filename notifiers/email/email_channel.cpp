@@ -5,34 +5,11 @@
 #include <ctime>
 #include <mutex>
 
+#include "core/text_codec.h"
 #include "notifiers/core/http_post.h"
 
 namespace tributary::notifiers {
 namespace {
-
-std::string Base64(std::string_view in, bool wrap) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  out.reserve(in.size() * 4 / 3 + in.size() / 57 * 2 + 8);
-  std::size_t line = 0;
-  for (std::size_t i = 0; i < in.size(); i += 3) {
-    const std::uint32_t b0 = static_cast<unsigned char>(in[i]);
-    const std::uint32_t b1 = i + 1 < in.size() ? static_cast<unsigned char>(in[i + 1]) : 0;
-    const std::uint32_t b2 = i + 2 < in.size() ? static_cast<unsigned char>(in[i + 2]) : 0;
-    const std::uint32_t v = (b0 << 16) | (b1 << 8) | b2;
-    out += kAlphabet[(v >> 18) & 63];
-    out += kAlphabet[(v >> 12) & 63];
-    out += i + 1 < in.size() ? kAlphabet[(v >> 6) & 63] : '=';
-    out += i + 2 < in.size() ? kAlphabet[v & 63] : '=';
-    line += 4;
-    if (wrap && line >= 76 && i + 3 < in.size()) {
-      out += "\r\n";
-      line = 0;
-    }
-  }
-  return out;
-}
 
 // A header value on one line: CR and LF removed (no header injection).
 std::string OneLine(std::string_view text) {
@@ -53,7 +30,7 @@ std::string EncodeSubject(std::string_view subject) {
   if (ascii) {
     return line;
   }
-  return "=?UTF-8?B?" + Base64(line, false) + "?=";
+  return "=?UTF-8?B?" + Base64Encode(line) + "?=";
 }
 
 std::string Rfc5322Date(Timestamp t) {
@@ -223,11 +200,11 @@ std::string ComposeEmail(const EmailConfig& config, const OutgoingMessage& m, Ti
   out += "--" + boundary + "\r\n";
   out += "Content-Type: text/plain; charset=utf-8\r\n";
   out += "Content-Transfer-Encoding: base64\r\n\r\n";
-  out += Base64(m.body, true) + "\r\n";
+  out += Base64Encode(m.body, /*wrap_mime_lines=*/true) + "\r\n";
   out += "--" + boundary + "\r\n";
   out += "Content-Type: text/html; charset=utf-8\r\n";
   out += "Content-Transfer-Encoding: base64\r\n\r\n";
-  out += Base64(html, true) + "\r\n";
+  out += Base64Encode(html, /*wrap_mime_lines=*/true) + "\r\n";
   out += "--" + boundary + "--\r\n";
   return out;
 }

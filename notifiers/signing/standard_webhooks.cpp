@@ -9,48 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "core/text_codec.h"
+
 namespace tributary::notifiers {
 namespace {
 
 constexpr std::string_view kSecretPrefix = "whsec_";
 constexpr std::string_view kVersion = "v1,";
-
-bool IsBase64Char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-         c == '/';
-}
-
-std::string Base64Encode(const unsigned char* data, std::size_t size) {
-  std::vector<unsigned char> out(4 * ((size + 2) / 3) + 1);
-  const int n = EVP_EncodeBlock(out.data(), data, static_cast<int>(size));
-  return std::string(reinterpret_cast<const char*>(out.data()), static_cast<std::size_t>(n));
-}
-
-// Standard alphabet, padded to a multiple of four. EVP_DecodeBlock decodes
-// padding as zero bytes and does not check where '=' appears, so the shape is
-// checked here and the padding bytes are dropped from its output.
-std::optional<std::string> Base64Decode(std::string_view text) {
-  if (text.empty() || text.size() % 4 != 0) {
-    return std::nullopt;
-  }
-  std::size_t padding = 0;
-  while (padding < 2 && text[text.size() - 1 - padding] == '=') {
-    ++padding;
-  }
-  for (std::size_t i = 0; i < text.size() - padding; ++i) {
-    if (!IsBase64Char(text[i])) {
-      return std::nullopt;
-    }
-  }
-  std::vector<unsigned char> out(text.size() / 4 * 3);
-  const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(text.data()),
-                                static_cast<int>(text.size()));
-  if (n < 0 || static_cast<std::size_t>(n) < padding) {
-    return std::nullopt;
-  }
-  return std::string(reinterpret_cast<const char*>(out.data()),
-                     static_cast<std::size_t>(n) - padding);
-}
 
 std::string_view TrimAsciiSpace(std::string_view s) {
   constexpr std::string_view kSpace = " \t\r\n\f\v";
@@ -76,7 +41,7 @@ std::string SignatureBase64(const std::string& key_bytes, std::string_view id,
            &mac_size) == nullptr) {
     std::abort();  // only on allocation failure inside OpenSSL
   }
-  return Base64Encode(mac, mac_size);
+  return Base64Encode(std::string_view(reinterpret_cast<const char*>(mac), mac_size));
 }
 
 }  // namespace

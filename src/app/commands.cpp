@@ -16,6 +16,7 @@
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <variant>
 
 #include "app/config.h"
 #include "app/logging.h"
@@ -310,20 +311,30 @@ class DemoInbox {
   std::deque<nlohmann::json> items_;
 };
 
-}  // namespace
+// The demo's command line.
+struct DemoArgs {
+  long port = 8080;
+  long seed = 1;
+  double speed = 60;
+  std::optional<std::string> data_dir;
+};
 
-int RunDemo(const Args& args, std::ostream& out, std::ostream& err) {
+constexpr const char* kDemoUsage =
+    "usage: tributary demo [--port N] [--seed N] [--speed X] [--data-dir D]\n"
+    "  A living data mesh: an embedded Kafka (librdkafka's mock cluster), a\n"
+    "  simulator writing every source format into it (a stock-trading company's\n"
+    "  products, teams, consumer groups, schema changes, a deprecation, ACLs), and\n"
+    "  the service reading it exactly as in production, with its notifications\n"
+    "  going to a webhook inbox and a loopback SMTP server shown in the UI.\n"
+    "  --speed X  simulated seconds per real second (default 60)\n"
+    "  --seed N   the simulator's random seed (default 1)\n"
+    "  Data goes to D, else to a new temporary directory.\n";
+
+// The arguments, or the exit code when the command ends here (--help, a bad argument).
+std::variant<DemoArgs, int> ParseDemoArgs(const Args& args, std::ostream& out, std::ostream& err) {
   Options opts(args, {"--port", "--seed", "--speed", "--data-dir"}, {});
   if (opts.help()) {
-    out << "usage: tributary demo [--port N] [--seed N] [--speed X] [--data-dir D]\n"
-           "  A living data mesh: an embedded Kafka (librdkafka's mock cluster), a\n"
-           "  simulator writing every source format into it (a stock-trading company's\n"
-           "  products, teams, consumer groups, schema changes, a deprecation, ACLs), and\n"
-           "  the service reading it exactly as in production, with its notifications\n"
-           "  going to a webhook inbox and a loopback SMTP server shown in the UI.\n"
-           "  --speed X  simulated seconds per real second (default 60)\n"
-           "  --seed N   the simulator's random seed (default 1)\n"
-           "  Data goes to D, else to a new temporary directory.\n";
+    out << kDemoUsage;
     return 0;
   }
   if (!opts.error().empty()) {
@@ -345,16 +356,164 @@ int RunDemo(const Args& args, std::ostream& out, std::ostream& err) {
     err << "demo: --speed must be a positive number up to 1000000\n";
     return 2;
   }
-  std::string data_dir;
-  if (auto d = opts.get("--data-dir")) {
-    data_dir = *d;
-  } else {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "tributary-demo-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) {
-      err << "demo: cannot create a temporary directory\n";
-      return 1;
+  return DemoArgs{*port, *seed, speed, opts.get("--data-dir")};
+}
+
+// `requested`, else a new temporary directory; nullopt when it cannot be made.
+std::optional<std::string> DemoDataDir(const std::optional<std::string>& requested) {
+  if (requested) {
+    return requested;
+  }
+  std::string tmpl = (std::filesystem::temp_directory_path() / "tributary-demo-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    return std::nullopt;
+  }
+  return tmpl;
+}
+
+// `requested`, or for 0 a free loopback port, so that the webhook channel can
+// name the port before the service listens on it.
+std::uint16_t DemoHttpPort(long requested) {
+  auto http_port = static_cast<std::uint16_t>(requested);
+  if (http_port == 0) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    socklen_t len = sizeof addr;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+    ::close(fd);
+    http_port = ntohs(addr.sin_port);
+  }
+  return http_port;
+}
+
+// The demo's channels: a webhook to the service's own /demo/inbox and email to
+// the loopback SMTP receiver.
+std::vector<ChannelConfig> DemoChannels(const std::string& base, std::uint16_t smtp_port) {
+  ChannelConfig inbox;
+  inbox.name = "demo-inbox";
+  inbox.type = "webhook";
+  inbox.url = base + "/demo/inbox";
+  ChannelConfig email;
+  email.name = "demo-email";
+  email.type = "email";
+  email.smtp_url = "smtp://127.0.0.1:" + std::to_string(smtp_port);
+  email.require_tls = false;  // a loopback receiver the demo runs itself
+  email.from = "tributary@demo.example";
+  email.to = {"teams@demo.example"};
+  return {inbox, email};
+}
+
+// Every source read from the embedded cluster "demo", notifications to the demo channels.
+Config DemoConfig(const std::string& data_dir, std::uint16_t http_port,
+                  const std::string& bootstrap_servers, std::uint16_t smtp_port) {
+  Config config;
+  config.service.data_dir = data_dir;
+  config.service.http_host = "127.0.0.1";
+  config.service.http_port = http_port;
+  config.clusters.push_back({"demo", "lkc-demo", bootstrap_servers, {}});
+  config.sources.consumer_offsets = TopicSourceConfig{"__consumer_offsets", "demo"};
+  config.sources.schemas = SchemaSourceConfig{"_schemas", "", "", std::chrono::seconds(30), "demo"};
+  config.sources.audit_log = TopicSourceConfig{"confluent-audit-log-events", "demo"};
+  config.sources.catalog = TopicSourceConfig{"tributary.catalog", "demo"};
+  config.sources.openlineage = TopicSourceConfig{"openlineage.events", "demo"};
+  // Simulated time: a deprecation's sunset is 3 simulated days away.
+  config.tracking.consumer_idle_after = std::chrono::minutes(15);
+  config.tracking.progress_interval = std::chrono::minutes(10);
+  config.tracking.reminders_before_sunset = {std::chrono::days(2), std::chrono::days(1),
+                                             std::chrono::hours(6)};
+  config.notifications.allow_hosts = {"127.0.0.1"};
+  config.notifications.digest_window = std::chrono::minutes(0);
+  config.channels = DemoChannels("http://127.0.0.1:" + std::to_string(http_port), smtp_port);
+  config.notifications.fallback_channel = "demo-inbox";
+  return config;
+}
+
+sim::SimulatorOptions DemoSimulatorOptions(const std::string& bootstrap_servers,
+                                           const DemoArgs& demo) {
+  sim::SimulatorOptions sim_options;
+  sim_options.bootstrap_servers = bootstrap_servers;
+  sim_options.seed = static_cast<std::uint64_t>(demo.seed);
+  sim_options.speed = demo.speed;
+  sim_options.cluster = "demo";
+  sim_options.cluster_id = "lkc-demo";
+  sim_options.webhook_channel = "demo-inbox";
+  sim_options.email_channel = "demo-email";
+  return sim_options;
+}
+
+// The UI's demo page: the simulator's storyline, the webhooks received and the
+// emails the SMTP receiver holds, newest first.
+// REQUIRES: `simulator`, `received` and `smtp_server` outlive the view.
+http::DemoView MakeDemoView(const std::unique_ptr<sim::Simulator>& simulator,
+                            const DemoInbox& received, sim::SmtpReceiver* smtp_server) {
+  http::DemoView view;
+  view.storyline = [&simulator] {
+    return simulator ? simulator->Storyline() : std::vector<std::string>{};
+  };
+  view.webhooks = [&received] { return received.Items(); };
+  view.emails = [smtp_server] {
+    nlohmann::json emails = nlohmann::json::array();
+    auto messages = smtp_server->Messages();
+    for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
+      const auto content = sim::ExtractEmailContent(it->data);
+      emails.push_back({{"received_at", FormatRfc3339(it->received)},
+                        {"subject", content.subject},
+                        {"to", content.to},
+                        {"text", content.text}});
     }
-    data_dir = tmpl;
+    return emails;
+  };
+  return view;
+}
+
+// POST /demo/inbox: where the demo's webhook channel delivers.
+// REQUIRES: `received` and `clock` outlive the router.
+std::function<void(http::Router&)> DemoInboxRoute(DemoInbox& received, const Clock& clock) {
+  return [&received, &clock](http::Router& router) {
+    router.Add("POST", "/demo/inbox", [&received, &clock](const http::Request& r) {
+      const auto body = nlohmann::json::parse(r.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object() || !body.contains("data")) {
+        return http::Response::Error(400, "bad_request", "expected a Tributary webhook payload");
+      }
+      const auto& data = body["data"];
+      received.Add({{"received_at", FormatRfc3339(clock.Now())},
+                    {"title", data.value("title", "")},
+                    {"text", data.value("text", "")},
+                    {"kind", data.value("kind", "")},
+                    {"team", data.value("team", "")}});
+      return http::Response::Json(200, {{"received", true}});
+    });
+  };
+}
+
+void PrintDemoBanner(std::ostream& out, const DemoArgs& demo, const std::string& base,
+                     const std::string& bootstrap_servers, const std::string& data_dir) {
+  out << "Tributary demo: a simulated data mesh at " << demo.speed << "x speed (seed " << demo.seed
+      << ")\n"
+      << "  open:   " << base << "/\n"
+      << "  inbox:  " << base << "/ui/demo (what the teams were told)\n"
+      << "  api:    " << base << "/api/v1/products\n"
+      << "  kafka:  " << bootstrap_servers << " (embedded mock cluster)\n"
+      << "  data:   " << data_dir << "\n"
+      << "Ctrl-C stops it.\n"
+      << std::flush;
+}
+
+}  // namespace
+
+int RunDemo(const Args& args, std::ostream& out, std::ostream& err) {
+  auto parsed = ParseDemoArgs(args, out, err);
+  if (const int* exit_code = std::get_if<int>(&parsed)) {
+    return *exit_code;
+  }
+  const DemoArgs& demo = std::get<DemoArgs>(parsed);
+  const auto data_dir = DemoDataDir(demo.data_dir);
+  if (!data_dir) {
+    err << "demo: cannot create a temporary directory\n";
+    return 1;
   }
   if (auto s = SetUpLogging("text", "info"); !s.ok()) {
     err << "demo: " << s.message() << "\n";
@@ -370,116 +529,27 @@ int RunDemo(const Args& args, std::ostream& out, std::ostream& err) {
     err << "demo: " << smtp.status().message() << "\n";
     return 1;
   }
-  // Listen first on the requested port (0: any), so the webhook channel can name it.
-  std::uint16_t http_port = static_cast<std::uint16_t>(*port);
-  if (http_port == 0) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    ::close(fd);
-    http_port = ntohs(addr.sin_port);
-  }
+  const std::uint16_t http_port = DemoHttpPort(demo.port);
   const std::string base = "http://127.0.0.1:" + std::to_string(http_port);
-  Config config;
-  config.service.data_dir = data_dir;
-  config.service.http_host = "127.0.0.1";
-  config.service.http_port = http_port;
-  config.clusters.push_back({"demo", "lkc-demo", (*kafka)->bootstrap_servers(), {}});
-  config.sources.consumer_offsets = TopicSourceConfig{"__consumer_offsets", "demo"};
-  config.sources.schemas = SchemaSourceConfig{"_schemas", "", "", std::chrono::seconds(30), "demo"};
-  config.sources.audit_log = TopicSourceConfig{"confluent-audit-log-events", "demo"};
-  config.sources.catalog = TopicSourceConfig{"tributary.catalog", "demo"};
-  config.sources.openlineage = TopicSourceConfig{"openlineage.events", "demo"};
-  // Simulated time: a deprecation's sunset is 3 simulated days away.
-  config.tracking.consumer_idle_after = std::chrono::minutes(15);
-  config.tracking.progress_interval = std::chrono::minutes(10);
-  config.tracking.reminders_before_sunset = {std::chrono::days(2), std::chrono::days(1),
-                                             std::chrono::hours(6)};
-  config.notifications.allow_hosts = {"127.0.0.1"};
-  config.notifications.digest_window = std::chrono::minutes(0);
-  ChannelConfig inbox;
-  inbox.name = "demo-inbox";
-  inbox.type = "webhook";
-  inbox.url = base + "/demo/inbox";
-  ChannelConfig email;
-  email.name = "demo-email";
-  email.type = "email";
-  email.smtp_url = "smtp://127.0.0.1:" + std::to_string((*smtp)->port());
-  email.require_tls = false;  // a loopback receiver the demo runs itself
-  email.from = "tributary@demo.example";
-  email.to = {"teams@demo.example"};
-  config.channels = {inbox, email};
-  config.notifications.fallback_channel = "demo-inbox";
+  const std::string bootstrap_servers = (*kafka)->bootstrap_servers();
 
-  SpeedClock clock(speed);
-  sim::SimulatorOptions sim_options;
-  sim_options.bootstrap_servers = (*kafka)->bootstrap_servers();
-  sim_options.seed = static_cast<std::uint64_t>(*seed);
-  sim_options.speed = speed;
-  sim_options.cluster = "demo";
-  sim_options.cluster_id = "lkc-demo";
-  sim_options.webhook_channel = "demo-inbox";
-  sim_options.email_channel = "demo-email";
-
+  SpeedClock clock(demo.speed);
   DemoInbox received;
   std::unique_ptr<sim::Simulator> simulator;
-  Service service(std::move(config), clock);
-  http::DemoView view;
-  view.storyline = [&simulator] {
-    return simulator ? simulator->Storyline() : std::vector<std::string>{};
-  };
-  view.webhooks = [&received] { return received.Items(); };
-  sim::SmtpReceiver* smtp_server = smtp->get();
-  view.emails = [smtp_server] {
-    nlohmann::json emails = nlohmann::json::array();
-    auto messages = smtp_server->Messages();
-    for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
-      const auto content = sim::ExtractEmailContent(it->data);
-      emails.push_back({{"received_at", FormatRfc3339(it->received)},
-                        {"subject", content.subject},
-                        {"to", content.to},
-                        {"text", content.text}});
-    }
-    return emails;
-  };
-  service.SetDemo(std::move(view), [&received, &clock](http::Router& router) {
-    router.Add("POST", "/demo/inbox", [&received, &clock](const http::Request& r) {
-      const auto body = nlohmann::json::parse(r.body, nullptr, false);
-      if (body.is_discarded() || !body.is_object() || !body.contains("data")) {
-        return http::Response::Error(400, "bad_request", "expected a Tributary webhook payload");
-      }
-      const auto& data = body["data"];
-      received.Add({{"received_at", FormatRfc3339(clock.Now())},
-                    {"title", data.value("title", "")},
-                    {"text", data.value("text", "")},
-                    {"kind", data.value("kind", "")},
-                    {"team", data.value("team", "")}});
-      return http::Response::Json(200, {{"received", true}});
-    });
-  });
+  Service service(DemoConfig(*data_dir, http_port, bootstrap_servers, (*smtp)->port()), clock);
+  service.SetDemo(MakeDemoView(simulator, received, smtp->get()), DemoInboxRoute(received, clock));
   if (auto s = service.Start(); !s.ok()) {
     err << "demo: " << s.message() << "\n";
     return 1;
   }
-  auto started = sim::Simulator::Start(sim_options);
+  auto started = sim::Simulator::Start(DemoSimulatorOptions(bootstrap_servers, demo));
   if (!started.ok()) {
     err << "demo: " << started.status().message() << "\n";
     service.Stop();
     return 1;
   }
   simulator = std::move(started).value();
-  out << "Tributary demo: a simulated data mesh at " << speed << "x speed (seed " << *seed << ")\n"
-      << "  open:   " << base << "/\n"
-      << "  inbox:  " << base << "/ui/demo (what the teams were told)\n"
-      << "  api:    " << base << "/api/v1/products\n"
-      << "  kafka:  " << (*kafka)->bootstrap_servers() << " (embedded mock cluster)\n"
-      << "  data:   " << data_dir << "\n"
-      << "Ctrl-C stops it.\n"
-      << std::flush;
+  PrintDemoBanner(out, demo, base, bootstrap_servers, *data_dir);
   const int sig = WaitForShutdownSignal();
   spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   simulator->Stop();

@@ -341,39 +341,67 @@ void ApplyOverrides(toml::table& root, const Environment& env,
   }
 }
 
-void Validate(const toml::table& root, Config& c, Diagnostics& diag, const Environment& env) {
-  TableReader top(root, "", diag);
-
-  if (const auto* t = top.Table("service")) {
-    TableReader r(*t, "service", diag);
-    r.String("data_dir", c.service.data_dir);
-    if (const auto* n = t->get("http_listen")) {
-      r.String("http_listen", c.service.http_listen);
-      if (n->is_string() &&
-          !ParseListen(c.service.http_listen, c.service.http_host, c.service.http_port)) {
-        diag.Error(n->source(), "service.http_listen",
-                   "\"" + c.service.http_listen + "\" is not HOST:PORT (e.g. 127.0.0.1:8080)");
-      }
-    } else {
-      r.Get("http_listen", false);
-    }
-    r.String("tls_cert", c.service.tls_cert);
-    r.String("tls_key", c.service.tls_key);
-    if (c.service.tls_cert.empty() != c.service.tls_key.empty()) {
-      diag.Error(t->source(), "service.tls_cert", "tls_cert and tls_key must be given together");
-    }
-    r.OneOf("log_format", c.service.log_format, {"text", "json"});
-    r.OneOf("log_level", c.service.log_level, {"trace", "debug", "info", "warn", "error"});
-    r.Int("snapshot_every", c.service.snapshot_every, 1, INT64_MAX);
-    r.String("public_url", c.service.public_url);
-    if (!c.service.public_url.empty() && c.service.public_url.rfind("http://", 0) != 0 &&
-        c.service.public_url.rfind("https://", 0) != 0) {
-      diag.Error(t->get("public_url")->source(), "service.public_url",
-                 "must start with http:// or https://");
-    }
-    r.RejectUnknown();
+void ValidateService(TableReader& top, ServiceConfig& service, Diagnostics& diag) {
+  const auto* t = top.Table("service");
+  if (t == nullptr) {
+    return;
   }
+  TableReader r(*t, "service", diag);
+  r.String("data_dir", service.data_dir);
+  if (const auto* n = t->get("http_listen")) {
+    r.String("http_listen", service.http_listen);
+    if (n->is_string() && !ParseListen(service.http_listen, service.http_host, service.http_port)) {
+      diag.Error(n->source(), "service.http_listen",
+                 "\"" + service.http_listen + "\" is not HOST:PORT (e.g. 127.0.0.1:8080)");
+    }
+  } else {
+    r.Get("http_listen", false);
+  }
+  r.String("tls_cert", service.tls_cert);
+  r.String("tls_key", service.tls_key);
+  if (service.tls_cert.empty() != service.tls_key.empty()) {
+    diag.Error(t->source(), "service.tls_cert", "tls_cert and tls_key must be given together");
+  }
+  r.OneOf("log_format", service.log_format, {"text", "json"});
+  r.OneOf("log_level", service.log_level, {"trace", "debug", "info", "warn", "error"});
+  r.Int("snapshot_every", service.snapshot_every, 1, INT64_MAX);
+  r.String("public_url", service.public_url);
+  if (!service.public_url.empty() && service.public_url.rfind("http://", 0) != 0 &&
+      service.public_url.rfind("https://", 0) != 0) {
+    diag.Error(t->get("public_url")->source(), "service.public_url",
+               "must start with http:// or https://");
+  }
+  r.RejectUnknown();
+}
 
+// librdkafka takes every property as a string; TOML integers and booleans are
+// spelled the way librdkafka reads them.
+void ReadClusterProperties(TableReader& r, ClusterConfig& cluster, Diagnostics& diag) {
+  const auto* props = r.Table("properties");
+  if (props == nullptr) {
+    return;
+  }
+  for (const auto& [k, v] : *props) {
+    if (const auto* s = v.as_string()) {
+      cluster.properties[std::string(k.str())] = s->get();
+    } else if (v.is_integer() || v.is_boolean()) {
+      std::ostringstream os;
+      if (v.is_integer()) {
+        os << v.as_integer()->get();
+      } else {
+        os << (v.as_boolean()->get() ? "true" : "false");
+      }
+      cluster.properties[std::string(k.str())] = os.str();
+    } else {
+      diag.Error(v.source(), r.Key("properties") + "." + std::string(k.str()),
+                 "librdkafka properties are strings, numbers or booleans");
+    }
+  }
+}
+
+// Returns the names of the clusters read, for the sources to refer to.
+std::set<std::string> ValidateClusters(TableReader& top, std::vector<ClusterConfig>& out,
+                                       Diagnostics& diag) {
   std::set<std::string> cluster_names;
   const auto clusters = top.Tables("clusters");
   for (std::size_t i = 0; i < clusters.size(); ++i) {
@@ -382,183 +410,248 @@ void Validate(const toml::table& root, Config& c, Diagnostics& diag, const Envir
     r.String("name", cluster.name, true);
     r.String("id", cluster.id);
     r.String("bootstrap_servers", cluster.bootstrap_servers, true);
-    if (const auto* props = r.Table("properties")) {
-      for (const auto& [k, v] : *props) {
-        if (const auto* s = v.as_string()) {
-          cluster.properties[std::string(k.str())] = s->get();
-        } else if (v.is_integer() || v.is_boolean()) {
-          std::ostringstream os;
-          if (v.is_integer()) {
-            os << v.as_integer()->get();
-          } else {
-            os << (v.as_boolean()->get() ? "true" : "false");
-          }
-          cluster.properties[std::string(k.str())] = os.str();
-        } else {
-          diag.Error(v.source(), r.Key("properties") + "." + std::string(k.str()),
-                     "librdkafka properties are strings, numbers or booleans");
-        }
-      }
-    }
+    ReadClusterProperties(r, cluster, diag);
     r.RejectUnknown();
     if (!cluster.name.empty() && !cluster_names.insert(cluster.name).second) {
       diag.Error(clusters[i]->source(), r.Key("name"),
                  "duplicate cluster name \"" + cluster.name + "\"");
     }
-    c.clusters.push_back(std::move(cluster));
+    out.push_back(std::move(cluster));
   }
+  return cluster_names;
+}
 
-  if (const auto* t = top.Table("sources")) {
-    TableReader r(*t, "sources", diag);
-    ReadTopicSource(r, "consumer_offsets", c.sources.consumer_offsets, diag);
-    ReadTopicSource(r, "audit_log", c.sources.audit_log, diag);
-    ReadTopicSource(r, "catalog", c.sources.catalog, diag);
-    ReadTopicSource(r, "openlineage", c.sources.openlineage, diag);
-    if (const auto* s = r.Table("schemas")) {
-      TableReader sr(*s, "sources.schemas", diag);
-      SchemaSourceConfig cfg;
-      sr.String("topic", cfg.topic);
-      sr.String("registry_url", cfg.registry_url);
-      sr.String("credentials_env", cfg.credentials_env);
-      sr.DurationField("poll_interval", cfg.poll_interval);
-      sr.String("cluster", cfg.cluster);
-      sr.RejectUnknown();
-      if (cfg.topic.empty() == cfg.registry_url.empty()) {
-        diag.Error(s->source(), "sources.schemas",
-                   "give exactly one of topic (the _schemas topic) or registry_url");
+void ReadSchemaSource(TableReader& sources, SourcesConfig& out, Diagnostics& diag,
+                      const Environment& env) {
+  const auto* s = sources.Table("schemas");
+  if (s == nullptr) {
+    return;
+  }
+  TableReader sr(*s, "sources.schemas", diag);
+  SchemaSourceConfig cfg;
+  sr.String("topic", cfg.topic);
+  sr.String("registry_url", cfg.registry_url);
+  sr.String("credentials_env", cfg.credentials_env);
+  sr.DurationField("poll_interval", cfg.poll_interval);
+  sr.String("cluster", cfg.cluster);
+  sr.RejectUnknown();
+  if (cfg.topic.empty() == cfg.registry_url.empty()) {
+    diag.Error(s->source(), "sources.schemas",
+               "give exactly one of topic (the _schemas topic) or registry_url");
+  }
+  if (!cfg.registry_url.empty() && cfg.registry_url.rfind("http://", 0) != 0 &&
+      cfg.registry_url.rfind("https://", 0) != 0) {
+    diag.Error(s->source(), "sources.schemas.registry_url", "must be an http:// or https:// URL");
+  }
+  WarnIfUnset(diag, env, *s, "sources.schemas.credentials_env", cfg.credentials_env);
+  out.schemas = cfg;
+}
+
+void ReadAdminApiSource(TableReader& sources, SourcesConfig& out, Diagnostics& diag) {
+  const auto* a = sources.Table("admin_api");
+  if (a == nullptr) {
+    return;
+  }
+  TableReader ar(*a, "sources.admin_api", diag);
+  AdminApiSourceConfig cfg;
+  ar.DurationField("poll_interval", cfg.poll_interval);
+  ar.String("cluster", cfg.cluster);
+  ar.RejectUnknown();
+  out.admin_api = cfg;
+}
+
+// Every source names an existing cluster; empty means the first one.
+void ResolveSourceClusters(const toml::table& t, Config& c,
+                           const std::set<std::string>& cluster_names, Diagnostics& diag) {
+  auto check_cluster = [&](std::string& cluster, const char* key) {
+    const auto* node = t.at_path(std::string(key) + ".cluster").node();
+    if (cluster.empty()) {
+      if (c.clusters.empty()) {
+        diag.Error(node ? node->source() : t.source(), std::string("sources.") + key,
+                   "a source needs a cluster: add a [[clusters]] table");
+      } else {
+        cluster = c.clusters.front().name;
       }
-      if (!cfg.registry_url.empty() && cfg.registry_url.rfind("http://", 0) != 0 &&
-          cfg.registry_url.rfind("https://", 0) != 0) {
-        diag.Error(s->source(), "sources.schemas.registry_url",
-                   "must be an http:// or https:// URL");
-      }
-      WarnIfUnset(diag, env, *s, "sources.schemas.credentials_env", cfg.credentials_env);
-      c.sources.schemas = cfg;
+    } else if (!cluster_names.contains(cluster)) {
+      diag.Error(node ? node->source() : t.source(), std::string("sources.") + key + ".cluster",
+                 "no [[clusters]] entry is named \"" + cluster + "\"");
     }
-    if (const auto* a = r.Table("admin_api")) {
-      TableReader ar(*a, "sources.admin_api", diag);
-      AdminApiSourceConfig cfg;
-      ar.DurationField("poll_interval", cfg.poll_interval);
-      ar.String("cluster", cfg.cluster);
-      ar.RejectUnknown();
-      c.sources.admin_api = cfg;
-    }
-    r.RejectUnknown();
-    // Every source names an existing cluster; empty means the first one.
-    auto check_cluster = [&](std::string& cluster, const char* key) {
-      const auto* node = t->at_path(std::string(key) + ".cluster").node();
-      if (cluster.empty()) {
-        if (c.clusters.empty()) {
-          diag.Error(node ? node->source() : t->source(), std::string("sources.") + key,
-                     "a source needs a cluster: add a [[clusters]] table");
-        } else {
-          cluster = c.clusters.front().name;
-        }
-      } else if (!cluster_names.contains(cluster)) {
-        diag.Error(node ? node->source() : t->source(), std::string("sources.") + key + ".cluster",
-                   "no [[clusters]] entry is named \"" + cluster + "\"");
-      }
-    };
-    for (auto* src : {&c.sources.consumer_offsets, &c.sources.audit_log, &c.sources.catalog,
-                      &c.sources.openlineage}) {
-      if (*src) {
-        const char* key = src == &c.sources.consumer_offsets ? "consumer_offsets"
-                          : src == &c.sources.audit_log      ? "audit_log"
-                          : src == &c.sources.catalog        ? "catalog"
-                                                             : "openlineage";
-        check_cluster((*src)->cluster, key);
-      }
-    }
-    if (c.sources.schemas && !c.sources.schemas->topic.empty()) {
-      check_cluster(c.sources.schemas->cluster, "schemas");
-    }
-    if (c.sources.admin_api) {
-      check_cluster(c.sources.admin_api->cluster, "admin_api");
+  };
+  for (auto* src : {&c.sources.consumer_offsets, &c.sources.audit_log, &c.sources.catalog,
+                    &c.sources.openlineage}) {
+    if (*src) {
+      const char* key = src == &c.sources.consumer_offsets ? "consumer_offsets"
+                        : src == &c.sources.audit_log      ? "audit_log"
+                        : src == &c.sources.catalog        ? "catalog"
+                                                           : "openlineage";
+      check_cluster((*src)->cluster, key);
     }
   }
-
-  if (const auto* t = top.Table("tracking")) {
-    TableReader r(*t, "tracking", diag);
-    r.DurationField("consumer_idle_after", c.tracking.consumer_idle_after);
-    r.DurationField("progress_interval", c.tracking.progress_interval);
-    r.DurationList("reminders_before_sunset", c.tracking.reminders_before_sunset);
-    r.RejectUnknown();
+  if (c.sources.schemas && !c.sources.schemas->topic.empty()) {
+    check_cluster(c.sources.schemas->cluster, "schemas");
   }
-
-  if (const auto* t = top.Table("notifications")) {
-    TableReader r(*t, "notifications", diag);
-    r.String("templates_dir", c.notifications.templates_dir);
-    r.String("fallback_channel", c.notifications.fallback_channel);
-    r.DurationField("digest_window", c.notifications.digest_window);
-    r.StringList("allow_hosts", c.notifications.allow_hosts);
-    r.Int("max_attempts", c.notifications.max_attempts, 1, 100);
-    r.RejectUnknown();
+  if (c.sources.admin_api) {
+    check_cluster(c.sources.admin_api->cluster, "admin_api");
   }
+}
 
+void ValidateSources(TableReader& top, Config& c, const std::set<std::string>& cluster_names,
+                     Diagnostics& diag, const Environment& env) {
+  const auto* t = top.Table("sources");
+  if (t == nullptr) {
+    return;
+  }
+  TableReader r(*t, "sources", diag);
+  ReadTopicSource(r, "consumer_offsets", c.sources.consumer_offsets, diag);
+  ReadTopicSource(r, "audit_log", c.sources.audit_log, diag);
+  ReadTopicSource(r, "catalog", c.sources.catalog, diag);
+  ReadTopicSource(r, "openlineage", c.sources.openlineage, diag);
+  ReadSchemaSource(r, c.sources, diag, env);
+  ReadAdminApiSource(r, c.sources, diag);
+  r.RejectUnknown();
+  ResolveSourceClusters(*t, c, cluster_names, diag);
+}
+
+void ValidateTracking(TableReader& top, TrackingConfig& tracking, Diagnostics& diag) {
+  const auto* t = top.Table("tracking");
+  if (t == nullptr) {
+    return;
+  }
+  TableReader r(*t, "tracking", diag);
+  r.DurationField("consumer_idle_after", tracking.consumer_idle_after);
+  r.DurationField("progress_interval", tracking.progress_interval);
+  r.DurationList("reminders_before_sunset", tracking.reminders_before_sunset);
+  r.RejectUnknown();
+}
+
+void ValidateNotifications(TableReader& top, NotificationsConfig& notifications,
+                           Diagnostics& diag) {
+  const auto* t = top.Table("notifications");
+  if (t == nullptr) {
+    return;
+  }
+  TableReader r(*t, "notifications", diag);
+  r.String("templates_dir", notifications.templates_dir);
+  r.String("fallback_channel", notifications.fallback_channel);
+  r.DurationField("digest_window", notifications.digest_window);
+  r.StringList("allow_hosts", notifications.allow_hosts);
+  r.Int("max_attempts", notifications.max_attempts, 1, 100);
+  r.RejectUnknown();
+}
+
+void CheckEmailChannel(const toml::table& t, const std::string& path, const ChannelConfig& ch,
+                       Diagnostics& diag, const Environment& env) {
+  if (ch.smtp_url.empty()) {
+    diag.Error(t.source(), path + ".smtp_url", "an email channel needs smtp_url");
+  } else if (ch.smtp_url.rfind("smtp://", 0) != 0 && ch.smtp_url.rfind("smtps://", 0) != 0) {
+    diag.Error(t.get("smtp_url")->source(), path + ".smtp_url",
+               "must start with smtps:// or smtp:// (upgraded with STARTTLS)");
+  }
+  if (ch.from.empty()) {
+    diag.Error(t.source(), path + ".from", "an email channel needs a from address");
+  }
+  if (ch.to.empty()) {
+    diag.Error(t.source(), path + ".to", "an email channel needs at least one to address");
+  }
+  WarnIfUnset(diag, env, t, path + ".username_env", ch.username_env);
+  WarnIfUnset(diag, env, t, path + ".password_env", ch.password_env);
+}
+
+// Chat and webhook channels post to one URL, given exactly one way.
+void CheckUrlChannel(const toml::table& t, const std::string& path, const ChannelConfig& ch,
+                     Diagnostics& diag, const Environment& env) {
+  const int given = !ch.url_env.empty() + !ch.url_file.empty() + !ch.url.empty();
+  if (given != 1) {
+    diag.Error(t.source(), path + ".url_env",
+               "give exactly one of url_env, url_file or url (url only for non-secret dev "
+               "endpoints)");
+  }
+  WarnIfUnset(diag, env, t, path + ".url_env", ch.url_env);
+  if (!ch.secret_env.empty() && ch.type != "webhook") {
+    diag.Error(t.get("secret_env")->source(), path + ".secret_env",
+               "only webhook channels are signed");
+  }
+  WarnIfUnset(diag, env, t, path + ".secret_env", ch.secret_env);
+}
+
+ChannelConfig ReadChannel(const toml::table& t, const std::string& path, Diagnostics& diag) {
+  TableReader r(t, path, diag);
+  ChannelConfig ch;
+  r.String("name", ch.name, true);
+  r.OneOf("type", ch.type,
+          {"email", "slack", "teams", "discord", "mattermost", "googlechat", "webhook"}, true);
+  r.String("url_env", ch.url_env);
+  r.String("url_file", ch.url_file);
+  r.String("url", ch.url);
+  r.String("secret_env", ch.secret_env);
+  r.String("smtp_url", ch.smtp_url);
+  r.Bool("require_tls", ch.require_tls);
+  r.String("from", ch.from);
+  r.StringList("to", ch.to);
+  r.String("username_env", ch.username_env);
+  r.String("password_env", ch.password_env);
+  r.String("ca_file", ch.ca_file);
+  r.RejectUnknown();
+  return ch;
+}
+
+// Returns the names of the channels read, for the teams and the fallback to refer to.
+std::set<std::string> ValidateChannels(TableReader& top, std::vector<ChannelConfig>& out,
+                                       Diagnostics& diag, const Environment& env) {
   std::set<std::string> channel_names;
   const auto channels = top.Tables("channels");
   for (std::size_t i = 0; i < channels.size(); ++i) {
     const auto& t = *channels[i];
     const auto path = Indexed("channels", i);
-    TableReader r(t, path, diag);
-    ChannelConfig ch;
-    r.String("name", ch.name, true);
-    r.OneOf("type", ch.type,
-            {"email", "slack", "teams", "discord", "mattermost", "googlechat", "webhook"}, true);
-    r.String("url_env", ch.url_env);
-    r.String("url_file", ch.url_file);
-    r.String("url", ch.url);
-    r.String("secret_env", ch.secret_env);
-    r.String("smtp_url", ch.smtp_url);
-    r.Bool("require_tls", ch.require_tls);
-    r.String("from", ch.from);
-    r.StringList("to", ch.to);
-    r.String("username_env", ch.username_env);
-    r.String("password_env", ch.password_env);
-    r.String("ca_file", ch.ca_file);
-    r.RejectUnknown();
+    ChannelConfig ch = ReadChannel(t, path, diag);
     if (!ch.name.empty() && !channel_names.insert(ch.name).second) {
       diag.Error(t.source(), path + ".name", "duplicate channel name \"" + ch.name + "\"");
     }
     if (ch.type == "email") {
-      if (ch.smtp_url.empty()) {
-        diag.Error(t.source(), path + ".smtp_url", "an email channel needs smtp_url");
-      } else if (ch.smtp_url.rfind("smtp://", 0) != 0 && ch.smtp_url.rfind("smtps://", 0) != 0) {
-        diag.Error(t.get("smtp_url")->source(), path + ".smtp_url",
-                   "must start with smtps:// or smtp:// (upgraded with STARTTLS)");
-      }
-      if (ch.from.empty()) {
-        diag.Error(t.source(), path + ".from", "an email channel needs a from address");
-      }
-      if (ch.to.empty()) {
-        diag.Error(t.source(), path + ".to", "an email channel needs at least one to address");
-      }
-      WarnIfUnset(diag, env, t, path + ".username_env", ch.username_env);
-      WarnIfUnset(diag, env, t, path + ".password_env", ch.password_env);
+      CheckEmailChannel(t, path, ch, diag, env);
     } else if (kChannelTypes.contains(ch.type)) {
-      const int given = !ch.url_env.empty() + !ch.url_file.empty() + !ch.url.empty();
-      if (given != 1) {
-        diag.Error(t.source(), path + ".url_env",
-                   "give exactly one of url_env, url_file or url (url only for non-secret dev "
-                   "endpoints)");
-      }
-      WarnIfUnset(diag, env, t, path + ".url_env", ch.url_env);
-      if (!ch.secret_env.empty() && ch.type != "webhook") {
-        diag.Error(t.get("secret_env")->source(), path + ".secret_env",
-                   "only webhook channels are signed");
-      }
-      WarnIfUnset(diag, env, t, path + ".secret_env", ch.secret_env);
+      CheckUrlChannel(t, path, ch, diag, env);
     }
-    c.channels.push_back(std::move(ch));
+    out.push_back(std::move(ch));
   }
+  return channel_names;
+}
 
-  if (!c.notifications.fallback_channel.empty() &&
-      !channel_names.contains(c.notifications.fallback_channel)) {
+void CheckFallbackChannel(const toml::table& root, const NotificationsConfig& notifications,
+                          const std::set<std::string>& channel_names, Diagnostics& diag) {
+  if (!notifications.fallback_channel.empty() &&
+      !channel_names.contains(notifications.fallback_channel)) {
     const auto* n = root.at_path("notifications.fallback_channel").node();
     diag.Error(n ? n->source() : root.source(), "notifications.fallback_channel",
-               "no [[channels]] entry is named \"" + c.notifications.fallback_channel + "\"");
+               "no [[channels]] entry is named \"" + notifications.fallback_channel + "\"");
   }
+}
 
+void CheckTeamReferences(const toml::table& t, const std::string& path, const TeamConfig& team,
+                         const std::set<std::string>& channel_names, Diagnostics& diag) {
+  static const std::set<std::string> kKinds = {"breaking_change",
+                                               "deprecation",
+                                               "reminder",
+                                               "sunset_escalation",
+                                               "new_consumer_on_deprecated",
+                                               "retired_with_consumers",
+                                               "access_revoked"};
+  for (const auto& kind : team.kinds) {
+    if (!kKinds.contains(kind)) {
+      diag.Error(t.get("kinds")->source(), path + ".kinds",
+                 "unknown notification kind \"" + kind + "\"");
+    }
+  }
+  for (const auto& contact : team.contacts) {
+    if (!channel_names.contains(contact)) {
+      diag.Error(t.get("contacts")->source(), path + ".contacts",
+                 "no [[channels]] entry is named \"" + contact + "\"");
+    }
+  }
+}
+
+void ValidateTeams(TableReader& top, std::vector<TeamConfig>& out,
+                   const std::set<std::string>& channel_names, Diagnostics& diag) {
   const auto teams = top.Tables("teams");
   for (std::size_t i = 0; i < teams.size(); ++i) {
     const auto path = Indexed("teams", i);
@@ -574,28 +667,12 @@ void Validate(const toml::table& root, Config& c, Diagnostics& diag, const Envir
       team.digest_window = window;
     }
     r.RejectUnknown();
-    static const std::set<std::string> kKinds = {"breaking_change",
-                                                 "deprecation",
-                                                 "reminder",
-                                                 "sunset_escalation",
-                                                 "new_consumer_on_deprecated",
-                                                 "retired_with_consumers",
-                                                 "access_revoked"};
-    for (const auto& kind : team.kinds) {
-      if (!kKinds.contains(kind)) {
-        diag.Error(teams[i]->get("kinds")->source(), path + ".kinds",
-                   "unknown notification kind \"" + kind + "\"");
-      }
-    }
-    for (const auto& contact : team.contacts) {
-      if (!channel_names.contains(contact)) {
-        diag.Error(teams[i]->get("contacts")->source(), path + ".contacts",
-                   "no [[channels]] entry is named \"" + contact + "\"");
-      }
-    }
-    c.teams.push_back(std::move(team));
+    CheckTeamReferences(*teams[i], path, team, channel_names, diag);
+    out.push_back(std::move(team));
   }
+}
 
+void ValidateRoutes(TableReader& top, std::vector<RouteConfig>& out, Diagnostics& diag) {
   const auto routes = top.Tables("routes");
   for (std::size_t i = 0; i < routes.size(); ++i) {
     TableReader r(*routes[i], Indexed("routes", i), diag);
@@ -603,52 +680,78 @@ void Validate(const toml::table& root, Config& c, Diagnostics& diag, const Envir
     r.String("match", route.match, true);
     r.String("team", route.team, true);
     r.RejectUnknown();
-    c.routes.push_back(std::move(route));
+    out.push_back(std::move(route));
   }
+}
 
-  if (const auto* t = top.Table("auth")) {
-    TableReader r(*t, "auth", diag);
-    r.Bool("anonymous_read", c.auth.anonymous_read);
-    const auto tokens = r.Tables("tokens");
-    for (std::size_t i = 0; i < tokens.size(); ++i) {
-      const auto path = "auth." + Indexed("tokens", i);
-      TableReader tr(*tokens[i], path, diag);
-      TokenConfig token;
-      tr.String("name", token.name, true);
-      tr.String("sha256", token.sha256, true);
-      tr.OneOf("role", token.role, {"reader", "owner", "admin"}, true);
-      tr.String("team", token.team);
-      std::string expires;
-      tr.String("expires", expires);
-      tr.StringList("lineage_namespaces", token.lineage_namespaces);
-      tr.RejectUnknown();
-      const bool hex = token.sha256.size() == 64 &&
-                       std::all_of(token.sha256.begin(), token.sha256.end(), [](char ch) {
-                         return std::isxdigit(static_cast<unsigned char>(ch)) != 0;
-                       });
-      if (!token.sha256.empty() && !hex) {
-        diag.Error(tokens[i]->get("sha256")->source(), path + ".sha256",
-                   "must be the 64 hex digits of the token's SHA-256 (never the token itself)");
-      }
-      std::transform(token.sha256.begin(), token.sha256.end(), token.sha256.begin(),
-                     [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-      if (token.role == "owner" && token.team.empty()) {
-        diag.Error(tokens[i]->source(), path + ".team", "an owner token needs a team");
-      }
-      if (!expires.empty()) {
-        auto when = ParseRfc3339(expires);
-        if (when.ok()) {
-          token.expires = *when;
-        } else {
-          diag.Error(tokens[i]->get("expires")->source(), path + ".expires",
-                     when.status().message());
-        }
-      }
-      c.auth.tokens.push_back(std::move(token));
+// The config holds a token's SHA-256 (lower-cased), never the token itself.
+void CheckTokenDigest(const toml::table& t, const std::string& path, TokenConfig& token,
+                      Diagnostics& diag) {
+  const bool hex = token.sha256.size() == 64 &&
+                   std::all_of(token.sha256.begin(), token.sha256.end(), [](char ch) {
+                     return std::isxdigit(static_cast<unsigned char>(ch)) != 0;
+                   });
+  if (!token.sha256.empty() && !hex) {
+    diag.Error(t.get("sha256")->source(), path + ".sha256",
+               "must be the 64 hex digits of the token's SHA-256 (never the token itself)");
+  }
+  std::transform(token.sha256.begin(), token.sha256.end(), token.sha256.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+}
+
+TokenConfig ReadToken(const toml::table& t, const std::string& path, Diagnostics& diag) {
+  TableReader tr(t, path, diag);
+  TokenConfig token;
+  tr.String("name", token.name, true);
+  tr.String("sha256", token.sha256, true);
+  tr.OneOf("role", token.role, {"reader", "owner", "admin"}, true);
+  tr.String("team", token.team);
+  std::string expires;
+  tr.String("expires", expires);
+  tr.StringList("lineage_namespaces", token.lineage_namespaces);
+  tr.RejectUnknown();
+  CheckTokenDigest(t, path, token, diag);
+  if (token.role == "owner" && token.team.empty()) {
+    diag.Error(t.source(), path + ".team", "an owner token needs a team");
+  }
+  if (!expires.empty()) {
+    auto when = ParseRfc3339(expires);
+    if (when.ok()) {
+      token.expires = *when;
+    } else {
+      diag.Error(t.get("expires")->source(), path + ".expires", when.status().message());
     }
-    r.RejectUnknown();
   }
+  return token;
+}
 
+void ValidateAuth(TableReader& top, AuthConfig& auth, Diagnostics& diag) {
+  const auto* t = top.Table("auth");
+  if (t == nullptr) {
+    return;
+  }
+  TableReader r(*t, "auth", diag);
+  r.Bool("anonymous_read", auth.anonymous_read);
+  const auto tokens = r.Tables("tokens");
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    auth.tokens.push_back(ReadToken(*tokens[i], "auth." + Indexed("tokens", i), diag));
+  }
+  r.RejectUnknown();
+}
+
+// Reads every section in file order, so errors are reported in that order.
+void Validate(const toml::table& root, Config& c, Diagnostics& diag, const Environment& env) {
+  TableReader top(root, "", diag);
+  ValidateService(top, c.service, diag);
+  const auto cluster_names = ValidateClusters(top, c.clusters, diag);
+  ValidateSources(top, c, cluster_names, diag, env);
+  ValidateTracking(top, c.tracking, diag);
+  ValidateNotifications(top, c.notifications, diag);
+  const auto channel_names = ValidateChannels(top, c.channels, diag, env);
+  CheckFallbackChannel(root, c.notifications, channel_names, diag);
+  ValidateTeams(top, c.teams, channel_names, diag);
+  ValidateRoutes(top, c.routes, diag);
+  ValidateAuth(top, c.auth, diag);
   top.RejectUnknown();
 }
 

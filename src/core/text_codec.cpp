@@ -12,7 +12,153 @@ bool IsUnreserved(unsigned char c) {
 
 constexpr std::uint32_t kReplacement = 0xFFFD;
 
+constexpr char kLowerHex[] = "0123456789abcdef";
+
+// RFC 4648 §4 and §5: the alphabets differ only in the values 62 and 63.
+constexpr std::string_view kBase64Alphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+constexpr std::string_view kBase64UrlAlphabet =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+constexpr std::size_t kMimeLineLength = 76;
+
+// The value of `c` in a Base64 alphabet whose last two characters are `c62`
+// and `c63`, or -1.
+int SextetValue(char c, char c62, char c63) {
+  if (c >= 'A' && c <= 'Z') {
+    return c - 'A';
+  }
+  if (c >= 'a' && c <= 'z') {
+    return c - 'a' + 26;
+  }
+  if (c >= '0' && c <= '9') {
+    return c - '0' + 52;
+  }
+  if (c == c62) {
+    return 62;
+  }
+  if (c == c63) {
+    return 63;
+  }
+  return -1;
+}
+
+// Each 3 bytes as 4 characters of `alphabet`; a final 1 or 2 bytes as 2 or 3
+// characters, then '=' up to 4 when `pad`. `line_length` (a multiple of 4, or 0
+// for none) puts a CRLF between lines.
+std::string EncodeBase64(std::string_view bytes, std::string_view alphabet, bool pad,
+                         std::size_t line_length) {
+  std::string out;
+  out.reserve(bytes.size() * 4 / 3 + bytes.size() / 57 * 2 + 8);
+  std::size_t line = 0;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    const std::uint32_t b0 = static_cast<unsigned char>(bytes[i]);
+    const std::uint32_t b1 = i + 1 < bytes.size() ? static_cast<unsigned char>(bytes[i + 1]) : 0;
+    const std::uint32_t b2 = i + 2 < bytes.size() ? static_cast<unsigned char>(bytes[i + 2]) : 0;
+    const std::uint32_t v = (b0 << 16) | (b1 << 8) | b2;
+    out += alphabet[(v >> 18) & 63];
+    out += alphabet[(v >> 12) & 63];
+    if (i + 1 < bytes.size()) {
+      out += alphabet[(v >> 6) & 63];
+    } else if (pad) {
+      out += '=';
+    }
+    if (i + 2 < bytes.size()) {
+      out += alphabet[v & 63];
+    } else if (pad) {
+      out += '=';
+    }
+    line += 4;
+    if (line_length != 0 && line >= line_length && i + 3 < bytes.size()) {
+      out += "\r\n";
+      line = 0;
+    }
+  }
+  return out;
+}
+
+// Decodes characters of one alphabet without padding; nullopt for any other
+// character or a length of 1 modulo 4 (a lone character holds no whole byte).
+std::optional<std::string> DecodeUnpadded(std::string_view text, char c62, char c63) {
+  if (text.size() % 4 == 1) {
+    return std::nullopt;
+  }
+  std::string out;
+  out.reserve(text.size() / 4 * 3 + 2);
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (const char c : text) {
+    const int v = SextetValue(c, c62, c63);
+    if (v < 0) {
+      return std::nullopt;
+    }
+    acc = ((acc << 6) | static_cast<std::uint32_t>(v)) & 0xFFFFFF;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string HexEncode(std::string_view bytes) {
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const char ch : bytes) {
+    const auto c = static_cast<unsigned char>(ch);
+    out.push_back(kLowerHex[c >> 4]);
+    out.push_back(kLowerHex[c & 15]);
+  }
+  return out;
+}
+
+std::string Base64Encode(std::string_view bytes, bool wrap_mime_lines) {
+  return EncodeBase64(bytes, kBase64Alphabet, /*pad=*/true, wrap_mime_lines ? kMimeLineLength : 0);
+}
+
+std::optional<std::string> Base64Decode(std::string_view text) {
+  if (text.size() % 4 != 0) {
+    return std::nullopt;
+  }
+  std::size_t padding = 0;
+  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') {
+    ++padding;
+  }
+  return DecodeUnpadded(text.substr(0, text.size() - padding), '+', '/');
+}
+
+std::string Base64DecodeLenient(std::string_view text) {
+  std::string out;
+  std::uint32_t acc = 0;
+  int bits = 0;
+  for (const char c : text) {
+    int v = SextetValue(c, '+', '/');
+    if (v < 0) {
+      v = SextetValue(c, '-', '_');
+    }
+    if (v < 0) {
+      continue;  // line breaks, spaces and padding
+    }
+    acc = (acc << 6) | static_cast<std::uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+    }
+  }
+  return out;
+}
+
+std::string Base64UrlEncode(std::string_view bytes) {
+  return EncodeBase64(bytes, kBase64UrlAlphabet, /*pad=*/false, 0);
+}
+
+std::optional<std::string> Base64UrlDecode(std::string_view text) {
+  return DecodeUnpadded(text, '-', '_');
+}
 
 int HexDigitValue(char c) {
   if (c >= '0' && c <= '9') {

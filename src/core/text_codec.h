@@ -1,6 +1,7 @@
 #pragma once
-// Text codecs shared by every module: percent-encoding (RFC 3986) and the
-// display-safe form of untrusted text. Pure functions, no state.
+// Text codecs shared by every module: percent-encoding (RFC 3986), hex, Base64
+// and base64url (RFC 4648), and the display-safe form of untrusted text. Pure
+// functions, no state.
 //
 // Untrusted text (consumer group ids, OpenLineage job names, catalog
 // descriptions) reaches HTML, SVG and chat messages. Escaping markup is each
@@ -18,6 +19,33 @@ namespace tributary {
 
 // The value of a hex digit (either case), or -1.
 int HexDigitValue(char c);
+
+// Every byte as two lower-case hex digits ("\x01\xab" -> "01ab").
+std::string HexEncode(std::string_view bytes);
+
+// Base64 (RFC 4648 §4): the standard alphabet, padded with '='. With
+// `wrap_mime_lines`, a CRLF after every 76 characters (RFC 2045 §6.8), none after
+// the last line.
+std::string Base64Encode(std::string_view bytes, bool wrap_mime_lines = false);
+
+// Strict Base64 (RFC 4648 §4): the standard alphabet, padded to a multiple of
+// four characters, '=' only as the last one or two; no line breaks or spaces.
+// The unused bits of the last character are not checked (RFC 4648 §3.5 leaves
+// that to the decoder; OpenSSL does not either). nullopt when malformed.
+std::optional<std::string> Base64Decode(std::string_view text);
+
+// Lenient Base64 as a mail reader decodes MIME bodies (RFC 2045 §6.8): both the
+// standard and the URL alphabet, every other character (line breaks, spaces,
+// '=' wherever it is) skipped, a trailing partial byte dropped. Never fails.
+std::string Base64DecodeLenient(std::string_view text);
+
+// base64url (RFC 4648 §5) without padding, as JWTs and Kafka's topic ids write it.
+std::string Base64UrlEncode(std::string_view bytes);
+
+// Strict base64url without padding: nullopt for a character outside the URL
+// alphabet (padding included) or a length of 1 modulo 4. The unused bits of the
+// last character are not checked.
+std::optional<std::string> Base64UrlDecode(std::string_view text);
 
 // Every byte outside [A-Za-z0-9-._~] and `keep` as %XX (upper-case hex).
 // Query values keep ":/" (ids stay readable); path segments keep nothing, so a

@@ -473,6 +473,23 @@ struct GroupState {
   std::vector<Member> members;
 };
 
+// The partitions of `topics` assigned to member `member` of `members`:
+// partition p of every topic goes to member p % members.
+std::vector<std::pair<std::string, std::vector<std::int32_t>>> AssignedPartitions(
+    const std::vector<std::string>& topics, std::size_t members, std::size_t member) {
+  std::vector<std::pair<std::string, std::vector<std::int32_t>>> out;
+  for (const auto& topic : topics) {
+    std::vector<std::int32_t> partitions;
+    for (std::int32_t p = 0; p < PartitionsOf(topic); ++p) {
+      if (static_cast<std::size_t>(p) % members == member) {
+        partitions.push_back(p);
+      }
+    }
+    out.emplace_back(topic, std::move(partitions));
+  }
+  return out;
+}
+
 struct JobState {
   JobSpec spec;
   std::vector<std::string> inputs;  // topics read now
@@ -685,90 +702,115 @@ class Simulator::Impl {
 
   // Writes the group's membership for its current topics: classic GroupMetadata,
   // or the KIP-848 record family.
+  // Writes the group's state after a change of its topics: classic GroupMetadata,
+  // or the KIP-848 records a broker writes for a consumer group.
   void WriteGroup(GroupState& g, std::int64_t t) {
     ++g.generation;
     if (g.members.empty() && !g.topics.empty()) {
-      for (int i = 0; i < 2; ++i) {
-        Member m;
-        m.client_id = std::string(g.spec.name) + "-" + std::to_string(i + 1);
-        if (g.spec.kip848) {
-          co::Uuid id;
-          const std::uint64_t a = rng_();
-          const std::uint64_t b = rng_();
-          for (int k = 0; k < 8; ++k) {
-            id.bytes[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(a >> (8 * k));
-            id.bytes[static_cast<std::size_t>(8 + k)] = static_cast<std::uint8_t>(b >> (8 * k));
-          }
-          m.member_id = id.ToString();
-        } else {
-          m.member_id = m.client_id + "-" + NewUuid();
-        }
-        m.host = "/10.30." + std::to_string(Uniform(0, 9)) + "." + std::to_string(Uniform(2, 250));
-        g.members.push_back(std::move(m));
-      }
+      JoinMembers(g);
     }
     const std::vector<std::string> topics(g.topics.begin(), g.topics.end());
-    // Partition p of every topic goes to member p % members.
-    auto assigned = [&](std::size_t member) {
-      std::vector<std::pair<std::string, std::vector<std::int32_t>>> out;
-      for (const auto& topic : topics) {
-        std::vector<std::int32_t> partitions;
-        for (std::int32_t p = 0; p < PartitionsOf(topic); ++p) {
-          if (static_cast<std::size_t>(p) % g.members.size() == member) {
-            partitions.push_back(p);
-          }
-        }
-        out.emplace_back(topic, std::move(partitions));
-      }
-      return out;
-    };
-
     if (!g.spec.kip848) {
-      co::GroupMetadata md;
-      md.value_version = 3;
-      md.group = g.spec.name;
-      md.protocol_type = "consumer";
-      md.generation = g.generation;
-      md.current_state_timestamp_ms = t;
-      if (topics.empty()) {
-        g.members.clear();  // an Empty group keeps its offsets, not its members
-      } else {
-        md.protocol = "cooperative-sticky";
-        md.leader = g.members.front().member_id;
-        for (std::size_t i = 0; i < g.members.size(); ++i) {
-          co::GroupMember m;
-          m.member_id = g.members[i].member_id;
-          m.client_id = g.members[i].client_id;
-          m.client_host = g.members[i].host;
-          m.rebalance_timeout_ms = 300000;
-          m.session_timeout_ms = 45000;
-          co::ConsumerSubscription subscription;
-          subscription.topics = topics;
-          co::ConsumerAssignment assignment;
-          for (auto& [topic, partitions] : assigned(i)) {
-            assignment.assigned_partitions.push_back({topic, partitions});
-          }
-          subscription.owned_partitions = assignment.assigned_partitions;
-          m.subscription = std::move(subscription);
-          m.assignment = std::move(assignment);
-          md.members.push_back(std::move(m));
-        }
-      }
-      Offsets(co::Encode(md), md.group, t);
-      return;
+      WriteClassicGroup(g, topics, t);
+    } else if (topics.empty()) {
+      WriteEmptyConsumerGroup(g, t);
+    } else {
+      WriteConsumerGroup(g, topics, t);
     }
+  }
 
-    const std::string group = g.spec.name;
-    if (topics.empty()) {
-      for (const auto& m : g.members) {
-        Offsets(co::Encode(co::ConsumerGroupCurrentMemberAssignmentTombstone{group, m.member_id}),
-                group, t);
-        Offsets(co::Encode(co::ConsumerGroupMemberMetadataTombstone{group, m.member_id}), group, t);
+  // Two members with client ids <group>-1 and <group>-2 on random hosts.
+  void JoinMembers(GroupState& g) {
+    for (int i = 0; i < 2; ++i) {
+      Member m;
+      m.client_id = std::string(g.spec.name) + "-" + std::to_string(i + 1);
+      if (g.spec.kip848) {
+        co::Uuid id;
+        const std::uint64_t a = rng_();
+        const std::uint64_t b = rng_();
+        for (int k = 0; k < 8; ++k) {
+          id.bytes[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(a >> (8 * k));
+          id.bytes[static_cast<std::size_t>(8 + k)] = static_cast<std::uint8_t>(b >> (8 * k));
+        }
+        m.member_id = id.ToString();
+      } else {
+        m.member_id = m.client_id + "-" + NewUuid();
       }
-      g.members.clear();
-      Offsets(co::Encode(co::ConsumerGroupMetadata{0, group, g.generation, {}}), group, t);
-      return;
+      m.host = "/10.30." + std::to_string(Uniform(0, 9)) + "." + std::to_string(Uniform(2, 250));
+      g.members.push_back(std::move(m));
     }
+  }
+
+  void WriteClassicGroup(GroupState& g, const std::vector<std::string>& topics, std::int64_t t) {
+    co::GroupMetadata md;
+    md.value_version = 3;
+    md.group = g.spec.name;
+    md.protocol_type = "consumer";
+    md.generation = g.generation;
+    md.current_state_timestamp_ms = t;
+    if (topics.empty()) {
+      g.members.clear();  // an Empty group keeps its offsets, not its members
+    } else {
+      md.protocol = "cooperative-sticky";
+      md.leader = g.members.front().member_id;
+      for (std::size_t i = 0; i < g.members.size(); ++i) {
+        co::GroupMember m;
+        m.member_id = g.members[i].member_id;
+        m.client_id = g.members[i].client_id;
+        m.client_host = g.members[i].host;
+        m.rebalance_timeout_ms = 300000;
+        m.session_timeout_ms = 45000;
+        co::ConsumerSubscription subscription;
+        subscription.topics = topics;
+        co::ConsumerAssignment assignment;
+        for (auto& [topic, partitions] : AssignedPartitions(topics, g.members.size(), i)) {
+          assignment.assigned_partitions.push_back({topic, partitions});
+        }
+        subscription.owned_partitions = assignment.assigned_partitions;
+        m.subscription = std::move(subscription);
+        m.assignment = std::move(assignment);
+        md.members.push_back(std::move(m));
+      }
+    }
+    Offsets(co::Encode(md), md.group, t);
+  }
+
+  // A KIP-848 group without topics: its members leave, the group stays.
+  void WriteEmptyConsumerGroup(GroupState& g, std::int64_t t) {
+    const std::string group = g.spec.name;
+    for (const auto& m : g.members) {
+      Offsets(co::Encode(co::ConsumerGroupCurrentMemberAssignmentTombstone{group, m.member_id}),
+              group, t);
+      Offsets(co::Encode(co::ConsumerGroupMemberMetadataTombstone{group, m.member_id}), group, t);
+    }
+    g.members.clear();
+    Offsets(co::Encode(co::ConsumerGroupMetadata{0, group, g.generation, {}}), group, t);
+  }
+
+  // In the order a broker writes them: subscriptions, topic metadata and the
+  // group epoch, then the target and current assignments.
+  void WriteConsumerGroup(const GroupState& g, const std::vector<std::string>& topics,
+                          std::int64_t t) {
+    WriteSubscriptions(g, topics, t);
+    const std::string group = g.spec.name;
+    co::ConsumerGroupPartitionMetadata partitions;
+    partitions.group = group;
+    for (const auto& topic : topics) {
+      co::TopicMetadata tm;
+      tm.topic_id = TopicId(topic);
+      tm.topic_name = topic;
+      tm.num_partitions = PartitionsOf(topic);
+      partitions.topics.push_back(std::move(tm));
+    }
+    Offsets(co::Encode(partitions), group, t);
+    Offsets(co::Encode(co::ConsumerGroupMetadata{0, group, g.generation, {}}), group, t);
+    WriteAssignments(g, topics, t);
+  }
+
+  // The group's regular expression, if it subscribes by one, and each member's metadata.
+  void WriteSubscriptions(const GroupState& g, const std::vector<std::string>& topics,
+                          std::int64_t t) {
+    const std::string group = g.spec.name;
     if (g.spec.regex != nullptr) {
       co::ConsumerGroupRegularExpression regex;
       regex.group = group;
@@ -793,21 +835,15 @@ class Simulator::Impl {
       md.server_assignor = "uniform";
       Offsets(co::Encode(md), group, t);
     }
-    co::ConsumerGroupPartitionMetadata partitions;
-    partitions.group = group;
-    for (const auto& topic : topics) {
-      co::TopicMetadata tm;
-      tm.topic_id = TopicId(topic);
-      tm.topic_name = topic;
-      tm.num_partitions = PartitionsOf(topic);
-      partitions.topics.push_back(std::move(tm));
-    }
-    Offsets(co::Encode(partitions), group, t);
-    Offsets(co::Encode(co::ConsumerGroupMetadata{0, group, g.generation, {}}), group, t);
+  }
+
+  void WriteAssignments(const GroupState& g, const std::vector<std::string>& topics,
+                        std::int64_t t) {
+    const std::string group = g.spec.name;
     std::vector<std::vector<co::TopicIdPartitions>> assignments;
     for (std::size_t i = 0; i < g.members.size(); ++i) {
       std::vector<co::TopicIdPartitions> tps;
-      for (auto& [topic, ps] : assigned(i)) {
+      for (auto& [topic, ps] : AssignedPartitions(topics, g.members.size(), i)) {
         tps.push_back({TopicId(topic), ps, {}});
       }
       co::ConsumerGroupTargetAssignmentMember target;

@@ -496,44 +496,6 @@ std::string Parameter(std::string_view value, std::string_view name) {
   return {};
 }
 
-int Base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') {
-    return c - 'A';
-  }
-  if (c >= 'a' && c <= 'z') {
-    return c - 'a' + 26;
-  }
-  if (c >= '0' && c <= '9') {
-    return c - '0' + 52;
-  }
-  if (c == '+' || c == '-') {
-    return 62;
-  }
-  if (c == '/' || c == '_') {
-    return 63;
-  }
-  return -1;
-}
-
-std::string DecodeBase64(std::string_view text) {
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (const char c : text) {
-    const int v = Base64Value(c);
-    if (v < 0) {
-      continue;  // whitespace, line breaks and padding
-    }
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
-    }
-  }
-  return out;
-}
-
 // Quoted-printable (RFC 2045 §6.7); `underscore_is_space` for RFC 2047 Q words.
 std::string DecodeQuotedPrintable(std::string_view text, bool underscore_is_space) {
   std::string out;
@@ -583,7 +545,7 @@ std::string DecodeEncodedWords(std::string_view value) {
     const char encoding =
         static_cast<char>(std::toupper(static_cast<unsigned char>(value[q1 + 1])));
     const std::string_view text = value.substr(q2 + 1, end - q2 - 1);
-    out += encoding == 'B' ? DecodeBase64(text) : DecodeQuotedPrintable(text, true);
+    out += encoding == 'B' ? Base64DecodeLenient(text) : DecodeQuotedPrintable(text, true);
     previous_was_word = true;
     pos = end + 2;
   }
@@ -605,7 +567,7 @@ std::string NormalizeLineEnds(std::string text) {
 std::string DecodeBody(const Part& part) {
   const std::string encoding = Lower(Header(part, "content-transfer-encoding"));
   if (encoding == "base64") {
-    return DecodeBase64(part.body);
+    return Base64DecodeLenient(part.body);
   }
   if (encoding == "quoted-printable") {
     return DecodeQuotedPrintable(part.body, false);

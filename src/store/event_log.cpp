@@ -246,6 +246,24 @@ struct EventLog::Statements {
   SQLite::Statement insert_delivery;
   SQLite::Statement update_delivery;
   SQLite::Statement disable_channel;
+
+  // One step per table that Append writes, each inside Append's transaction and
+  // in this order (outbox intents refer to the events' sequence numbers).
+  // `recorded_at` is the batch's append time in ms; each step adds what it wrote
+  // to `result`.
+  void InsertEvents(const Batch& batch, std::int64_t recorded_at, EventLog& log,
+                    AppendResult& result);
+  void UpsertOffsets(const Batch& batch, std::int64_t recorded_at);
+  void WriteFoldState(const Batch& batch);
+  void InsertQuarantine(const Batch& batch, std::int64_t recorded_at, AppendResult& result);
+  void InsertOutbox(const Batch& batch, std::int64_t recorded_at, AppendResult& result);
+  void RouteIntents(const Batch& batch);
+  void InsertDeliveries(const Batch& batch, std::int64_t recorded_at, AppendResult& result);
+  void UpdateDeliveries(const Batch& batch);
+  void DisableChannels(const Batch& batch, std::int64_t recorded_at);
+  // A failed statement keeps its error until reset; resets every statement
+  // without throwing it again.
+  void ResetAfterFailure();
 };
 
 int EventLog::LatestSchemaVersion() { return kMigrations.back().version; }
@@ -445,6 +463,183 @@ Status EventLog::PrepareStatements() {
   return Wrap([&] { stmts_ = std::make_unique<Statements>(*db_); }, "cannot prepare statements");
 }
 
+// ---- Append, one step per table --------------------------------------------------
+
+void EventLog::Statements::InsertEvents(const Batch& batch, std::int64_t recorded_at, EventLog& log,
+                                        AppendResult& result) {
+  std::string payload;
+  auto& ins = insert_event;
+  for (const auto& e : batch.events) {
+    payload.clear();
+    codec::EncodePayload(e.event, payload);
+    ins.reset();
+    ins.bind(1, static_cast<int>(e.event.index()));
+    ins.bind(
+        2, std::visit([](const auto& v) { return std::decay_t<decltype(v)>::kVersion; }, e.event));
+    ins.bind(3, static_cast<std::int64_t>(ToMillis(e.event_time)));
+    ins.bind(4, recorded_at);
+    ins.bind(5, static_cast<std::int64_t>(log.SourceIdInTransaction(e.source)));
+    if (e.source_key) {
+      ins.bind(6, e.source_key->partition);
+      ins.bind(7, static_cast<std::int64_t>(e.source_key->offset));
+      ins.bind(8, e.source_key->index);
+    } else {
+      ins.bind(6);
+      ins.bind(7);
+      ins.bind(8);
+    }
+    if (e.dedup_key) {
+      ins.bindNoCopy(9, *e.dedup_key);
+    } else {
+      ins.bind(9);
+    }
+    ins.bindNoCopy(10, payload.data(), static_cast<int>(payload.size()));
+    if (ins.exec() == 1) {
+      result.seqs.emplace_back(log.db_->getLastInsertRowid());
+      ++result.appended;
+    } else {
+      result.seqs.emplace_back(0);
+      ++result.duplicates;
+    }
+  }
+}
+
+void EventLog::Statements::UpsertOffsets(const Batch& batch, std::int64_t recorded_at) {
+  auto& off = upsert_offset;
+  for (const auto& o : batch.offsets) {
+    off.reset();
+    off.bindNoCopy(1, o.source);
+    off.bind(2, o.partition);
+    off.bind(3, static_cast<std::int64_t>(o.next_offset));
+    off.bind(4, recorded_at);
+    off.exec();
+  }
+}
+
+void EventLog::Statements::WriteFoldState(const Batch& batch) {
+  for (const auto& f : batch.fold_state) {
+    if (f.value) {
+      auto& put = put_fold;
+      put.reset();
+      put.bindNoCopy(1, f.key);
+      put.bindNoCopy(2, f.value->data(), static_cast<int>(f.value->size()));
+      put.exec();
+    } else {
+      auto& erase = erase_fold;
+      erase.reset();
+      erase.bindNoCopy(1, f.key);
+      erase.exec();
+    }
+  }
+}
+
+void EventLog::Statements::InsertQuarantine(const Batch& batch, std::int64_t recorded_at,
+                                            AppendResult& result) {
+  auto& q = insert_quarantine;
+  for (const auto& r : batch.quarantine) {
+    q.reset();
+    q.bindNoCopy(1, r.source);
+    q.bindNoCopy(2, r.topic);
+    r.partition ? q.bind(3, *r.partition) : q.bind(3);
+    r.offset ? q.bind(4, static_cast<std::int64_t>(*r.offset)) : q.bind(4);
+    q.bindNoCopy(5, r.key.data(), static_cast<int>(r.key.size()));
+    q.bindNoCopy(6, r.value.data(), static_cast<int>(r.value.size()));
+    q.bindNoCopy(7, r.reason);
+    q.bind(8, recorded_at);
+    result.quarantined += static_cast<std::size_t>(q.exec());
+  }
+}
+
+// REQUIRES: InsertEvents ran, so `result.seqs` holds the events' sequence numbers.
+void EventLog::Statements::InsertOutbox(const Batch& batch, std::int64_t recorded_at,
+                                        AppendResult& result) {
+  auto& ob = insert_outbox;
+  for (const auto& i : batch.outbox) {
+    const auto facts = nlohmann::json::to_msgpack(i.facts);
+    ob.reset();
+    ob.bindNoCopy(1, i.idempotency_key);
+    ob.bindNoCopy(2, i.kind);
+    ob.bindNoCopy(3, i.team);
+    ob.bindNoCopy(4, i.channel);
+    ob.bindNoCopy(5, i.severity);
+    ob.bind(6, facts.data(), static_cast<int>(facts.size()));
+    ob.bind(7, recorded_at);
+    ob.bind(8, recorded_at);
+    if (i.caused_by_event && *i.caused_by_event < result.seqs.size() &&
+        result.seqs[*i.caused_by_event].value() != 0) {
+      ob.bind(9, static_cast<std::int64_t>(result.seqs[*i.caused_by_event].value()));
+    } else {
+      ob.bind(9);
+    }
+    result.intents += static_cast<std::size_t>(ob.exec());
+  }
+}
+
+void EventLog::Statements::RouteIntents(const Batch& batch) {
+  for (const auto id : batch.routed_intents) {
+    auto& st = route_intent;
+    st.reset();
+    st.bind(1, static_cast<std::int64_t>(id));
+    st.exec();
+  }
+}
+
+void EventLog::Statements::InsertDeliveries(const Batch& batch, std::int64_t recorded_at,
+                                            AppendResult& result) {
+  for (const auto& d : batch.new_deliveries) {
+    auto& st = insert_delivery;
+    st.reset();
+    d.intent_id != 0 ? st.bind(1, static_cast<std::int64_t>(d.intent_id)) : st.bind(1);
+    st.bindNoCopy(2, d.idempotency_key);
+    st.bindNoCopy(3, d.kind);
+    st.bindNoCopy(4, d.team);
+    st.bindNoCopy(5, d.channel);
+    st.bindNoCopy(6, d.severity);
+    st.bindNoCopy(7, d.status);
+    st.bind(8, static_cast<std::int64_t>(ToMillis(d.next_attempt_at)));
+    st.bind(9, recorded_at);
+    st.bindNoCopy(10, d.last_error);
+    st.bindNoCopy(11, d.subject);
+    st.bindNoCopy(12, d.body);
+    st.bindNoCopy(13, d.html);
+    result.deliveries += static_cast<std::size_t>(st.exec());
+  }
+}
+
+void EventLog::Statements::UpdateDeliveries(const Batch& batch) {
+  for (const auto& u : batch.delivery_updates) {
+    auto& st = update_delivery;
+    st.reset();
+    st.bindNoCopy(1, u.status);
+    st.bind(2, u.attempts);
+    st.bind(3, static_cast<std::int64_t>(ToMillis(u.next_attempt_at)));
+    u.delivered_at ? st.bind(4, static_cast<std::int64_t>(ToMillis(*u.delivered_at))) : st.bind(4);
+    st.bindNoCopy(5, u.last_error);
+    st.bindNoCopy(6, u.idempotency_key);
+    st.exec();
+  }
+}
+
+void EventLog::Statements::DisableChannels(const Batch& batch, std::int64_t recorded_at) {
+  for (const auto& c : batch.disabled_channels) {
+    auto& st = disable_channel;
+    st.reset();
+    st.bindNoCopy(1, c.channel);
+    st.bindNoCopy(2, c.fingerprint);
+    st.bindNoCopy(3, c.reason);
+    st.bind(4, recorded_at);
+    st.exec();
+  }
+}
+
+void EventLog::Statements::ResetAfterFailure() {
+  for (auto* st :
+       {&insert_event, &upsert_offset, &put_fold, &erase_fold, &insert_quarantine, &insert_outbox,
+        &route_intent, &insert_delivery, &update_delivery, &disable_channel}) {
+    st->tryReset();
+  }
+}
+
 Result<AppendResult> EventLog::Append(const Batch& batch) {
   if (!stmts_) {
     return Internal(path_.string() + ": the event log was opened read-only");
@@ -453,147 +648,19 @@ Result<AppendResult> EventLog::Append(const Batch& batch) {
   result.recorded_at = clock_.Now();
   result.seqs.reserve(batch.events.size());
   const auto recorded_at = static_cast<std::int64_t>(ToMillis(result.recorded_at));
-  std::string payload;
   auto status = Wrap(
       [&] {
         db_->exec("BEGIN IMMEDIATE");
         try {
-          auto& ins = stmts_->insert_event;
-          for (const auto& e : batch.events) {
-            payload.clear();
-            codec::EncodePayload(e.event, payload);
-            ins.reset();
-            ins.bind(1, static_cast<int>(e.event.index()));
-            ins.bind(2,
-                     std::visit([](const auto& v) { return std::decay_t<decltype(v)>::kVersion; },
-                                e.event));
-            ins.bind(3, static_cast<std::int64_t>(ToMillis(e.event_time)));
-            ins.bind(4, recorded_at);
-            ins.bind(5, static_cast<std::int64_t>(SourceIdInTransaction(e.source)));
-            if (e.source_key) {
-              ins.bind(6, e.source_key->partition);
-              ins.bind(7, static_cast<std::int64_t>(e.source_key->offset));
-              ins.bind(8, e.source_key->index);
-            } else {
-              ins.bind(6);
-              ins.bind(7);
-              ins.bind(8);
-            }
-            if (e.dedup_key) {
-              ins.bindNoCopy(9, *e.dedup_key);
-            } else {
-              ins.bind(9);
-            }
-            ins.bindNoCopy(10, payload.data(), static_cast<int>(payload.size()));
-            if (ins.exec() == 1) {
-              result.seqs.emplace_back(db_->getLastInsertRowid());
-              ++result.appended;
-            } else {
-              result.seqs.emplace_back(0);
-              ++result.duplicates;
-            }
-          }
-          auto& off = stmts_->upsert_offset;
-          for (const auto& o : batch.offsets) {
-            off.reset();
-            off.bindNoCopy(1, o.source);
-            off.bind(2, o.partition);
-            off.bind(3, static_cast<std::int64_t>(o.next_offset));
-            off.bind(4, recorded_at);
-            off.exec();
-          }
-          for (const auto& f : batch.fold_state) {
-            if (f.value) {
-              auto& put = stmts_->put_fold;
-              put.reset();
-              put.bindNoCopy(1, f.key);
-              put.bindNoCopy(2, f.value->data(), static_cast<int>(f.value->size()));
-              put.exec();
-            } else {
-              auto& erase = stmts_->erase_fold;
-              erase.reset();
-              erase.bindNoCopy(1, f.key);
-              erase.exec();
-            }
-          }
-          auto& q = stmts_->insert_quarantine;
-          for (const auto& r : batch.quarantine) {
-            q.reset();
-            q.bindNoCopy(1, r.source);
-            q.bindNoCopy(2, r.topic);
-            r.partition ? q.bind(3, *r.partition) : q.bind(3);
-            r.offset ? q.bind(4, static_cast<std::int64_t>(*r.offset)) : q.bind(4);
-            q.bindNoCopy(5, r.key.data(), static_cast<int>(r.key.size()));
-            q.bindNoCopy(6, r.value.data(), static_cast<int>(r.value.size()));
-            q.bindNoCopy(7, r.reason);
-            q.bind(8, recorded_at);
-            result.quarantined += static_cast<std::size_t>(q.exec());
-          }
-          auto& ob = stmts_->insert_outbox;
-          for (const auto& i : batch.outbox) {
-            const auto facts = nlohmann::json::to_msgpack(i.facts);
-            ob.reset();
-            ob.bindNoCopy(1, i.idempotency_key);
-            ob.bindNoCopy(2, i.kind);
-            ob.bindNoCopy(3, i.team);
-            ob.bindNoCopy(4, i.channel);
-            ob.bindNoCopy(5, i.severity);
-            ob.bind(6, facts.data(), static_cast<int>(facts.size()));
-            ob.bind(7, recorded_at);
-            ob.bind(8, recorded_at);
-            if (i.caused_by_event && *i.caused_by_event < result.seqs.size() &&
-                result.seqs[*i.caused_by_event].value() != 0) {
-              ob.bind(9, static_cast<std::int64_t>(result.seqs[*i.caused_by_event].value()));
-            } else {
-              ob.bind(9);
-            }
-            result.intents += static_cast<std::size_t>(ob.exec());
-          }
-          for (const auto id : batch.routed_intents) {
-            auto& st = stmts_->route_intent;
-            st.reset();
-            st.bind(1, static_cast<std::int64_t>(id));
-            st.exec();
-          }
-          for (const auto& d : batch.new_deliveries) {
-            auto& st = stmts_->insert_delivery;
-            st.reset();
-            d.intent_id != 0 ? st.bind(1, static_cast<std::int64_t>(d.intent_id)) : st.bind(1);
-            st.bindNoCopy(2, d.idempotency_key);
-            st.bindNoCopy(3, d.kind);
-            st.bindNoCopy(4, d.team);
-            st.bindNoCopy(5, d.channel);
-            st.bindNoCopy(6, d.severity);
-            st.bindNoCopy(7, d.status);
-            st.bind(8, static_cast<std::int64_t>(ToMillis(d.next_attempt_at)));
-            st.bind(9, recorded_at);
-            st.bindNoCopy(10, d.last_error);
-            st.bindNoCopy(11, d.subject);
-            st.bindNoCopy(12, d.body);
-            st.bindNoCopy(13, d.html);
-            result.deliveries += static_cast<std::size_t>(st.exec());
-          }
-          for (const auto& u : batch.delivery_updates) {
-            auto& st = stmts_->update_delivery;
-            st.reset();
-            st.bindNoCopy(1, u.status);
-            st.bind(2, u.attempts);
-            st.bind(3, static_cast<std::int64_t>(ToMillis(u.next_attempt_at)));
-            u.delivered_at ? st.bind(4, static_cast<std::int64_t>(ToMillis(*u.delivered_at)))
-                           : st.bind(4);
-            st.bindNoCopy(5, u.last_error);
-            st.bindNoCopy(6, u.idempotency_key);
-            st.exec();
-          }
-          for (const auto& c : batch.disabled_channels) {
-            auto& st = stmts_->disable_channel;
-            st.reset();
-            st.bindNoCopy(1, c.channel);
-            st.bindNoCopy(2, c.fingerprint);
-            st.bindNoCopy(3, c.reason);
-            st.bind(4, recorded_at);
-            st.exec();
-          }
+          stmts_->InsertEvents(batch, recorded_at, *this, result);
+          stmts_->UpsertOffsets(batch, recorded_at);
+          stmts_->WriteFoldState(batch);
+          stmts_->InsertQuarantine(batch, recorded_at, result);
+          stmts_->InsertOutbox(batch, recorded_at, result);
+          stmts_->RouteIntents(batch);
+          stmts_->InsertDeliveries(batch, recorded_at, result);
+          stmts_->UpdateDeliveries(batch);
+          stmts_->DisableChannels(batch, recorded_at);
           db_->exec("COMMIT");
           for (auto& [name, id] : pending_source_ids_) {
             source_ids_.emplace(std::move(name), id);
@@ -601,14 +668,8 @@ Result<AppendResult> EventLog::Append(const Batch& batch) {
           pending_source_ids_.clear();
         } catch (...) {
           pending_source_ids_.clear();
-          // A failed statement keeps its error until reset; reset (without
-          // throwing it again) and roll the whole batch back.
-          for (auto* st : {&stmts_->insert_event, &stmts_->upsert_offset, &stmts_->put_fold,
-                           &stmts_->erase_fold, &stmts_->insert_quarantine, &stmts_->insert_outbox,
-                           &stmts_->route_intent, &stmts_->insert_delivery,
-                           &stmts_->update_delivery, &stmts_->disable_channel}) {
-            st->tryReset();
-          }
+          // Roll the whole batch back.
+          stmts_->ResetAfterFailure();
           try {
             db_->exec("ROLLBACK");
           } catch (...) {

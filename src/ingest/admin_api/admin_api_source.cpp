@@ -160,6 +160,22 @@ Status AdminApiSource::Restore(const std::vector<std::pair<std::string, std::str
   return Status::Ok();
 }
 
+// The options of one poll's admin requests (the request timeout), shared by
+// every request of the poll.
+struct AdminApiSource::Requests {
+  Requests(rd_kafka_t* rk, Duration timeout)
+      : options(rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_ANY)) {
+    char errstr[256];
+    rd_kafka_AdminOptions_set_request_timeout(options, static_cast<int>(timeout.count()), errstr,
+                                              sizeof errstr);
+  }
+  ~Requests() { rd_kafka_AdminOptions_destroy(options); }
+  Requests(const Requests&) = delete;
+  Requests& operator=(const Requests&) = delete;
+
+  rd_kafka_AdminOptions_t* options;
+};
+
 Status AdminApiSource::Poll(Timestamp now, TranslationSink& sink) {
   if (!groups_supported_ && !acls_supported_) {
     return Status::Ok();
@@ -167,126 +183,23 @@ Status AdminApiSource::Poll(Timestamp now, TranslationSink& sink) {
   if (auto s = Connect(); !s.ok()) {
     return s;
   }
-  rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(client_->rk, RD_KAFKA_ADMIN_OP_ANY);
-  char errstr[256];
-  rd_kafka_AdminOptions_set_request_timeout(
-      options, static_cast<int>(options_.request_timeout.count()), errstr, sizeof errstr);
   AdminState state = previous_;
   bool groups_known = false;
   bool acls_known = false;
   Status failure;
-
-  if (groups_supported_) {
-    rd_kafka_ListConsumerGroups(client_->rk, options, client_->queue);
-    rd_kafka_event_t* ev = client_->Wait(options_.request_timeout + std::chrono::seconds(1));
-    const auto err = ev == nullptr ? RD_KAFKA_RESP_ERR__TIMED_OUT : rd_kafka_event_error(ev);
-    std::vector<std::string> groups;
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      const auto* result = rd_kafka_event_ListConsumerGroups_result(ev);
-      std::size_t count = 0;
-      const auto** listings = rd_kafka_ListConsumerGroups_result_valid(result, &count);
-      std::size_t error_count = 0;
-      const auto** errors = rd_kafka_ListConsumerGroups_result_errors(result, &error_count);
-      if (count == 0 && error_count > 0 && IsUnsupported(rd_kafka_error_code(errors[0]))) {
-        groups_supported_ = false;
-        spdlog::warn(
-            "kafka {}: the broker does not answer ListConsumerGroups ({}); groups come "
-            "from __consumer_offsets only",
-            options_.cluster, rd_kafka_error_string(errors[0]));
-      } else {
-        for (std::size_t i = 0; i < count; ++i) {
-          groups.emplace_back(rd_kafka_ConsumerGroupListing_group_id(listings[i]));
-        }
-        groups_known = error_count == 0;
+  {
+    Requests requests(client_->rk, options_.request_timeout);
+    if (groups_supported_) {
+      std::vector<std::string> groups;
+      groups_known = ListGroups(requests, groups, failure);
+      if (groups_known) {
+        groups_known = ReadGroupTopics(requests, groups, state, failure);
       }
-    } else if (IsUnsupported(err)) {
-      groups_supported_ = false;
-      spdlog::warn(
-          "kafka {}: the broker does not answer ListConsumerGroups ({}); groups come from "
-          "__consumer_offsets only",
-          options_.cluster, rd_kafka_err2str(err));
-    } else {
-      failure = Unavailable("kafka " + options_.cluster +
-                            ": ListConsumerGroups: " + rd_kafka_err2str(err));
     }
-    if (ev != nullptr) {
-      rd_kafka_event_destroy(ev);
-    }
-    if (groups_known) {
-      state.group_topics.clear();
-      for (const auto& group : groups) {
-        rd_kafka_ListConsumerGroupOffsets_t* request =
-            rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), nullptr);
-        rd_kafka_ListConsumerGroupOffsets(client_->rk, &request, 1, options, client_->queue);
-        rd_kafka_ListConsumerGroupOffsets_destroy(request);
-        rd_kafka_event_t* oev = client_->Wait(options_.request_timeout + std::chrono::seconds(1));
-        if (oev == nullptr || rd_kafka_event_error(oev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-          groups_known = false;  // an incomplete picture must not stop consumers
-          failure = Unavailable("kafka " + options_.cluster + ": ListConsumerGroupOffsets(" +
-                                group + ") failed");
-          if (oev != nullptr) {
-            rd_kafka_event_destroy(oev);
-          }
-          break;
-        }
-        std::size_t n = 0;
-        const auto** results = rd_kafka_ListConsumerGroupOffsets_result_groups(
-            rd_kafka_event_ListConsumerGroupOffsets_result(oev), &n);
-        for (std::size_t g = 0; g < n; ++g) {
-          const auto* partitions = rd_kafka_group_result_partitions(results[g]);
-          for (int p = 0; partitions != nullptr && p < partitions->cnt; ++p) {
-            if (partitions->elems[p].offset >= 0) {
-              state.group_topics.emplace(group, partitions->elems[p].topic);
-            }
-          }
-        }
-        rd_kafka_event_destroy(oev);
-      }
+    if (acls_supported_) {
+      acls_known = DescribeAcls(requests, state, failure);
     }
   }
-
-  if (acls_supported_) {
-    rd_kafka_AclBindingFilter_t* filter = rd_kafka_AclBindingFilter_new(
-        RD_KAFKA_RESOURCE_ANY, nullptr, RD_KAFKA_RESOURCE_PATTERN_ANY, nullptr, nullptr,
-        RD_KAFKA_ACL_OPERATION_ANY, RD_KAFKA_ACL_PERMISSION_TYPE_ANY, errstr, sizeof errstr);
-    rd_kafka_DescribeAcls(client_->rk, filter, options, client_->queue);
-    rd_kafka_AclBinding_destroy(filter);
-    rd_kafka_event_t* ev = client_->Wait(options_.request_timeout + std::chrono::seconds(1));
-    const auto err = ev == nullptr ? RD_KAFKA_RESP_ERR__TIMED_OUT : rd_kafka_event_error(ev);
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      state.acls.clear();
-      std::size_t n = 0;
-      const auto** acls =
-          rd_kafka_DescribeAcls_result_acls(rd_kafka_event_DescribeAcls_result(ev), &n);
-      for (std::size_t i = 0; i < n; ++i) {
-        const auto* a = acls[i];
-        state.acls.emplace(
-            rd_kafka_AclBinding_principal(a),
-            Upper(rd_kafka_ResourceType_name(rd_kafka_AclBinding_restype(a))),
-            rd_kafka_AclBinding_name(a),
-            Upper(rd_kafka_ResourcePatternType_name(rd_kafka_AclBinding_resource_pattern_type(a))),
-            Upper(rd_kafka_AclOperation_name(rd_kafka_AclBinding_operation(a))),
-            Upper(rd_kafka_AclPermissionType_name(rd_kafka_AclBinding_permission_type(a))),
-            rd_kafka_AclBinding_host(a));
-      }
-      acls_known = true;
-    } else if (IsUnsupported(err) || (err == RD_KAFKA_RESP_ERR__TIMED_OUT && Reachable())) {
-      // A broker that answers metadata at once but lets DescribeAcls time out
-      // does not implement it (librdkafka's mock cluster, for one).
-      acls_supported_ = false;
-      spdlog::warn(
-          "kafka {}: the broker does not answer DescribeAcls ({}); ACLs come from the "
-          "audit log and the catalog only",
-          options_.cluster, rd_kafka_err2str(err));
-    } else if (failure.ok()) {
-      failure =
-          Unavailable("kafka " + options_.cluster + ": DescribeAcls: " + rd_kafka_err2str(err));
-    }
-    if (ev != nullptr) {
-      rd_kafka_event_destroy(ev);
-    }
-  }
-  rd_kafka_AdminOptions_destroy(options);
 
   std::size_t index = 0;
   const auto key = name() + "/" + std::to_string(ToMillis(now)) + "/";
@@ -301,6 +214,124 @@ Status AdminApiSource::Poll(Timestamp now, TranslationSink& sink) {
     spdlog::warn("{}", failure.message());
   }
   return Status::Ok();
+}
+
+bool AdminApiSource::ListGroups(Requests& requests, std::vector<std::string>& groups,
+                                Status& failure) {
+  rd_kafka_ListConsumerGroups(client_->rk, requests.options, client_->queue);
+  rd_kafka_event_t* ev = client_->Wait(options_.request_timeout + std::chrono::seconds(1));
+  const auto err = ev == nullptr ? RD_KAFKA_RESP_ERR__TIMED_OUT : rd_kafka_event_error(ev);
+  bool groups_known = false;
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const auto* result = rd_kafka_event_ListConsumerGroups_result(ev);
+    std::size_t count = 0;
+    const auto** listings = rd_kafka_ListConsumerGroups_result_valid(result, &count);
+    std::size_t error_count = 0;
+    const auto** errors = rd_kafka_ListConsumerGroups_result_errors(result, &error_count);
+    if (count == 0 && error_count > 0 && IsUnsupported(rd_kafka_error_code(errors[0]))) {
+      groups_supported_ = false;
+      spdlog::warn(
+          "kafka {}: the broker does not answer ListConsumerGroups ({}); groups come "
+          "from __consumer_offsets only",
+          options_.cluster, rd_kafka_error_string(errors[0]));
+    } else {
+      for (std::size_t i = 0; i < count; ++i) {
+        groups.emplace_back(rd_kafka_ConsumerGroupListing_group_id(listings[i]));
+      }
+      groups_known = error_count == 0;
+    }
+  } else if (IsUnsupported(err)) {
+    groups_supported_ = false;
+    spdlog::warn(
+        "kafka {}: the broker does not answer ListConsumerGroups ({}); groups come from "
+        "__consumer_offsets only",
+        options_.cluster, rd_kafka_err2str(err));
+  } else {
+    failure =
+        Unavailable("kafka " + options_.cluster + ": ListConsumerGroups: " + rd_kafka_err2str(err));
+  }
+  if (ev != nullptr) {
+    rd_kafka_event_destroy(ev);
+  }
+  return groups_known;
+}
+
+bool AdminApiSource::ReadGroupTopics(Requests& requests, const std::vector<std::string>& groups,
+                                     AdminState& state, Status& failure) {
+  state.group_topics.clear();
+  for (const auto& group : groups) {
+    rd_kafka_ListConsumerGroupOffsets_t* request =
+        rd_kafka_ListConsumerGroupOffsets_new(group.c_str(), nullptr);
+    rd_kafka_ListConsumerGroupOffsets(client_->rk, &request, 1, requests.options, client_->queue);
+    rd_kafka_ListConsumerGroupOffsets_destroy(request);
+    rd_kafka_event_t* oev = client_->Wait(options_.request_timeout + std::chrono::seconds(1));
+    if (oev == nullptr || rd_kafka_event_error(oev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      // An incomplete picture must not stop consumers.
+      failure = Unavailable("kafka " + options_.cluster + ": ListConsumerGroupOffsets(" + group +
+                            ") failed");
+      if (oev != nullptr) {
+        rd_kafka_event_destroy(oev);
+      }
+      return false;
+    }
+    std::size_t n = 0;
+    const auto** results = rd_kafka_ListConsumerGroupOffsets_result_groups(
+        rd_kafka_event_ListConsumerGroupOffsets_result(oev), &n);
+    for (std::size_t g = 0; g < n; ++g) {
+      const auto* partitions = rd_kafka_group_result_partitions(results[g]);
+      for (int p = 0; partitions != nullptr && p < partitions->cnt; ++p) {
+        if (partitions->elems[p].offset >= 0) {
+          state.group_topics.emplace(group, partitions->elems[p].topic);
+        }
+      }
+    }
+    rd_kafka_event_destroy(oev);
+  }
+  return true;
+}
+
+bool AdminApiSource::DescribeAcls(Requests& requests, AdminState& state, Status& failure) {
+  char errstr[256];
+  rd_kafka_AclBindingFilter_t* filter = rd_kafka_AclBindingFilter_new(
+      RD_KAFKA_RESOURCE_ANY, nullptr, RD_KAFKA_RESOURCE_PATTERN_ANY, nullptr, nullptr,
+      RD_KAFKA_ACL_OPERATION_ANY, RD_KAFKA_ACL_PERMISSION_TYPE_ANY, errstr, sizeof errstr);
+  rd_kafka_DescribeAcls(client_->rk, filter, requests.options, client_->queue);
+  rd_kafka_AclBinding_destroy(filter);
+  rd_kafka_event_t* ev = client_->Wait(options_.request_timeout + std::chrono::seconds(1));
+  const auto err = ev == nullptr ? RD_KAFKA_RESP_ERR__TIMED_OUT : rd_kafka_event_error(ev);
+  bool acls_known = false;
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    state.acls.clear();
+    std::size_t n = 0;
+    const auto** acls =
+        rd_kafka_DescribeAcls_result_acls(rd_kafka_event_DescribeAcls_result(ev), &n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto* a = acls[i];
+      state.acls.emplace(
+          rd_kafka_AclBinding_principal(a),
+          Upper(rd_kafka_ResourceType_name(rd_kafka_AclBinding_restype(a))),
+          rd_kafka_AclBinding_name(a),
+          Upper(rd_kafka_ResourcePatternType_name(rd_kafka_AclBinding_resource_pattern_type(a))),
+          Upper(rd_kafka_AclOperation_name(rd_kafka_AclBinding_operation(a))),
+          Upper(rd_kafka_AclPermissionType_name(rd_kafka_AclBinding_permission_type(a))),
+          rd_kafka_AclBinding_host(a));
+    }
+    acls_known = true;
+  } else if (IsUnsupported(err) || (err == RD_KAFKA_RESP_ERR__TIMED_OUT && Reachable())) {
+    // A broker that answers metadata at once but lets DescribeAcls time out
+    // does not implement it (librdkafka's mock cluster, for one).
+    acls_supported_ = false;
+    spdlog::warn(
+        "kafka {}: the broker does not answer DescribeAcls ({}); ACLs come from the "
+        "audit log and the catalog only",
+        options_.cluster, rd_kafka_err2str(err));
+  } else if (failure.ok()) {
+    failure = Unavailable("kafka " + options_.cluster + ": DescribeAcls: " + rd_kafka_err2str(err));
+  }
+  if (ev != nullptr) {
+    rd_kafka_event_destroy(ev);
+  }
+  return acls_known;
 }
 
 void AdminApiSource::Flush(TranslationSink& sink) {

@@ -66,6 +66,17 @@ class AdminApiSource final : public PolledSource {
   // True when the cluster answers a metadata request now.
   bool Reachable();
 
+  // Poll's requests. Each returns whether its part of the picture is complete,
+  // and sets `failure` to what to report when a request failed.
+  struct Requests;
+  // The ids of every group, complete or not.
+  bool ListGroups(Requests& requests, std::vector<std::string>& groups, Status& failure);
+  // Replaces state.group_topics with the topics on which `groups` have offsets.
+  bool ReadGroupTopics(Requests& requests, const std::vector<std::string>& groups,
+                       AdminState& state, Status& failure);
+  // Replaces state.acls with every ACL binding of the cluster.
+  bool DescribeAcls(Requests& requests, AdminState& state, Status& failure);
+
   AdminApiOptions options_;
   std::unique_ptr<Client> client_;
   AdminState previous_;

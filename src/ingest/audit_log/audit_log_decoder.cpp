@@ -5,6 +5,7 @@
 #include <array>
 #include <utility>
 
+#include "ingest/cloudevents/cloudevents_envelope.h"
 #include "ingest/json_input.h"
 
 namespace tributary::ingest::audit_log {
@@ -12,6 +13,7 @@ namespace {
 
 namespace js = ::tributary::ingest::json;
 using nlohmann::json;
+using ::tributary::ingest::cloudevents::CloudEventsEnvelope;
 
 constexpr std::string_view kAuthorizationType = "io.confluent.kafka.server/authorization";
 constexpr std::string_view kRequestType = "io.confluent.kafka.server/request";
@@ -230,73 +232,71 @@ bool IsConsumeMethod(std::string_view method) {
          method == "kafka.OffsetCommit" || method == "kafka.TxnOffsetCommit";
 }
 
-Result<AuditLogEvent> Decode(std::string_view value, const ClusterDirectory& clusters,
-                             std::string_view default_cluster) {
-  auto parsed = js::Parse(value, "audit log event");
-  if (!parsed.ok()) {
-    return parsed.status();
-  }
-  const json& root = *parsed;
-  if (auto s = js::RequireObject(root, "audit log event"); !s.ok()) {
-    return s;
-  }
-  AuditLogEvent out;
-  auto specversion = js::String(root, "specversion", "");
-  if (!specversion.ok()) {
-    return specversion.status();
-  }
-  if (*specversion != "1.0") {
-    return InvalidArgument("specversion: " + js::Quote(*specversion) +
-                           " is not a supported CloudEvents version (1.0)");
-  }
-  auto id = js::Name(root, "id", "");
+bool IsKnownType(std::string_view type) {
+  return type == kAuthorizationType || type == kRequestType;
+}
+
+// The context attributes read only to find the cluster.
+struct CrnAttributes {
+  std::string source;
+  std::optional<std::string> subject;
+};
+
+Result<CrnAttributes> ReadContext(const CloudEventsEnvelope& envelope, AuditLogEvent& out) {
+  auto id = envelope.Id();
   if (!id.ok()) {
     return id.status();
   }
   out.id = std::move(id).value();
-  auto source = js::Name(root, "source", "");
+  auto source = envelope.Source();
   if (!source.ok()) {
     return source.status();
   }
-  auto type = js::Name(root, "type", "");
+  auto type = envelope.Type();
   if (!type.ok()) {
     return type.status();
   }
   out.type = std::move(type).value();
-  auto time = js::Time(root, "time", "");
+  auto time = envelope.Time();
   if (!time.ok()) {
     return time.status();
   }
   out.time = *time;
-  auto subject = js::OptionalString(root, "subject", "");
+  auto subject = envelope.Subject();
   if (!subject.ok()) {
     return subject.status();
   }
-  const auto* data = js::Find(root, "data");
-  if (data == nullptr) {
-    return js::Missing("data");
-  }
-  if (!data->is_object()) {
-    return js::Expected("data", "an object", *data);
-  }
-  const bool known_type = out.type == kAuthorizationType || out.type == kRequestType;
-  auto method = js::OptionalName(*data, "methodName", "data");
+  return CrnAttributes{std::move(source).value(), std::move(subject).value()};
+}
+
+Status ReadMethod(const json& data, AuditLogEvent& out) {
+  auto method = js::OptionalName(data, "methodName", "data");
   if (!method.ok()) {
     return method.status();
   }
-  if (known_type && !method->has_value()) {
+  if (IsKnownType(out.type) && !method->has_value()) {
     return js::Missing("data.methodName");
   }
   out.method = method->value_or("");
+  return Status::Ok();
+}
 
-  auto resource_crn = js::OptionalString(*data, "resourceName", "data");
+// The cluster: the first CRN (resource, subject, source) naming kafka=<id>,
+// mapped to a configured cluster, else the default. Returns the segments of the
+// first CRN, which name the resource when authorizationInfo does not.
+Result<std::vector<CrnSegment>> ResolveCluster(const json& data, const CrnAttributes& context,
+                                               const ClusterDirectory& clusters,
+                                               std::string_view default_cluster,
+                                               AuditLogEvent& out) {
+  auto resource_crn = js::OptionalString(data, "resourceName", "data");
   if (!resource_crn.ok()) {
     return resource_crn.status();
   }
-  // The cluster: the first CRN (resource, subject, source) naming kafka=<id>.
   std::vector<CrnSegment> resource_segments;
-  for (const auto* crn : {resource_crn->has_value() ? &**resource_crn : nullptr,
-                          subject->has_value() ? &**subject : nullptr, &*source}) {
+  const std::array<const std::string*, 3> crns{
+      resource_crn->has_value() ? &**resource_crn : nullptr,
+      context.subject.has_value() ? &*context.subject : nullptr, &context.source};
+  for (const auto* crn : crns) {
     if (crn == nullptr) {
       continue;
     }
@@ -319,77 +319,101 @@ Result<AuditLogEvent> Decode(std::string_view value, const ClusterDirectory& clu
       out.cluster = *c;
     }
   }
+  return resource_segments;
+}
 
-  if (const auto* authn = js::Find(*data, "authenticationInfo")) {
-    if (!authn->is_object()) {
-      return js::Expected("data.authenticationInfo", "an object", *authn);
-    }
-    auto principal = js::OptionalName(*authn, "principal", "data.authenticationInfo");
-    if (!principal.ok()) {
-      return principal.status();
-    }
-    out.principal = principal->value_or("");
+Status ReadPrincipal(const json& data, AuditLogEvent& out) {
+  const auto* authn = js::Find(data, "authenticationInfo");
+  if (authn == nullptr) {
+    return Status::Ok();
   }
+  if (!authn->is_object()) {
+    return js::Expected("data.authenticationInfo", "an object", *authn);
+  }
+  auto principal = js::OptionalName(*authn, "principal", "data.authenticationInfo");
+  if (!principal.ok()) {
+    return principal.status();
+  }
+  out.principal = principal->value_or("");
+  return Status::Ok();
+}
 
-  const auto* authz = js::Find(*data, "authorizationInfo");
-  if (authz != nullptr) {
-    const std::string path = "data.authorizationInfo";
-    if (!authz->is_object()) {
-      return js::Expected(path, "an object", *authz);
+Status ReadAuthorizationInfo(const json& authz, AuditLogEvent& out) {
+  const std::string path = "data.authorizationInfo";
+  if (!authz.is_object()) {
+    return js::Expected(path, "an object", authz);
+  }
+  const auto* granted = js::Find(authz, "granted");
+  if (granted == nullptr) {
+    return js::Missing(path + ".granted");
+  }
+  if (!granted->is_boolean()) {
+    return js::Expected(path + ".granted", "a boolean", *granted);
+  }
+  out.granted = granted->get<bool>();
+  for (const auto& [key, member] : {std::pair{"operation", &AuditLogEvent::operation},
+                                    std::pair{"resourceType", &AuditLogEvent::resource_type},
+                                    std::pair{"resourceName", &AuditLogEvent::resource_name}}) {
+    auto v = js::OptionalString(authz, key, path);
+    if (!v.ok()) {
+      return v.status();
     }
-    const auto* granted = js::Find(*authz, "granted");
-    if (granted == nullptr) {
-      return js::Missing(path + ".granted");
-    }
-    if (!granted->is_boolean()) {
-      return js::Expected(path + ".granted", "a boolean", *granted);
-    }
-    out.granted = granted->get<bool>();
-    for (const auto& [key, member] : {std::pair{"operation", &AuditLogEvent::operation},
-                                      std::pair{"resourceType", &AuditLogEvent::resource_type},
-                                      std::pair{"resourceName", &AuditLogEvent::resource_name}}) {
-      auto v = js::OptionalString(*authz, key, path);
-      if (!v.ok()) {
-        return v.status();
-      }
-      out.*member = v->value_or("");
-    }
-  } else if (const auto* result = js::Find(*data, "result");
-             result != nullptr && result->is_object()) {
-    // Confluent Cloud request events report the outcome instead.
+    out.*member = v->value_or("");
+  }
+  return Status::Ok();
+}
+
+// Whether the request was allowed: authorizationInfo, or the outcome that
+// Confluent Cloud request events report instead.
+Status ReadOutcome(const json& data, AuditLogEvent& out) {
+  if (const auto* authz = js::Find(data, "authorizationInfo"); authz != nullptr) {
+    return ReadAuthorizationInfo(*authz, out);
+  }
+  if (const auto* result = js::Find(data, "result"); result != nullptr && result->is_object()) {
     auto status = js::OptionalString(*result, "status", "data.result");
     if (!status.ok()) {
       return status.status();
     }
     out.granted = status->value_or("") == "SUCCESS";
   }
-  if (out.resource_type.empty() && !resource_segments.empty()) {
-    const auto& last = resource_segments.back();
-    if (last.key == "topic") {
-      out.resource_type = "Topic";
-    } else if (last.key == "group") {
-      out.resource_type = "Group";
-    } else if (last.key == "transactional-id") {
-      out.resource_type = "TransactionalId";
-    } else if (last.key == "kafka") {
-      out.resource_type = "Cluster";
-    }
-    if (!out.resource_type.empty()) {
-      out.resource_name = last.value;
-    }
-  }
+  return Status::Ok();
+}
 
-  if (!known_type || !out.granted) {
-    return out;  // kOther: denied requests never yield observed edges
+// Without authorizationInfo, the resource is the last segment of the resource CRN.
+void InferResourceFromCrn(const std::vector<CrnSegment>& resource_segments, AuditLogEvent& out) {
+  if (!out.resource_type.empty() || resource_segments.empty()) {
+    return;
+  }
+  const auto& last = resource_segments.back();
+  if (last.key == "topic") {
+    out.resource_type = "Topic";
+  } else if (last.key == "group") {
+    out.resource_type = "Group";
+  } else if (last.key == "transactional-id") {
+    out.resource_type = "TransactionalId";
+  } else if (last.key == "kafka") {
+    out.resource_type = "Cluster";
+  }
+  if (!out.resource_type.empty()) {
+    out.resource_name = last.value;
+  }
+}
+
+// Sets `out.action` (and the topic or ACL bindings it needs) for a granted
+// request of a known type; everything else stays kOther.
+Status Classify(const json& data, const std::vector<CrnSegment>& resource_segments,
+                AuditLogEvent& out) {
+  if (!IsKnownType(out.type) || !out.granted) {
+    return Status::Ok();  // kOther: denied requests never yield observed edges
   }
   if (out.method == "kafka.CreateAcls" || out.method == "kafka.DeleteAcls") {
     out.action = AuditAction::kAclChange;
-    out.acl_bindings = RequestBindings(*data, out.cluster, out.method == "kafka.CreateAcls");
-    return out;
+    out.acl_bindings = RequestBindings(data, out.cluster, out.method == "kafka.CreateAcls");
+    return Status::Ok();
   }
   const bool produce = out.method == "kafka.Produce";
   if (!produce && !IsConsumeMethod(out.method)) {
-    return out;
+    return Status::Ok();
   }
   // The topic: authorizationInfo when it names a topic, else the resource CRN.
   std::string topic;
@@ -404,7 +428,7 @@ Result<AuditLogEvent> Decode(std::string_view value, const ClusterDirectory& clu
     }
   }
   if (topic.empty()) {
-    return out;  // e.g. OffsetCommit authorized on the group
+    return Status::Ok();  // e.g. OffsetCommit authorized on the group
   }
   if (auto s = js::CheckName(topic, "data.authorizationInfo.resourceName"); !s.ok()) {
     return s;
@@ -414,6 +438,42 @@ Result<AuditLogEvent> Decode(std::string_view value, const ClusterDirectory& clu
   }
   out.action = produce ? AuditAction::kProduce : AuditAction::kConsume;
   out.topic = NodeId::Topic(out.cluster, topic);
+  return Status::Ok();
+}
+
+Result<AuditLogEvent> Decode(std::string_view value, const ClusterDirectory& clusters,
+                             std::string_view default_cluster) {
+  auto envelope = CloudEventsEnvelope::Parse(value, "audit log event");
+  if (!envelope.ok()) {
+    return envelope.status();
+  }
+  AuditLogEvent out;
+  auto context = ReadContext(*envelope, out);
+  if (!context.ok()) {
+    return context.status();
+  }
+  auto data_member = envelope->Data();
+  if (!data_member.ok()) {
+    return data_member.status();
+  }
+  const json& data = **data_member;
+  if (auto s = ReadMethod(data, out); !s.ok()) {
+    return s;
+  }
+  auto resource_segments = ResolveCluster(data, *context, clusters, default_cluster, out);
+  if (!resource_segments.ok()) {
+    return resource_segments.status();
+  }
+  if (auto s = ReadPrincipal(data, out); !s.ok()) {
+    return s;
+  }
+  if (auto s = ReadOutcome(data, out); !s.ok()) {
+    return s;
+  }
+  InferResourceFromCrn(*resource_segments, out);
+  if (auto s = Classify(data, *resource_segments, out); !s.ok()) {
+    return s;
+  }
   return out;
 }
 

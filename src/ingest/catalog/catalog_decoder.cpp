@@ -5,6 +5,7 @@
 #include <array>
 #include <utility>
 
+#include "ingest/cloudevents/cloudevents_envelope.h"
 #include "ingest/json_input.h"
 
 namespace tributary::ingest::catalog {
@@ -12,6 +13,7 @@ namespace {
 
 namespace js = ::tributary::ingest::json;
 using nlohmann::json;
+using ::tributary::ingest::cloudevents::CloudEventsEnvelope;
 
 constexpr std::string_view kPublished = "tributary.product.published";
 constexpr std::string_view kUpdated = "tributary.product.updated";
@@ -372,25 +374,12 @@ Result<DomainEvent> DecodeData(std::string_view type, const json& data, const st
 }
 
 Result<DecodedCatalogEvent> Decode(std::string_view value) {
-  auto parsed = js::Parse(value, "catalog event");
-  if (!parsed.ok()) {
-    return parsed.status();
-  }
-  const json& root = *parsed;
-  if (auto s = js::RequireObject(root, "catalog event"); !s.ok()) {
-    return s;
+  auto envelope = CloudEventsEnvelope::Parse(value, "catalog event");
+  if (!envelope.ok()) {
+    return envelope.status();
   }
   DecodedCatalogEvent out{};
-  // CloudEvents 1.0 required context attributes.
-  auto specversion = js::String(root, "specversion", "");
-  if (!specversion.ok()) {
-    return specversion.status();
-  }
-  if (*specversion != "1.0") {
-    return InvalidArgument("specversion: " + js::Quote(*specversion) +
-                           " is not a supported CloudEvents version (1.0)");
-  }
-  auto type = js::Name(root, "type", "");
+  auto type = envelope->Type();
   if (!type.ok()) {
     return type.status();
   }
@@ -400,34 +389,29 @@ Result<DecodedCatalogEvent> Decode(std::string_view value) {
   }
   // From here on every message starts with the type.
   auto fail = [&](const Status& s) { return InvalidArgument(out.type + ": " + s.message()); };
-  auto id = js::Name(root, "id", "");
+  auto id = envelope->Id();
   if (!id.ok()) {
     return fail(id.status());
   }
   out.id = std::move(id).value();
-  auto source = js::Name(root, "source", "");
+  auto source = envelope->Source();
   if (!source.ok()) {
     return fail(source.status());
   }
   out.source = std::move(source).value();
-  auto time = js::Time(root, "time", "");
+  auto time = envelope->Time();
   if (!time.ok()) {
     return fail(time.status());
   }
   out.time = *time;
-  if (auto ct = js::OptionalString(root, "datacontenttype", ""); !ct.ok()) {
-    return fail(ct.status());
-  } else if (ct->has_value() && (*ct)->find("json") == std::string::npos) {
-    return fail(InvalidArgument("datacontenttype: " + js::Quote(**ct) + " is not JSON"));
+  if (auto s = envelope->CheckDataContentType(); !s.ok()) {
+    return fail(s);
   }
-  const auto* data = js::Find(root, "data");
-  if (data == nullptr) {
-    return fail(js::Missing("data"));
+  auto data = envelope->Data();
+  if (!data.ok()) {
+    return fail(data.status());
   }
-  if (!data->is_object()) {
-    return fail(js::Expected("data", "an object", *data));
-  }
-  auto event = DecodeData(out.type, *data, out.source);
+  auto event = DecodeData(out.type, **data, out.source);
   if (!event.ok()) {
     return fail(event.status());
   }

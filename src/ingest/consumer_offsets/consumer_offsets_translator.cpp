@@ -278,7 +278,7 @@ void ConsumerOffsetsTranslator::Translate(const RawRecord& record, TranslationSi
     sink.Quarantine(decoded.status().message());
     return;
   }
-  const Timestamp record_time = FromMillis(record.timestamp_ms);
+  const Timestamp at = FromMillis(record.timestamp_ms);
   std::visit(
       Overloaded{
           [&](const OffsetCommit& c) {
@@ -286,159 +286,29 @@ void ConsumerOffsetsTranslator::Translate(const RawRecord& record, TranslationSi
                        c.commit_timestamp_ms > 0 ? c.commit_timestamp_ms : record.timestamp_ms,
                        sink);
           },
-          [&](const OffsetCommitTombstone& t) {
-            const TopicKeyView key{t.group, t.topic};
-            sink.Emit(OffsetDeleted{NodeId::Group(options_.cluster, t.group),
-                                    NodeId::Topic(options_.cluster, t.topic), t.partition},
-                      record_time);
-            auto it = topics_.find(key);
-            if (it == topics_.end()) {
-              return;
-            }
-            it->second.offsets.erase(t.partition);
-            MarkDirty(it->first, &it->second);
-            if (it->second.offsets.empty()) {
-              StopTopic(it->second, "offset_deleted", record_time, sink, false);
-              EraseTopic(it);
-            }
-          },
-          [&](const GroupMetadata& m) {
-            auto& g = groups_[m.group];
-            g.group = m.group;
-            std::map<std::string, Member> members;
-            for (const auto& gm : m.members) {
-              Member member{gm.member_id, gm.client_id, gm.client_host, {}, {}};
-              if (gm.subscription) {
-                member.topics.insert(gm.subscription->topics.begin(),
-                                     gm.subscription->topics.end());
-              }
-              if (gm.assignment) {
-                for (const auto& tp : gm.assignment->assigned_partitions) {
-                  member.topics.insert(tp.topic);
-                }
-              }
-              members.emplace(member.member_id, std::move(member));
-            }
-            const auto protocol = m.protocol.value_or("");
-            const bool changed = members != g.members || m.protocol_type != g.protocol_type ||
-                                 protocol != g.protocol || g.kip848;
-            const bool first = g.protocol_type.empty() && g.members.empty() && !g.kip848;
-            g.protocol_type = m.protocol_type;
-            g.protocol = protocol;
-            g.generation = m.generation;
-            g.kip848 = false;
-            g.members = std::move(members);
-            dirty_groups_.insert(m.group);
-            if (changed || first) {
-              EmitMembers(g, record_time, sink);
-            }
-          },
-          [&](const GroupMetadataTombstone& t) { DeleteGroup(t.group, record_time, sink); },
-          [&](const ConsumerGroupMetadata& m) {
-            auto& g = groups_[m.group];
-            const bool first = g.group.empty();
-            g.group = m.group;
-            g.protocol_type = "consumer";
-            g.kip848 = true;
-            g.generation = m.epoch;
-            dirty_groups_.insert(m.group);
-            if (first) {
-              EmitMembers(g, record_time, sink);
-            }
-          },
-          [&](const ConsumerGroupMetadataTombstone& t) { DeleteGroup(t.group, record_time, sink); },
-          [&](const ConsumerGroupPartitionMetadata& m) {
-            auto& g = groups_[m.group];
-            g.group = m.group;
-            g.kip848 = true;
-            g.protocol_type = "consumer";
-            const auto before = g.topic_names;
-            for (const auto& t : m.topics) {
-              g.topic_names[t.topic_id.ToString()] = t.topic_name;
-            }
-            dirty_groups_.insert(m.group);
-            // Names may arrive after the assignments that use them.
-            if (g.topic_names != before) {
-              bool resolves = false;
-              for (const auto& [id, member] : g.members) {
-                for (const auto& topic_id : member.topic_ids) {
-                  resolves =
-                      resolves || (!before.contains(topic_id) && g.topic_names.contains(topic_id));
-                }
-              }
-              if (resolves) {
-                EmitMembers(g, record_time, sink);
-              }
-            }
-          },
+          [&](const OffsetCommitTombstone& t) { FoldOffsetDeleted(t, at, sink); },
+          [&](const GroupMetadata& m) { FoldClassicGroup(m, at, sink); },
+          [&](const GroupMetadataTombstone& t) { DeleteGroup(t.group, at, sink); },
+          [&](const ConsumerGroupMetadata& m) { FoldConsumerGroup(m, at, sink); },
+          [&](const ConsumerGroupMetadataTombstone& t) { DeleteGroup(t.group, at, sink); },
+          [&](const ConsumerGroupPartitionMetadata& m) { FoldTopicNames(m, at, sink); },
           [&](const ConsumerGroupPartitionMetadataTombstone& t) {
             if (auto it = groups_.find(t.group); it != groups_.end()) {
               it->second.topic_names.clear();
               dirty_groups_.insert(t.group);
             }
           },
-          [&](const ConsumerGroupMemberMetadata& m) {
-            auto& g = groups_[m.group];
-            g.group = m.group;
-            g.kip848 = true;
-            g.protocol_type = "consumer";
-            g.protocol = m.server_assignor.value_or(g.protocol);
-            auto& member = g.members[m.member_id];
-            Member updated = member;
-            updated.member_id = m.member_id;
-            updated.client_id = m.client_id;
-            updated.host = m.client_host;
-            updated.topics.clear();
-            updated.topics.insert(m.subscribed_topic_names.begin(), m.subscribed_topic_names.end());
-            if (m.subscribed_topic_regex) {
-              if (auto it = g.regex_topics.find(*m.subscribed_topic_regex);
-                  it != g.regex_topics.end()) {
-                updated.topics.insert(it->second.begin(), it->second.end());
-              }
-            }
-            dirty_groups_.insert(m.group);
-            if (!(updated == member)) {
-              member = std::move(updated);
-              EmitMembers(g, record_time, sink);
-            }
-          },
+          [&](const ConsumerGroupMemberMetadata& m) { FoldMember(m, at, sink); },
           [&](const ConsumerGroupMemberMetadataTombstone& t) {
             auto it = groups_.find(t.group);
             if (it != groups_.end() && it->second.members.erase(t.member_id) > 0) {
               dirty_groups_.insert(t.group);
-              EmitMembers(it->second, record_time, sink);
+              EmitMembers(it->second, at, sink);
             }
           },
-          [&](const ConsumerGroupCurrentMemberAssignment& a) {
-            auto& g = groups_[a.group];
-            g.group = a.group;
-            g.kip848 = true;
-            g.protocol_type = "consumer";
-            std::set<std::string> ids;
-            for (const auto& tp : a.assigned_partitions) {
-              if (!tp.partitions.empty()) {
-                ids.insert(tp.topic_id.ToString());
-              }
-            }
-            auto& member = g.members[a.member_id];
-            member.member_id = a.member_id;
-            dirty_groups_.insert(a.group);
-            if (member.topic_ids != ids) {
-              member.topic_ids = std::move(ids);
-              EmitMembers(g, record_time, sink);
-            }
-          },
+          [&](const ConsumerGroupCurrentMemberAssignment& a) { FoldAssignment(a, at, sink); },
           [&](const ConsumerGroupCurrentMemberAssignmentTombstone& t) {
-            auto it = groups_.find(t.group);
-            if (it == groups_.end()) {
-              return;
-            }
-            auto m = it->second.members.find(t.member_id);
-            if (m != it->second.members.end() && !m->second.topic_ids.empty()) {
-              m->second.topic_ids.clear();
-              dirty_groups_.insert(t.group);
-              EmitMembers(it->second, record_time, sink);
-            }
+            FoldAssignmentDeleted(t, at, sink);
           },
           [&](const ConsumerGroupRegularExpression& r) {
             auto& g = groups_[r.group];
@@ -456,6 +326,156 @@ void ConsumerOffsetsTranslator::Translate(const RawRecord& record, TranslationSi
           [&](const SkippedRecord&) { ++skipped_; },
       },
       *decoded);
+}
+
+void ConsumerOffsetsTranslator::FoldOffsetDeleted(const OffsetCommitTombstone& t, Timestamp at,
+                                                  TranslationSink& sink) {
+  const TopicKeyView key{t.group, t.topic};
+  sink.Emit(OffsetDeleted{NodeId::Group(options_.cluster, t.group),
+                          NodeId::Topic(options_.cluster, t.topic), t.partition},
+            at);
+  auto it = topics_.find(key);
+  if (it == topics_.end()) {
+    return;
+  }
+  it->second.offsets.erase(t.partition);
+  MarkDirty(it->first, &it->second);
+  if (it->second.offsets.empty()) {
+    StopTopic(it->second, "offset_deleted", at, sink, false);
+    EraseTopic(it);
+  }
+}
+
+void ConsumerOffsetsTranslator::FoldClassicGroup(const GroupMetadata& m, Timestamp at,
+                                                 TranslationSink& sink) {
+  auto& g = groups_[m.group];
+  g.group = m.group;
+  std::map<std::string, Member> members;
+  for (const auto& gm : m.members) {
+    Member member{gm.member_id, gm.client_id, gm.client_host, {}, {}};
+    if (gm.subscription) {
+      member.topics.insert(gm.subscription->topics.begin(), gm.subscription->topics.end());
+    }
+    if (gm.assignment) {
+      for (const auto& tp : gm.assignment->assigned_partitions) {
+        member.topics.insert(tp.topic);
+      }
+    }
+    members.emplace(member.member_id, std::move(member));
+  }
+  const auto protocol = m.protocol.value_or("");
+  const bool changed = members != g.members || m.protocol_type != g.protocol_type ||
+                       protocol != g.protocol || g.kip848;
+  const bool first = g.protocol_type.empty() && g.members.empty() && !g.kip848;
+  g.protocol_type = m.protocol_type;
+  g.protocol = protocol;
+  g.generation = m.generation;
+  g.kip848 = false;
+  g.members = std::move(members);
+  dirty_groups_.insert(m.group);
+  if (changed || first) {
+    EmitMembers(g, at, sink);
+  }
+}
+
+void ConsumerOffsetsTranslator::FoldConsumerGroup(const ConsumerGroupMetadata& m, Timestamp at,
+                                                  TranslationSink& sink) {
+  auto& g = groups_[m.group];
+  const bool first = g.group.empty();
+  g.group = m.group;
+  g.protocol_type = "consumer";
+  g.kip848 = true;
+  g.generation = m.epoch;
+  dirty_groups_.insert(m.group);
+  if (first) {
+    EmitMembers(g, at, sink);
+  }
+}
+
+void ConsumerOffsetsTranslator::FoldTopicNames(const ConsumerGroupPartitionMetadata& m,
+                                               Timestamp at, TranslationSink& sink) {
+  auto& g = groups_[m.group];
+  g.group = m.group;
+  g.kip848 = true;
+  g.protocol_type = "consumer";
+  const auto before = g.topic_names;
+  for (const auto& t : m.topics) {
+    g.topic_names[t.topic_id.ToString()] = t.topic_name;
+  }
+  dirty_groups_.insert(m.group);
+  // Names may arrive after the assignments that use them.
+  if (g.topic_names != before) {
+    bool resolves = false;
+    for (const auto& [id, member] : g.members) {
+      for (const auto& topic_id : member.topic_ids) {
+        resolves = resolves || (!before.contains(topic_id) && g.topic_names.contains(topic_id));
+      }
+    }
+    if (resolves) {
+      EmitMembers(g, at, sink);
+    }
+  }
+}
+
+void ConsumerOffsetsTranslator::FoldMember(const ConsumerGroupMemberMetadata& m, Timestamp at,
+                                           TranslationSink& sink) {
+  auto& g = groups_[m.group];
+  g.group = m.group;
+  g.kip848 = true;
+  g.protocol_type = "consumer";
+  g.protocol = m.server_assignor.value_or(g.protocol);
+  auto& member = g.members[m.member_id];
+  Member updated = member;
+  updated.member_id = m.member_id;
+  updated.client_id = m.client_id;
+  updated.host = m.client_host;
+  updated.topics.clear();
+  updated.topics.insert(m.subscribed_topic_names.begin(), m.subscribed_topic_names.end());
+  if (m.subscribed_topic_regex) {
+    if (auto it = g.regex_topics.find(*m.subscribed_topic_regex); it != g.regex_topics.end()) {
+      updated.topics.insert(it->second.begin(), it->second.end());
+    }
+  }
+  dirty_groups_.insert(m.group);
+  if (!(updated == member)) {
+    member = std::move(updated);
+    EmitMembers(g, at, sink);
+  }
+}
+
+void ConsumerOffsetsTranslator::FoldAssignment(const ConsumerGroupCurrentMemberAssignment& a,
+                                               Timestamp at, TranslationSink& sink) {
+  auto& g = groups_[a.group];
+  g.group = a.group;
+  g.kip848 = true;
+  g.protocol_type = "consumer";
+  std::set<std::string> ids;
+  for (const auto& tp : a.assigned_partitions) {
+    if (!tp.partitions.empty()) {
+      ids.insert(tp.topic_id.ToString());
+    }
+  }
+  auto& member = g.members[a.member_id];
+  member.member_id = a.member_id;
+  dirty_groups_.insert(a.group);
+  if (member.topic_ids != ids) {
+    member.topic_ids = std::move(ids);
+    EmitMembers(g, at, sink);
+  }
+}
+
+void ConsumerOffsetsTranslator::FoldAssignmentDeleted(
+    const ConsumerGroupCurrentMemberAssignmentTombstone& t, Timestamp at, TranslationSink& sink) {
+  auto it = groups_.find(t.group);
+  if (it == groups_.end()) {
+    return;
+  }
+  auto m = it->second.members.find(t.member_id);
+  if (m != it->second.members.end() && !m->second.topic_ids.empty()) {
+    m->second.topic_ids.clear();
+    dirty_groups_.insert(t.group);
+    EmitMembers(it->second, at, sink);
+  }
 }
 
 void ConsumerOffsetsTranslator::Tick(Timestamp now, TranslationSink& sink) {

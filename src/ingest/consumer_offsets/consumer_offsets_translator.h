@@ -30,6 +30,15 @@
 
 namespace tributary::ingest::consumer_offsets {
 
+// The decoded record kinds (consumer_offsets_records.h).
+struct OffsetCommitTombstone;
+struct GroupMetadata;
+struct ConsumerGroupMetadata;
+struct ConsumerGroupPartitionMetadata;
+struct ConsumerGroupMemberMetadata;
+struct ConsumerGroupCurrentMemberAssignment;
+struct ConsumerGroupCurrentMemberAssignmentTombstone;
+
 struct ConsumerOffsetsOptions {
   std::string cluster;
   Duration idle_after = std::chrono::minutes(15);
@@ -115,6 +124,18 @@ class ConsumerOffsetsTranslator final : public SourceTranslator {
   void StopTopic(TopicFold& fold, const std::string& reason, Timestamp at, TranslationSink& sink,
                  bool decision);
   void DeleteGroup(const std::string& group, Timestamp at, TranslationSink& sink);
+
+  // One fold per kind of __consumer_offsets record that changes a fact; `at` is
+  // the record's timestamp.
+  void FoldOffsetDeleted(const OffsetCommitTombstone& t, Timestamp at, TranslationSink& sink);
+  void FoldClassicGroup(const GroupMetadata& m, Timestamp at, TranslationSink& sink);
+  void FoldConsumerGroup(const ConsumerGroupMetadata& m, Timestamp at, TranslationSink& sink);
+  void FoldTopicNames(const ConsumerGroupPartitionMetadata& m, Timestamp at, TranslationSink& sink);
+  void FoldMember(const ConsumerGroupMemberMetadata& m, Timestamp at, TranslationSink& sink);
+  void FoldAssignment(const ConsumerGroupCurrentMemberAssignment& a, Timestamp at,
+                      TranslationSink& sink);
+  void FoldAssignmentDeleted(const ConsumerGroupCurrentMemberAssignmentTombstone& t, Timestamp at,
+                             TranslationSink& sink);
 
   ConsumerOffsetsOptions options_;
   Topics topics_;  // ordered: a group's topics are a range

@@ -1,81 +1,32 @@
 #include "ingest/consumer_offsets/kafka_wire.h"
 
+#include <algorithm>
 #include <cassert>
 #include <limits>
 #include <utility>
 
+#include "core/text_codec.h"
+
 namespace tributary::ingest::consumer_offsets {
-
-namespace {
-
-constexpr std::string_view kBase64Url =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-int Base64UrlValue(char c) {
-  if (c >= 'A' && c <= 'Z') {
-    return c - 'A';
-  }
-  if (c >= 'a' && c <= 'z') {
-    return c - 'a' + 26;
-  }
-  if (c >= '0' && c <= '9') {
-    return c - '0' + 52;
-  }
-  if (c == '-') {
-    return 62;
-  }
-  if (c == '_') {
-    return 63;
-  }
-  return -1;
-}
-
-}  // namespace
 
 std::string Uuid::ToString() const {
   // 16 bytes = 128 bits = 21 full sextets + 2 bits: 22 characters, no padding.
-  std::string out;
-  out.reserve(22);
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (std::uint8_t b : bytes) {
-    acc = (acc << 8) | b;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(kBase64Url[(acc >> bits) & 0x3f]);
-    }
-  }
-  if (bits > 0) {
-    out.push_back(kBase64Url[(acc << (6 - bits)) & 0x3f]);
-  }
-  return out;
+  return Base64UrlEncode(
+      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 std::optional<Uuid> Uuid::FromString(std::string_view text) {
   if (text.size() != 22) {
     return std::nullopt;
   }
-  Uuid uuid;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  std::size_t next = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    int v = Base64UrlValue(text[i]);
-    if (v < 0) {
-      return std::nullopt;
-    }
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      uuid.bytes[next++] = static_cast<std::uint8_t>((acc >> bits) & 0xff);
-    }
-  }
-  // The last character carries 2 bits of data; the other 4 must be zero.
-  if ((acc & ((1u << bits) - 1)) != 0) {
+  const auto decoded = Base64UrlDecode(text);
+  // The last character carries 2 bits of data; the other 4 must be zero, so
+  // only the canonical spelling, which encodes back to `text`, is a topic id.
+  if (!decoded || decoded->size() != 16 || Base64UrlEncode(*decoded) != text) {
     return std::nullopt;
   }
+  Uuid uuid;
+  std::copy(decoded->begin(), decoded->end(), uuid.bytes.begin());
   return uuid;
 }
 
