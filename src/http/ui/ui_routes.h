@@ -14,6 +14,9 @@
 //   /ui/quarantine                 undecodable records
 //   /ui/demo                       the demo's inbox (only with a DemoView)
 //
+// One file per group of pages (overview_pages.cpp, product_pages.cpp, …);
+// ui_support.h holds what they share.
+//
 // Handlers are pure request -> response functions over the same read models
 // as the API (ApiContext); thread-safe as those are.
 

@@ -1,0 +1,134 @@
+// Product pages of the web UI (ui_routes.h). A product: metadata, schema versions with verdicts,
+// producers, consumers, lineage.
+
+#include "http/ui/ui_support.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "core/event_codec.h"
+#include "core/text_codec.h"
+#include "http/params.h"
+#include "http/routes/graph_render.h"
+#include "tributary/overloaded.h"
+
+namespace tributary::http::ui {
+namespace {
+
+Result<json> ProductPage(const ApiContext& ctx, const Request& r) {
+  const auto& name = r.params.at("name");
+  const auto catalog = ctx.catalog();
+  auto it = catalog->products.find(name);
+  if (it == catalog->products.end()) {
+    return NotFound("no product named \"" + name + "\"");
+  }
+  std::string at_error;
+  const auto at = AtParam(r, at_error);
+  if (!at_error.empty()) {
+    return InvalidArgument(at_error);
+  }
+  const auto& p = it->second.published;
+  const auto topic = NodeId::Topic(p.cluster, p.topic).str();
+  const auto subject = p.schema_subject.value_or(p.topic + "-value");
+  const auto schemas = ctx.schemas();
+  const auto g = ctx.graph();
+  json page = {{"name", name},
+               {"status", it->second.status},
+               {"topic", topic},
+               {"topic_url", Url(topic)},
+               {"domain", p.domain},
+               {"owner", p.owner},
+               {"quality", p.quality},
+               {"sla", p.sla},
+               {"description", p.description},
+               {"subject", subject},
+               {"level", schemas->LevelOf(subject)},
+               {"depth", std::to_string(DepthParam(r, 2))},
+               {"at", at ? FormatRfc3339(*at) : std::string()}};
+  if (const auto& d = it->second.deprecation) {
+    page["deprecation"] = {{"reason", d->reason},
+                           {"sunset", FormatRfc3339(d->sunset)},
+                           {"replacement", d->replacement.value_or("")},
+                           {"replacement_url", Segment(d->replacement.value_or(""))},
+                           {"name", name},
+                           {"name_url", Segment(name)}};
+  }
+  // Verdicts recorded by the tracker, by version.
+  std::map<int, json> verdicts;
+  {
+    for (const char* type : {"compatible_change_recorded", "breaking_change_detected"}) {
+      (void)ctx.events->ForEach(
+          EventSeq(),
+          [&](const EventRecord& e) {
+            if (const auto* c = std::get_if<CompatibleChangeRecorded>(&e.event);
+                c != nullptr && c->subject == subject) {
+              verdicts[c->to_version] = {{"text", "compatible"}, {"class", "active"}};
+            } else if (const auto* b = std::get_if<BreakingChangeDetected>(&e.event);
+                       b != nullptr && b->subject == subject && b->to_version > 0) {
+              verdicts[b->to_version] = {
+                  {"text", "breaking (" + b->cause + ", " + std::to_string(b->affected.size()) +
+                               " consumers)"},
+                  {"class", "dead"}};
+            }
+            return true;
+          },
+          0, std::string(type));
+    }
+  }
+  json versions = json::array();
+  if (auto s = schemas->subjects.find(subject); s != schemas->subjects.end()) {
+    for (const auto& [n, v] : s->second.versions) {
+      versions.push_back(
+          {{"version", std::to_string(v.version)},
+           {"id", std::to_string(v.id)},
+           {"type", v.schema_type},
+           {"registered_at", FormatRfc3339(v.registered_at)},
+           {"deleted", v.deleted},
+           {"verdict", verdicts.contains(v.version) ? verdicts[v.version] : json(nullptr)}});
+    }
+  }
+  page["versions"] = versions;
+  json producers = json::array();
+  json consumers = json::array();
+  if (const auto v = g->Find(topic); v != graph::kNone) {
+    g->ForEachInNeighbour(v, [&](std::uint32_t e, std::uint32_t from) {
+      const auto& edge = g->edge(e);
+      if (edge.kind == graph::EdgeKind::kProduces && g->EvidenceAt(edge, graph::kNow) != 0) {
+        producers.push_back({{"id", std::string(g->id(from))},
+                             {"url", Url(g->id(from))},
+                             {"team", TeamOf(*g, from).value_or("")}});
+      }
+    });
+    g->ForEachOutNeighbour(v, [&](std::uint32_t e, std::uint32_t to) {
+      const auto& edge = g->edge(e);
+      const auto evidence = g->EvidenceAt(edge, graph::kNow);
+      if (edge.kind == graph::EdgeKind::kConsumes && evidence != 0) {
+        consumers.push_back({{"id", std::string(g->id(to))},
+                             {"url", Url(g->id(to))},
+                             {"team", TeamOf(*g, to).value_or("(unresolved)")},
+                             {"evidence", EvidenceText(evidence)},
+                             {"last_seen", Time(edge.last_seen)}});
+      }
+    });
+  }
+  page["producers"] = producers;
+  page["consumers"] = consumers;
+  AddLineage(page, *g, topic, graph::Direction::kBoth, DepthParam(r, 2), at);
+  return page;
+}
+
+}  // namespace
+
+void AddProductPages(Router& router, const ApiContext& ctx, bool demo) {
+  router.Add(
+      "GET", "/ui/products/{name}",
+      [&ctx, demo](const Request& r) {
+        return ServePage(
+            ctx, demo, r, "Product " + r.params.at("name"), [&] { return ProductPage(ctx, r); },
+            "product");
+      },
+      AlwaysHeavy);
+}
+
+}  // namespace tributary::http::ui

@@ -1,0 +1,59 @@
+#pragma once
+// What the web UI's page files share (internal to src/http/ui): links, times,
+// the lineage picture, parameters, and ServePage — authentication first, the
+// page's data, the layout, and error pages that never show internals.
+//
+// Every page is a pure function of the request and the ApiContext (see
+// ui_routes.h for thread-safety).
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "graph/graph_snapshot.h"
+#include "graph/queries.h"
+#include "http/ui/ui_routes.h"
+
+namespace tributary::http::ui {
+
+using nlohmann::json;
+
+// A node id as a query value (':' and '/' stay readable).
+std::string Url(std::string_view text);
+// A name as one path segment ('/' encoded too).
+std::string Segment(std::string_view text);
+Response Html(int status, std::string body);
+std::string Time(std::int64_t ms);
+std::string EvidenceText(std::uint8_t bits);
+std::optional<std::string> TeamOf(const graph::GraphSnapshot& g, std::uint32_t v);
+// A lineage SVG (or why there is none).
+void AddLineage(json& page, const graph::GraphSnapshot& g, const std::string& root,
+                graph::Direction direction, int depth, std::optional<Timestamp> at);
+// One line about an event for the overview's recent changes.
+std::string Summary(const EventRecord& r);
+int DepthParam(const Request& r, int fallback);
+std::optional<Timestamp> AtParam(const Request& r, std::string& error);
+
+// A page's data.
+using PageBuilder = std::function<Result<json>()>;
+
+// Authenticates (a read), builds the page's data and renders template `page`
+// inside the layout. A failure is an error page: 404 (not found), 400 (bad
+// parameters) or 500 with a request id (the cause is logged, never shown).
+Response ServePage(const ApiContext& ctx, bool demo, const Request& r, const std::string& title,
+                   const PageBuilder& build, const std::string& page);
+
+// Each group of pages (one file each).
+void AddOverviewPages(Router& router, const ApiContext& ctx, bool demo);
+void AddProductPages(Router& router, const ApiContext& ctx, bool demo);
+void AddNodePages(Router& router, const ApiContext& ctx, bool demo);
+void AddDeprecationPages(Router& router, const ApiContext& ctx, bool demo);
+void AddNotificationPages(Router& router, const ApiContext& ctx, bool demo);
+void AddLogPages(Router& router, const ApiContext& ctx, bool demo);
+void AddDemoPages(Router& router, const ApiContext& ctx, const DemoView& view);
+
+}  // namespace tributary::http::ui
