@@ -11,7 +11,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "notifiers/core/dispatcher.h"
+#include "notifiers//core/dispatcher.h"
+#include "notifiers/channel_registry.h"
 #include "notifiers/webhook/webhook_channel.h"
 #include "store/log_readers.h"
 #include "store/notification_store.h"
@@ -93,7 +94,7 @@ int main(int argc, char** argv) {
       runs = std::atoi(argv[i + 1]);
     }
   }
-  auto templates = TemplateSet::Load("");
+  auto templates = LoadTemplates("");
   if (!templates.ok()) {
     std::fprintf(stderr, "%s\n", templates.status().ToString().c_str());
     return 1;

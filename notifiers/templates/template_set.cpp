@@ -15,6 +15,7 @@
 #include <kainjow/mustache.hpp>
 
 #include "notifiers/templates/default_templates.h"
+#include "tributary/notification_kind.h"
 
 namespace tributary::notifiers {
 namespace {
@@ -23,19 +24,6 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using Data = kainjow::mustache::data;
 using Mustache = kainjow::mustache::mustache;
-
-// The HTML part of an email: "<kind>/email.html.mustache".
-constexpr std::string_view kHtmlFile = "email.html";
-
-// Files per kind: one per channel type, then the email's HTML part.
-const std::vector<std::string>& Files() {
-  static const std::vector<std::string> files = [] {
-    auto out = TemplateSet::ChannelTypes();
-    out.emplace_back(kHtmlFile);
-    return out;
-  }();
-  return files;
-}
 
 std::string RelativePath(std::string_view kind, std::string_view file) {
   return std::string(kind) + "/" + std::string(file) + ".mustache";
@@ -47,6 +35,20 @@ std::optional<std::size_t> IndexOf(const std::vector<std::string>& names, std::s
     return std::nullopt;
   }
   return static_cast<std::size_t>(it - names.begin());
+}
+
+// The files a kind has: each dialect's (and its HTML part's), and a channel
+// type's own where it differs from its dialect's (an override for that type only).
+std::vector<std::string> OverridableFiles(const std::vector<ChannelTemplates>& channels) {
+  std::set<std::string> files;
+  for (const auto& c : channels) {
+    files.insert(c.dialect);
+    files.insert(c.type);
+    if (c.html_part) {
+      files.insert(c.dialect + ".html");
+    }
+  }
+  return {files.begin(), files.end()};
 }
 
 std::string Join(const std::vector<std::string>& names) {
@@ -384,10 +386,11 @@ Result<std::string> ReadTemplateFile(const fs::path& path) {
 }
 
 // Every *.mustache file under `dir` must be one of the known paths.
-Status CheckNoStrayFiles(const fs::path& dir) {
+Status CheckNoStrayFiles(const fs::path& dir, const std::vector<ChannelTemplates>& channels) {
+  const auto files = OverridableFiles(channels);
   std::set<std::string> known;
   for (const auto& kind : TemplateSet::Kinds()) {
-    for (const auto& file : Files()) {
+    for (const auto& file : files) {
       known.insert(RelativePath(kind, file));
     }
   }
@@ -403,7 +406,7 @@ Status CheckNoStrayFiles(const fs::path& dir) {
       return InvalidArgument(it->path().string() +
                              ": not a template Tributary uses (expected <kind>/<channel>.mustache "
                              "with kind one of " +
-                             Join(TemplateSet::Kinds()) + " and channel one of " + Join(Files()) +
+                             Join(TemplateSet::Kinds()) + " and channel one of " + Join(files) +
                              ")");
     }
   }
@@ -424,43 +427,107 @@ struct TemplateSet::Parsed {
     // Checked against kainjow mustache 4.1; see the concurrency test.
     std::unique_ptr<Mustache> tmpl;
   };
-  std::vector<Entry> entries;  // Kinds() x Files(), row by kind
+  struct ChannelEntry {
+    Entry text;
+    std::optional<Entry> html;  // the HTML part, for channels with one (email)
+  };
+  std::vector<ChannelTemplates> channels;
+  std::vector<std::string> channel_types;          // channels' types, in order
+  std::vector<std::vector<ChannelEntry>> entries;  // by kind, then by channel
   std::vector<std::string> overridden;
-
-  const Entry& At(std::size_t kind, std::size_t file) const {
-    return entries[kind * Files().size() + file];
-  }
 };
 
 TemplateSet::TemplateSet(std::shared_ptr<const Parsed> parsed) : parsed_(std::move(parsed)) {}
 
 const std::vector<std::string>& TemplateSet::Kinds() {
-  static const std::vector<std::string> kinds = {"breaking_change",
-                                                 "deprecation",
-                                                 "reminder",
-                                                 "sunset_escalation",
-                                                 "new_consumer_on_deprecated",
-                                                 "retired_with_consumers",
-                                                 "access_revoked"};
+  static const std::vector<std::string> kinds = [] {
+    std::vector<std::string> out;
+    for (const auto kind : kNotificationKinds) {
+      out.emplace_back(ToString(kind));
+    }
+    return out;
+  }();
   return kinds;
 }
 
-const std::vector<std::string>& TemplateSet::ChannelTypes() {
-  static const std::vector<std::string> types = {"email",      "slack",      "teams",  "discord",
-                                                 "mattermost", "googlechat", "webhook"};
-  return types;
-}
+const std::vector<ChannelTemplates>& TemplateSet::channels() const { return parsed_->channels; }
 
 const std::vector<std::string>& TemplateSet::overridden() const { return parsed_->overridden; }
 
-Result<TemplateSet> TemplateSet::Load(const fs::path& override_dir) {
+namespace {
+
+// Reads the text of `<kind>/<file>.mustache`: the override when `override_dir`
+// has it, else the compiled-in default (nullopt when there is none).
+Result<std::optional<std::pair<std::string, std::string>>> ReadTemplate(
+    const fs::path& override_dir, const std::string& relative,
+    const std::map<std::string_view, std::string_view>& defaults, bool& overridden) {
+  std::error_code ec;
+  const fs::path path = override_dir.empty() ? fs::path() : override_dir / relative;
+  // A link counts even when broken: reading it then fails with the reason.
+  if (!path.empty()) {
+    const auto status = fs::symlink_status(path, ec);
+    if (ec && status.type() != fs::file_type::not_found) {
+      return InvalidArgument(path.string() + ": cannot be read: " + ec.message());
+    }
+    if (fs::exists(status)) {
+      auto read = ReadTemplateFile(path);
+      if (!read.ok()) {
+        return read.status();
+      }
+      overridden = true;
+      return std::optional(std::pair(std::move(read).value(), path.string()));
+    }
+  }
+  auto it = defaults.find(relative);
+  if (it == defaults.end()) {
+    return std::optional<std::pair<std::string, std::string>>();
+  }
+  return std::optional(
+      std::pair(std::string(it->second), "templates/" + relative + " (compiled-in default)"));
+}
+
+// Parses a template's text; `escape` applies to {{values}} (HTML when nullopt).
+template <typename Entry>
+Result<Entry> ParseTemplate(std::string text, std::string source,
+                            std::optional<TemplateEscape> escape) {
+  Entry entry;
+  entry.source = std::move(source);
+  // Parsed as written first, so an error's position is the file's.
+  if (Mustache as_written(text); !as_written.is_valid()) {
+    return InvalidArgument(entry.source + ": " + as_written.error_message());
+  }
+  entry.tmpl = std::make_unique<Mustache>(MarkStandaloneTags(text));
+  if (!entry.tmpl->is_valid()) {
+    return InvalidArgument(entry.source + ": " + entry.tmpl->error_message());
+  }
+  if (!escape) {
+    return entry;  // kainjow's HTML escaping, the default
+  }
+  switch (*escape) {
+    case TemplateEscape::kSlack:
+      entry.tmpl->set_custom_escape(SlackEscape);
+      break;
+    case TemplateEscape::kChat:
+      entry.tmpl->set_custom_escape(ChatEscape);
+      break;
+    case TemplateEscape::kNone:
+      entry.tmpl->set_custom_escape(NoEscape);
+      break;
+  }
+  return entry;
+}
+
+}  // namespace
+
+Result<TemplateSet> TemplateSet::Load(const fs::path& override_dir,
+                                      std::vector<ChannelTemplates> channels) {
   std::error_code ec;
   if (!override_dir.empty()) {
     if (!fs::is_directory(override_dir, ec)) {
       return InvalidArgument("notifications.templates_dir: " + override_dir.string() +
                              " is not a directory");
     }
-    if (auto s = CheckNoStrayFiles(override_dir); !s.ok()) {
+    if (auto s = CheckNoStrayFiles(override_dir, channels); !s.ok()) {
       return s;
     }
   }
@@ -469,57 +536,62 @@ Result<TemplateSet> TemplateSet::Load(const fs::path& override_dir) {
     defaults.emplace(d.path, d.text);
   }
   auto parsed = std::make_shared<Parsed>();
+  std::set<std::string> overridden;
+  // The text of one file: `preferred` (a channel type's own override) when the
+  // override dir has it, else `fallback` (its dialect's).
+  auto read = [&](const std::string& preferred,
+                  const std::string& fallback) -> Result<std::pair<std::string, std::string>> {
+    for (const auto* relative : {&preferred, &fallback}) {
+      const bool default_allowed = relative == &fallback;
+      bool from_override = false;
+      auto text = ReadTemplate(override_dir, *relative,
+                               default_allowed ? defaults : decltype(defaults){}, from_override);
+      if (!text.ok()) {
+        return text.status();
+      }
+      if (*text) {
+        if (from_override) {
+          overridden.insert(*relative);
+        }
+        return std::move(**text);
+      }
+    }
+    return Internal("no compiled-in default template " + fallback);
+  };
   for (const auto& kind : Kinds()) {
-    for (const auto& file : Files()) {
-      const std::string relative = RelativePath(kind, file);
-      Parsed::Entry entry;
-      std::string text;
-      const fs::path path = override_dir.empty() ? fs::path() : override_dir / relative;
-      // A link counts even when broken: reading it then fails with the reason.
-      bool present = false;
-      if (!path.empty()) {
-        const auto status = fs::symlink_status(path, ec);
-        if (ec && status.type() != fs::file_type::not_found) {
-          return InvalidArgument(path.string() + ": cannot be read: " + ec.message());
+    auto& row = parsed->entries.emplace_back();
+    for (const auto& c : channels) {
+      auto text = read(RelativePath(kind, c.type), RelativePath(kind, c.dialect));
+      if (!text.ok()) {
+        return text.status();
+      }
+      auto entry =
+          ParseTemplate<Parsed::Entry>(std::move(text->first), std::move(text->second), c.escape);
+      if (!entry.ok()) {
+        return entry.status();
+      }
+      Parsed::ChannelEntry channel{std::move(entry).value(), std::nullopt};
+      if (c.html_part) {
+        const auto html_path = RelativePath(kind, c.dialect + ".html");
+        auto html = read(html_path, html_path);
+        if (!html.ok()) {
+          return html.status();
         }
-        present = fs::exists(status);
-      }
-      if (present) {
-        auto read = ReadTemplateFile(path);
-        if (!read.ok()) {
-          return read.status();
+        auto html_entry = ParseTemplate<Parsed::Entry>(std::move(html->first),
+                                                       std::move(html->second), std::nullopt);
+        if (!html_entry.ok()) {
+          return html_entry.status();
         }
-        text = std::move(read).value();
-        entry.source = path.string();
-        parsed->overridden.push_back(relative);
-      } else {
-        auto it = defaults.find(relative);
-        if (it == defaults.end()) {
-          return Internal("no compiled-in default template " + relative);
-        }
-        text = std::string(it->second);
-        entry.source = "templates/" + relative + " (compiled-in default)";
+        channel.html = std::move(html_entry).value();
       }
-      // Parsed as written first, so an error's position is the file's.
-      if (Mustache as_written(text); !as_written.is_valid()) {
-        return InvalidArgument(entry.source + ": " + as_written.error_message());
-      }
-      entry.tmpl = std::make_unique<Mustache>(MarkStandaloneTags(text));
-      if (!entry.tmpl->is_valid()) {
-        return InvalidArgument(entry.source + ": " + entry.tmpl->error_message());
-      }
-      if (file == "slack") {
-        entry.tmpl->set_custom_escape(SlackEscape);
-      } else if (file == "mattermost" || file == "googlechat" || file == "discord" ||
-                 file == "teams") {
-        entry.tmpl->set_custom_escape(ChatEscape);
-      } else if (file != kHtmlFile) {
-        entry.tmpl->set_custom_escape(NoEscape);
-      }  // else kainjow's HTML escaping, the default
-      parsed->entries.push_back(std::move(entry));
+      row.push_back(std::move(channel));
     }
   }
-  std::sort(parsed->overridden.begin(), parsed->overridden.end());
+  for (const auto& c : channels) {
+    parsed->channel_types.push_back(c.type);
+  }
+  parsed->channels = std::move(channels);
+  parsed->overridden.assign(overridden.begin(), overridden.end());
   return TemplateSet(std::move(parsed));
 }
 
@@ -529,7 +601,7 @@ Result<RenderedMessage> TemplateSet::Render(std::string_view kind, std::string_v
   if (!k) {
     return NotFound("no templates for notification kind \"" + std::string(kind) + "\"");
   }
-  const auto c = IndexOf(ChannelTypes(), channel_type);
+  const auto c = IndexOf(parsed_->channel_types, channel_type);
   if (!c) {
     return NotFound("no templates for channel type \"" + std::string(channel_type) + "\"");
   }
@@ -543,14 +615,13 @@ Result<RenderedMessage> TemplateSet::Render(std::string_view kind, std::string_v
     return DropMarkedLines(entry.tmpl->render(ctx));
   };
   RenderedMessage out;
-  const auto& entry = parsed_->At(*k, *c);
-  if (auto s = Split(render(entry), entry.source, true, out.title, out.body); !s.ok()) {
+  const auto& entry = parsed_->entries[*k][*c];
+  if (auto s = Split(render(entry.text), entry.text.source, true, out.title, out.body); !s.ok()) {
     return s;
   }
-  if (channel_type == "email") {
-    const auto& html = parsed_->At(*k, Files().size() - 1);
+  if (entry.html) {
     std::string title;
-    if (auto s = Split(render(html), html.source, false, title, out.html); !s.ok()) {
+    if (auto s = Split(render(*entry.html), entry.html->source, false, title, out.html); !s.ok()) {
       return s;
     }
   }

@@ -24,6 +24,25 @@
 
 namespace tributary::notifiers {
 
+// How a channel type's messages are written. Its templates are the files of
+// its dialect, templates/<kind>/<dialect>.mustache (one file serves every
+// channel type that writes the same markup: Slack mrkdwn for Slack and Google
+// Chat, CommonMark for Discord and Mattermost); an override directory may also
+// hold <kind>/<type>.mustache for one type only. `escape` is how {{values}}
+// are escaped for the type's platform.
+enum class TemplateEscape {
+  kNone,   // as is (plain text)
+  kSlack,  // & < > as entities (Slack reads them as control characters)
+  kChat,   // mentions and links broken with invisible characters
+};
+
+struct ChannelTemplates {
+  std::string type;     // the [[channels]] type, e.g. "googlechat"
+  std::string dialect;  // the template file, e.g. "mrkdwn"
+  TemplateEscape escape = TemplateEscape::kNone;
+  bool html_part = false;  // also <kind>/<dialect>.html.mustache (email)
+};
+
 struct RenderedMessage {
   std::string title;  // one line: email Subject, chat header
   std::string body;   // plain text or the channel's Markdown flavour
@@ -32,14 +51,17 @@ struct RenderedMessage {
 
 class TemplateSet {
  public:
-  // Parses every default template and, when `override_dir` is not empty, the
-  // files found there under the same relative paths ("<kind>/<channel>.mustache",
+  // Parses the templates of every kind for every channel type of `channels`
+  // (the channel registry's, notifiers/channel_registry.h): the compiled-in
+  // defaults and, when `override_dir` is not empty, the files found there under
+  // the same relative paths ("<kind>/<dialect>.mustache", "<kind>/<type>.mustache",
   // "<kind>/email.html.mustache"). InvalidArgument naming the file and the
   // parser's message when a template does not parse or an override cannot be
   // read; also when `override_dir` is not a directory or holds a .mustache file
   // that is not one of the known paths (a misspelt override would otherwise be
   // ignored silently).
-  static Result<TemplateSet> Load(const std::filesystem::path& override_dir);
+  static Result<TemplateSet> Load(const std::filesystem::path& override_dir,
+                                  std::vector<ChannelTemplates> channels);
 
   // Renders `kind` for `channel_type` with `context`, a JSON object: the
   // intent's facts plus what the dispatcher adds (templates/README.md). The
@@ -52,11 +74,10 @@ class TemplateSet {
   // The relative paths an override replaced, sorted; empty with no overrides.
   const std::vector<std::string>& overridden() const;
 
-  // breaking_change, deprecation, reminder, sunset_escalation,
-  // new_consumer_on_deprecated, retired_with_consumers, access_revoked.
+  // The names of every NotificationKind (tributary/notification_kind.h).
   static const std::vector<std::string>& Kinds();
-  // email, slack, teams, discord, mattermost, googlechat, webhook.
-  static const std::vector<std::string>& ChannelTypes();
+  // The channel types it renders for, as loaded.
+  const std::vector<ChannelTemplates>& channels() const;
 
  private:
   struct Parsed;

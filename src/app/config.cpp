@@ -10,13 +10,13 @@
 #include <set>
 #include <sstream>
 
+#include "notifiers/channel_registry.h"
+#include "tributary/notification_kind.h"
+
 extern char** environ;  // NOLINT: POSIX
 
 namespace tributary {
 namespace {
-
-const std::set<std::string, std::less<>> kChannelTypes = {
-    "email", "slack", "teams", "discord", "mattermost", "googlechat", "webhook"};
 
 class Diagnostics {
  public:
@@ -105,6 +105,11 @@ class TableReader {
 
   void OneOf(std::string_view key, std::string& out,
              std::initializer_list<std::string_view> allowed, bool required = false) {
+    OneOf(key, out, std::vector<std::string_view>(allowed), required);
+  }
+
+  void OneOf(std::string_view key, std::string& out, const std::vector<std::string_view>& allowed,
+             bool required = false) {
     const toml::node* n = table_.get(key);
     String(key, out, required);
     if (n == nullptr || !n->is_string()) {
@@ -567,7 +572,9 @@ void CheckUrlChannel(const toml::table& t, const std::string& path, const Channe
                "endpoints)");
   }
   WarnIfUnset(diag, env, t, path + ".url_env", ch.url_env);
-  if (!ch.secret_env.empty() && ch.type != "webhook") {
+  const auto* type = notifiers::FindChannelType(ch.type);
+  if (!ch.secret_env.empty() && type != nullptr &&
+      type->shape != notifiers::ChannelShape::kSignedUrl) {
     diag.Error(t.get("secret_env")->source(), path + ".secret_env",
                "only webhook channels are signed");
   }
@@ -578,8 +585,11 @@ ChannelConfig ReadChannel(const toml::table& t, const std::string& path, Diagnos
   TableReader r(t, path, diag);
   ChannelConfig ch;
   r.String("name", ch.name, true);
-  r.OneOf("type", ch.type,
-          {"email", "slack", "teams", "discord", "mattermost", "googlechat", "webhook"}, true);
+  std::vector<std::string_view> types;
+  for (const auto& known : notifiers::ChannelTypes()) {
+    types.push_back(known.type);
+  }
+  r.OneOf("type", ch.type, types, true);
   r.String("url_env", ch.url_env);
   r.String("url_file", ch.url_file);
   r.String("url", ch.url);
@@ -607,9 +617,11 @@ std::set<std::string> ValidateChannels(TableReader& top, std::vector<ChannelConf
     if (!ch.name.empty() && !channel_names.insert(ch.name).second) {
       diag.Error(t.source(), path + ".name", "duplicate channel name \"" + ch.name + "\"");
     }
-    if (ch.type == "email") {
+    if (const auto* type = notifiers::FindChannelType(ch.type); type == nullptr) {
+      // Reported by ReadChannel.
+    } else if (type->shape == notifiers::ChannelShape::kEmail) {
       CheckEmailChannel(t, path, ch, diag, env);
-    } else if (kChannelTypes.contains(ch.type)) {
+    } else {
       CheckUrlChannel(t, path, ch, diag, env);
     }
     out.push_back(std::move(ch));
@@ -629,15 +641,8 @@ void CheckFallbackChannel(const toml::table& root, const NotificationsConfig& no
 
 void CheckTeamReferences(const toml::table& t, const std::string& path, const TeamConfig& team,
                          const std::set<std::string>& channel_names, Diagnostics& diag) {
-  static const std::set<std::string> kKinds = {"breaking_change",
-                                               "deprecation",
-                                               "reminder",
-                                               "sunset_escalation",
-                                               "new_consumer_on_deprecated",
-                                               "retired_with_consumers",
-                                               "access_revoked"};
   for (const auto& kind : team.kinds) {
-    if (!kKinds.contains(kind)) {
+    if (!ParseNotificationKind(kind)) {
       diag.Error(t.get("kinds")->source(), path + ".kinds",
                  "unknown notification kind \"" + kind + "\"");
     }

@@ -6,13 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "notifiers/discord/discord_channel.h"
-#include "notifiers/email/email_channel.h"
-#include "notifiers/googlechat/googlechat_channel.h"
-#include "notifiers/mattermost/mattermost_channel.h"
-#include "notifiers/slack/slack_channel.h"
-#include "notifiers/teams/teams_channel.h"
-#include "notifiers/webhook/webhook_channel.h"
+#include "notifiers/channel_registry.h"
 
 namespace tributary {
 namespace {
@@ -89,63 +83,63 @@ EgressGuards MakeEgressGuards(const Config& config) {
           std::make_unique<notifiers::EgressGuard>(smtp)};
 }
 
+namespace {
+
+// The settings of one [[channels]] entry with its secrets read, by its type's shape.
+Result<notifiers::ChannelSettings> ReadSettings(const ChannelConfig& c,
+                                                const notifiers::ChannelType& type,
+                                                const EgressGuards& guards) {
+  notifiers::ChannelSettings s;
+  s.name = c.name;
+  if (type.shape == notifiers::ChannelShape::kEmail) {
+    auto user = Secret(c.name, c.username_env, "", "", "username");
+    auto pass = Secret(c.name, c.password_env, "", "", "password");
+    if (!user.ok() || !pass.ok()) {
+      return (!user.ok() ? user.status() : pass.status());
+    }
+    ReportBlocked(c.name, *guards.smtp, c.smtp_url);
+    s.email = {c.name, c.smtp_url, c.require_tls, c.from, c.to, *user, *pass, c.ca_file};
+    return s;
+  }
+  auto url = Secret(c.name, c.url_env, c.url_file, c.url, "url");
+  if (!url.ok() || url->empty()) {
+    return url.ok() ? NotFound("channel " + c.name + ": no url") : url.status();
+  }
+  ReportBlocked(c.name, *guards.http, *url);
+  s.url = *url;
+  if (type.shape == notifiers::ChannelShape::kSignedUrl) {
+    auto secret = Secret(c.name, c.secret_env, "", "", "secret");
+    if (!secret.ok()) {
+      return secret.status();
+    }
+    s.secret = *secret;
+  }
+  return s;
+}
+
+}  // namespace
+
 Result<std::vector<std::unique_ptr<Channel>>> BuildChannels(const Config& config,
                                                             const EgressGuards& guards,
                                                             const Clock& clock) {
   std::vector<std::unique_ptr<Channel>> out;
+  const notifiers::ChannelDeps deps{*guards.http, *guards.smtp, clock};
   for (const auto& c : config.channels) {
-    if (c.type == "email") {
-      notifiers::EmailConfig e;
-      e.name = c.name;
-      e.smtp_url = c.smtp_url;
-      e.require_tls = c.require_tls;
-      e.from = c.from;
-      e.to = c.to;
-      e.ca_file = c.ca_file;
-      auto user = Secret(c.name, c.username_env, "", "", "username");
-      auto pass = Secret(c.name, c.password_env, "", "", "password");
-      if (!user.ok() || !pass.ok()) {
-        out.push_back(std::make_unique<BrokenChannel>(
-            c.name, c.type, (!user.ok() ? user.status() : pass.status()).message()));
-        continue;
-      }
-      ReportBlocked(c.name, *guards.smtp, c.smtp_url);
-      e.username = *user;
-      e.password = *pass;
-      out.push_back(notifiers::MakeEmailChannel(std::move(e), *guards.smtp, clock));
-      continue;
-    }
-    auto url = Secret(c.name, c.url_env, c.url_file, c.url, "url");
-    if (!url.ok() || url->empty()) {
-      out.push_back(std::make_unique<BrokenChannel>(
-          c.name, c.type, url.ok() ? "channel " + c.name + ": no url" : url.status().message()));
-      continue;
-    }
-    ReportBlocked(c.name, *guards.http, *url);
-    if (c.type == "slack") {
-      out.push_back(notifiers::MakeSlackChannel({c.name, *url}, *guards.http));
-    } else if (c.type == "teams") {
-      out.push_back(notifiers::MakeTeamsChannel({c.name, *url}, *guards.http));
-    } else if (c.type == "discord") {
-      out.push_back(notifiers::MakeDiscordChannel({c.name, *url}, *guards.http));
-    } else if (c.type == "mattermost") {
-      out.push_back(notifiers::MakeMattermostChannel({c.name, *url}, *guards.http));
-    } else if (c.type == "googlechat") {
-      out.push_back(notifiers::MakeGoogleChatChannel({c.name, *url}, *guards.http));
-    } else if (c.type == "webhook") {
-      auto secret = Secret(c.name, c.secret_env, "", "", "secret");
-      if (!secret.ok()) {
-        out.push_back(std::make_unique<BrokenChannel>(c.name, c.type, secret.status().message()));
-        continue;
-      }
-      auto hook = notifiers::MakeWebhookChannel({c.name, *url, *secret}, *guards.http, clock);
-      if (!hook.ok()) {
-        return hook.status();
-      }
-      out.push_back(std::move(hook).value());
-    } else {
+    const auto* type = notifiers::FindChannelType(c.type);
+    if (type == nullptr) {
       return InvalidArgument("channel " + c.name + ": unknown type " + c.type);
     }
+    auto settings = ReadSettings(c, *type, guards);
+    if (!settings.ok()) {
+      // Built anyway: every delivery to it ends dead with the reason.
+      out.push_back(std::make_unique<BrokenChannel>(c.name, c.type, settings.status().message()));
+      continue;
+    }
+    auto channel = type->make(std::move(settings).value(), deps);
+    if (!channel.ok()) {
+      return channel.status();
+    }
+    out.push_back(std::move(channel).value());
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/sources.h"
+#include "notifiers/channel_registry.h"
 
 namespace tributary {
 namespace {
@@ -53,7 +54,7 @@ Status Service::Start() {
 
 Status Service::LoadTemplatesAndAuth() {
   // Every template is parsed before anything starts: a broken one stops here.
-  auto templates = notifiers::TemplateSet::Load(config_.notifications.templates_dir);
+  auto templates = notifiers::LoadTemplates(config_.notifications.templates_dir);
   if (!templates.ok()) {
     return templates.status();
   }

@@ -8,7 +8,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "notifiers/core/dispatcher.h"
+#include "notifiers//core/dispatcher.h"
+#include "notifiers/channel_registry.h"
 #include "notifiers/core/webhook_channel_base.h"
 #include "notifiers/discord/discord_channel.h"
 #include "notifiers/email/email_channel.h"
@@ -90,7 +91,7 @@ class Harness {
     // The dispatcher reads on its own connection, as in the service.
     reader_log_ = std::move(EventLog::Open(dir_.path(), clock_, {.read_only = true})).value();
     reader_ = std::make_unique<NotificationStore>(*reader_log_);
-    auto templates = TemplateSet::Load("");
+    auto templates = LoadTemplates("");
     REQUIRE(templates.ok());
     templates_ = std::make_unique<TemplateSet>(std::move(templates).value());
     auto catalog = std::make_shared<CatalogState>();

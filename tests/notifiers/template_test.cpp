@@ -16,7 +16,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "notifiers/templates/template_set.h"
+#include "notifiers//templates/template_set.h"
+#include "notifiers/channel_registry.h"
 #include "support/temp_dir.h"
 
 namespace tributary::notifiers {
@@ -271,7 +272,7 @@ const json& ExampleOf(const std::string& kind) {
 
 const TemplateSet& Defaults() {
   static const TemplateSet set = [] {
-    auto loaded = TemplateSet::Load("");
+    auto loaded = LoadTemplates("");
     if (!loaded.ok()) {
       throw std::runtime_error(loaded.status().ToString());
     }
@@ -329,7 +330,7 @@ std::unique_ptr<testing::TempDir> Overrides(const std::map<std::string, std::str
 std::string RenderWith(const std::string& text, const json& context,
                        const std::string& channel = "webhook") {
   auto dir = Overrides({{"deprecation/" + channel + ".mustache", text}});
-  auto set = TemplateSet::Load(dir->path());
+  auto set = LoadTemplates(dir->path());
   REQUIRE(set.ok());
   auto m = MustRender(*set, "deprecation", channel, context);
   return m.body;
@@ -339,7 +340,7 @@ TEST_CASE("default templates render the golden messages") {
   const auto& set = Defaults();
   for (const auto& example : Examples()) {
     if (example.variant.empty()) {
-      for (const auto& channel : TemplateSet::ChannelTypes()) {
+      for (const auto& channel : ChannelTypeNames()) {
         const auto m = MustRender(set, example.kind, channel, example.context);
         CheckGolden(fs::path(example.kind) / (channel + ".golden"), AsText(m));
         if (channel == "email") {
@@ -360,10 +361,10 @@ TEST_CASE("default templates render the golden messages") {
 TEST_CASE("every kind and channel type has a default with a title and a body") {
   const auto& set = Defaults();
   CHECK(TemplateSet::Kinds().size() == 7);
-  CHECK(TemplateSet::ChannelTypes().size() == 7);
+  CHECK(ChannelTypeNames().size() == 7);
   CHECK(set.overridden().empty());
   for (const auto& example : Examples()) {
-    for (const auto& channel : TemplateSet::ChannelTypes()) {
+    for (const auto& channel : ChannelTypeNames()) {
       INFO(example.kind << " " << example.variant << " / " << channel);
       const auto m = MustRender(set, example.kind, channel, example.context);
       CHECK_FALSE(m.title.empty());
@@ -408,7 +409,7 @@ TEST_CASE("an override replaces the default of the same path and nothing else") 
   auto dir = Overrides(
       {{"deprecation/slack.mustache", "Heads up: {{product}}\n\nGone on {{sunset_date}}.\n"},
        {"reminder/email.html.mustache", "x\n\n<p>{{product}} soon</p>\n"}});
-  auto set = TemplateSet::Load(dir->path());
+  auto set = LoadTemplates(dir->path());
   REQUIRE(set.ok());
   CHECK(set->overridden() ==
         std::vector<std::string>{"deprecation/slack.mustache", "reminder/email.html.mustache"});
@@ -425,11 +426,55 @@ TEST_CASE("an override replaces the default of the same path and nothing else") 
         MustRender(defaults, "deprecation", "teams", ExampleOf("deprecation")).body);
 }
 
+TEST_CASE("templates are kept per dialect; an override of a dialect serves all its channel types") {
+  const auto& defaults = Defaults();
+  SECTION("channel types of one dialect render the same text from one file") {
+    for (const auto& kind : TemplateSet::Kinds()) {
+      const auto example = ExampleOf(kind);
+      CHECK(MustRender(defaults, kind, "googlechat", example).body ==
+            MustRender(defaults, kind, "slack", example).body);
+      CHECK(MustRender(defaults, kind, "mattermost", example).body ==
+            MustRender(defaults, kind, "discord", example).body);
+    }
+  }
+  SECTION("<kind>/<dialect>.mustache overrides every type of the dialect") {
+    auto dir = Overrides({{"deprecation/mrkdwn.mustache", "Soon: {{product}}\n\nGone.\n"}});
+    auto set = LoadTemplates(dir->path());
+    REQUIRE(set.ok());
+    CHECK(MustRender(*set, "deprecation", "slack", ExampleOf("deprecation")).title ==
+          "Soon: orders");
+    CHECK(MustRender(*set, "deprecation", "googlechat", ExampleOf("deprecation")).title ==
+          "Soon: orders");
+    CHECK(MustRender(*set, "deprecation", "discord", ExampleOf("deprecation")).title ==
+          MustRender(defaults, "deprecation", "discord", ExampleOf("deprecation")).title);
+  }
+  SECTION("<kind>/<type>.mustache wins over its dialect's file, for that type only") {
+    auto dir = Overrides({{"deprecation/mrkdwn.mustache", "Dialect {{product}}\n\nx\n"},
+                          {"deprecation/googlechat.mustache", "Chat {{product}}\n\nx\n"}});
+    auto set = LoadTemplates(dir->path());
+    REQUIRE(set.ok());
+    CHECK(MustRender(*set, "deprecation", "googlechat", ExampleOf("deprecation")).title ==
+          "Chat orders");
+    CHECK(MustRender(*set, "deprecation", "slack", ExampleOf("deprecation")).title ==
+          "Dialect orders");
+  }
+  SECTION("each type keeps its own escaping over a shared file") {
+    auto context = ExampleOf("deprecation");
+    context["product"] = "<!channel> @here";
+    auto dir = Overrides({{"deprecation/mrkdwn.mustache", "{{product}}\n\nx\n"}});
+    auto set = LoadTemplates(dir->path());
+    REQUIRE(set.ok());
+    CHECK(MustRender(*set, "deprecation", "slack", context).title == "&lt;!channel&gt; @here");
+    CHECK(MustRender(*set, "deprecation", "googlechat", context).title ==
+          "<\u200B!channel> @\u2060here");
+  }
+}
+
 TEST_CASE("a broken override is an error naming the file") {
   SECTION("an unclosed section") {
     auto dir =
         Overrides({{"deprecation/teams.mustache", "Deprecated {{product}}\n\n{{#x}}oops\n"}});
-    auto set = TemplateSet::Load(dir->path());
+    auto set = LoadTemplates(dir->path());
     REQUIRE_FALSE(set.ok());
     CHECK(set.status().code() == ErrorCode::kInvalidArgument);
     CHECK(set.status().message().find((dir->path() / "deprecation/teams.mustache").string()) !=
@@ -439,7 +484,7 @@ TEST_CASE("a broken override is an error naming the file") {
   SECTION("a file that cannot be read") {
     auto dir = Overrides({});
     fs::create_directories(dir->path() / "reminder/slack.mustache");
-    auto set = TemplateSet::Load(dir->path());
+    auto set = LoadTemplates(dir->path());
     REQUIRE_FALSE(set.ok());
     CHECK(set.status().message().find("reminder/slack.mustache: cannot be read") !=
           std::string::npos);
@@ -448,31 +493,31 @@ TEST_CASE("a broken override is an error naming the file") {
     auto dir = Overrides({});
     fs::create_directories(dir->path() / "reminder");
     fs::create_symlink(dir->path() / "missing", dir->path() / "reminder/slack.mustache");
-    auto set = TemplateSet::Load(dir->path());
+    auto set = LoadTemplates(dir->path());
     REQUIRE_FALSE(set.ok());
     CHECK(set.status().message().find("reminder/slack.mustache: cannot be read") !=
           std::string::npos);
   }
   SECTION("an empty file") {
     auto dir = Overrides({{"reminder/slack.mustache", "\n"}});
-    auto set = TemplateSet::Load(dir->path());
+    auto set = LoadTemplates(dir->path());
     REQUIRE_FALSE(set.ok());
     CHECK(set.status().message().find("reminder/slack.mustache: is empty") != std::string::npos);
   }
   SECTION("a misspelt file name") {
     auto dir = Overrides({{"deprecation/slak.mustache", "x\n\ny\n"}});
-    auto set = TemplateSet::Load(dir->path());
+    auto set = LoadTemplates(dir->path());
     REQUIRE_FALSE(set.ok());
     CHECK(set.status().message().find("deprecation/slak.mustache: not a template") !=
           std::string::npos);
   }
   SECTION("files that are not templates are ignored") {
     auto dir = Overrides({{"README.md", "# our templates\n"}, {"deprecation/notes.txt", "x"}});
-    CHECK(TemplateSet::Load(dir->path()).ok());
+    CHECK(LoadTemplates(dir->path()).ok());
   }
   SECTION("a directory that does not exist") {
     auto dir = Overrides({});
-    auto set = TemplateSet::Load(dir->path() / "missing");
+    auto set = LoadTemplates(dir->path() / "missing");
     REQUIRE_FALSE(set.ok());
     CHECK(set.status().code() == ErrorCode::kInvalidArgument);
     CHECK(set.status().message().find("is not a directory") != std::string::npos);
@@ -483,7 +528,7 @@ TEST_CASE("a template must render a title line and then a blank line") {
   const json context = ExampleOf("deprecation");
   SECTION("an empty title") {
     auto dir = Overrides({{"deprecation/webhook.mustache", "{{missing}}\n\nbody\n"}});
-    auto set = TemplateSet::Load(dir->path());
+    auto set = LoadTemplates(dir->path());
     REQUIRE(set.ok());
     auto m = set->Render("deprecation", "webhook", context);
     REQUIRE_FALSE(m.ok());
@@ -492,7 +537,7 @@ TEST_CASE("a template must render a title line and then a blank line") {
   }
   SECTION("no blank line after the title") {
     auto dir = Overrides({{"deprecation/webhook.mustache", "Title\nbody\n"}});
-    auto set = TemplateSet::Load(dir->path());
+    auto set = LoadTemplates(dir->path());
     REQUIRE(set.ok());
     auto m = set->Render("deprecation", "webhook", context);
     REQUIRE_FALSE(m.ok());
@@ -500,7 +545,7 @@ TEST_CASE("a template must render a title line and then a blank line") {
   }
   SECTION("a title only") {
     auto dir = Overrides({{"deprecation/webhook.mustache", "  {{product}} is deprecated  \n"}});
-    auto set = TemplateSet::Load(dir->path());
+    auto set = LoadTemplates(dir->path());
     REQUIRE(set.ok());
     auto m = MustRender(*set, "deprecation", "webhook", context);
     CHECK(m.title == "orders is deprecated");
@@ -643,7 +688,7 @@ TEST_CASE("a section that renders nothing leaves no blank line") {
         "Header\nnever either\nAfter\n\nEnd");
   // The same holds in HTML parts, which are not tidied.
   auto dir = Overrides({{"deprecation/email.html.mustache", tmpl}});
-  auto set = TemplateSet::Load(dir->path());
+  auto set = LoadTemplates(dir->path());
   REQUIRE(set.ok());
   const auto m = MustRender(*set, "deprecation", "email",
                             {{"no", false}, {"yes", true}, {"list", {"a", "b"}}});
@@ -661,7 +706,7 @@ TEST_CASE("concurrent renders of one template set agree") {
   const auto examples = Examples();
   std::vector<std::string> expected;
   for (const auto& e : examples) {
-    for (const auto& channel : TemplateSet::ChannelTypes()) {
+    for (const auto& channel : ChannelTypeNames()) {
       auto m = MustRender(set, e.kind, channel, e.context);
       expected.push_back(AsText(m) + m.html);
     }
@@ -673,7 +718,7 @@ TEST_CASE("concurrent renders of one template set agree") {
       for (int round = 0; round < 20; ++round) {
         std::size_t i = 0;
         for (const auto& e : examples) {
-          for (const auto& channel : TemplateSet::ChannelTypes()) {
+          for (const auto& channel : ChannelTypeNames()) {
             auto m = set.Render(e.kind, channel, e.context);
             if (!m.ok() || AsText(*m) + m->html != expected[i]) {
               ++mismatches;
