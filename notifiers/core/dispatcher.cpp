@@ -198,23 +198,6 @@ Status OutboxDispatcher::RunOnce() {
   return Record(std::move(outcomes));
 }
 
-namespace {
-
-int SeverityRank(std::string_view severity) {
-  if (severity == "critical") {
-    return 3;
-  }
-  if (severity == "high") {
-    return 2;
-  }
-  if (severity == "warning") {
-    return 1;
-  }
-  return 0;
-}
-
-}  // namespace
-
 Duration OutboxDispatcher::DigestWindow(const std::string& team) const {
   if (auto it = options_.preferences.find(team);
       it != options_.preferences.end() && it->second.digest_window) {
@@ -224,71 +207,25 @@ Duration OutboxDispatcher::DigestWindow(const std::string& team) const {
 }
 
 Duration OutboxDispatcher::Backoff(int attempt) {
-  // base * 2^(attempt-1), capped, with +-20% jitter.
-  double ms = static_cast<double>(options_.base_backoff.count());
-  for (int i = 1; i < attempt && ms < static_cast<double>(options_.max_backoff.count()); ++i) {
-    ms *= 2;
-  }
-  ms = std::min(ms, static_cast<double>(options_.max_backoff.count()));
   std::uniform_real_distribution<double> jitter(0.8, 1.2);
-  return Duration(static_cast<std::int64_t>(ms * jitter(jitter_)));
+  return notifiers::Backoff(attempt, options_.base_backoff, options_.max_backoff, jitter(jitter_));
+}
+
+bool OutboxDispatcher::Usable(const std::string& channel) const {
+  auto w = workers_.find(channel);
+  if (w == workers_.end()) {
+    return false;
+  }
+  auto d = disabled_.find(channel);
+  return d == disabled_.end() || d->second != w->second->channel->fingerprint();
 }
 
 std::vector<std::string> OutboxDispatcher::Contacts(const CatalogState& catalog,
                                                     const std::string& team,
                                                     const std::string& except) const {
-  std::vector<std::string> names;
-  if (auto it = catalog.teams.find(team); it != catalog.teams.end()) {
-    names = it->second.contacts;
-  }
-  if (auto it = options_.config_teams.find(team); it != options_.config_teams.end()) {
-    names.insert(names.end(), it->second.begin(), it->second.end());
-  }
-  std::vector<std::string> out;
-  for (const auto& n : names) {
-    auto w = workers_.find(n);
-    if (w == workers_.end() || n == except || std::find(out.begin(), out.end(), n) != out.end()) {
-      continue;
-    }
-    if (auto d = disabled_.find(n);
-        d != disabled_.end() && d->second == w->second->channel->fingerprint()) {
-      continue;
-    }
-    out.push_back(n);
-  }
-  return out;
-}
-
-nlohmann::json OutboxDispatcher::RenderContext(const OutboxIntent& intent,
-                                               const CatalogState& catalog,
-                                               const std::string& channel) const {
-  nlohmann::json ctx = intent.facts.is_object() ? intent.facts : nlohmann::json::object();
-  ctx["kind"] = intent.kind;
-  ctx["team"] = intent.team;
-  ctx["severity"] = intent.severity;
-  ctx["channel"] = channel;
-  ctx["idempotency_key"] = intent.idempotency_key + "/" + channel;
-  std::string display = intent.team;
-  if (auto it = catalog.teams.find(intent.team);
-      it != catalog.teams.end() && !it->second.display_name.empty()) {
-    display = it->second.display_name;
-  }
-  ctx["team_display_name"] = display;
-  // The UI page about it: the deprecation board, the product, or the node's lineage.
-  std::string path = "/";
-  const std::string product = ctx.value("product", "");
-  if (!product.empty()) {
-    const bool deprecation = intent.kind == "deprecation" || intent.kind == "reminder" ||
-                             intent.kind == "sunset_escalation" ||
-                             intent.kind == "new_consumer_on_deprecated";
-    path = (deprecation ? "/ui/deprecations/" : "/ui/products/") + product;
-  } else if (ctx.contains("principal") && ctx["principal"].is_string()) {
-    path = "/ui/node?id=" + ctx["principal"].get<std::string>();
-  } else if (ctx.contains("topic") && ctx["topic"].is_string()) {
-    path = "/ui/node?id=" + ctx["topic"].get<std::string>();
-  }
-  ctx["ui_url"] = options_.ui_base_url + path;
-  return ctx;
+  return TeamContacts(
+      catalog, options_.config_teams, team, [this](const std::string& c) { return Usable(c); },
+      except);
 }
 
 Result<std::size_t> OutboxDispatcher::RouteQueued() {
@@ -310,75 +247,31 @@ Result<std::size_t> OutboxDispatcher::RouteQueued() {
   for (const auto& stored : *intents) {
     const auto& intent = stored.intent;
     batch.routed_intents.push_back(stored.id);
-    // The team's preferences: kinds it does not want, or below its severity,
-    // are not sent (the intent stays in the outbox, routed, for the record).
-    if (auto pref = options_.preferences.find(intent.team); pref != options_.preferences.end()) {
-      const auto& kinds = pref->second.kinds;
-      if ((!kinds.empty() && std::find(kinds.begin(), kinds.end(), intent.kind) == kinds.end()) ||
-          SeverityRank(intent.severity) < SeverityRank(pref->second.min_severity)) {
-        ++declined;
-        continue;
-      }
-    }
-    auto channels = Contacts(*catalog, intent.team);
-    bool fallback = false;
-    if (channels.empty() && !options_.fallback_channel.empty() &&
-        workers_.contains(options_.fallback_channel)) {
-      channels = {options_.fallback_channel};
-      fallback = true;
-      ++unroutable;
-    }
-    if (channels.empty()) {
-      ++unroutable;
-      DeliveryRecord dead;
-      dead.idempotency_key = intent.idempotency_key + "/-";
-      dead.intent_id = stored.id;
-      dead.kind = intent.kind;
-      dead.team = intent.team;
-      dead.severity = intent.severity;
-      dead.status = "dead";
-      dead.subject = intent.kind + " for team " + (intent.team.empty() ? "(none)" : intent.team);
-      dead.last_error = "team \"" + intent.team +
-                        "\" has no reachable contact and no fallback channel is configured";
-      dead.next_attempt_at = now;
-      batch.events.push_back(
-          NewEvent{NotificationDeadLettered{dead.idempotency_key, "", 0, dead.last_error}, now,
-                   "notifications", std::nullopt, "dead:" + dead.idempotency_key + ":0"});
-      batch.new_deliveries.push_back(std::move(dead));
+    // Kinds the team does not want, or below its severity, are not sent (the
+    // intent stays in the outbox, routed, for the record).
+    auto pref = options_.preferences.find(intent.team);
+    if (!Wanted(intent, pref == options_.preferences.end() ? nullptr : &pref->second)) {
+      ++declined;
       continue;
     }
-    for (const auto& channel : channels) {
-      auto context = RenderContext(intent, *catalog, channel);
-      if (fallback) {
-        context["fallback"] = true;
-        context["fallback_reason"] = "team \"" + intent.team + "\" has no reachable contact";
-      }
-      DeliveryRecord d;
-      d.idempotency_key = intent.idempotency_key + "/" + channel;
-      d.intent_id = stored.id;
-      d.kind = intent.kind;
-      d.team = intent.team;
-      d.channel = channel;
-      d.severity = intent.severity;
-      d.next_attempt_at = now + DigestWindow(intent.team);
-      auto rendered =
-          templates_.Render(intent.kind, workers_.at(channel)->channel->type(), context);
-      if (!rendered.ok()) {
-        d.status = "dead";
-        d.subject = intent.kind + " for team " + intent.team;
-        d.last_error = "cannot render: " + rendered.status().message();
-      } else {
-        d.subject = rendered->title;
-        d.body = rendered->body;
-        d.html = rendered->html;
-        if (fallback) {
-          d.subject = "[for team " + intent.team + "] " + d.subject;
-        }
-      }
-      batch.events.push_back(
-          NewEvent{NotificationQueued{d.idempotency_key, d.kind, d.team, channel}, now,
-                   "notifications", std::nullopt, "queued:" + d.idempotency_key});
-      batch.new_deliveries.push_back(std::move(d));
+    const auto route = RouteIntent(Contacts(*catalog, intent.team), options_.fallback_channel,
+                                   workers_.contains(options_.fallback_channel));
+    if (route.channels.empty() || route.fallback) {
+      ++unroutable;
+    }
+    if (route.channels.empty()) {
+      NewEvent event;
+      batch.new_deliveries.push_back(DeadForNoContact(stored, now, event));
+      batch.events.push_back(std::move(event));
+      continue;
+    }
+    for (const auto& channel : route.channels) {
+      NewEvent event;
+      batch.new_deliveries.push_back(
+          RenderDelivery(stored, channel, std::string(workers_.at(channel)->channel->type()),
+                         templates_, RenderContext(intent, *catalog, channel, options_.ui_link),
+                         route.fallback, now, now + DigestWindow(intent.team), event));
+      batch.events.push_back(std::move(event));
     }
   }
   const std::size_t routed = intents->size();
@@ -398,24 +291,17 @@ Status OutboxDispatcher::Dispatch(bool wait) {
     return due.status();
   }
   // Group: one message per delivery, or per (team, channel) with digests.
-  std::map<std::pair<std::string, std::string>, std::vector<StoredDelivery>> digests;
-  std::vector<std::vector<StoredDelivery>> groups;
+  std::vector<StoredDelivery> waiting;
   {
     std::lock_guard lock(mu_);
     for (auto& d : *due) {
-      if (in_flight_.contains(d.id)) {
-        continue;
-      }
-      if (DigestWindow(d.record.team).count() > 0) {
-        digests[{d.record.team, d.record.channel}].push_back(std::move(d));
-      } else {
-        groups.push_back({std::move(d)});
+      if (!in_flight_.contains(d.id)) {
+        waiting.push_back(std::move(d));
       }
     }
   }
-  for (auto& [key, list] : digests) {
-    groups.push_back(std::move(list));
-  }
+  auto groups = GroupForSending(std::move(waiting),
+                                [this](const std::string& team) { return DigestWindow(team); });
   std::vector<Outcome> immediate;
   for (auto& group : groups) {
     const std::string channel = group.front().record.channel;
@@ -440,30 +326,7 @@ Status OutboxDispatcher::Dispatch(bool wait) {
       continue;  // Retry-After: the whole endpoint waits
     }
     Job job;
-    const auto& first = group.front().record;
-    job.message.kind = first.kind;
-    job.message.team = first.team;
-    job.message.severity = first.severity;
-    job.message.created_at = group.front().created_at;
-    if (group.size() == 1) {
-      job.message.id = first.idempotency_key;
-      job.message.title = first.subject;
-      job.message.body = first.body;
-      job.message.html = first.html;
-      job.message.facts = group.front().facts;
-    } else {
-      // A digest: the notifications of one team on one channel, as one message.
-      job.message.id =
-          "digest/" + first.team + "/" + channel + "/" + std::to_string(group.front().id);
-      job.message.kind = "digest";
-      job.message.title = std::to_string(group.size()) + " notifications for team " + first.team;
-      for (const auto& d : group) {
-        job.message.body += (job.message.body.empty() ? "" : "\n\n---\n\n") + d.record.subject +
-                            "\n\n" + d.record.body;
-        job.message.html += (job.message.html.empty() ? "" : "<hr>") + d.record.html;
-        job.message.facts["notifications"].push_back(d.record.idempotency_key);
-      }
-    }
+    job.message = ComposeMessage(group);
     job.deliveries = std::move(group);
     {
       std::lock_guard lock(mu_);
@@ -504,87 +367,29 @@ Status OutboxDispatcher::Record(std::vector<Outcome> outcomes) {
       continue;
     }
     for (const auto& d : o.deliveries) {
-      const auto& key = d.record.idempotency_key;
-      const std::int32_t attempts = d.attempts + 1;
-      DeliveryUpdate u{key, "", attempts, o.at, std::nullopt, o.result.error};
-      auto fail_event = [&](std::optional<Timestamp> retry_at) {
-        batch.events.push_back(
-            NewEvent{NotificationFailed{key, o.channel, attempts, o.result.error, retry_at}, o.at,
-                     "notifications", std::nullopt,
-                     "failed:" + key + ":" + std::to_string(attempts) + ":" +
-                         std::to_string(ToMillis(o.at))});
-      };
-      auto dead_letter = [&] {
-        u.status = "dead";
-        batch.events.push_back(NewEvent{
-            NotificationDeadLettered{key, o.channel, attempts, o.result.error}, o.at,
-            "notifications", std::nullopt,
-            "dead:" + key + ":" + std::to_string(attempts) + ":" + std::to_string(ToMillis(o.at))});
-        ++dead;
-      };
-      switch (o.result.kind) {
-        case SendOutcome::Kind::kDelivered:
-          u.status = "delivered";
-          u.delivered_at = o.at;
-          u.last_error.clear();
-          batch.events.push_back(NewEvent{NotificationDelivered{key, o.channel, attempts}, o.at,
-                                          "notifications", std::nullopt, "delivered:" + key});
-          ++delivered;
-          break;
-        case SendOutcome::Kind::kRetry: {
-          ++failed;
-          if (attempts >= options_.max_attempts) {
-            fail_event(std::nullopt);
-            dead_letter();
-            break;
-          }
-          auto wait = Backoff(attempts);
-          if (o.result.retry_after && *o.result.retry_after > wait) {
-            wait = *o.result.retry_after;
-          }
-          u.status = "retrying";
-          u.next_attempt_at = o.at + wait;
-          fail_event(u.next_attempt_at);
-          break;
-        }
-        case SendOutcome::Kind::kPermanent:
-          ++failed;
-          fail_event(std::nullopt);
-          dead_letter();
-          break;
-        case SendOutcome::Kind::kGone: {
-          ++failed;
-          fail_event(std::nullopt);
-          dead_letter();
-          auto w = workers_.find(o.channel);
-          if (w != workers_.end()) {
-            const auto fp = w->second->channel->fingerprint();
-            batch.disabled_channels.push_back({o.channel, fp, o.result.error});
-            disabled_[o.channel] = fp;
-          }
-          // Tell the team through its other contacts.
-          for (const auto& other : Contacts(*catalog, d.record.team, o.channel)) {
-            DeliveryRecord r = d.record;
-            r.idempotency_key = key + "/rerouted/" + other;
-            r.channel = other;
-            r.status = "queued";
-            r.last_error.clear();
-            r.next_attempt_at = o.at;
-            const std::string note = "Channel \"" + o.channel +
-                                     "\" answered 410 Gone and is disabled until its address "
-                                     "changes; this notification was meant for it.";
-            r.subject = "[" + o.channel + " disabled] " + d.record.subject;
-            r.body = note + "\n\n" + d.record.body;
-            r.html = "<p><strong>" + note + "</strong></p>" + d.record.html;
-            batch.events.push_back(
-                NewEvent{NotificationQueued{r.idempotency_key, r.kind, r.team, other}, o.at,
-                         "notifications", std::nullopt, "queued:" + r.idempotency_key});
-            batch.new_deliveries.push_back(std::move(r));
-          }
-          break;
-        }
+      auto recorded = RecordAttempt(d, o.channel, o.result, o.at, options_.max_attempts,
+                                    Backoff(d.attempts + 1));
+      delivered += recorded.delivered ? 1 : 0;
+      failed += recorded.failed ? 1 : 0;
+      dead += recorded.dead ? 1 : 0;
+      for (auto& e : recorded.events) {
+        batch.events.push_back(std::move(e));
       }
-      batch.delivery_updates.push_back(std::move(u));
+      batch.delivery_updates.push_back(std::move(recorded.update));
+      if (!recorded.gone) {
+        continue;
+      }
+      if (auto w = workers_.find(o.channel); w != workers_.end()) {
+        const auto fp = w->second->channel->fingerprint();
+        batch.disabled_channels.push_back({o.channel, fp, o.result.error});
+        disabled_[o.channel] = fp;
+      }
+      // Tell the team through its other contacts.
+      for (const auto& other : Contacts(*catalog, d.record.team, o.channel)) {
+        NewEvent event;
+        batch.new_deliveries.push_back(Reroute(d, o.channel, other, o.at, event));
+        batch.events.push_back(std::move(event));
+      }
     }
   }
   Status written = Status::Ok();

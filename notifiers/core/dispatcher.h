@@ -44,18 +44,12 @@
 
 #include "core/catalog_projection.h"
 #include "notifiers/core/channel.h"
+#include "notifiers/core/stages.h"
 #include "notifiers/templates/template_set.h"
 #include "tributary/notification_reader.h"
 #include "tributary/writer.h"
 
 namespace tributary::notifiers {
-
-// A team's choices about what it is told and how often.
-struct TeamPreferences {
-  std::vector<std::string> kinds;         // empty: every kind
-  std::string min_severity = "info";      // info < warning < high < critical
-  std::optional<Duration> digest_window;  // unset: DispatcherOptions::digest_window
-};
 
 struct DispatcherOptions {
   std::string fallback_channel;  // empty: none
@@ -63,7 +57,7 @@ struct DispatcherOptions {
   int max_attempts = 8;
   Duration base_backoff = std::chrono::seconds(2);
   Duration max_backoff = std::chrono::hours(1);
-  std::string ui_base_url = "http://127.0.0.1:8080";
+  UiLinkBuilder ui_link;  // the UI page about an intent (ui_url); unset: none
   // [[teams]] of the config: team -> contacts (channel names).
   std::map<std::string, std::vector<std::string>> config_teams;
   std::map<std::string, TeamPreferences> preferences;  // by team
@@ -118,13 +112,13 @@ class OutboxDispatcher {
   Status Record(std::vector<Outcome> outcomes);
   void Run();
   Duration Backoff(int attempt);
+  // Whether `channel` is configured and not disabled.
+  bool Usable(const std::string& channel) const;
   // The contacts of `team` that are configured, enabled channels.
   std::vector<std::string> Contacts(const CatalogState& catalog, const std::string& team,
                                     const std::string& except = "") const;
   // The digest window of `team` (its preference, else the default).
   Duration DigestWindow(const std::string& team) const;
-  nlohmann::json RenderContext(const OutboxIntent& intent, const CatalogState& catalog,
-                               const std::string& channel) const;
 
   DispatcherOptions options_;
   std::map<std::string, std::unique_ptr<Worker>> workers_;  // by channel name

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "notifiers/channel_registry.h"
+#include "tributary/notification_kind.h"
 
 namespace tributary {
 namespace {
@@ -71,6 +72,25 @@ void ReportBlocked(const std::string& channel, const notifiers::EgressGuard& gua
 }
 
 }  // namespace
+
+notifiers::UiLinkBuilder UiLinks(std::string base_url) {
+  return [base_url = std::move(base_url)](const OutboxIntent& intent, const nlohmann::json& ctx) {
+    std::string path = "/";
+    const std::string product = ctx.value("product", "");
+    if (!product.empty()) {
+      const bool deprecation = intent.kind == ToString(NotificationKind::kDeprecation) ||
+                               intent.kind == ToString(NotificationKind::kReminder) ||
+                               intent.kind == ToString(NotificationKind::kSunsetEscalation) ||
+                               intent.kind == ToString(NotificationKind::kNewConsumerOnDeprecated);
+      path = (deprecation ? "/ui/deprecations/" : "/ui/products/") + product;
+    } else if (ctx.contains("principal") && ctx["principal"].is_string()) {
+      path = "/ui/node?id=" + ctx["principal"].get<std::string>();
+    } else if (ctx.contains("topic") && ctx["topic"].is_string()) {
+      path = "/ui/node?id=" + ctx["topic"].get<std::string>();
+    }
+    return base_url + path;
+  };
+}
 
 EgressGuards MakeEgressGuards(const Config& config) {
   notifiers::EgressPolicy http;

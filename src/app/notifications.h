@@ -8,6 +8,7 @@
 
 #include "app/config.h"
 #include "notifiers/core/channel.h"
+#include "notifiers/core/stages.h"
 #include "notifiers/egress/egress_guard.h"
 
 namespace tributary {
@@ -22,6 +23,11 @@ EgressGuards MakeEgressGuards(const Config& config);
 // be read (an unset variable, an unreadable file) is still built and every
 // delivery to it ends dead with that reason; an invalid webhook secret is an
 // error (the config is wrong, not the environment).
+// The UI page a notification links to (its ui_url), under `base_url`: the
+// migration board for deprecation kinds, the product page for other product
+// notifications, else the principal's or the topic's lineage.
+notifiers::UiLinkBuilder UiLinks(std::string base_url);
+
 Result<std::vector<std::unique_ptr<notifiers::Channel>>> BuildChannels(const Config& config,
                                                                        const EgressGuards& guards,
                                                                        const Clock& clock);

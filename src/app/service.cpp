@@ -247,8 +247,9 @@ Status Service::StartDispatcher() {
   dispatch.fallback_channel = config_.notifications.fallback_channel;
   dispatch.digest_window = config_.notifications.digest_window;
   dispatch.max_attempts = static_cast<int>(config_.notifications.max_attempts);
-  dispatch.ui_base_url = std::string(config_.service.tls_cert.empty() ? "http" : "https") + "://" +
-                         config_.service.http_host + ":" + std::to_string(server_->port());
+  dispatch.ui_link =
+      UiLinks(std::string(config_.service.tls_cert.empty() ? "http" : "https") + "://" +
+              config_.service.http_host + ":" + std::to_string(server_->port()));
   for (const auto& t : config_.teams) {
     dispatch.config_teams[t.name] = t.contacts;
     dispatch.preferences[t.name] = {t.kinds, t.min_severity, t.digest_window};

@@ -99,7 +99,9 @@ class Harness {
       catalog->teams[team] = TeamState{team + " team", list};
     }
     catalog_ = catalog;
-    options.ui_base_url = "http://tributary.example";
+    options.ui_link = [](const OutboxIntent&, const json& ctx) {
+      return "http://tributary.example/ui/products/" + ctx.value("product", "");
+    };
     dispatcher_ = std::make_unique<OutboxDispatcher>(
         options, std::move(channels), *templates_, *reader_, *writer_, [this] { return catalog_; },
         clock_);
