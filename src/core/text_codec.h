@@ -55,6 +55,10 @@ std::string PercentEncode(std::string_view text, std::string_view keep = "");
 // Decodes %XX (and '+' as a space when `plus_is_space`); nullopt when a '%' is
 // not followed by two hex digits.
 std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_space = false);
+// Decodes %XX where two hex digits follow, and keeps a malformed escape as
+// written (for names inside documents that are read, not validated: audit-log
+// CRNs, JSON Schema $ref fragments).
+std::string PercentDecodeLenient(std::string_view text);
 
 // True for a code point that must not be shown as is: C0 and C1 controls (tab,
 // line feed and carriage return included), DEL, bidi controls, U+FFFE/U+FFFF.

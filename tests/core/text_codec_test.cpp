@@ -127,3 +127,11 @@ TEST_CASE("base64url encodes and decodes without padding") {
     CHECK_FALSE(Base64UrlDecode("Zm9v\n"));
   }
 }
+
+TEST_CASE("lenient percent-decoding keeps malformed escapes as written") {
+  CHECK(PercentDecodeLenient("cloud-api-key=%2A") == "cloud-api-key=*");
+  CHECK(PercentDecodeLenient("a%2fb%2Fc") == "a/b/c");
+  CHECK(PercentDecodeLenient("100%") == "100%");
+  CHECK(PercentDecodeLenient("%zz%4") == "%zz%4");
+  CHECK(PercentDecodeLenient("%41%") == "A%");
+}

@@ -1,10 +1,9 @@
 #include "ingest/audit_log/audit_log_decoder.h"
 
-#include "core/text_codec.h"
-
 #include <array>
 #include <utility>
 
+#include "core/text_codec.h"
 #include "ingest/cloudevents/cloudevents_envelope.h"
 #include "ingest/json_input.h"
 
@@ -34,25 +33,6 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-// CRN values may be percent-encoded ("cloud-api-key=%2A"); malformed escapes
-// are kept as written.
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size()) {
-      const int hi = HexDigitValue(s[i + 1]);
-      const int lo = HexDigitValue(s[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(s[i]);
-  }
-  return out;
-}
 
 struct CrnSegment {
   std::string key;
@@ -77,7 +57,7 @@ std::optional<std::vector<CrnSegment>> ParseCrn(std::string_view crn) {
     if (eq == std::string_view::npos) {
       continue;
     }
-    out.push_back({std::string(seg.substr(0, eq)), PercentDecode(seg.substr(eq + 1))});
+    out.push_back({std::string(seg.substr(0, eq)), PercentDecodeLenient(seg.substr(eq + 1))});
   }
   return out;
 }

@@ -6,6 +6,8 @@
 #include <set>
 #include <utility>
 
+#include "core/text_codec.h"
+
 namespace tributary::schema::jsonschema {
 namespace {
 
@@ -172,28 +174,6 @@ Status CheckType(const json& value, const std::string& pointer) {
   return check_name(value);
 }
 
-std::string PercentDecode(std::string_view text) {
-  std::string out;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size()) {
-      auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-        return -1;
-      };
-      int hi = hex(text[i + 1]);
-      int lo = hex(text[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-        continue;
-      }
-    }
-    out += text[i];
-  }
-  return out;
-}
 
 // Walks a JSON pointer ("/definitions/Address"); nullptr when it names nothing.
 const json* WalkPointer(const json& doc, std::string_view pointer) {
@@ -560,7 +540,7 @@ Result<Node> SchemaDocument::Lookup(const Resource& from, std::string_view ref) 
   std::size_t hash = ref.find('#');
   std::string_view url = ref.substr(0, hash);
   std::string fragment =
-      hash == std::string_view::npos ? std::string() : PercentDecode(ref.substr(hash + 1));
+      hash == std::string_view::npos ? std::string() : PercentDecodeLenient(ref.substr(hash + 1));
 
   const Resource* resource = nullptr;
   const json* base = nullptr;
