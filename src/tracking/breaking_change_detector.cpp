@@ -1,5 +1,6 @@
 #include "tracking/breaking_change_detector.h"
 
+#include "core/field_codec.h"
 #include "schema/compatibility.h"
 
 namespace tributary::tracking {
@@ -47,7 +48,7 @@ void RecordBreakingChange(DecisionContext& ctx, BreakingChangeDetected fact, Tim
                 {"level", fact.level},
                 {"mode", mode},
                 {"cause", fact.cause},
-                {"incompatibilities", fact.incompatibilities}};
+                {"incompatibilities", codec::ToJson(fact.incompatibilities)}};
   auto per_team = PerTeamConsumers(fact.affected);
   if (fact.topic) {
     if (const auto* p = ctx.ProductOnTopic(fact.topic->str())) {
@@ -71,13 +72,12 @@ std::optional<SchemaVerdict> JudgeSchemaChange(const SchemaState& schemas,
                                                const SubjectVersion& previous,
                                                const SubjectVersion& current) {
   if (previous.schema_type != current.schema_type) {
-    return SchemaVerdict{
-        "schema_type_changed",
-        json::array({{{"type", "SCHEMA_TYPE_CHANGED"},
-                      {"path", ""},
-                      {"message", "the schema type changed from " + previous.schema_type + " to " +
-                                      current.schema_type},
-                      {"version", previous.version}}})};
+    return SchemaVerdict{"schema_type_changed",
+                         {{.message = "the schema type changed from " + previous.schema_type +
+                                      " to " + current.schema_type,
+                           .path = "",
+                           .type = "SCHEMA_TYPE_CHANGED",
+                           .version = previous.version}}};
   }
   // What consumers need: every reader, old or new, reads every writer's data —
   // FULL_TRANSITIVE, whatever the subject's level let in. A step budget (no
@@ -94,20 +94,19 @@ std::optional<SchemaVerdict> JudgeSchemaChange(const SchemaState& schemas,
                                             ToCheckable(schemas, current), options);
   if (!checked.ok()) {
     const bool too_complex = checked.status().code() == ErrorCode::kResourceExhausted;
-    return SchemaVerdict{
-        "invalid_schema",
-        json::array({{{"type", too_complex ? "SCHEMA_TOO_COMPLEX" : "INVALID_SCHEMA"},
-                      {"path", ""},
-                      {"message", checked.status().message()},
-                      {"version", current.version}}})};
+    return SchemaVerdict{"invalid_schema",
+                         {{.message = checked.status().message(),
+                           .path = "",
+                           .type = too_complex ? "SCHEMA_TOO_COMPLEX" : "INVALID_SCHEMA",
+                           .version = current.version}}};
   }
   if (checked->compatible) {
     return std::nullopt;
   }
-  SchemaVerdict verdict{"incompatible_schema", json::array()};
+  SchemaVerdict verdict{"incompatible_schema", {}};
   for (const auto& i : checked->incompatibilities) {
     verdict.incompatibilities.push_back(
-        {{"type", i.kind}, {"path", i.path}, {"message", i.message}, {"version", i.version}});
+        {.message = i.message, .path = i.path, .type = i.kind, .version = i.version});
   }
   return verdict;
 }

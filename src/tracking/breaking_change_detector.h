@@ -35,7 +35,7 @@ void DetectSchemaDeletion(DecisionContext& ctx, const EventRecord& record,
 // read every writer's data (FULL_TRANSITIVE).
 struct SchemaVerdict {
   std::string cause;  // incompatible_schema | schema_type_changed | invalid_schema
-  nlohmann::json incompatibilities = nlohmann::json::array();  // [{type, path, message, version}]
+  std::vector<SchemaIncompatibility> incompatibilities;
 };
 std::optional<SchemaVerdict> JudgeSchemaChange(const SchemaState& schemas,
                                                const std::vector<const SubjectVersion*>& history,

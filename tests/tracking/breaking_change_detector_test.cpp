@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "core/field_codec.h"
 #include "tracking/breaking_change_detector.h"
 #include "tracking/detector_world.h"
 
@@ -86,9 +87,9 @@ TEST_CASE("breaking change detector: schema versions") {
     CHECK(b.from_version == 1);
     CHECK(b.to_version == 2);
     REQUIRE(!b.incompatibilities.empty());
-    CHECK(b.incompatibilities[0]["type"] == "TYPE_MISMATCH");
-    CHECK(b.incompatibilities[0]["version"] == 1);
-    CHECK_THAT(b.incompatibilities[0]["path"].get<std::string>(), Catch::Contains("fields/1"));
+    CHECK(b.incompatibilities[0].type == "TYPE_MISMATCH");
+    CHECK(b.incompatibilities[0].version == 1);
+    CHECK_THAT(b.incompatibilities[0].path, Catch::Contains("fields/1"));
     CHECK(b.affected == std::vector<AffectedConsumer>{{Group("analytics-dash"), "analytics", 1},
                                                       {Group("risk-limits"), "risk", 1}});
     // Subscribers hear of it too, with no consumers of their own.
@@ -104,8 +105,11 @@ TEST_CASE("breaking change detector: schema versions") {
     CHECK(analytics.facts["consumers"] ==
           nlohmann::json::array({{{"id", "group:local/analytics-dash"}, {"depth", 1}}}));
     // The intent's facts carry the incompatibilities as the templates read them.
-    CHECK(analytics.facts["incompatibilities"] == b.incompatibilities);
-    CHECK(analytics.facts["incompatibilities"][0].contains("message"));
+    CHECK(analytics.facts["incompatibilities"] == codec::ToJson(b.incompatibilities));
+    for (const char* key : {"type", "path", "message", "version"}) {
+      CHECK(analytics.facts["incompatibilities"][0].contains(key));
+    }
+    CHECK(analytics.facts["incompatibilities"][0].size() == 4);
     CHECK(IntentFor(out, "billing").facts["role"] == "subscriber");
   }
 
@@ -114,11 +118,12 @@ TEST_CASE("breaking change detector: schema versions") {
     const auto breaking = Decisions<BreakingChangeDetected>(out);
     REQUIRE(breaking.size() == 1);
     CHECK(breaking[0].cause == "schema_type_changed");
-    CHECK(breaking[0].incompatibilities ==
-          nlohmann::json::array({{{"type", "SCHEMA_TYPE_CHANGED"},
-                                  {"path", ""},
-                                  {"message", "the schema type changed from AVRO to JSON"},
-                                  {"version", 1}}}));
+    CHECK(
+        breaking[0].incompatibilities ==
+        std::vector<SchemaIncompatibility>{{.message = "the schema type changed from AVRO to JSON",
+                                            .path = "",
+                                            .type = "SCHEMA_TYPE_CHANGED",
+                                            .version = 1}});
     CHECK(out.outbox.size() == 3);
   }
 
@@ -128,9 +133,9 @@ TEST_CASE("breaking change detector: schema versions") {
     REQUIRE(breaking.size() == 1);
     CHECK(breaking[0].cause == "invalid_schema");
     REQUIRE(breaking[0].incompatibilities.size() == 1);
-    CHECK(breaking[0].incompatibilities[0]["type"] == "INVALID_SCHEMA");
-    CHECK(breaking[0].incompatibilities[0]["version"] == 2);
-    CHECK(!breaking[0].incompatibilities[0]["message"].get<std::string>().empty());
+    CHECK(breaking[0].incompatibilities[0].type == "INVALID_SCHEMA");
+    CHECK(breaking[0].incompatibilities[0].version == 2);
+    CHECK(!breaking[0].incompatibilities[0].message.empty());
   }
 
   SECTION("a breaking change on a subject no topic matches tells nobody") {

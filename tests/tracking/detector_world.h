@@ -5,6 +5,7 @@
 // into a fresh Batch. No log, no tracker: each detector is tested as a unit.
 
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
