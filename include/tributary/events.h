@@ -414,6 +414,25 @@ struct AffectedConsumer {
   }
 };
 
+// One reason a breaking change breaks (from src/schema's Incompatibility, or
+// the tracker's own causes such as SCHEMA_TYPE_CHANGED and INVALID_SCHEMA).
+// Stored and shown as {"message", "path", "type", "version"}: the fields are
+// declared in that order, the order the tracker's JSON objects were written in
+// before the list was typed, so stored payloads keep the same bytes.
+struct SchemaIncompatibility {
+  std::string message;       // one line for a human
+  std::string path;          // where in the schema ("" when not about one place)
+  std::string type;          // e.g. TYPE_MISMATCH, SCHEMA_TYPE_CHANGED, INVALID_SCHEMA
+  std::int32_t version = 0;  // the earlier version it breaks (0 when not versioned)
+  bool operator==(const SchemaIncompatibility&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("message", &SchemaIncompatibility::message),
+                      Field("path", &SchemaIncompatibility::path),
+                      Field("type", &SchemaIncompatibility::type),
+                      Field("version", &SchemaIncompatibility::version)};
+  }
+};
+
 struct BreakingChangeDetected {
   static constexpr std::string_view kType = "breaking_change_detected";
   static constexpr int kVersion = 1;
@@ -424,7 +443,7 @@ struct BreakingChangeDetected {
   std::int32_t to_version = 0;
   std::string level;
   std::string cause;  // incompatible_schema | schema_deleted | schema_type_changed | ...
-  nlohmann::json incompatibilities = nlohmann::json::array();
+  std::vector<SchemaIncompatibility> incompatibilities;  // empty for deletions
   std::vector<AffectedConsumer> affected;
   bool operator==(const BreakingChangeDetected&) const = default;
   static constexpr auto Fields() {

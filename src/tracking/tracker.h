@@ -15,7 +15,10 @@
 //
 // Decisions read the writer's current catalog and schema state and the latest
 // published lineage snapshot, which the pipeline has brought up to date with
-// the batch before calling Decide. See src/tracking/README.md for the rules.
+// the batch before calling Decide. The Tracker only dispatches: each rule lives
+// in a detector (breaking_change_detector.h, access_detector.h,
+// deprecation_detector.h, migration_detector.h) over a DecisionContext
+// (decision_context.h). See src/tracking/README.md for the rules.
 //
 // Single-threaded like every projection; published() may be read from any thread.
 
@@ -34,47 +37,10 @@
 #include "core/published.h"
 #include "core/schema_projection.h"
 #include "graph/graph_snapshot.h"
+#include "tracking/tracking_state.h"
 #include "tributary/decider.h"
 
 namespace tributary::tracking {
-
-struct TrackingOptions {
-  // How long before a sunset reminders go out, e.g. 30d, 14d, 7d, 1d.
-  std::vector<Duration> reminders_before_sunset = {std::chrono::days(30), std::chrono::days(14),
-                                                   std::chrono::days(7), std::chrono::days(1)};
-  // Cluster names, to find the topic of a subject named after it (<topic>-value).
-  std::vector<std::string> clusters;
-};
-
-// Migration statuses.
-inline constexpr const char* kNotStarted = "not_started";
-inline constexpr const char* kDual = "dual";
-inline constexpr const char* kMigrated = "migrated";
-inline constexpr const char* kStopped = "stopped";
-
-struct ConsumerTrack {
-  std::string status;  // not_started | dual | migrated | stopped
-  std::int32_t changes = 0;
-  bool operator==(const ConsumerTrack&) const = default;
-};
-
-struct DeprecationTrack {
-  EventSeq deprecated_seq;  // the product_deprecated event being tracked
-  Timestamp deprecated_at;
-  Timestamp sunset;
-  std::string reason;
-  std::optional<std::string> replacement;
-  bool announced = false;
-  bool retired = false;
-  std::set<std::string> reminders_done;            // "30d", ... and "after" (the escalation)
-  std::map<std::string, ConsumerTrack> consumers;  // by consumer node id
-  bool operator==(const DeprecationTrack&) const = default;
-};
-
-struct TrackingState {
-  std::map<std::string, DeprecationTrack> deprecations;  // by product
-  bool operator==(const TrackingState&) const = default;
-};
 
 class Tracker final : public Projection, public Decider {
  public:
@@ -107,11 +73,6 @@ class Tracker final : public Projection, public Decider {
   std::shared_ptr<const TrackingState> published() const { return published_.Get(); }
 
  private:
-  class Context;
-  void DecideAccess(Context& ctx, const EventRecord& record, const AclBinding& acl,
-                    const std::string& cause);
-  void DecideMigrations(Context& ctx, Timestamp time);
-
   TrackingOptions options_;
   const CatalogProjection& catalog_;
   const SchemaProjection& schemas_;

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/event_codec.h"
+#include "core/field_codec.h"
 #include "core/msgpack.h"
 #include "support/sample_events.h"
 
@@ -99,5 +100,95 @@ TEST_CASE("the MessagePack writer and reader agree on every integer width") {
     CHECK(r.ok());
     CHECK(r.AtEnd());
     CHECK(nlohmann::json::from_msgpack(out).get<std::int64_t>() == v);
+  }
+}
+
+namespace {
+
+// BreakingChangeDetected as it was before its incompatibilities were typed:
+// the tracker built them as JSON objects and the event stored the JSON array.
+struct UntypedBreakingChangeDetected {
+  std::string decision_key;
+  std::string subject;
+  std::optional<NodeId> topic;
+  std::int32_t from_version = 0;
+  std::int32_t to_version = 0;
+  std::string level;
+  std::string cause;
+  nlohmann::json incompatibilities = nlohmann::json::array();
+  std::vector<AffectedConsumer> affected;
+  static constexpr auto Fields() {
+    using E = UntypedBreakingChangeDetected;
+    return std::tuple{Field("decision_key", &E::decision_key),
+                      Field("subject", &E::subject),
+                      Field("topic", &E::topic),
+                      Field("from_version", &E::from_version),
+                      Field("to_version", &E::to_version),
+                      Field("level", &E::level),
+                      Field("cause", &E::cause),
+                      Field("incompatibilities", &E::incompatibilities),
+                      Field("affected", &E::affected)};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a breaking change stored before incompatibilities were typed still reads") {
+  const auto group = NodeId::Group("local", "analytics-trending");
+  UntypedBreakingChangeDetected old;
+  old.decision_key = "schema:stocktrades-value:3:17";
+  old.subject = "stocktrades-value";
+  old.topic = NodeId::Topic("local", "stocktrades");
+  old.from_version = 2;
+  old.to_version = 3;
+  old.level = "NONE";
+  old.cause = "incompatible_schema";
+  // Exactly as the tracker built them: {type, path, message, version}.
+  old.incompatibilities.push_back({{"type", "TYPE_MISMATCH"},
+                                   {"path", "/fields/1/type"},
+                                   {"message", "field `price` changed from double to string"},
+                                   {"version", 2}});
+  old.incompatibilities.push_back({{"type", "READER_FIELD_MISSING_DEFAULT_VALUE"},
+                                   {"path", "/fields/3"},
+                                   {"message", std::string(300, 'x')},  // a str16 string
+                                   {"version", 300}});                  // a uint16
+  for (int i = 0; i < 16; ++i) {                                        // 18 in all: an array16
+    old.incompatibilities.push_back({{"type", "PROPERTY_REMOVED"},
+                                     {"path", "#/properties/p" + std::to_string(i)},
+                                     {"message", "property removed"},
+                                     {"version", 1}});
+  }
+  old.affected = {{group, "analytics", 1}};
+  std::string stored;
+  {
+    msgpack::Writer w(stored);
+    codec::WriteStruct(w, old);
+  }
+
+  auto decoded = codec::DecodePayload("breaking_change_detected", 1, stored);
+  REQUIRE(decoded.ok());
+  const auto& event = std::get<BreakingChangeDetected>(*decoded);
+
+  SECTION("the incompatibilities come back typed") {
+    REQUIRE(event.incompatibilities.size() == 18);
+    CHECK(event.incompatibilities[0] ==
+          SchemaIncompatibility{.message = "field `price` changed from double to string",
+                                .path = "/fields/1/type",
+                                .type = "TYPE_MISMATCH",
+                                .version = 2});
+    CHECK(event.incompatibilities[1].type == "READER_FIELD_MISSING_DEFAULT_VALUE");
+    CHECK(event.incompatibilities[1].message == std::string(300, 'x'));
+    CHECK(event.incompatibilities[1].version == 300);
+    CHECK(event.incompatibilities[17].path == "#/properties/p15");
+    CHECK(event.cause == "incompatible_schema");
+    CHECK(event.affected == old.affected);
+  }
+  SECTION("GET /events shows the same JSON as before") {
+    CHECK(codec::ToJson(*decoded).dump() == codec::ToJson(old).dump());
+  }
+  SECTION("the typed event is stored with the same bytes as before") {
+    std::string now;
+    codec::EncodePayload(*decoded, now);
+    CHECK(now == stored);
   }
 }

@@ -1,0 +1,44 @@
+#pragma once
+// Deprecations (src/tracking/README.md, the rules on products):
+//
+//   * a product deprecated -> deprecation_announced and a `deprecation`
+//     intent to every team of an observed or permitted consumer, the
+//     subscribers and the owner;
+//   * `sunset - d` reached for each configured reminder -> reminder_due and a
+//     `reminder` intent to the teams whose consumers still read (only the one
+//     nearest the sunset is sent when several are due at once);
+//   * the sunset reached -> reminder_due ("after") and a `sunset_escalation`
+//     intent to the teams still reading and the owner;
+//   * a consumer starts reading a deprecated product -> consumer_on_deprecated
+//     and a `new_consumer_on_deprecated` intent to its team and the owner;
+//   * a product retired while observed consumers read it ->
+//     retired_with_consumers and a critical intent to their teams and the owner.
+//
+// Pure functions of the DecisionContext; they add to its batch only.
+
+#include "tracking/decision_context.h"
+#include "tributary/events.h"
+
+namespace tributary::tracking {
+
+// Announces the deprecation recorded by `record`, unless a later deprecation of
+// the same product (in the tracking state) superseded it.
+void DetectDeprecation(DecisionContext& ctx, const EventRecord& record,
+                       const ProductDeprecated& deprecated);
+
+// Decides about a retirement while observed consumers still read the product.
+void DetectRetirement(DecisionContext& ctx, const EventRecord& record,
+                      const ProductRetired& retired);
+
+// Decides about a consumer that starts reading a deprecated product it was not
+// tracked as reading.
+void DetectNewConsumerOnDeprecated(DecisionContext& ctx, const EventRecord& record,
+                                   const ConsumerStarted& started);
+
+// The reminders and sunset escalations due at `now` for every tracked
+// deprecation.
+// REQUIRES: ctx.options().reminders_before_sunset sorted longest first (the
+// Tracker sorts them).
+void DetectReminders(DecisionContext& ctx, Timestamp now);
+
+}  // namespace tributary::tracking
