@@ -82,11 +82,4 @@ class Tracker final : public Projection, public Decider {
   Published<TrackingState> published_;
 };
 
-// The migration board of DESIGN.md §5 (GET /deprecations/{product}) for one
-// tracked product: reason, sunset, replacement, progress and each consumer with
-// its team, status, last read of the old topic and first read of the new.
-nlohmann::json DeprecationBoard(const std::string& product, const DeprecationTrack& track,
-                                const CatalogState& catalog, const graph::GraphSnapshot& graph,
-                                Timestamp now);
-
 }  // namespace tributary::tracking

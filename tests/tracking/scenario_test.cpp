@@ -10,6 +10,7 @@
 #include "app/config.h"
 #include "app/sources.h"
 #include "graph/lineage_projection.h"
+#include "http/routes/deprecation_board.h"
 #include "ingest/audit_log/audit_log_encoder.h"
 #include "ingest/catalog/catalog_encoder.h"
 #include "ingest/consumer_offsets/consumer_offsets_encoder.h"
@@ -230,8 +231,8 @@ class Mesh {
     const auto& deprecations = tracker_->state().deprecations;
     auto it = deprecations.find(product);
     REQUIRE(it != deprecations.end());
-    return tracking::DeprecationBoard(product, it->second, catalog_->state(), *lineage_->snapshot(),
-                                      now);
+    return http::DeprecationBoard(product, it->second, catalog_->state(), *lineage_->snapshot(),
+                                  now);
   }
 
   std::map<std::string, std::string> Statuses(const std::string& product, Timestamp now) {
@@ -516,8 +517,8 @@ TEST_CASE("a deprecation is tracked to its sunset: statuses, reminders, escalati
     rebuilt.SetAfterApply([&] { lineage.Publish(); });
     REQUIRE(rebuilt.Replay().ok());
     CHECK(rebuilt.Digests() == digests);
-    CHECK(tracking::DeprecationBoard("stocktrades", tracker.state().deprecations.at("stocktrades"),
-                                     catalog.state(), *lineage.snapshot(), sunset) == live_board);
+    CHECK(http::DeprecationBoard("stocktrades", tracker.state().deprecations.at("stocktrades"),
+                                 catalog.state(), *lineage.snapshot(), sunset) == live_board);
 
     // A restart (cursor restored, projections recovered) decides nothing again.
     mesh.Restart();

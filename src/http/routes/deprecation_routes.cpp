@@ -2,6 +2,7 @@
 
 #include "http/routes/route_support.h"
 
+#include "http/routes/deprecation_board.h"
 #include "tracking/tracker.h"
 
 namespace tributary::http {
@@ -19,7 +20,7 @@ Response GetDeprecations(const ApiContext& ctx, const Request& r) {
     const auto catalog = ctx.catalog();
     const auto g = ctx.graph();
     for (const auto& [product, track] : state->deprecations) {
-      boards.push_back(tracking::DeprecationBoard(product, track, *catalog, *g, ctx.clock->Now()));
+      boards.push_back(DeprecationBoard(product, track, *catalog, *g, ctx.clock->Now()));
     }
   }
   return Response::Json(200, {{"deprecations", boards}});
@@ -37,8 +38,8 @@ Response GetDeprecation(const ApiContext& ctx, const Request& r) {
   }
   const auto catalog = ctx.catalog();
   const auto g = ctx.graph();
-  return Response::Json(200, tracking::DeprecationBoard(product, state->deprecations.at(product),
-                                                        *catalog, *g, ctx.clock->Now()));
+  return Response::Json(200, DeprecationBoard(product, state->deprecations.at(product), *catalog,
+                                              *g, ctx.clock->Now()));
 }
 
 }  // namespace

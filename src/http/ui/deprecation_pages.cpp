@@ -7,6 +7,7 @@
 #include <set>
 
 #include "core/event_codec.h"
+#include "http/routes/deprecation_board.h"
 #include "core/text_codec.h"
 #include "http/params.h"
 #include "http/routes/graph_render.h"
@@ -18,8 +19,7 @@ namespace {
 // A migration board with what the page shows besides the API's fields.
 json BoardJson(const ApiContext& ctx, const std::string& product,
                const tracking::DeprecationTrack& track) {
-  json b =
-      tracking::DeprecationBoard(product, track, *ctx.catalog(), *ctx.graph(), ctx.clock->Now());
+  json b = DeprecationBoard(product, track, *ctx.catalog(), *ctx.graph(), ctx.clock->Now());
   const int total = b["progress"]["total"].get<int>();
   const int migrated = b["progress"]["migrated"].get<int>();
   b["total"] = std::to_string(total);

@@ -60,8 +60,8 @@ Status ConsumerOffsetsTranslator::Restore(
         f.last_sample_ms = j.at("s").get<std::int64_t>();
         f.commits_since_sample = j.at("n").get<std::int64_t>();
         f.active = j.at("a").get<bool>();
-        TopicKey key{f.group, f.topic};
-        AddTopic(std::move(key), std::move(f));
+        TopicKey topic_key{f.group, f.topic};
+        AddTopic(std::move(topic_key), std::move(f));
       } else if (key.rfind(group_prefix, 0) == 0) {
         GroupFold g;
         g.group = j.at("g").get<std::string>();
