@@ -2,6 +2,8 @@
 
 #include "core/text_codec.h"
 
+#include <algorithm>
+
 namespace tributary::http {
 namespace {
 
@@ -26,6 +28,21 @@ bool IsParam(const std::string& segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
+// A GET route answers HEAD too.
+bool MethodMatches(const std::string& route_method, const std::string& method) {
+  return route_method == method || (method == "HEAD" && route_method == "GET");
+}
+
+// The methods of a path, for a 405's Allow (HEAD follows GET).
+void AddAllowed(std::vector<std::string>& allowed, const std::string& method) {
+  for (const auto& m : method == "GET" ? std::vector<std::string>{"GET", "HEAD"}
+                                       : std::vector<std::string>{method}) {
+    if (std::find(allowed.begin(), allowed.end(), m) == allowed.end()) {
+      allowed.push_back(m);
+    }
+  }
+}
+
 }  // namespace
 
 void Router::Add(std::string method, std::string pattern, Handler handler, HeavyPredicate heavy) {
@@ -36,18 +53,20 @@ void Router::Add(std::string method, std::string pattern, Handler handler, Heavy
 
 Router::Match Router::Find(const Request& request) const {
   Match found;
-  // Segments are split on the path as sent, so "%2F" inside a name stays in
-  // its segment, and decoded one by one.
+  // Segments are split and matched on the path as sent, so "%2F" inside a name
+  // stays in its segment and an encoded literal ("%70roducts") is not the
+  // literal (IsHeavy reads the same raw segments); parameters are decoded.
   const bool raw = !request.raw_path.empty();
-  auto segments = Split(raw ? request.raw_path : request.path);
+  const auto segments = Split(raw ? request.raw_path : request.path);
+  auto decoded = segments;
   if (raw) {
-    for (auto& segment : segments) {
-      auto decoded = PercentDecode(segment);
-      if (!decoded) {
+    for (auto& segment : decoded) {
+      auto d = PercentDecode(segment);
+      if (!d) {
         found.kind = MatchKind::kBadEncoding;
         return found;
       }
-      segment = std::move(*decoded);
+      segment = std::move(*d);
     }
   }
   for (const auto& route : routes_) {
@@ -58,7 +77,7 @@ Router::Match Router::Find(const Request& request) const {
     bool match = true;
     for (std::size_t i = 0; i < segments.size() && match; ++i) {
       if (IsParam(route.segments[i])) {
-        params[route.segments[i].substr(1, route.segments[i].size() - 2)] = segments[i];
+        params[route.segments[i].substr(1, route.segments[i].size() - 2)] = decoded[i];
       } else {
         match = route.segments[i] == segments[i];
       }
@@ -70,7 +89,8 @@ Router::Match Router::Find(const Request& request) const {
       found.kind = MatchKind::kPathOnly;
       found.route = &route;
     }
-    if (route.method != request.method && !(request.method == "HEAD" && route.method == "GET")) {
+    if (!MethodMatches(route.method, request.method)) {
+      AddAllowed(found.allowed, route.method);
       continue;
     }
     found.kind = MatchKind::kRoute;
@@ -94,10 +114,17 @@ Response Router::Handle(Request request, std::string* matched_pattern) const {
       return Response::Error(400, "bad_request", "malformed percent-encoding in the URL");
     case MatchKind::kNone:
       return Response::Error(404, "not_found", "no such endpoint: " + request.path);
-    case MatchKind::kPathOnly:
+    case MatchKind::kPathOnly: {
       *matched_pattern = match.route->pattern;
-      return Response::Error(405, "method_not_allowed",
-                             request.method + " is not allowed on " + request.path);
+      auto response = Response::Error(405, "method_not_allowed",
+                                      request.method + " is not allowed on " + request.path);
+      std::string allow;
+      for (const auto& m : match.allowed) {
+        allow += (allow.empty() ? "" : ", ") + m;
+      }
+      response.headers.emplace_back("Allow", std::move(allow));
+      return response;
+    }
     case MatchKind::kRoute:
       break;
   }
@@ -112,7 +139,7 @@ Response Router::Handle(Request request, std::string* matched_pattern) const {
 bool Router::IsHeavy(const Request& request) const {
   const std::string_view path = request.raw_path.empty() ? request.path : request.raw_path;
   for (const auto& route : routes_) {
-    if (!route.heavy || route.method != request.method) {
+    if (!route.heavy || !MethodMatches(route.method, request.method)) {
       continue;
     }
     std::size_t i = 0;

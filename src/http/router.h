@@ -3,8 +3,10 @@
 // Patterns are literal segments and `{name}` segments ("/api/v1/products/{name}").
 // Segments are matched on the path as sent and percent-decoded after routing,
 // so a name holding '/' travels as %2F; a matched segment is stored decoded in
-// Request::params. Unknown paths answer 404 and known paths with another
-// method 405, both in the JSON error shape.
+// Request::params; an encoded literal segment is not the literal. Unknown paths
+// answer 404 and known paths with another method 405 with an Allow header
+// listing the path's methods, both in the JSON error shape. A GET route also
+// answers HEAD (and is as heavy for it).
 //
 // A route may be marked heavy (CPU-bound work such as schema checks and SVG
 // layouts): the server runs heavy requests on its bounded work pool, never on
@@ -51,6 +53,7 @@ class Router {
     MatchKind kind = MatchKind::kNone;
     const Route* route = nullptr;  // kRoute: the route; kPathOnly: the first path match
     std::map<std::string, std::string> params;
+    std::vector<std::string> allowed;  // kPathOnly: the path's methods, for Allow
   };
   Match Find(const Request& request) const;
   std::vector<Route> routes_;
