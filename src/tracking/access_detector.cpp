@@ -87,8 +87,8 @@ void DetectAccessLoss(DecisionContext& ctx, const EventRecord& record, const Acl
                   {"topics", topic_list},
                   {"acl", AclJson(acl)}};
     AccessRevokedDetected fact{key, NodeId::FromTrusted(principal), team, topics, op, cause, acl};
-    ctx.Record(std::move(fact), record.event_time, key, "access_revoked", "critical", facts,
-               {{team, json::object()}});
+    ctx.Record(std::move(fact), record.event_time, key, NotificationKind::kAccessRevoked,
+               "critical", facts, {{team, json::object()}});
   }
 }
 

@@ -62,7 +62,8 @@ void RecordBreakingChange(DecisionContext& ctx, BreakingChangeDetected fact, Tim
       }
     }
   }
-  ctx.Record(std::move(fact), time, key, "breaking_change", "critical", facts, per_team);
+  ctx.Record(std::move(fact), time, key, NotificationKind::kBreakingChange, "critical", facts,
+             per_team);
 }
 
 }  // namespace

@@ -136,18 +136,18 @@ std::vector<AffectedConsumer> DecisionContext::Downstream(const std::string& top
 }
 
 void DecisionContext::Record(DomainEvent event, Timestamp time, const std::string& key,
-                             const std::string& kind, const std::string& severity,
-                             const json& facts, const PerTeamFacts& per_team) {
+                             NotificationKind kind, const std::string& severity, const json& facts,
+                             const PerTeamFacts& per_team) {
   const std::size_t index = out_.events.size();
   out_.events.push_back(NewEvent{std::move(event), time, std::string(kSource), std::nullopt, key});
   for (const auto& [team, extra] : per_team) {
     OutboxIntent intent;
     intent.idempotency_key = key + "/" + team;
-    intent.kind = kind;
+    intent.kind = std::string(ToString(kind));
     intent.team = team;
     intent.severity = severity;
     intent.facts = facts;
-    intent.facts["kind"] = kind;
+    intent.facts["kind"] = std::string(ToString(kind));
     intent.facts["team"] = team;
     intent.facts["decision_key"] = key;
     intent.facts["event_time"] = FormatRfc3339(time);

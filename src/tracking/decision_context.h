@@ -24,6 +24,7 @@
 #include "tracking/tracking_state.h"
 #include "tributary/commit.h"
 #include "tributary/events.h"
+#include "tributary/notification_kind.h"
 
 namespace tributary::tracking {
 
@@ -92,7 +93,7 @@ class DecisionContext {
   // Appends a decision (dedup key `key`) and its intents: one per team in
   // `per_team`, each with `facts`, the common entries (kind, team,
   // decision_key, event_time) and the team's own entries, keyed "<key>/<team>".
-  void Record(DomainEvent event, Timestamp time, const std::string& key, const std::string& kind,
+  void Record(DomainEvent event, Timestamp time, const std::string& key, NotificationKind kind,
               const std::string& severity, const nlohmann::json& facts,
               const PerTeamFacts& per_team);
   // Appends a decision nobody is told of (no intents).

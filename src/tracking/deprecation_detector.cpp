@@ -67,8 +67,8 @@ void EscalateSunset(DecisionContext& ctx, const std::string& product, const Depr
   facts["consumer_count"] = consumers.size();
   const std::string key =
       "reminder:" + product + ":" + std::to_string(track.deprecated_seq.value()) + ":after";
-  ctx.Record(ReminderDue{key, product, track.sunset, "after"}, now, key, "sunset_escalation",
-             "high", facts, per_team);
+  ctx.Record(ReminderDue{key, product, track.sunset, "after"}, now, key,
+             NotificationKind::kSunsetEscalation, "high", facts, per_team);
 }
 
 // Before the sunset: the reminders due by now that are neither done nor covered
@@ -101,8 +101,8 @@ void RemindBeforeSunset(DecisionContext& ctx, const std::string& product,
     facts["before"] = name;
     facts["days_to_sunset"] =
         std::chrono::duration_cast<std::chrono::hours>(track.sunset - now).count() / 24;
-    ctx.Record(ReminderDue{key, product, track.sunset, name}, now, key, "reminder", "warning",
-               facts, per_team);
+    ctx.Record(ReminderDue{key, product, track.sunset, name}, now, key, NotificationKind::kReminder,
+               "warning", facts, per_team);
   }
 }
 
@@ -146,7 +146,8 @@ void DetectDeprecation(DecisionContext& ctx, const EventRecord& record,
     facts["topic"] = TopicOf(*product);
   }
   const auto key = fact.decision_key;
-  ctx.Record(std::move(fact), record.event_time, key, "deprecation", "warning", facts, per_team);
+  ctx.Record(std::move(fact), record.event_time, key, NotificationKind::kDeprecation, "warning",
+             facts, per_team);
 }
 
 void DetectRetirement(DecisionContext& ctx, const EventRecord& record,
@@ -172,8 +173,8 @@ void DetectRetirement(DecisionContext& ctx, const EventRecord& record,
                 {"actor", retired.actor},
                 {"consumer_count", consumers.size()}};
   const auto key = fact.decision_key;
-  ctx.Record(std::move(fact), record.event_time, key, "retired_with_consumers", "critical", facts,
-             per_team);
+  ctx.Record(std::move(fact), record.event_time, key, NotificationKind::kRetiredWithConsumers,
+             "critical", facts, per_team);
 }
 
 void DetectNewConsumerOnDeprecated(DecisionContext& ctx, const EventRecord& record,
@@ -208,8 +209,8 @@ void DetectNewConsumerOnDeprecated(DecisionContext& ctx, const EventRecord& reco
     per_team[owner]["role"] = owner == team ? "owner_and_consumer" : "owner";
   }
   const auto key = fact.decision_key;
-  ctx.Record(std::move(fact), record.event_time, key, "new_consumer_on_deprecated", "warning",
-             facts, per_team);
+  ctx.Record(std::move(fact), record.event_time, key, NotificationKind::kNewConsumerOnDeprecated,
+             "warning", facts, per_team);
 }
 
 void DetectReminders(DecisionContext& ctx, Timestamp now) {
