@@ -162,7 +162,7 @@ void Consume(const std::string& bootstrap, std::int64_t count, const std::filesy
   options.clusters = {reader};
   ingest::SourceFeed feed(options, pipeline, writer, clock);
   log::WriterThread thread({}, writer, host, feed, clock, nullptr);
-  if (!feed.Open().ok() || !thread.Start().ok()) {
+  if (!feed.Start().ok() || !thread.Start().ok()) {
     std::exit(1);
   }
   while (pipeline.counters().records.load() < count) {
@@ -170,7 +170,7 @@ void Consume(const std::string& bootstrap, std::int64_t count, const std::filesy
   }
   const double secs = std::chrono::duration<double>(Stopwatch::now() - start).count();
   thread.Stop();
-  feed.Close();
+  feed.Stop();
   std::printf(
       "end to end (consume + decode + fold + durable append, start-up included): %.0f "
       "records/s, %lld records in %.2f s, %lld batches, %lld events appended, %lld "

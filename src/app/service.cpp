@@ -225,10 +225,10 @@ Status Service::StartServer() {
 }
 
 Status Service::StartWriter() {
-  if (auto s = feed_->Open(); !s.ok()) {
+  if (auto s = feed_->Start(); !s.ok()) {
     return s;
   }
-  lifecycle_.Started("sources", [this] { feed_->Close(); });
+  lifecycle_.Started("sources", [this] { feed_->Stop(); });
   if (auto s = writer_thread_->Start(); !s.ok()) {
     return s;
   }

@@ -10,9 +10,9 @@ SourceFeed::SourceFeed(SourceFeedOptions options, IngestPipeline& pipeline, Writ
                        const Clock& clock)
     : options_(std::move(options)), pipeline_(pipeline), writer_(writer), clock_(clock) {}
 
-SourceFeed::~SourceFeed() { Close(); }
+SourceFeed::~SourceFeed() { Stop(); }
 
-Status SourceFeed::Open() {
+Status SourceFeed::Start() {
   for (auto& cluster : options_.clusters) {
     auto offsets = pipeline_.StartOffsets(cluster.cluster);
     if (!offsets.ok()) {
@@ -29,7 +29,7 @@ Status SourceFeed::Open() {
   return Status::Ok();
 }
 
-void SourceFeed::Close() { readers_.clear(); }
+void SourceFeed::Stop() { readers_.clear(); }
 
 std::vector<SourceGap> SourceFeed::gaps() const {
   std::lock_guard lock(mu_);

@@ -7,8 +7,9 @@
 // Timers follow event time while any source is catching up and the wall clock
 // once all have caught up (DESIGN.md §2 principle 4).
 //
-// Open/Close and the Feed methods on the writer thread (Open before it starts,
-// Close after it stopped); the accessors from any thread.
+// Start/Stop from the thread that starts the writer thread (Start before it,
+// Stop after it); the Feed methods on the writer thread; the accessors from any
+// thread.
 
 #include <atomic>
 #include <memory>
@@ -23,7 +24,7 @@
 namespace tributary::ingest {
 
 struct SourceFeedOptions {
-  std::vector<KafkaReaderOptions> clusters;  // start offsets are filled in by Open()
+  std::vector<KafkaReaderOptions> clusters;  // start offsets are filled in by Start()
   std::chrono::milliseconds poll_timeout{100};
 };
 
@@ -34,10 +35,10 @@ class SourceFeed final : public Feed {
              const Clock& clock);
   ~SourceFeed() override;
 
-  // Opens the readers at the committed offsets.
-  Status Open();
-  // Closes the readers.
-  void Close();
+  // Opens the readers at the committed offsets (before the writer thread starts).
+  Status Start();
+  // Closes the readers (after the writer thread stopped).
+  void Stop();
 
   // Feed
   Status Pump() override;

@@ -72,7 +72,7 @@ class Ingestion {
       c.metadata_refresh = 300ms;
     }
     feed_ = std::make_unique<ingest::SourceFeed>(std::move(options), *pipeline_, *writer_, clock_);
-    const auto opened = feed_->Open();
+    const auto opened = feed_->Start();
     INFO(opened.ToString());
     REQUIRE(opened.ok());
     thread_ = std::make_unique<log::WriterThread>(log::WriterThreadOptions{.tick_interval = 100ms},
@@ -81,7 +81,7 @@ class Ingestion {
   }
   ~Ingestion() {
     thread_->Stop();
-    feed_->Close();
+    feed_->Stop();
   }
 
   ingest::SourceFeed& feed() { return *feed_; }
