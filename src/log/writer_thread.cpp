@@ -41,6 +41,11 @@ void WriterThread::Stop() {
 }
 
 Result<AppendResult> WriterThread::Commit(Batch batch, std::chrono::milliseconds timeout) {
+  if (std::this_thread::get_id() == writer_id_.load()) {
+    // It would wait for itself: the feed and the deciders commit through the
+    // LogWriter directly.
+    return Internal("WriterThread::Commit called on the writer thread");
+  }
   std::promise<Result<AppendResult>> promise;
   auto future = promise.get_future();
   {
@@ -134,6 +139,7 @@ bool WriterThread::Step(std::chrono::steady_clock::time_point& next_tick,
 }
 
 void WriterThread::Run() {
+  writer_id_ = std::this_thread::get_id();
   auto next_tick = std::chrono::steady_clock::now();
   std::chrono::milliseconds backoff{100};
   while (!stop_ && Step(next_tick, backoff)) {

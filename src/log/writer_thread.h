@@ -44,7 +44,8 @@ class WriterThread {
 
   // Runs `batch` through the writer on the writer thread between the feed's
   // batches and waits for it up to `timeout` (then kUnavailable: retry).
-  // Thread-safe.
+  // Thread-safe. REQUIRES: not called on the writer thread (the feed commits
+  // through the LogWriter); that is refused as an internal error.
   Result<AppendResult> Commit(Batch batch, std::chrono::milliseconds timeout);
 
   Status fatal() const;
@@ -64,6 +65,7 @@ class WriterThread {
   const Clock& clock_;
   std::function<void(const Status&)> on_fatal_;
   std::thread thread_;
+  std::atomic<std::thread::id> writer_id_;  // the thread's, once it runs
   std::atomic<bool> stop_{false};
 
   mutable std::mutex mu_;  // guards the rest

@@ -68,11 +68,16 @@ class ScriptedFeed final : public Feed {
   explicit ScriptedFeed(Writer& writer) : writer_(writer) {}
   Status Pump() override {
     std::this_thread::sleep_for(1ms);
+    if (reentrant != nullptr && !reentrant_result) {
+      reentrant_result = reentrant->Commit(Events({PublishedEvent("inner")})).status();
+    }
     if (fail_with) {
       return *fail_with;
     }
     return Status::Ok();
   }
+  Writer* reentrant = nullptr;  // committed through once from Pump, when set
+  std::optional<Status> reentrant_result;
   Result<Timestamp> Tick(Timestamp now) override {
     ++ticks;
     return now;
@@ -192,6 +197,20 @@ TEST_CASE("WriterThread runs other threads' commits between the feed's batches")
     CHECK(client.Commit(Events({PublishedEvent("late")})).status().code() ==
           ErrorCode::kUnavailable);
     CHECK(feed.ticks > 0);
+  }
+  SECTION("a commit through the thread's client from the writer thread is refused, not a hang") {
+    feed.reentrant = &client;
+    REQUIRE(thread.Start().ok());
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(5ms);
+      if (client.Commit(Events({PublishedEvent("outer")})).ok()) {
+        break;
+      }
+    }
+    thread.Stop();
+    REQUIRE(feed.reentrant_result);
+    CHECK(feed.reentrant_result->code() == ErrorCode::kInternal);
   }
   SECTION("a fatal feed error stops the thread once and fails the commits after it") {
     feed.fail_with = Corruption("the source is broken");
