@@ -149,8 +149,8 @@ void Service::AddScrapeHook() {
       m.SetIngestLag("all", static_cast<double>(feed_->lag()));
       m.SetSourceGapRecordsTotal(feed_->gap_records());
     }
-    if (dispatcher_) {
-      const auto& c = dispatcher_->counters();
+    if (const auto* dispatcher = dispatcher_view_.load()) {
+      const auto& c = dispatcher->counters();
       m.SetNotificationTotal("routed", c.routed.load());
       m.SetNotificationTotal("unroutable", c.unroutable.load());
       m.SetNotificationTotal("delivered", c.delivered.load());
@@ -260,8 +260,12 @@ Status Service::StartDispatcher() {
   if (auto s = dispatcher_->Start(); !s.ok()) {
     return s;
   }
+  dispatcher_view_ = dispatcher_.get();
   // Its last outcomes go through the writer, which stops after it.
-  lifecycle_.Started("dispatcher", [this] { dispatcher_->Stop(); });
+  lifecycle_.Started("dispatcher", [this] {
+    dispatcher_->Stop();
+    dispatcher_view_ = nullptr;
+  });
   return Status::Ok();
 }
 

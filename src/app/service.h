@@ -103,6 +103,9 @@ class Service {
   std::unique_ptr<notifiers::TemplateSet> templates_;
   EgressGuards guards_;
   std::unique_ptr<notifiers::OutboxDispatcher> dispatcher_;
+  // The dispatcher for the metrics scrape (HTTP threads): set once it exists,
+  // cleared before it goes.
+  std::atomic<const notifiers::OutboxDispatcher*> dispatcher_view_{nullptr};
   std::atomic<bool> ready_{false};
   std::optional<http::DemoView> demo_view_;
   std::function<void(http::Router&)> demo_routes_;

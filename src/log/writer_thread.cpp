@@ -27,15 +27,19 @@ Status WriterThread::Start() {
 }
 
 void WriterThread::Stop() {
-  stop_ = true;
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  wake_.notify_all();
   if (thread_.joinable()) {
     thread_.join();
   }
   // Whatever was submitted and not run is refused, not left waiting.
   std::lock_guard lock(mu_);
   running_ = false;
-  for (auto& [batch, promise] : pending_) {
-    promise.set_value(Unavailable("the service is stopping"));
+  for (auto& p : pending_) {
+    p.promise.set_value(Unavailable("the service is stopping"));
   }
   pending_.clear();
 }
@@ -46,34 +50,68 @@ Result<AppendResult> WriterThread::Commit(Batch batch, std::chrono::milliseconds
     // LogWriter directly.
     return Internal("WriterThread::Commit called on the writer thread");
   }
-  std::promise<Result<AppendResult>> promise;
-  auto future = promise.get_future();
+  std::future<Result<AppendResult>> future;
+  std::uint64_t id = 0;
   {
     std::lock_guard lock(mu_);
     if (!running_ || !fatal_.ok()) {
       return Unavailable(fatal_.ok() ? "ingestion is not running"
                                      : "ingestion stopped: " + fatal_.message());
     }
-    pending_.emplace_back(std::move(batch), std::move(promise));
+    id = next_id_++;
+    Pending pending{id, std::move(batch), {}};
+    future = pending.promise.get_future();
+    pending_.push_back(std::move(pending));
   }
-  if (future.wait_for(timeout) != std::future_status::ready) {
-    return Unavailable("the writer is busy; retry");
+  wake_.notify_all();
+  if (future.wait_for(timeout) == std::future_status::ready) {
+    return future.get();
   }
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = pending_.begin(); it != pending_.end(); ++it) {
+      if (it->id == id) {
+        pending_.erase(it);  // taken back: nothing of it is stored
+        return Unavailable("the writer is busy; retry");
+      }
+    }
+  }
+  // Already running: one transaction and its decisions; its result is the answer.
   return future.get();
 }
 
 void WriterThread::RunCommits() {
-  std::deque<Pending> batch;
-  {
-    std::lock_guard lock(mu_);
-    batch.swap(pending_);
-  }
-  for (auto& [work, promise] : batch) {
-    try {
-      promise.set_value(writer_.Commit(std::move(work)));
-    } catch (const std::exception& e) {
-      promise.set_value(Internal(e.what()));
+  // One at a time, so a caller that gave up can still take back what has not
+  // started.
+  for (;;) {
+    Pending next;
+    {
+      std::lock_guard lock(mu_);
+      if (pending_.empty()) {
+        return;
+      }
+      next = std::move(pending_.front());
+      pending_.pop_front();
     }
+    try {
+      next.promise.set_value(writer_.Commit(std::move(next.batch)));
+    } catch (const std::exception& e) {
+      next.promise.set_value(Internal(e.what()));
+    }
+  }
+}
+
+void WriterThread::WaitRunningCommits(std::chrono::milliseconds duration) {
+  const auto deadline = std::chrono::steady_clock::now() + duration;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait_until(lock, deadline, [&] { return stop_.load() || !pending_.empty(); });
+      if (stop_ || pending_.empty()) {
+        return;  // stopping, or the backoff is over
+      }
+    }
+    RunCommits();
   }
 }
 
@@ -87,8 +125,8 @@ void WriterThread::Fail(const Status& status) {
     std::lock_guard lock(mu_);
     fatal_ = status;
     running_ = false;
-    for (auto& [batch, promise] : pending_) {
-      promise.set_value(Unavailable("ingestion stopped: " + status.message()));
+    for (auto& p : pending_) {
+      p.promise.set_value(Unavailable("ingestion stopped: " + status.message()));
     }
     pending_.clear();
   }
@@ -107,7 +145,7 @@ bool WriterThread::Step(std::chrono::steady_clock::time_point& next_tick,
       return false;
     }
     spdlog::warn("ingest: {}; retrying in {} ms", status.message(), backoff.count());
-    std::this_thread::sleep_for(backoff);
+    WaitRunningCommits(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
     return true;
   }

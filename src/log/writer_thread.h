@@ -12,6 +12,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <future>
@@ -43,19 +45,28 @@ class WriterThread {
   void Stop();
 
   // Runs `batch` through the writer on the writer thread between the feed's
-  // batches and waits for it up to `timeout` (then kUnavailable: retry).
-  // Thread-safe. REQUIRES: not called on the writer thread (the feed commits
-  // through the LogWriter); that is refused as an internal error.
+  // batches and waits for it up to `timeout`. Still waiting then: it is taken
+  // back and the answer is kUnavailable (retry) with nothing of it stored;
+  // already running: the answer is its result. Thread-safe. REQUIRES: not
+  // called on the writer thread (the feed commits through the LogWriter);
+  // that is refused as an internal error.
   Result<AppendResult> Commit(Batch batch, std::chrono::milliseconds timeout);
 
   Status fatal() const;
 
  private:
-  using Pending = std::pair<Batch, std::promise<Result<AppendResult>>>;
+  struct Pending {
+    std::uint64_t id = 0;
+    Batch batch;
+    std::promise<Result<AppendResult>> promise;
+  };
   void Run();
   // One pass of the loop; false when the thread must end (stop, or a fatal error).
   bool Step(std::chrono::steady_clock::time_point& next_tick, std::chrono::milliseconds& backoff);
   void RunCommits();
+  // Waits `duration` (a backoff) running the commits that arrive meanwhile;
+  // returns early on Stop.
+  void WaitRunningCommits(std::chrono::milliseconds duration);
   void Fail(const Status& status);
 
   WriterThreadOptions options_;
@@ -68,9 +79,11 @@ class WriterThread {
   std::atomic<std::thread::id> writer_id_;  // the thread's, once it runs
   std::atomic<bool> stop_{false};
 
-  mutable std::mutex mu_;  // guards the rest
+  mutable std::mutex mu_;         // guards the rest
+  std::condition_variable wake_;  // a commit arrived, or Stop
   Status fatal_;
   bool running_ = false;
+  std::uint64_t next_id_ = 1;
   std::deque<Pending> pending_;
 };
 

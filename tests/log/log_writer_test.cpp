@@ -67,7 +67,7 @@ class ScriptedFeed final : public Feed {
  public:
   explicit ScriptedFeed(Writer& writer) : writer_(writer) {}
   Status Pump() override {
-    std::this_thread::sleep_for(1ms);
+    std::this_thread::sleep_for(busy ? 400ms : 1ms);
     if (reentrant != nullptr && !reentrant_result) {
       reentrant_result = reentrant->Commit(Events({PublishedEvent("inner")})).status();
     }
@@ -76,7 +76,8 @@ class ScriptedFeed final : public Feed {
     }
     return Status::Ok();
   }
-  Writer* reentrant = nullptr;  // committed through once from Pump, when set
+  std::atomic<bool> busy{false};  // each Pump takes 400 ms (a slow source)
+  Writer* reentrant = nullptr;    // committed through once from Pump, when set
   std::optional<Status> reentrant_result;
   Result<Timestamp> Tick(Timestamp now) override {
     ++ticks;
@@ -211,6 +212,27 @@ TEST_CASE("WriterThread runs other threads' commits between the feed's batches")
     thread.Stop();
     REQUIRE(feed.reentrant_result);
     CHECK(feed.reentrant_result->code() == ErrorCode::kInternal);
+  }
+  SECTION("a commit that times out before it ran is taken back: nothing of it is stored") {
+    feed.busy = true;
+    REQUIRE(thread.Start().ok());
+    std::this_thread::sleep_for(50ms);  // the thread is inside a slow Pump
+    const auto r = thread.Commit(Events({PublishedEvent("late")}), 100ms);
+    CHECK(r.status().code() == ErrorCode::kUnavailable);
+    std::this_thread::sleep_for(900ms);  // the thread has run its commits since
+    thread.Stop();
+    CHECK_FALSE(l.catalog.state().products.contains("late"));
+    CHECK(l.log->CountEvents().value() == 0);
+  }
+  SECTION("commits run while the feed backs off a broker that is down") {
+    feed.fail_with = Unavailable("the broker is down");
+    REQUIRE(thread.Start().ok());
+    std::this_thread::sleep_for(1600ms);  // the backoff has grown past 1 s
+    const auto began = std::chrono::steady_clock::now();
+    REQUIRE(client.Commit(Events({PublishedEvent("during")})).ok());
+    CHECK(std::chrono::steady_clock::now() - began < 500ms);
+    thread.Stop();
+    CHECK(l.catalog.state().products.contains("during"));
   }
   SECTION("a fatal feed error stops the thread once and fails the commits after it") {
     feed.fail_with = Corruption("the source is broken");

@@ -45,7 +45,10 @@ Result<LineagePosted> OpenLineageIntake::Post(
   if (auto s = authorize(*decoded->job); !s.ok()) {
     return s;
   }
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_, kWaitForTurn);
+  if (!lock.owns_lock()) {
+    return Unavailable("lineage writes are queued up behind the writer; retry");
+  }
   const std::string job = decoded->job->str();
   const auto saved = translator_.SavedJob(job);
   auto fact = translator_.Fold(*decoded);

@@ -6,8 +6,11 @@
 // committed in one batch, with the event's idempotency key.
 //
 // Thread-safety: Post() from any thread (posts are folded and committed one at
-// a time); Restore() before the first Post().
+// a time; a post that cannot get its turn within `kWaitForTurn` is answered
+// kUnavailable, so a slow writer never queues up the HTTP threads behind it);
+// Restore() before the first Post().
 
+#include <chrono>
 #include <mutex>
 
 #include "ingest/openlineage/openlineage_translator.h"
@@ -20,6 +23,7 @@ namespace tributary::ingest::openlineage {
 class OpenLineageIntake final : public LineageIntake {
  public:
   static constexpr const char* kFoldPrefix = "ol-http/";
+  static constexpr std::chrono::seconds kWaitForTurn{1};
   // `writer` must outlive the intake.
   OpenLineageIntake(ClusterDirectory clusters, Writer& writer);
 
@@ -32,7 +36,7 @@ class OpenLineageIntake final : public LineageIntake {
  private:
   ClusterDirectory clusters_;
   Writer& writer_;
-  std::mutex mu_;  // guards translator_ across fold and commit
+  std::timed_mutex mu_;  // guards translator_ across fold and commit
   OpenLineageTranslator translator_;
 };
 

@@ -65,15 +65,18 @@ std::optional<JobObserved> OpenLineageTranslator::Fold(const DecodedLineageEvent
   for (const auto& n : event.outputs) {
     outputs.insert(n.str());
   }
-  auto& state = jobs_[event.job->str()];
   // A run without datasets (e.g. a RUNNING heartbeat) adds nothing to what the
-  // job is known to read and write.
-  const bool new_run = !event.run_id.empty() && event.run_id != state.run_id;
+  // job is known to read and write; a job is kept only once it adds something.
+  static const JobState kUnknown;
+  auto found = jobs_.find(event.job->str());
+  const JobState& known = found == jobs_.end() ? kUnknown : found->second;
+  const bool new_run = !event.run_id.empty() && event.run_id != known.run_id;
   const bool io_changed =
-      (!inputs.empty() || !outputs.empty()) && (inputs != state.inputs || outputs != state.outputs);
+      (!inputs.empty() || !outputs.empty()) && (inputs != known.inputs || outputs != known.outputs);
   if (!new_run && !io_changed) {
     return std::nullopt;
   }
+  auto& state = found == jobs_.end() ? jobs_[event.job->str()] : found->second;
   if (!event.run_id.empty()) {
     state.run_id = event.run_id;
   }

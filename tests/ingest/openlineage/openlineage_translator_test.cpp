@@ -4,6 +4,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <thread>
+
 #include "ingest/openlineage/openlineage_encoder.h"
 #include "ingest/openlineage/openlineage_intake.h"
 #include "ingest/openlineage/openlineage_translator.h"
@@ -76,6 +79,7 @@ class Harness {
 class FakeWriter final : public Writer {
  public:
   Result<AppendResult> Commit(Batch batch) override {
+    std::this_thread::sleep_for(delay);
     if (fail) {
       return Unavailable("the log is down");
     }
@@ -85,6 +89,7 @@ class FakeWriter final : public Writer {
     return r;
   }
   bool fail = false;
+  std::chrono::milliseconds delay{0};  // a slow writer
   std::vector<Batch> batches;
 };
 
@@ -358,6 +363,19 @@ TEST_CASE("POST /lineage: the intake folds and commits through the writer") {
                        "api:ci-token", Allow);
     REQUIRE(again.ok());
     CHECK_FALSE(again->recorded);
+    CHECK(writer.batches.size() == 1);
+  }
+  SECTION("a post that cannot get its turn behind a slow writer is unavailable, not queued") {
+    writer.delay = std::chrono::milliseconds(2500);
+    std::thread first([&] { (void)intake.Post(start, "api:ci-token", Allow); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    const auto began = std::chrono::steady_clock::now();
+    const auto second =
+        intake.Post(EncodeRunEvent(Run("START", "run-other", kT0)), "api:ci-token", Allow);
+    const auto waited = std::chrono::steady_clock::now() - began;
+    first.join();
+    CHECK(second.status().code() == ErrorCode::kUnavailable);
+    CHECK(waited < std::chrono::milliseconds(2000));  // its turn, not the whole queue
     CHECK(writer.batches.size() == 1);
   }
 }
