@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/text_codec.h"
 #include "notifiers/channel_registry.h"
 #include "tributary/notification_kind.h"
 
@@ -82,11 +83,13 @@ notifiers::UiLinkBuilder UiLinks(std::string base_url) {
                                intent.kind == ToString(NotificationKind::kReminder) ||
                                intent.kind == ToString(NotificationKind::kSunsetEscalation) ||
                                intent.kind == ToString(NotificationKind::kNewConsumerOnDeprecated);
-      path = (deprecation ? "/ui/deprecations/" : "/ui/products/") + product;
+      path = (deprecation ? "/ui/deprecations/" : "/ui/products/") + PercentEncode(product);
     } else if (ctx.contains("principal") && ctx["principal"].is_string()) {
-      path = "/ui/node?id=" + ctx["principal"].get<std::string>();
+      // Ids come from the audit log: encoded as the UI's own links encode them,
+      // so no character of theirs can end the URL inside chat or email markup.
+      path = "/ui/node?id=" + PercentEncode(ctx["principal"].get<std::string>(), ":/");
     } else if (ctx.contains("topic") && ctx["topic"].is_string()) {
-      path = "/ui/node?id=" + ctx["topic"].get<std::string>();
+      path = "/ui/node?id=" + PercentEncode(ctx["topic"].get<std::string>(), ":/");
     }
     return base_url + path;
   };

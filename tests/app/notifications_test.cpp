@@ -33,3 +33,11 @@ TEST_CASE("a notification links to the UI page about it") {
     CHECK(link(intent("breaking_change"), json::object()) == "https://tributary.example:8443/");
   }
 }
+
+TEST_CASE("a notification link keeps hostile ids inside the URL") {
+  const auto link = UiLinks("https://t.example");
+  OutboxIntent intent;
+  intent.kind = "access_revoked";
+  CHECK(link(intent, {{"principal", "principal:User:a|b> <!channel>&x"}}) ==
+        "https://t.example/ui/node?id=principal:User:a%7Cb%3E%20%3C%21channel%3E%26x");
+}

@@ -7,9 +7,9 @@
 #include <set>
 
 #include "core/event_codec.h"
-#include "http/routes/deprecation_board.h"
 #include "core/text_codec.h"
 #include "http/params.h"
+#include "http/routes/deprecation_board.h"
 #include "http/routes/graph_render.h"
 #include "tributary/overloaded.h"
 

@@ -33,7 +33,6 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-
 struct CrnSegment {
   std::string key;
   std::string value;

@@ -392,12 +392,18 @@ void ConsumerOffsetsTranslator::FoldConsumerGroup(const ConsumerGroupMetadata& m
   }
 }
 
-void ConsumerOffsetsTranslator::FoldTopicNames(const ConsumerGroupPartitionMetadata& m,
-                                               Timestamp at, TranslationSink& sink) {
-  auto& g = groups_[m.group];
-  g.group = m.group;
+ConsumerOffsetsTranslator::GroupFold& ConsumerOffsetsTranslator::Kip848Group(
+    const std::string& group) {
+  auto& g = groups_[group];
+  g.group = group;
   g.kip848 = true;
   g.protocol_type = "consumer";
+  return g;
+}
+
+void ConsumerOffsetsTranslator::FoldTopicNames(const ConsumerGroupPartitionMetadata& m,
+                                               Timestamp at, TranslationSink& sink) {
+  auto& g = Kip848Group(m.group);
   const auto before = g.topic_names;
   for (const auto& t : m.topics) {
     g.topic_names[t.topic_id.ToString()] = t.topic_name;
@@ -419,10 +425,7 @@ void ConsumerOffsetsTranslator::FoldTopicNames(const ConsumerGroupPartitionMetad
 
 void ConsumerOffsetsTranslator::FoldMember(const ConsumerGroupMemberMetadata& m, Timestamp at,
                                            TranslationSink& sink) {
-  auto& g = groups_[m.group];
-  g.group = m.group;
-  g.kip848 = true;
-  g.protocol_type = "consumer";
+  auto& g = Kip848Group(m.group);
   g.protocol = m.server_assignor.value_or(g.protocol);
   auto& member = g.members[m.member_id];
   Member updated = member;
@@ -445,10 +448,7 @@ void ConsumerOffsetsTranslator::FoldMember(const ConsumerGroupMemberMetadata& m,
 
 void ConsumerOffsetsTranslator::FoldAssignment(const ConsumerGroupCurrentMemberAssignment& a,
                                                Timestamp at, TranslationSink& sink) {
-  auto& g = groups_[a.group];
-  g.group = a.group;
-  g.kip848 = true;
-  g.protocol_type = "consumer";
+  auto& g = Kip848Group(a.group);
   std::set<std::string> ids;
   for (const auto& tp : a.assigned_partitions) {
     if (!tp.partitions.empty()) {

@@ -130,6 +130,8 @@ class ConsumerOffsetsTranslator final : public SourceTranslator {
   void FoldOffsetDeleted(const OffsetCommitTombstone& t, Timestamp at, TranslationSink& sink);
   void FoldClassicGroup(const GroupMetadata& m, Timestamp at, TranslationSink& sink);
   void FoldConsumerGroup(const ConsumerGroupMetadata& m, Timestamp at, TranslationSink& sink);
+  // The KIP-848 group `group`, created when new, marked as a consumer-protocol group.
+  GroupFold& Kip848Group(const std::string& group);
   void FoldTopicNames(const ConsumerGroupPartitionMetadata& m, Timestamp at, TranslationSink& sink);
   void FoldMember(const ConsumerGroupMemberMetadata& m, Timestamp at, TranslationSink& sink);
   void FoldAssignment(const ConsumerGroupCurrentMemberAssignment& a, Timestamp at,

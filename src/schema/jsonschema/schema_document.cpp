@@ -174,7 +174,6 @@ Status CheckType(const json& value, const std::string& pointer) {
   return check_name(value);
 }
 
-
 // Walks a JSON pointer ("/definitions/Address"); nullptr when it names nothing.
 const json* WalkPointer(const json& doc, std::string_view pointer) {
   const json* node = &doc;
