@@ -69,6 +69,21 @@ void Writer::String(std::string_view v) {
   out_.append(v);
 }
 
+void Writer::Bin(std::string_view v) {
+  const auto n = v.size();
+  if (n <= 0xff) {
+    Byte(0xc4);
+    BigEndian(n, 1);
+  } else if (n <= 0xffff) {
+    Byte(0xc5);
+    BigEndian(n, 2);
+  } else {
+    Byte(0xc6);
+    BigEndian(n, 4);
+  }
+  out_.append(v);
+}
+
 void Writer::ArrayHeader(std::uint32_t n) {
   if (n < 16) {
     Byte(static_cast<std::uint8_t>(0x90 | n));
@@ -98,7 +113,7 @@ bool Reader::Need(std::size_t n) {
     return false;
   }
   if (data_.size() - pos_ < n) {
-    Fail("truncated MessagePack value");
+    Fail(kTruncated);
     return false;
   }
   return true;
@@ -206,6 +221,29 @@ std::string_view Reader::ReadString() {
     Fail("expected a string");
     return {};
   }
+  return TakeBytes(n);
+}
+
+std::string_view Reader::ReadBin() {
+  if (!Need(1)) {
+    return {};
+  }
+  const auto b = Take();
+  std::size_t n = 0;
+  if (b == 0xc4) {
+    n = BigEndian(1);
+  } else if (b == 0xc5) {
+    n = BigEndian(2);
+  } else if (b == 0xc6) {
+    n = BigEndian(4);
+  } else {
+    Fail("expected binary data");
+    return {};
+  }
+  return TakeBytes(n);
+}
+
+std::string_view Reader::TakeBytes(std::size_t n) {
   if (!Need(n)) {
     return {};
   }

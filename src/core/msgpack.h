@@ -1,6 +1,6 @@
 #pragma once
 // A small MessagePack writer and reader (https://github.com/msgpack/msgpack/blob/master/spec.md)
-// for event payloads: the stored form is a standard MessagePack map, so any
+// for event payloads and the replicated batch: the stored form is standard MessagePack, so any
 // MessagePack reader (nlohmann::json::from_msgpack included) can read it, while
 // the event codec decodes it straight into structs without building a DOM.
 //
@@ -20,6 +20,8 @@ class Writer {
   void Int(std::int64_t v);
   void Double(double v);
   void String(std::string_view v);
+  // Raw bytes (bin 8/16/32): any byte, NUL and invalid UTF-8 included.
+  void Bin(std::string_view v);
   void ArrayHeader(std::uint32_t size);
   void MapHeader(std::uint32_t size);
   // Appends bytes that already are one MessagePack value.
@@ -39,6 +41,8 @@ class Reader {
 
   bool ok() const { return error_ == nullptr; }
   const char* error() const { return error_; }
+  // Whether the error is that the data ended inside a value.
+  bool truncated() const { return error_ == kTruncated; }
   bool AtEnd() const { return pos_ >= data_.size(); }
   std::size_t position() const { return pos_; }
 
@@ -48,6 +52,8 @@ class Reader {
   std::int64_t ReadInt();
   double ReadDouble();
   std::string_view ReadString();
+  // Reads bin 8/16/32 only (a str is "expected binary data").
+  std::string_view ReadBin();
   std::uint32_t ReadArrayHeader();
   std::uint32_t ReadMapHeader();
   // Skips one value of any type, nested values included.
@@ -62,7 +68,10 @@ class Reader {
   }
 
  private:
+  static constexpr char kTruncated[] = "truncated MessagePack value";
+
   bool Need(std::size_t n);
+  std::string_view TakeBytes(std::size_t n);
   std::uint64_t BigEndian(int bytes);
   std::uint8_t Peek() const { return static_cast<std::uint8_t>(data_[pos_]); }
   std::uint8_t Take() { return static_cast<std::uint8_t>(data_[pos_++]); }
