@@ -29,6 +29,7 @@ declare -A seeds=(
   [protobuf_schema_fuzz]=""
   [dot_svg_fuzz]="fuzz/seeds/dot_svg"
   [http_params_fuzz]="fuzz/seeds/http_params"
+  [batch_codec_fuzz]="fuzz/seeds/batch_codec"
 )
 
 # Leaks inside third-party libraries (Graphviz's process-wide context and
