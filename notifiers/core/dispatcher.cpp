@@ -160,12 +160,23 @@ void OutboxDispatcher::Stop() {
 }
 
 void OutboxDispatcher::Run() {
+  bool was_active = true;
   while (!stop_.load()) {
-    if (auto routed = RouteQueued(); !routed.ok()) {
-      spdlog::warn("notifications: routing failed, retrying: {}", routed.status().message());
+    const bool active = !options_.active || options_.active();
+    if (active && !was_active) {
+      // A new leader: what was disabled meanwhile is in the log now.
+      if (auto s = LoadDisabled(); !s.ok()) {
+        spdlog::warn("notifications: cannot read the disabled channels: {}", s.message());
+      }
     }
-    if (auto s = Dispatch(true); !s.ok()) {
-      spdlog::warn("notifications: dispatch failed, retrying: {}", s.message());
+    was_active = active;
+    if (active) {
+      if (auto routed = RouteQueued(); !routed.ok()) {
+        spdlog::warn("notifications: routing failed, retrying: {}", routed.status().message());
+      }
+      if (auto s = Dispatch(true); !s.ok()) {
+        spdlog::warn("notifications: dispatch failed, retrying: {}", s.message());
+      }
     }
     std::vector<Outcome> outcomes;
     {

@@ -63,6 +63,10 @@ struct DispatcherOptions {
   std::map<std::string, TeamPreferences> preferences;  // by team
   std::chrono::milliseconds poll_interval{100};
   std::size_t route_batch = 1000;  // intents routed per transaction
+  // With [replication] only the leader routes and sends (DESIGN.md §8): while
+  // this says false the dispatcher only records the outcomes of sends already
+  // under way. Unset: always active.
+  std::function<bool()> active;
 };
 
 struct DispatcherCounters {

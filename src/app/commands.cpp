@@ -519,7 +519,7 @@ int RunDemo(const Args& args, std::ostream& out, std::ostream& err) {
     err << "demo: " << s.message() << "\n";
     return 1;
   }
-  auto kafka = sim::MockKafka::Start(1, sim::DefaultSourceTopics());
+  auto kafka = sim::MockKafka::Start(1, sim::DefaultTopics());
   if (!kafka.ok()) {
     err << "demo: " << kafka.status().message() << "\n";
     return 1;
@@ -575,13 +575,13 @@ int RunDevbroker(const Args& args, std::ostream& out, std::ostream& err) {
     err << "devbroker: --brokers must be between 1 and 16\n";
     return 2;
   }
-  auto kafka = sim::MockKafka::Start(static_cast<int>(*brokers), sim::DefaultSourceTopics());
+  auto kafka = sim::MockKafka::Start(static_cast<int>(*brokers), sim::DefaultTopics());
   if (!kafka.ok()) {
     err << "devbroker: " << kafka.status().message() << "\n";
     return 1;
   }
   out << "bootstrap.servers=" << (*kafka)->bootstrap_servers() << "\n";
-  for (const auto& t : sim::DefaultSourceTopics()) {
+  for (const auto& t : sim::DefaultTopics()) {
     out << "topic " << t.name << " partitions=" << t.partitions << "\n";
   }
   out << std::flush;

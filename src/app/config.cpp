@@ -1,5 +1,7 @@
 #include "app/config.h"
 
+#include <unistd.h>
+
 #include <toml++/toml.h>
 
 #include <algorithm>
@@ -304,8 +306,8 @@ void ReadTopicSource(TableReader& sources, std::string_view key,
 // parses as a TOML value (true, 30, "x") is taken as that; anything else as a string.
 void ApplyOverrides(toml::table& root, const Environment& env,
                     const std::vector<std::string>& names, Diagnostics& diag) {
-  static const std::set<std::string, std::less<>> kSections = {"service", "tracking",
-                                                               "notifications", "auth"};
+  static const std::set<std::string, std::less<>> kSections = {
+      "service", "tracking", "notifications", "auth", "replication"};
   for (const auto& name : names) {
     constexpr std::string_view kPrefix = "TRIBUTARY_";
     if (name.rfind(kPrefix, 0) != 0) {
@@ -371,6 +373,8 @@ void ValidateService(TableReader& top, ServiceConfig& service, Diagnostics& diag
   r.OneOf("log_level", service.log_level, {"trace", "debug", "info", "warn", "error"});
   r.Int("snapshot_every", service.snapshot_every, 1, INT64_MAX);
   r.String("public_url", service.public_url);
+  r.String("replica_id", service.replica_id);
+  r.DurationField("write_timeout", service.write_timeout);
   if (!service.public_url.empty() && service.public_url.rfind("http://", 0) != 0 &&
       service.public_url.rfind("https://", 0) != 0) {
     diag.Error(t->get("public_url")->source(), "service.public_url",
@@ -744,11 +748,54 @@ void ValidateAuth(TableReader& top, AuthConfig& auth, Diagnostics& diag) {
   r.RejectUnknown();
 }
 
+void ValidateReplication(TableReader& top, Config& c, const std::set<std::string>& cluster_names,
+                         Diagnostics& diag) {
+  const auto* t = top.Table("replication");
+  if (t == nullptr) {
+    return;
+  }
+  auto& rep = c.replication;
+  rep.enabled = true;
+  TableReader r(*t, "replication", diag);
+  r.String("cluster", rep.cluster);
+  r.String("events_topic", rep.events_topic);
+  r.String("commands_topic", rep.commands_topic);
+  r.String("group_id", rep.group_id);
+  r.DurationField("session_timeout", rep.session_timeout);
+  r.DurationField("heartbeat_interval", rep.heartbeat_interval);
+  r.RejectUnknown();
+  if (rep.cluster.empty()) {
+    if (c.clusters.empty()) {
+      diag.Error(t->source(), "replication",
+                 "replication needs a cluster: add a [[clusters]] table");
+    } else {
+      rep.cluster = c.clusters.front().name;
+    }
+  } else if (!cluster_names.contains(rep.cluster)) {
+    diag.Error(t->get("cluster")->source(), "replication.cluster",
+               "no [[clusters]] entry is named \"" + rep.cluster + "\"");
+  }
+  if (rep.events_topic.empty() || rep.commands_topic.empty() || rep.group_id.empty() ||
+      rep.events_topic == rep.commands_topic) {
+    diag.Error(t->source(), "replication",
+               "events_topic, commands_topic and group_id must be set, the topics distinct");
+  }
+  if (rep.heartbeat_interval * 3 > rep.session_timeout) {
+    diag.Error(t->source(), "replication.heartbeat_interval",
+               "must be at most a third of session_timeout");
+  }
+  if (c.service.replica_id.empty()) {
+    char host[256] = {};
+    c.service.replica_id = ::gethostname(host, sizeof host - 1) == 0 ? host : "tributary";
+  }
+}
+
 // Reads every section in file order, so errors are reported in that order.
 void Validate(const toml::table& root, Config& c, Diagnostics& diag, const Environment& env) {
   TableReader top(root, "", diag);
   ValidateService(top, c.service, diag);
   const auto cluster_names = ValidateClusters(top, c.clusters, diag);
+  ValidateReplication(top, c, cluster_names, diag);
   ValidateSources(top, c, cluster_names, diag, env);
   ValidateTracking(top, c.tracking, diag);
   ValidateNotifications(top, c.notifications, diag);

@@ -32,6 +32,21 @@ struct ServiceConfig {
   std::int64_t snapshot_every = 100000;  // events between projection snapshots
   // Where users reach the UI (links in notifications); default: http(s)://http_listen.
   std::string public_url;
+  // This replica's id with [replication] (default: the host name).
+  std::string replica_id;
+  // How long a write on a replica waits to be applied before 503 (DESIGN.md §8).
+  Duration write_timeout = std::chrono::seconds(10);
+};
+
+// [replication] (DESIGN.md §8): absent, one node and the SQLite file is the log.
+struct ReplicationConfig {
+  bool enabled = false;
+  std::string cluster;  // holds Tributary's own topics (default: the first)
+  std::string events_topic = "tributary.events";
+  std::string commands_topic = "tributary.commands";
+  std::string group_id = "tributary";
+  Duration session_timeout = std::chrono::seconds(6);
+  Duration heartbeat_interval = std::chrono::seconds(1);
 };
 
 struct ClusterConfig {
@@ -135,6 +150,7 @@ struct Config {
   std::filesystem::path file;
   ServiceConfig service;
   std::vector<ClusterConfig> clusters;
+  ReplicationConfig replication;
   SourcesConfig sources;
   TrackingConfig tracking;
   NotificationsConfig notifications;

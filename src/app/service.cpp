@@ -113,26 +113,49 @@ Status Service::OpenLog() {
 }
 
 Status Service::WireWriter() {
+  const bool replicated = config_.replication.enabled;
   log_writer_ = std::make_unique<log::LogWriter>(*log_, *projections_);
   pipeline_ = std::make_unique<ingest::IngestPipeline>(*log_writer_, *log_writer_);
   auto wired = WireSources(config_, *pipeline_);
   if (!wired.ok()) {
     return wired.status();
   }
-  if (auto s = log_writer_->SetDecider(*tracker_); !s.ok()) {
+  // A replica decides only while it leads (DESIGN.md §8).
+  if (auto s = log_writer_->SetDecider(*tracker_, !replicated); !s.ok()) {
     return s;
   }
   ingest::SourceFeedOptions feed_options;
   feed_options.clusters = std::move(wired->readers);
   feed_ = std::make_unique<ingest::SourceFeed>(std::move(feed_options), *pipeline_, *log_writer_,
                                                clock_);
+  if (replicated) {
+    log::replication::ReplicaFeedHooks hooks;
+    hooks.lead = [this]() -> Status {
+      feed_->Stop();
+      if (auto s = pipeline_->RestoreAll(); !s.ok()) {
+        return s;
+      }
+      return feed_->Start();
+    };
+    hooks.follow = [this] { feed_->Stop(); };
+    auto replica = Replica::Open(config_, *log_, *projections_, *log_writer_, *feed_,
+                                 std::move(hooks), clock_);
+    if (!replica.ok()) {
+      return replica.status();
+    }
+    replica_ = std::move(replica).value();
+  }
   log::WriterThreadOptions thread_options;
   thread_options.snapshot_every = config_.service.snapshot_every;
   writer_thread_ = std::make_unique<log::WriterThread>(thread_options, *log_writer_, *projections_,
-                                                       *feed_, clock_, on_fatal_);
+                                                       replicated ? replica_->feed() : *feed_,
+                                                       clock_, on_fatal_);
   api_writer_ = std::make_unique<log::WriterClient>(*writer_thread_, std::chrono::seconds(10));
   dispatcher_writer_ =
       std::make_unique<log::WriterClient>(*writer_thread_, std::chrono::seconds(30));
+  if (replicated) {
+    return Status::Ok();
+  }
   lineage_intake_ = std::make_unique<ingest::openlineage::OpenLineageIntake>(
       ingest::ClusterDirectory(ClusterInfos(config_)), *api_writer_);
   return lineage_intake_->Restore(*log_writer_);
@@ -180,12 +203,27 @@ void Service::BuildRoutes() {
   for (const auto& r : config_.routes) {
     api_->routes.emplace_back(r.match, r.team);
   }
-  api_->writer = api_writer_.get();
-  api_->lineage = lineage_intake_.get();
+  api_->writer = replica_ ? &replica_->api_writer() : api_writer_.get();
+  api_->lineage = replica_ ? &replica_->lineage_intake() : lineage_intake_.get();
   for (const auto& t : config_.teams) {
     api_->config_teams[t.name] = t.contacts;
   }
-  api_->ready = [this] { return ready_.load() && (!feed_ || feed_->caught_up()); };
+  api_->ready = [this] {
+    if (replica_) {  // a follower is ready once it applied the log as it was at start
+      return ready_.load() && replica_->caught_up() && (!replica_->leading() || feed_->caught_up());
+    }
+    return ready_.load() && (!feed_ || feed_->caught_up());
+  };
+  api_->replica = [this] {
+    if (replica_) {
+      return replica_->Describe();
+    }
+    return nlohmann::json{{"replica_id", config_.service.replica_id},
+                          {"role", "single"},
+                          {"epoch", 0},
+                          {"applied_offset", nullptr},
+                          {"caught_up", ready_.load() && (!feed_ || feed_->caught_up())}};
+  };
   api_->source_gaps = [this] { return feed_ ? feed_->gaps() : std::vector<SourceGap>{}; };
   router_ = std::make_unique<http::Router>();
   http::AddApiRoutes(*router_, *api_);
@@ -225,10 +263,19 @@ Status Service::StartServer() {
 }
 
 Status Service::StartWriter() {
-  if (auto s = feed_->Start(); !s.ok()) {
-    return s;
+  if (replica_) {
+    // The sources open when this replica leads; the group is left after the
+    // writer thread stopped, so that nothing is appended after another leads.
+    lifecycle_.Started("replica", [this] {
+      feed_->Stop();
+      replica_->Leave();
+    });
+  } else {
+    if (auto s = feed_->Start(); !s.ok()) {
+      return s;
+    }
+    lifecycle_.Started("sources", [this] { feed_->Stop(); });
   }
-  lifecycle_.Started("sources", [this] { feed_->Stop(); });
   if (auto s = writer_thread_->Start(); !s.ok()) {
     return s;
   }
@@ -247,6 +294,9 @@ Status Service::StartDispatcher() {
   dispatch.fallback_channel = config_.notifications.fallback_channel;
   dispatch.digest_window = config_.notifications.digest_window;
   dispatch.max_attempts = static_cast<int>(config_.notifications.max_attempts);
+  if (replica_) {
+    dispatch.active = [this] { return replica_->leading(); };
+  }
   dispatch.ui_link =
       UiLinks(std::string(config_.service.tls_cert.empty() ? "http" : "https") + "://" +
               config_.service.http_host + ":" + std::to_string(server_->port()));
@@ -280,6 +330,7 @@ void Service::Stop() {
   dispatcher_.reset();
   server_.reset();
   writer_thread_.reset();
+  replica_.reset();
   feed_.reset();
   pipeline_.reset();
   lineage_intake_.reset();

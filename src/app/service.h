@@ -19,6 +19,7 @@
 #include "app/config.h"
 #include "app/lifecycle.h"
 #include "app/notifications.h"
+#include "app/replication.h"
 #include "core/catalog_projection.h"
 #include "core/schema_projection.h"
 #include "graph/lineage_projection.h"
@@ -95,6 +96,7 @@ class Service {
   std::unique_ptr<log::WriterClient> dispatcher_writer_;  // 30 s per commit
   std::unique_ptr<LogReaders> readers_;
   std::unique_ptr<ingest::openlineage::OpenLineageIntake> lineage_intake_;
+  std::unique_ptr<Replica> replica_;  // with [replication] only
   std::unique_ptr<http::Authenticator> auth_;
   std::unique_ptr<http::Metrics> metrics_;
   std::unique_ptr<http::ApiContext> api_;

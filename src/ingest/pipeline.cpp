@@ -148,6 +148,20 @@ Status IngestPipeline::RestoreTranslator(Source& source) {
   return Status::Ok();
 }
 
+Status IngestPipeline::RestoreAll() {
+  for (auto& [key, source] : sources_) {
+    if (auto s = RestoreTranslator(*source); !s.ok()) {
+      return s;
+    }
+  }
+  for (auto& polled : polled_) {
+    if (auto s = RestoreTranslator(polled->source); !s.ok()) {
+      return s;
+    }
+  }
+  return Status::Ok();
+}
+
 Result<std::map<TopicPartition, std::int64_t>> IngestPipeline::StartOffsets(
     const std::string& cluster) {
   std::map<TopicPartition, std::int64_t> out;

@@ -51,6 +51,9 @@ class IngestPipeline {
   // KafkaReaderOptions::start_offsets.
   Result<std::map<TopicPartition, std::int64_t>> StartOffsets(const std::string& cluster);
 
+  // Puts every translator back where the log is (a replica that begins to lead).
+  Status RestoreAll();
+
   // Translates and appends one poll batch of `cluster`.
   Status Process(const std::string& cluster, std::span<const RawRecord> records);
   // Runs every translator's timers at `now` and commits what they decide.

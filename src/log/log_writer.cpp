@@ -21,12 +21,12 @@ Result<AppendResult> LogWriter::Commit(Batch batch) {
     return AppendResult{};
   }
   // The decider's cursor rides along when it moved without decisions of its own.
-  const bool cursor_write = decider_ != nullptr && decided_seq_ > stored_cursor_;
+  const bool cursor_write = deciding_ && decided_seq_ > stored_cursor_;
   const EventSeq cursor = decided_seq_;
   if (cursor_write) {
     batch.fold_state.push_back({decider_->cursor_key(), std::to_string(cursor.value())});
   }
-  auto result = log_.Append(batch);
+  auto result = AppendAndApply(batch);
   if (!result.ok()) {
     return result.status();
   }
@@ -34,7 +34,6 @@ Result<AppendResult> LogWriter::Commit(Batch batch) {
     stored_cursor_ = cursor;
   }
   auto records = EventLog::AppendedRecords(batch, *result);
-  projections_.Apply(records);
   counters_.events += static_cast<std::int64_t>(result->appended);
   counters_.duplicates += static_cast<std::int64_t>(result->duplicates);
   counters_.quarantined += static_cast<std::int64_t>(result->quarantined);
@@ -46,8 +45,28 @@ Result<AppendResult> LogWriter::Commit(Batch batch) {
   return result;
 }
 
-Status LogWriter::SetDecider(Decider& decider) {
+Result<AppendResult> LogWriter::AppendAndApply(const Batch& batch) {
+  if (appender_ != nullptr) {
+    return appender_->AppendAndApply(batch);
+  }
+  auto result = log_.Append(batch);
+  if (result.ok()) {
+    projections_.Apply(EventLog::AppendedRecords(batch, *result));
+  }
+  return result;
+}
+
+Status LogWriter::SetDecider(Decider& decider, bool deciding) {
   decider_ = &decider;
+  deciding_ = false;
+  return deciding ? ResumeDeciding() : Status::Ok();
+}
+
+Status LogWriter::ResumeDeciding() {
+  if (decider_ == nullptr) {
+    return Status::Ok();
+  }
+  Decider& decider = *decider_;
   auto stored = log_.FoldState(decider.cursor_key());
   if (!stored.ok()) {
     return stored.status();
@@ -72,16 +91,17 @@ Status LogWriter::SetDecider(Decider& decider) {
     }
     Batch batch;
     batch.fold_state.push_back({decider.cursor_key(), std::to_string(*cursor)});
-    if (auto r = log_.Append(batch); !r.ok()) {
+    if (auto r = AppendAndApply(batch); !r.ok()) {
       return r.status();
     }
   }
   decided_seq_ = stored_cursor_ = EventSeq(*cursor);
+  deciding_ = true;
   return Decide({});
 }
 
 Status LogWriter::Decide(std::vector<EventRecord> fresh) {
-  if (decider_ == nullptr) {
+  if (!deciding_) {
     return Status::Ok();
   }
   if (!fresh.empty() && fresh.front().seq.value() == decided_seq_.value() + 1) {
@@ -114,12 +134,11 @@ Status LogWriter::CommitDecisions(Batch& decisions, EventSeq through) {
     return Status::Ok();
   }
   decisions.fold_state.push_back({decider_->cursor_key(), std::to_string(through.value())});
-  auto result = log_.Append(decisions);
+  auto result = AppendAndApply(decisions);
   if (!result.ok()) {
     return result.status();
   }
   stored_cursor_ = through;
-  projections_.Apply(EventLog::AppendedRecords(decisions, *result));
   counters_.events += static_cast<std::int64_t>(result->appended);
   // The decisions just appended need no decision about themselves.
   decided_seq_ = std::max(through, projections_.applied_seq());
@@ -127,7 +146,7 @@ Status LogWriter::CommitDecisions(Batch& decisions, EventSeq through) {
 }
 
 Status LogWriter::Tick(Timestamp now) {
-  if (decider_ == nullptr) {
+  if (!deciding_) {
     return Status::Ok();
   }
   Batch decisions;

@@ -34,9 +34,21 @@ struct LogCounters {
   std::atomic<std::int64_t> batches{0};
 };
 
+// How the writer's batches reach the log: appended, then applied to the
+// projections. Without one the writer appends to the SQLite event log itself;
+// with `[replication]` the events topic does both (src/log/replication/).
+class BatchAppender {
+ public:
+  virtual ~BatchAppender() = default;
+  virtual Result<AppendResult> AppendAndApply(const Batch& batch) = 0;
+};
+
 class LogWriter final : public Writer, public CommittedState {
  public:
   LogWriter(EventLog& log, ProjectionHost& projections);
+
+  // Where batches go from now on (null: the event log). Must outlive the writer.
+  void SetAppender(BatchAppender* appender) { appender_ = appender; }
 
   // Writer. An empty batch commits nothing (only a cursor that moved rides
   // along with the next batch that does).
@@ -49,8 +61,15 @@ class LogWriter final : public Writer, public CommittedState {
 
   // Hands every committed batch (and every tick) to `decider` and first lets it
   // decide about the events after its stored cursor. The decider must outlive
-  // the writer.
-  Status SetDecider(Decider& decider);
+  // the writer. Not `deciding`: it only decides once ResumeDeciding() is called
+  // (a follower replica applies the leader's decisions and makes none).
+  Status SetDecider(Decider& decider, bool deciding = true);
+  // A new leader: reads the decider's cursor from the log (now the leader's
+  // copy) and decides about the events after it.
+  Status ResumeDeciding();
+  // A leader that stepped down: no decisions until ResumeDeciding().
+  void PauseDeciding() { deciding_ = false; }
+  bool deciding() const { return deciding_; }
   // The decider's timers at `now` (event time while catching up, then the wall
   // clock); what it decides is committed.
   Status Tick(Timestamp now);
@@ -63,10 +82,13 @@ class LogWriter final : public Writer, public CommittedState {
   // follow decided_seq_).
   Status Decide(std::vector<EventRecord> fresh);
   Status CommitDecisions(Batch& decisions, EventSeq through);
+  Result<AppendResult> AppendAndApply(const Batch& batch);
 
   EventLog& log_;
   ProjectionHost& projections_;
+  BatchAppender* appender_ = nullptr;
   Decider* decider_ = nullptr;
+  bool deciding_ = false;
   EventSeq decided_seq_;    // every event up to here has been decided about
   EventSeq stored_cursor_;  // the cursor as committed
   LogCounters counters_;

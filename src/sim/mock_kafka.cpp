@@ -13,6 +13,13 @@ std::vector<MockTopic> DefaultSourceTopics() {
           {"openlineage.events", 3}};
 }
 
+std::vector<MockTopic> DefaultTopics() {
+  auto topics = DefaultSourceTopics();
+  topics.push_back({"tributary.events", 1});
+  topics.push_back({"tributary.commands", 1});
+  return topics;
+}
+
 Result<std::unique_ptr<MockKafka>> MockKafka::Start(int brokers,
                                                     const std::vector<MockTopic>& topics) {
   if (brokers < 1 || brokers > 16) {

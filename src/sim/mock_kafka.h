@@ -25,6 +25,9 @@ struct MockTopic {
 // The topics Tributary reads by default; __consumer_offsets has 50 partitions
 // like Kafka's default.
 std::vector<MockTopic> DefaultSourceTopics();
+// The source topics and Tributary's own for [replication] (DESIGN.md §8):
+// tributary.events and tributary.commands, one partition each.
+std::vector<MockTopic> DefaultTopics();
 
 class MockKafka {
  public:

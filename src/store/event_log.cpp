@@ -254,7 +254,7 @@ struct EventLog::Statements {
   void InsertEvents(const Batch& batch, std::int64_t recorded_at, EventLog& log,
                     AppendResult& result);
   void UpsertOffsets(const Batch& batch, std::int64_t recorded_at);
-  void WriteFoldState(const Batch& batch);
+  void WriteFoldState(const std::vector<FoldStateWrite>& writes);
   void InsertQuarantine(const Batch& batch, std::int64_t recorded_at, AppendResult& result);
   void InsertOutbox(const Batch& batch, std::int64_t recorded_at, AppendResult& result);
   void RouteIntents(const Batch& batch);
@@ -516,8 +516,8 @@ void EventLog::Statements::UpsertOffsets(const Batch& batch, std::int64_t record
   }
 }
 
-void EventLog::Statements::WriteFoldState(const Batch& batch) {
-  for (const auto& f : batch.fold_state) {
+void EventLog::Statements::WriteFoldState(const std::vector<FoldStateWrite>& writes) {
+  for (const auto& f : writes) {
     if (f.value) {
       auto& put = put_fold;
       put.reset();
@@ -640,12 +640,12 @@ void EventLog::Statements::ResetAfterFailure() {
   }
 }
 
-Result<AppendResult> EventLog::Append(const Batch& batch) {
+Result<AppendResult> EventLog::Append(const Batch& batch, const AppendOptions& options) {
   if (!stmts_) {
     return Internal(path_.string() + ": the event log was opened read-only");
   }
   AppendResult result;
-  result.recorded_at = clock_.Now();
+  result.recorded_at = options.recorded_at.value_or(clock_.Now());
   result.seqs.reserve(batch.events.size());
   const auto recorded_at = static_cast<std::int64_t>(ToMillis(result.recorded_at));
   auto status = Wrap(
@@ -654,7 +654,8 @@ Result<AppendResult> EventLog::Append(const Batch& batch) {
         try {
           stmts_->InsertEvents(batch, recorded_at, *this, result);
           stmts_->UpsertOffsets(batch, recorded_at);
-          stmts_->WriteFoldState(batch);
+          stmts_->WriteFoldState(batch.fold_state);
+          stmts_->WriteFoldState(options.fold_state);
           stmts_->InsertQuarantine(batch, recorded_at, result);
           stmts_->InsertOutbox(batch, recorded_at, result);
           stmts_->RouteIntents(batch);

@@ -69,8 +69,16 @@ class EventLog final : public CommittedState, public EventReader {
 
   const std::filesystem::path& path() const { return path_; }
 
+  // How a batch is appended. A replica (DESIGN.md §8) stores the leader's
+  // recorded_at and where it stands in the events topic with each batch.
+  struct AppendOptions {
+    std::optional<Timestamp> recorded_at;    // default: the clock's now
+    std::vector<FoldStateWrite> fold_state;  // written after the batch's own
+  };
+
   // Appends a batch in one transaction. On error nothing of the batch is stored.
-  Result<AppendResult> Append(const Batch& batch);
+  Result<AppendResult> Append(const Batch& batch) { return Append(batch, AppendOptions{}); }
+  Result<AppendResult> Append(const Batch& batch, const AppendOptions& options);
 
   // The events appended by `batch`, as records, in order (duplicates left out).
   static std::vector<EventRecord> AppendedRecords(const Batch& batch, const AppendResult& result);

@@ -45,6 +45,8 @@ struct ApiContext {
   LineageIntake* lineage = nullptr;
   std::vector<std::string> clusters;  // configured cluster names, in config order
   std::function<bool()> ready;
+  // GET /replica: this replica's role, epoch and how far it applied the log.
+  std::function<nlohmann::json()> replica;
   // Source records lost to retention since start (shown by /readyz); may be empty.
   std::function<std::vector<SourceGap>()> source_gaps;
   // Teams of the config ([[teams]]: name -> contacts) and its [[routes]] (glob -> team).

@@ -33,6 +33,13 @@ Response GetReady(const ApiContext& ctx, const Request&) {
   return Response::Json(503, {{"status", "catching up"}, {"source_gaps", gaps}});
 }
 
+Response GetReplica(const ApiContext& ctx, const Request& request) {
+  if (auto p = Admit(ctx, request, false); !p.ok()) {
+    return FromStatus(p.status());
+  }
+  return Response::Json(200, ctx.replica ? ctx.replica() : json{{"role", "single"}});
+}
+
 Response GetOpenApi(const ApiContext& ctx, const Request& request) {
   if (auto p = Admit(ctx, request, false); !p.ok()) {
     return FromStatus(p.status());
@@ -49,6 +56,7 @@ void AddHealthRoutes(Router& router, const ApiContext& ctx) {
   router.Add("GET", "/readyz", [&ctx](const Request& r) { return GetReady(ctx, r); });
   // The document and /metrics are reads like any other: with anonymous_read
   // off they need a token (Prometheus scrapes with a bearer token).
+  router.Add("GET", "/api/v1/replica", [&ctx](const Request& r) { return GetReplica(ctx, r); });
   router.Add("GET", "/api/v1/openapi.json",
              [&ctx](const Request& r) { return GetOpenApi(ctx, r); });
 }

@@ -1,0 +1,206 @@
+// Three replicas (DESIGN.md §8) on one Kafka protocol peer (librdkafka's mock
+// cluster): one leads by the group coordinator's assignment, all three apply
+// the events topic into their own SQLite copies and answer the same events;
+// a write on a follower goes through the leader and is answered only once the
+// follower applied it.
+
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "app/config.h"
+#include "app/service.h"
+#include "ingest/consumer_offsets/consumer_offsets_encoder.h"
+#include "sim/mock_kafka.h"
+#include "support/http_client.h"
+#include "support/kafka_producer.h"
+#include "support/process.h"
+#include "support/temp_dir.h"
+
+using namespace tributary;
+using namespace std::chrono_literals;
+using nlohmann::json;
+using tributary::testing::HttpConnection;
+using tributary::testing::TempDir;
+using tributary::testing::WaitUntil;
+
+namespace {
+
+constexpr const char* kAdmin = "Authorization: Bearer admin-token\r\n";
+
+Config ReplicaConfig(const std::filesystem::path& dir, const std::string& bootstrap, int index) {
+  Config c;
+  c.service.data_dir = (dir / ("replica-" + std::to_string(index))).string();
+  c.service.http_host = "127.0.0.1";
+  c.service.http_port = 0;
+  c.service.replica_id = "tributary-" + std::to_string(index);
+  c.clusters.push_back({"local", "", bootstrap, {}});
+  c.sources.consumer_offsets = TopicSourceConfig{"__consumer_offsets", "local"};
+  c.replication.enabled = true;
+  c.replication.cluster = "local";
+  c.auth.anonymous_read = true;
+  c.auth.tokens = {
+      {"ops", "10a4c7c9fc5206d6f36dc6944a81bb6f4a3cb0e25014ae3b12e6c3e52712292a", "admin", "", {}}};
+  return c;
+}
+
+void ProduceCommits(const std::string& bootstrap, int from, int count) {
+  tributary::testing::KafkaProducer producer(bootstrap);
+  for (int i = from; i < from + count; ++i) {
+    ingest::consumer_offsets::OffsetCommit c;
+    c.group = "group-" + std::to_string(i);
+    c.topic = "topic-" + std::to_string(i % 40);
+    c.offset = i;
+    c.commit_timestamp_ms = 1764080206000 + i;
+    const auto rec = ingest::consumer_offsets::Encode(c);
+    producer.Produce("__consumer_offsets", i % 50, rec.key, rec.value);
+  }
+  producer.Flush();
+}
+
+json Get(std::uint16_t port, const std::string& path) {
+  HttpConnection c(port);
+  const auto r = c.Request("GET", path);
+  return r.status == 200 ? json::parse(r.body) : json();
+}
+
+// Every event of a replica, in order (seq, type, times, source, data).
+json AllEvents(std::uint16_t port) {
+  json all = json::array();
+  std::string after = "0";
+  for (;;) {
+    const auto page = Get(port, "/api/v1/events?limit=1000&after=" + after);
+    if (!page.is_object()) {
+      return json();
+    }
+    for (const auto& e : page["events"]) {
+      all.push_back(e);
+    }
+    if (page["next"].is_null()) {
+      return all;
+    }
+    after = page["next"].get<std::string>();
+  }
+}
+
+}  // namespace
+
+TEST_CASE("three replicas apply one log: one leader, the same events, writes on any replica") {
+  TempDir dir;
+  auto kafka = std::move(sim::MockKafka::Start(1, sim::DefaultTopics())).value();
+  constexpr int kGroups = 3000;
+  ProduceCommits(kafka->bootstrap_servers(), 0, kGroups);
+
+  SystemClock clock;
+  std::vector<std::unique_ptr<Service>> replicas;
+  for (int i = 0; i < 3; ++i) {
+    replicas.push_back(
+        std::make_unique<Service>(ReplicaConfig(dir.path(), kafka->bootstrap_servers(), i), clock));
+    REQUIRE(replicas.back()->Start().ok());
+  }
+  const auto roles = [&] {
+    std::vector<std::string> out;
+    for (const auto& r : replicas) {
+      const auto replica = Get(r->http_port(), "/api/v1/replica");
+      out.push_back(replica.is_object() ? replica.value("role", "") : "");
+    }
+    return out;
+  };
+
+  // One leader, chosen by the group coordinator; every replica applies all.
+  REQUIRE(WaitUntil(
+      [&] {
+        const auto r = roles();
+        return std::count(r.begin(), r.end(), "leader") == 1 &&
+               std::count(r.begin(), r.end(), "follower") == 2;
+      },
+      60s));
+  std::size_t leader = 0;
+  for (std::size_t i = 0; i < replicas.size(); ++i) {
+    if (roles()[i] == "leader") {
+      leader = i;
+    }
+  }
+  const auto started_events = [&](std::size_t i) {
+    std::size_t n = 0;
+    for (const auto& e : AllEvents(replicas[i]->http_port())) {
+      n += e["type"] == "consumer_started" ? 1 : 0;
+    }
+    return n;
+  };
+  REQUIRE(WaitUntil(
+      [&] {
+        for (std::size_t i = 0; i < replicas.size(); ++i) {
+          if (started_events(i) != kGroups) {
+            return false;
+          }
+        }
+        return true;
+      },
+      60s));
+  for (std::size_t i = 0; i < replicas.size(); ++i) {
+    const auto replica = Get(replicas[i]->http_port(), "/api/v1/replica");
+    CHECK(replica["epoch"].get<std::int64_t>() > 0);
+    CHECK(replica["caught_up"] == true);
+  }
+  REQUIRE(WaitUntil(
+      [&] {
+        for (const auto& r : replicas) {
+          if (AllEvents(r->http_port()) != AllEvents(replicas[leader]->http_port())) {
+            return false;
+          }
+        }
+        return true;
+      },
+      30s));
+
+  SECTION("a write on a follower is answered once that follower applied it, then seen on all") {
+    const std::size_t follower = (leader + 1) % replicas.size();
+    const std::string event = R"({"eventType":"START","eventTime":"2026-11-25T10:00:00Z",
+      "run":{"runId":"r-1"},"job":{"namespace":"flink","name":"replicated"},
+      "inputs":[{"namespace":"kafka://)" +
+                              kafka->bootstrap_servers() + R"(","name":"topic-1"}],
+      "outputs":[],"producer":"test","schemaURL":"https://openlineage.io/spec/2-0-2/OpenLineage.json"})";
+    HttpConnection c(replicas[follower]->http_port());
+    const auto posted = c.Request("POST", "/api/v1/lineage", event, kAdmin);
+    REQUIRE(posted.status == 201);
+    CHECK(json::parse(posted.body)["recorded"] == true);
+    // Read-your-writes on the replica that took the write, at once.
+    const auto node = Get(replicas[follower]->http_port(), "/api/v1/node?id=job:flink/replicated");
+    CHECK(node.is_object());
+    // The same event again is a duplicate, decided by the leader's fold.
+    const auto again = c.Request("POST", "/api/v1/lineage", event, kAdmin);
+    REQUIRE(again.status == 201);
+    CHECK(json::parse(again.body)["recorded"] == false);
+    // Every replica holds it within a bounded time.
+    CHECK(WaitUntil(
+        [&] {
+          for (const auto& r : replicas) {
+            if (!Get(r->http_port(), "/api/v1/node?id=job:flink/replicated").is_object()) {
+              return false;
+            }
+          }
+          return true;
+        },
+        10s));
+    // An invalid write is refused on the replica that took it.
+    CHECK(c.Request("POST", "/api/v1/lineage", "{\"eventType\":\"START\"}", kAdmin).status == 400);
+  }
+
+  SECTION("more source records after the start reach every replica in the same order") {
+    ProduceCommits(kafka->bootstrap_servers(), kGroups, 500);
+    CHECK(WaitUntil([&] { return started_events(leader) == kGroups + 500; }, 30s));
+  }
+
+  CHECK(WaitUntil(
+      [&] {
+        const auto expected = AllEvents(replicas[leader]->http_port());
+        for (const auto& r : replicas) {
+          if (AllEvents(r->http_port()) != expected) {
+            return false;
+          }
+        }
+        return true;
+      },
+      30s));
+}
