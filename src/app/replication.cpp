@@ -173,6 +173,7 @@ nlohmann::json Replica::Describe() const {
           {"end_offset", end},
           {"apply_lag", end - topic_->read_offset()},
           {"caught_up", topic_->caught_up()},
+          {"skipped_batches", topic_->counters().skipped.load()},
           {"elections", feed_->elections()}};
 }
 

@@ -8,12 +8,14 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iterator>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace tributary::testing {
@@ -25,11 +27,16 @@ inline const std::string& TributaryBinary() {
 
 class ChildProcess {
  public:
-  // Starts the tributary binary with `args`; stdout and stderr go to `output`.
-  ChildProcess(const std::vector<std::string>& args, std::filesystem::path output)
+  // Starts the tributary binary with `args` (and `env` added to the
+  // environment); stdout and stderr go to `output`.
+  ChildProcess(const std::vector<std::string>& args, std::filesystem::path output,
+               const std::vector<std::pair<std::string, std::string>>& env = {})
       : output_(std::move(output)) {
     pid_ = fork();
     if (pid_ == 0) {
+      for (const auto& [name, value] : env) {
+        setenv(name.c_str(), value.c_str(), 1);
+      }
       const int fd = ::open(output_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       dup2(fd, 1);
       dup2(fd, 2);

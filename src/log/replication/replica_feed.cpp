@@ -23,7 +23,10 @@ ReplicaFeed::ReplicaFeed(Elector& elector, EventsTopic& topic, CommandReader& co
 Status ReplicaFeed::Pump() {
   const Leadership now = elector_.leadership();
   if (!leading_.load()) {
-    if (now.leader) {
+    // A member that has not yet heard that it lost the partition (it was
+    // paused past the session timeout) still says it leads an epoch that a
+    // newer one followed: it follows until the group tells it.
+    if (now.leader && now.epoch >= topic_.epoch()) {
       return Lead(now.epoch);
     }
     return topic_.Pump(kFollowPoll);
