@@ -317,10 +317,11 @@ struct DemoArgs {
   long seed = 1;
   double speed = 60;
   std::optional<std::string> data_dir;
+  long replicas = 1;
 };
 
 constexpr const char* kDemoUsage =
-    "usage: tributary demo [--port N] [--seed N] [--speed X] [--data-dir D]\n"
+    "usage: tributary demo [--port N] [--seed N] [--speed X] [--data-dir D] [--replicas N]\n"
     "  A living data mesh: an embedded Kafka (librdkafka's mock cluster), a\n"
     "  simulator writing every source format into it (a stock-trading company's\n"
     "  products, teams, consumer groups, schema changes, a deprecation, ACLs), and\n"
@@ -328,11 +329,13 @@ constexpr const char* kDemoUsage =
     "  going to a webhook inbox and a loopback SMTP server shown in the UI.\n"
     "  --speed X  simulated seconds per real second (default 60)\n"
     "  --seed N   the simulator's random seed (default 1)\n"
+    "  --replicas N  run N replicas (1-5) with [replication] on the embedded cluster,\n"
+    "             on ports N, N+1, ...; the UI says which one answered and who leads\n"
     "  Data goes to D, else to a new temporary directory.\n";
 
 // The arguments, or the exit code when the command ends here (--help, a bad argument).
 std::variant<DemoArgs, int> ParseDemoArgs(const Args& args, std::ostream& out, std::ostream& err) {
-  Options opts(args, {"--port", "--seed", "--speed", "--data-dir"}, {});
+  Options opts(args, {"--port", "--seed", "--speed", "--data-dir", "--replicas"}, {});
   if (opts.help()) {
     out << kDemoUsage;
     return 0;
@@ -356,7 +359,12 @@ std::variant<DemoArgs, int> ParseDemoArgs(const Args& args, std::ostream& out, s
     err << "demo: --speed must be a positive number up to 1000000\n";
     return 2;
   }
-  return DemoArgs{*port, *seed, speed, opts.get("--data-dir")};
+  const auto replicas = ToLong(opts.get("--replicas").value_or("1"));
+  if (!replicas || *replicas < 1 || *replicas > 5) {
+    err << "demo: --replicas must be 1 to 5\n";
+    return 2;
+  }
+  return DemoArgs{*port, *seed, speed, opts.get("--data-dir"), *replicas};
 }
 
 // `requested`, else a new temporary directory; nullopt when it cannot be made.
@@ -490,11 +498,15 @@ std::function<void(http::Router&)> DemoInboxRoute(DemoInbox& received, const Clo
 }
 
 void PrintDemoBanner(std::ostream& out, const DemoArgs& demo, const std::string& base,
-                     const std::string& bootstrap_servers, const std::string& data_dir) {
+                     const std::string& bootstrap_servers, const std::string& data_dir,
+                     const std::vector<std::uint16_t>& ports) {
   out << "Tributary demo: a simulated data mesh at " << demo.speed << "x speed (seed " << demo.seed
       << ")\n"
-      << "  open:   " << base << "/\n"
-      << "  inbox:  " << base << "/ui/demo (what the teams were told)\n"
+      << "  open:   " << base << "/\n";
+  for (std::size_t i = 1; i < ports.size(); ++i) {
+    out << "  replica demo-" << i << ": http://127.0.0.1:" << ports[i] << "/\n";
+  }
+  out << "  inbox:  " << base << "/ui/demo (what the teams were told)\n"
       << "  api:    " << base << "/api/v1/products\n"
       << "  kafka:  " << bootstrap_servers << " (embedded mock cluster)\n"
       << "  data:   " << data_dir << "\n"
@@ -536,24 +548,51 @@ int RunDemo(const Args& args, std::ostream& out, std::ostream& err) {
   SpeedClock clock(demo.speed);
   DemoInbox received;
   std::unique_ptr<sim::Simulator> simulator;
-  Service service(DemoConfig(*data_dir, http_port, bootstrap_servers, (*smtp)->port()), clock);
-  service.SetDemo(MakeDemoView(simulator, received, smtp->get()), DemoInboxRoute(received, clock));
-  if (auto s = service.Start(); !s.ok()) {
-    err << "demo: " << s.message() << "\n";
-    return 1;
+  // One service, or `replicas` of them sharing the embedded cluster; every
+  // replica's webhook channel is the first one's inbox.
+  std::vector<std::uint16_t> ports = {http_port};
+  std::vector<std::unique_ptr<Service>> services;
+  for (long i = 0; i < demo.replicas; ++i) {
+    if (i > 0) {
+      ports.push_back(DemoHttpPort(demo.port == 0 ? 0 : demo.port + i));
+    }
+    auto config = DemoConfig(*data_dir, http_port, bootstrap_servers, (*smtp)->port());
+    config.service.http_port = ports.back();
+    if (demo.replicas > 1) {
+      config.service.data_dir =
+          (std::filesystem::path(*data_dir) / ("replica-" + std::to_string(i))).string();
+      config.service.replica_id = "demo-" + std::to_string(i);
+      config.replication.enabled = true;
+      config.replication.cluster = "demo";
+    }
+    services.push_back(std::make_unique<Service>(std::move(config), clock));
+    services.back()->SetDemo(MakeDemoView(simulator, received, smtp->get()),
+                             DemoInboxRoute(received, clock));
+  }
+  const auto stop_all = [&] {
+    for (auto it = services.rbegin(); it != services.rend(); ++it) {
+      (*it)->Stop();
+    }
+  };
+  for (auto& service : services) {
+    if (auto s = service->Start(); !s.ok()) {
+      err << "demo: " << s.message() << "\n";
+      stop_all();
+      return 1;
+    }
   }
   auto started = sim::Simulator::Start(DemoSimulatorOptions(bootstrap_servers, demo));
   if (!started.ok()) {
     err << "demo: " << started.status().message() << "\n";
-    service.Stop();
+    stop_all();
     return 1;
   }
   simulator = std::move(started).value();
-  PrintDemoBanner(out, demo, base, bootstrap_servers, *data_dir);
+  PrintDemoBanner(out, demo, base, bootstrap_servers, *data_dir, ports);
   const int sig = WaitForShutdownSignal();
   spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   simulator->Stop();
-  service.Stop();
+  stop_all();
   (*smtp)->Stop();
   return 0;
 }

@@ -168,6 +168,7 @@ nlohmann::json Replica::Describe() const {
   return {{"replica_id", config_.service.replica_id},
           {"role", leading ? "leader" : "follower"},
           {"epoch", topic_->epoch()},
+          {"leader", topic_->leader()},
           {"applied_offset", topic_->next_offset()},
           {"read_offset", topic_->read_offset()},
           {"end_offset", end},

@@ -172,6 +172,11 @@ void Service::AddScrapeHook() {
       m.SetIngestLag("all", static_cast<double>(feed_->lag()));
       m.SetSourceGapRecordsTotal(feed_->gap_records());
     }
+    if (replica_) {
+      const auto r = replica_->Describe();
+      m.SetReplica(r["role"] == "leader", r["epoch"].get<std::int64_t>(),
+                   r["apply_lag"].get<std::int64_t>());
+    }
     if (const auto* dispatcher = dispatcher_view_.load()) {
       const auto& c = dispatcher->counters();
       m.SetNotificationTotal("routed", c.routed.load());

@@ -138,6 +138,9 @@ struct Metrics::Impl {
   prometheus::Family<prometheus::Histogram>& query_duration;
   prometheus::Family<prometheus::Counter>& notifications;
   std::map<std::string, std::int64_t, std::less<>> last_notification_totals;
+  prometheus::Gauge* replica_leader = nullptr;  // created on the first SetReplica()
+  prometheus::Gauge* replica_epoch = nullptr;
+  prometheus::Gauge* replica_apply_lag = nullptr;
 
   SeriesCache<prometheus::Counter> records_cache;
   SeriesCache<prometheus::Counter> quarantined_cache;
@@ -216,6 +219,27 @@ void Metrics::SetNotificationTotal(std::string_view outcome, std::int64_t total)
   std::lock_guard lock(impl_->totals_mu);
   auto& counter = impl_->notifications.Add({{"outcome", std::string(outcome)}});
   Impl::Advance(counter, impl_->last_notification_totals[std::string(outcome)], total);
+}
+
+void Metrics::SetReplica(bool leader, std::int64_t epoch, std::int64_t apply_lag) {
+  std::lock_guard lock(impl_->totals_mu);
+  if (impl_->replica_leader == nullptr) {
+    auto gauge = [&](const char* name, const char* help) -> prometheus::Gauge* {
+      return &prometheus::BuildGauge().Name(name).Help(help).Register(impl_->registry).Add({});
+    };
+    impl_->replica_leader = gauge("tributary_replica_leader",
+                                  "1 while this replica leads (reads the sources, "
+                                  "decides, sends notifications), else 0.");
+    impl_->replica_epoch =
+        gauge("tributary_replica_epoch",
+              "The newest leader epoch (consumer group generation) this replica applied.");
+    impl_->replica_apply_lag =
+        gauge("tributary_replica_apply_lag_records",
+              "Records of the events topic this replica has not applied yet.");
+  }
+  impl_->replica_leader->Set(leader ? 1 : 0);
+  impl_->replica_epoch->Set(static_cast<double>(epoch));
+  impl_->replica_apply_lag->Set(static_cast<double>(apply_lag));
 }
 
 void Metrics::AddScrapeHook(std::function<void(Metrics&)> hook) {

@@ -11,6 +11,8 @@
 //   http_requests_total{method,route,status}   counter
 //   http_request_duration_seconds{route}       histogram
 //   query_duration_seconds{query}              histogram (lineage, impact, ...)
+//   replica_leader / replica_epoch / replica_apply_lag_records   gauges, with
+//   [replication] only (DESIGN.md §8)
 //
 // Ingest figures can be pushed as they happen (Count*) or pulled at scrape
 // time: a hook added with AddScrapeHook() runs at the start of every Render()
@@ -64,6 +66,9 @@ class Metrics {
   // tributary_notifications_total{outcome}: routed | unroutable | delivered | failed | dead.
   void SetNotificationTotal(std::string_view outcome, std::int64_t total);
   void AddScrapeHook(std::function<void(Metrics&)> hook);
+  // With [replication]: whether this replica leads (1/0), the newest epoch it
+  // applied, and the events-topic records it has not applied yet.
+  void SetReplica(bool leader, std::int64_t epoch, std::int64_t apply_lag);
 
   // `method` outside GET/HEAD/POST/PUT/PATCH/DELETE/OPTIONS is counted as
   // "other"; an empty route as "unmatched".

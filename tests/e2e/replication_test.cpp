@@ -138,6 +138,13 @@ TEST_CASE("three replicas apply one log: one leader, the same events, writes on 
         return true;
       },
       60s));
+  // The role is a metric too, for alerting on "no leader" or "two leaders".
+  for (std::size_t i = 0; i < replicas.size(); ++i) {
+    HttpConnection c(replicas[i]->http_port());
+    const auto metrics = c.Request("GET", "/metrics");
+    CHECK_THAT(metrics.body, Catch::Contains(std::string("tributary_replica_leader ") +
+                                             (i == leader ? "1" : "0")));
+  }
   for (std::size_t i = 0; i < replicas.size(); ++i) {
     const auto replica = Get(replicas[i]->http_port(), "/api/v1/replica");
     CHECK(replica["epoch"].get<std::int64_t>() > 0);

@@ -44,7 +44,10 @@ struct DemoView {
 void AddUiRoutes(Router& router, const ApiContext& context, const DemoView* demo = nullptr);
 
 // Renders a page template of templates/ui/ inside the layout; for tests.
+// `replica` (GET /replica's answer) names, with [replication], the replica
+// that answered and the leader.
 std::string RenderPage(const std::string& page, const std::string& title,
-                       const nlohmann::json& data, bool demo = false);
+                       const nlohmann::json& data, bool demo = false,
+                       const nlohmann::json& replica = nullptr);
 
 }  // namespace tributary::http

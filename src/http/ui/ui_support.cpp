@@ -59,7 +59,7 @@ Result<Principal> AdmitRead(const ApiContext& ctx, const Request& r) {
 }  // namespace
 
 std::string RenderPage(const std::string& page, const std::string& title, const json& data,
-                       bool demo) {
+                       bool demo, const json& replica) {
   json safe = data;
   MakeDisplaySafe(safe);
   mustache::mustache content_template(PageTemplate(page));
@@ -69,6 +69,14 @@ std::string RenderPage(const std::string& page, const std::string& title, const 
   d.set("title", DisplaySafe(title));
   d.set("content", content);
   d.set("demo", demo);
+  if (replica.is_object() && replica.value("role", "single") != "single") {
+    mustache::data r{mustache::data::type::object};
+    r.set("id", DisplaySafe(replica.value("replica_id", "")));
+    r.set("role", DisplaySafe(replica.value("role", "")));
+    r.set("leader", DisplaySafe(replica.value("leader", "")));
+    r.set("epoch", std::to_string(replica.value("epoch", std::int64_t{0})));
+    d.set("replica", r);
+  }
   return layout.render(d);
 }
 
@@ -245,9 +253,10 @@ Response ServePage(const ApiContext& ctx, bool demo, const Request& r, const std
       spdlog::error("ui: request {} for {} failed: {}", id, r.target, data.status().ToString());
       message = "Something went wrong on our side (request id " + id + ").";
     }
-    return Html(status, RenderPage("message", "Error", {{"message", message}}, demo));
+    return Html(status, RenderPage("message", "Error", {{"message", message}}, demo,
+                                   ctx.replica ? ctx.replica() : json()));
   }
-  return Html(200, RenderPage(page, title, *data, demo));
+  return Html(200, RenderPage(page, title, *data, demo, ctx.replica ? ctx.replica() : json()));
 }
 
 }  // namespace ui

@@ -95,6 +95,12 @@ Status EventsTopic::LoadPosition() {
   }
   next_offset_ = read_offset_ = *next;
   epoch_ = std::max<std::int64_t>(*epoch, 0);
+  for (const auto& [k, v] : *stored) {
+    if (k == kLeaderKey) {
+      std::lock_guard lock(leader_mu_);
+      leader_ = v;
+    }
+  }
   return Status::Ok();
 }
 
@@ -282,11 +288,16 @@ Status EventsTopic::ApplyElected(std::int64_t offset, const TopicRecord& record)
   pending_.clear();
   EventLog::AppendOptions o;
   o.fold_state = {{kNextOffsetKey, std::to_string(offset + 1)},
-                  {kEpochKey, std::to_string(record.epoch)}};
+                  {kEpochKey, std::to_string(record.epoch)},
+                  {kLeaderKey, record.replica_id}};
   if (auto r = log_.Append(Batch{}, o); !r.ok()) {
     return r.status();
   }
   epoch_ = record.epoch;
+  {
+    std::lock_guard lock(leader_mu_);
+    leader_ = record.replica_id;
+  }
   next_offset_ = offset + 1;
   spdlog::info("replication: {} leads from epoch {} (offset {})", record.replica_id, record.epoch,
                offset);
@@ -347,6 +358,11 @@ Result<AppendResult> EventsTopic::ApplyBatch(std::int64_t close_offset, const Ba
     observer_(*outcome, *result);
   }
   return result;
+}
+
+std::string EventsTopic::leader() const {
+  std::lock_guard lock(leader_mu_);
+  return leader_;
 }
 
 Status EventsTopic::Elect(std::int64_t epoch, std::chrono::milliseconds timeout) {

@@ -28,6 +28,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -50,6 +51,7 @@ namespace tributary::log::replication {
 
 inline constexpr const char* kNextOffsetKey = "replication/next_offset";
 inline constexpr const char* kEpochKey = "replication/epoch";
+inline constexpr const char* kLeaderKey = "replication/leader";
 
 struct EventsTopicOptions {
   KafkaClientConfig kafka;
@@ -106,6 +108,8 @@ class EventsTopic final : public BatchAppender {
   std::int64_t next_offset() const { return next_offset_.load(); }
   std::int64_t read_offset() const { return read_offset_.load(); }
   std::int64_t epoch() const { return epoch_.load(); }
+  // The replica id of the newest epoch's leader ("" before any).
+  std::string leader() const;
   std::int64_t start_end_offset() const { return start_end_offset_; }
   std::int64_t end_offset() const { return end_offset_.load(); }
   bool caught_up() const { return read_offset_.load() >= start_end_offset_; }
@@ -144,6 +148,8 @@ class EventsTopic final : public BatchAppender {
   std::atomic<std::int64_t> next_offset_{0};
   std::atomic<std::int64_t> read_offset_{0};
   std::atomic<std::int64_t> epoch_{0};
+  mutable std::mutex leader_mu_;
+  std::string leader_;  // guarded by leader_mu_
   std::atomic<std::int64_t> end_offset_{0};
   std::int64_t start_end_offset_ = 0;
   std::int64_t leading_epoch_ = 0;
