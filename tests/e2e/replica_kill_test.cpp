@@ -8,7 +8,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <fstream>
+#include <random>
 #include <regex>
 #include <set>
 
@@ -337,4 +339,81 @@ TEST_CASE("a leader paused past the session timeout changes nothing when it wake
   const auto woken = GetJson(cluster.port(leader), "/api/v1/replica");
   std::printf("batches of the deposed leader skipped on it: %lld\n",
               static_cast<long long>(woken.value("skipped_batches", 0)));
+}
+
+// `make soak` runs it with TRIBUTARY_TEST_KILL_CYCLES=50; the suite with 3.
+TEST_CASE("kill loop: random replicas killed under load, then all agree and verify") {
+  const char* env = std::getenv("TRIBUTARY_TEST_KILL_CYCLES");
+  const int cycles = env != nullptr ? std::max(1, std::atoi(env)) : 3;
+  TempDir dir;
+  std::unique_ptr<ChildProcess> broker;
+  const auto bootstrap = StartBroker(dir, broker);
+  testing::HttpReceiver hook([](std::size_t) { return testing::ScriptedResponse{200, {}, "ok"}; });
+  ProduceEstate(bootstrap, 5);
+  Cluster cluster(dir.path(), bootstrap, hook.url());
+  const std::vector<int> all = {0, 1, 2};
+  const auto ready = [&](int i) {
+    try {
+      return testing::HttpGet(cluster.port(i), "/readyz").status == 200;
+    } catch (const std::exception&) {
+      return false;
+    }
+  };
+  REQUIRE(WaitUntil([&] { return cluster.Leader(all) >= 0; }, 60s));
+
+  // Offset commits of new groups all along: each must become exactly one
+  // consumer_started event, whoever leads when it is read.
+  std::atomic<bool> stop{false};
+  std::atomic<int> produced{0};
+  std::thread load([&] {
+    testing::KafkaProducer p(bootstrap);
+    for (int i = 0; !stop.load(); ++i) {
+      Commit(p, "loop-" + std::to_string(i), i, i);
+      produced = i + 1;
+      if (i % 20 == 0) {
+        p.Flush();
+        std::this_thread::sleep_for(50ms);
+      }
+    }
+    p.Flush();
+  });
+  std::mt19937 random(20261203);
+  int leader_kills = 0;
+  for (int c = 0; c < cycles; ++c) {
+    const int victim = static_cast<int>(random() % kReplicas);
+    leader_kills += cluster.Role(victim) == "leader" ? 1 : 0;
+    cluster.process(victim).Signal(SIGKILL);
+    cluster.process(victim).Wait();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200 + random() % 1500));
+    cluster.Start(victim);
+    INFO("cycle " << c << ": replica " << victim);
+    REQUIRE(WaitUntil([&] { return ready(victim); }, 90s));
+  }
+  stop = true;
+  load.join();
+  std::printf("kill loop: %d cycles (%d of the leader), %d groups produced\n", cycles, leader_kills,
+              produced.load());
+
+  const auto started = [&](int i) {
+    return CountType(AllEvents(cluster.port(i)), "consumer_started");
+  };
+  // 5 estate groups plus every group of the load: none lost, none twice.
+  const auto expected = static_cast<std::size_t>(produced.load() + 5);
+  REQUIRE(WaitUntil([&] { return cluster.Leader(all) >= 0 && started(0) == expected; }, 120s));
+  REQUIRE(WaitUntil([&] { return cluster.Agree(all); }, 60s));
+  for (int i : all) {
+    CHECK(started(i) == expected);
+  }
+  // Each replica's copy replays to the state it serves.
+  for (int i : all) {
+    cluster.process(i).Signal(SIGTERM);
+    CHECK(cluster.process(i).Wait() == 0);
+  }
+  for (int i : all) {
+    ChildProcess verify({"replay", "--config",
+                         (dir / ("replica-" + std::to_string(i) + ".toml")).string(), "--verify"},
+                        dir / ("verify-" + std::to_string(i) + ".out"));
+    INFO(verify.Output());
+    CHECK(verify.Wait() == 0);
+  }
 }

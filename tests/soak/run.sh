@@ -3,7 +3,9 @@
 # SIGKILL mid-batch, the service killed mid-ingest and mid-delivery (each
 # checked for loss and duplicates), ingestion through broker faults (down,
 # Fetch errors, high RTT) and records lost to retention (source_gap). Each test
-# is repeated ROUNDS times or until its first failure.
+# is repeated ROUNDS times or until its first failure. Then the replicas' kill
+# loop (KILL_CYCLES random replicas killed with SIGKILL under load, default 50)
+# runs once.
 # Usage: tests/soak/run.sh BUILD_DIR ROUNDS
 set -euo pipefail
 build=${1:-build}
@@ -18,6 +20,14 @@ if ctest -R "$pattern" --repeat "until-fail:${rounds}" --output-on-failure --tim
   status=passed
 else
   status=FAILED
+fi
+if [[ $status == passed ]]; then
+  echo "soak: replica kill loop, ${KILL_CYCLES:-50} cycles"
+  if ! TRIBUTARY_TEST_KILL_CYCLES=${KILL_CYCLES:-50} ctest -R 'kill loop' --output-on-failure \
+      --timeout 3600 >> soak.log 2>&1; then
+    status=FAILED
+  fi
+  grep -h 'kill loop:' Testing/Temporary/LastTest.log | tail -1 || true
 fi
 end=$(date +%s)
 passed=$(grep -c ' Passed ' soak.log || true)
