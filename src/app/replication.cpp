@@ -102,6 +102,7 @@ Result<std::unique_ptr<Replica>> Replica::Open(const Config& config, EventLog& l
     return inner ? inner() : Status::Ok();
   };
   replica->feed_ = std::make_unique<log::replication::ReplicaFeed>(
+      log::replication::ReplicaFeedOptions{config.service.replica_id, Millis(rep.session_timeout)},
       *replica->elector_, *replica->topic_, *replica->commands_, writer, sources,
       log::replication::ReplicaFeedHooks{std::move(lead), std::move(hooks.follow)});
   return replica;

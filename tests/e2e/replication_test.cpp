@@ -211,3 +211,45 @@ TEST_CASE("three replicas apply one log: one leader, the same events, writes on 
       },
       30s));
 }
+
+// Kafka deletes a consumer group once it has had no members (and no offsets)
+// for a while; the group created anew counts generations from 1 again, below
+// the epoch the events topic holds. A new group id stands in for that here
+// (the mock cluster never deletes groups): the replicas still elect a leader,
+// with a larger epoch than any before.
+TEST_CASE("replicas restarted into a group whose generations start over still elect a leader") {
+  TempDir dir;
+  auto kafka = std::move(sim::MockKafka::Start(1, sim::DefaultTopics())).value();
+  ProduceCommits(kafka->bootstrap_servers(), 0, 100);
+  SystemClock clock;
+  const auto run = [&](const std::string& group) {
+    std::vector<std::unique_ptr<Service>> replicas;
+    for (int i = 0; i < 2; ++i) {
+      auto config = ReplicaConfig(dir.path(), kafka->bootstrap_servers(), i);
+      config.replication.group_id = group;
+      replicas.push_back(std::make_unique<Service>(std::move(config), clock));
+      REQUIRE(replicas.back()->Start().ok());
+    }
+    std::int64_t epoch = 0;
+    REQUIRE(WaitUntil(
+        [&] {
+          for (const auto& r : replicas) {
+            const auto replica = Get(r->http_port(), "/api/v1/replica");
+            if (replica.is_object() && replica["role"] == "leader") {
+              epoch = replica["epoch"].get<std::int64_t>();
+              return true;
+            }
+          }
+          return false;
+        },
+        60s));
+    for (auto& r : replicas) {
+      r->Stop();
+    }
+    return epoch;
+  };
+  const auto first = run("tributary-a");
+  const auto second = run("tributary-b");
+  INFO("epochs " << first << " then " << second);
+  CHECK(second > first);
+}

@@ -117,19 +117,32 @@ Result<std::unique_ptr<Elector>> Elector::Start(ElectorOptions options) {
 
 Elector::~Elector() {
   Stop();
-  if (rk_ != nullptr) {
+  if (rk_ != nullptr && !leak_) {
     rd_kafka_destroy(rk_);
   }
 }
 
 void Elector::Stop() {
-  if (stop_.exchange(true)) {
+  if (stopping_.exchange(true)) {
     return;
   }
+  const auto deadline =
+      std::chrono::steady_clock::now() + options_.session_timeout + std::chrono::seconds(10);
+  while (rk_ != nullptr && thread_.joinable() && !assigned_once_.load() &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  stop_ = true;
   if (thread_.joinable()) {
     thread_.join();
   }
-  if (rk_ != nullptr) {
+  if (rk_ != nullptr && !assigned_once_.load()) {
+    spdlog::warn(
+        "replication: {} never got its first assignment from group {}; its client is "
+        "left as is (librdkafka 2.0.2 aborts destroying such a member)",
+        options_.replica_id, options_.group_id);
+    leak_ = true;
+  } else if (rk_ != nullptr) {
     rd_kafka_consumer_close(rk_);  // leaves the group: the partition moves now
   }
   leader_ = false;
@@ -137,10 +150,10 @@ void Elector::Stop() {
 }
 
 Leadership Elector::leadership() const {
-  // The epoch is written before leader_ turns true and after it turns false.
+  // The generation is written before leader_ turns true.
   Leadership l;
   l.leader = leader_.load();
-  l.epoch = l.leader ? epoch_.load() : 0;
+  l.generation = l.leader ? epoch_.load() : 0;
   return l;
 }
 
@@ -164,6 +177,7 @@ void Elector::OnRebalance(int err, void* partitions) {
   auto* parts = static_cast<rd_kafka_topic_partition_list_t*>(partitions);
   const bool ours = HoldsPartitionZero(parts, options_.commands_topic);
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    assigned_once_ = true;
     if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_, parts)) {
       spdlog::warn("replication: assign: {}", rd_kafka_error_string(e));
       rd_kafka_error_destroy(e);
@@ -178,13 +192,15 @@ void Elector::OnRebalance(int err, void* partitions) {
       }
       epoch_ = *generation;
       leader_ = true;
-      spdlog::info("replication: {} leads (epoch {})", options_.replica_id, *generation);
+      spdlog::info("replication: {} holds the commands partition (generation {})",
+                   options_.replica_id, *generation);
     }
     return;
   }
   if (ours) {
     leader_ = false;
-    spdlog::info("replication: {} no longer leads (epoch {}{})", options_.replica_id, epoch_.load(),
+    spdlog::info("replication: {} no longer holds the commands partition (generation {}{})",
+                 options_.replica_id, epoch_.load(),
                  rd_kafka_assignment_lost(rk_) ? ", membership lost" : "");
   }
   if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_, parts)) {

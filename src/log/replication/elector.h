@@ -1,8 +1,9 @@
 #pragma once
 // Elector: leadership from Kafka's group coordinator (DESIGN.md §8). Every
 // replica joins `group_id` subscribed to the commands topic (one partition);
-// the member the coordinator assigns that partition leads, and its epoch is the
-// group generation in which it was assigned. No election of our own: a replica
+// the member the coordinator assigns that partition leads, in the group
+// generation in which it was assigned (the replica's epoch follows from it: see
+// ReplicaFeed). No election of our own: a replica
 // that dies or stalls past the session timeout loses the partition and the
 // coordinator gives it to another member in a later (larger) generation.
 //
@@ -29,7 +30,7 @@ namespace tributary::log::replication {
 
 struct Leadership {
   bool leader = false;
-  std::int64_t epoch = 0;  // the generation the partition was assigned in; 0 when not leading
+  std::int64_t generation = 0;  // the one the partition was assigned in; 0 when not leading
   bool operator==(const Leadership&) const = default;
 };
 
@@ -51,7 +52,11 @@ class Elector {
   Elector& operator=(const Elector&) = delete;
 
   Leadership leadership() const;
-  // Leaves the group (the partition moves at once rather than after the session timeout).
+  // Leaves the group (the partition moves at once rather than after the
+  // session timeout). A member not yet given its first assignment is first
+  // waited for, up to the session timeout and 10 s: librdkafka 2.0.2 aborts
+  // when a cooperative-sticky member is destroyed before it (librdkafka
+  // #4312, fixed in 2.3.0); one never assigned by then is not destroyed.
   void Stop();
 
   // The generation id of librdkafka's consumer group metadata (which has no
@@ -68,7 +73,10 @@ class Elector {
   ElectorOptions options_;
   rd_kafka_s* rk_ = nullptr;
   std::thread thread_;
-  std::atomic<bool> stop_{false};
+  std::atomic<bool> stop_{false};      // ends the thread
+  std::atomic<bool> stopping_{false};  // Stop() was called
+  std::atomic<bool> assigned_once_{false};
+  bool leak_ = false;  // see Stop()
   std::atomic<bool> leader_{false};
   std::atomic<std::int64_t> epoch_{0};
 };

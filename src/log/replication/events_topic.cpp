@@ -95,6 +95,11 @@ Status EventsTopic::LoadPosition() {
   }
   next_offset_ = read_offset_ = *next;
   epoch_ = std::max<std::int64_t>(*epoch, 0);
+  auto generation = ParseStored(*stored, kGenerationKey);
+  if (!generation.ok()) {
+    return generation.status();
+  }
+  generation_ = std::max<std::int64_t>(*generation, 0);
   for (const auto& [k, v] : *stored) {
     if (k == kLeaderKey) {
       std::lock_guard lock(leader_mu_);
@@ -289,11 +294,13 @@ Status EventsTopic::ApplyElected(std::int64_t offset, const TopicRecord& record)
   EventLog::AppendOptions o;
   o.fold_state = {{kNextOffsetKey, std::to_string(offset + 1)},
                   {kEpochKey, std::to_string(record.epoch)},
+                  {kGenerationKey, std::to_string(record.batch_id)},
                   {kLeaderKey, record.replica_id}};
   if (auto r = log_.Append(Batch{}, o); !r.ok()) {
     return r.status();
   }
   epoch_ = record.epoch;
+  generation_ = static_cast<std::int64_t>(record.batch_id);
   {
     std::lock_guard lock(leader_mu_);
     leader_ = record.replica_id;
@@ -365,12 +372,14 @@ std::string EventsTopic::leader() const {
   return leader_;
 }
 
-Status EventsTopic::Elect(std::int64_t epoch, std::chrono::milliseconds timeout) {
+Status EventsTopic::Elect(std::int64_t epoch, std::int64_t generation,
+                          std::chrono::milliseconds timeout) {
   leading_epoch_ = 0;
   TopicRecord elected;
   elected.kind = RecordKind::kElected;
   elected.epoch = epoch;
   elected.replica_id = options_.replica_id;
+  elected.batch_id = static_cast<std::uint64_t>(generation);
   auto offsets = Produce({EncodeRecord(elected)});
   if (!offsets.ok()) {
     return offsets.status();
@@ -378,9 +387,10 @@ Status EventsTopic::Elect(std::int64_t epoch, std::chrono::milliseconds timeout)
   if (auto s = ApplyThrough(offsets->front(), timeout); !s.ok()) {
     return s;
   }
-  if (epoch_.load() != epoch) {
-    return Unavailable("replication: epoch " + std::to_string(epoch_.load()) +
-                       " began before this replica's epoch " + std::to_string(epoch));
+  if (epoch_.load() != epoch || generation_.load() != generation ||
+      leader() != options_.replica_id) {
+    return Unavailable("replication: epoch " + std::to_string(epoch_.load()) + " of " + leader() +
+                       " is the newest, not this replica's epoch " + std::to_string(epoch));
   }
   leading_epoch_ = epoch;
   return Status::Ok();

@@ -52,6 +52,7 @@ namespace tributary::log::replication {
 inline constexpr const char* kNextOffsetKey = "replication/next_offset";
 inline constexpr const char* kEpochKey = "replication/epoch";
 inline constexpr const char* kLeaderKey = "replication/leader";
+inline constexpr const char* kGenerationKey = "replication/generation";
 
 struct EventsTopicOptions {
   KafkaClientConfig kafka;
@@ -84,10 +85,11 @@ class EventsTopic final : public BatchAppender {
   // A follower's step: applies the closed batches that arrive within `timeout`.
   Status Pump(std::chrono::milliseconds timeout);
 
-  // Becoming the leader of `epoch`: appends the elected record and applies the
-  // topic up to and including it. Unavailable when a newer epoch was
-  // applied on the way (this replica was deposed before it began).
-  Status Elect(std::int64_t epoch, std::chrono::milliseconds timeout);
+  // Becoming the leader of `epoch` (in group generation `generation`): appends
+  // the elected record and applies the topic up to and including it.
+  // Unavailable unless that record is then the newest elected one applied
+  // (another leader's came first: this replica was deposed before it began).
+  Status Elect(std::int64_t epoch, std::int64_t generation, std::chrono::milliseconds timeout);
   // Stepping down: appends are refused from now on.
   void Depose();
   std::int64_t leading_epoch() const { return leading_epoch_; }
@@ -108,7 +110,8 @@ class EventsTopic final : public BatchAppender {
   std::int64_t next_offset() const { return next_offset_.load(); }
   std::int64_t read_offset() const { return read_offset_.load(); }
   std::int64_t epoch() const { return epoch_.load(); }
-  // The replica id of the newest epoch's leader ("" before any).
+  // The group generation and the replica id of the newest epoch's leader (0 and "" before any).
+  std::int64_t generation() const { return generation_.load(); }
   std::string leader() const;
   std::int64_t start_end_offset() const { return start_end_offset_; }
   std::int64_t end_offset() const { return end_offset_.load(); }
@@ -148,6 +151,7 @@ class EventsTopic final : public BatchAppender {
   std::atomic<std::int64_t> next_offset_{0};
   std::atomic<std::int64_t> read_offset_{0};
   std::atomic<std::int64_t> epoch_{0};
+  std::atomic<std::int64_t> generation_{0};
   mutable std::mutex leader_mu_;
   std::string leader_;  // guarded by leader_mu_
   std::atomic<std::int64_t> end_offset_{0};

@@ -4,7 +4,8 @@
 //
 //   [1, kind, epoch, replica_id, batch_id, index, bytes, command_id, result]
 //
-//   kind "elected": a leader's first record (epoch, replica_id; the rest nil/0);
+//   kind "elected": a leader's first record (epoch, replica_id, and in batch_id
+//                   the group generation it was assigned in; the rest empty/0);
 //   kind "chunk":   piece `index` (0-based) of batch `batch_id`'s encoded bytes;
 //   kind "close":   the last piece; `index` is the number of pieces, so a
 //                   replica knows it has them all; a command's id and result

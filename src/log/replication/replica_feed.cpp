@@ -11,9 +11,11 @@ constexpr std::chrono::seconds kElectTimeout{30};
 
 }  // namespace
 
-ReplicaFeed::ReplicaFeed(Elector& elector, EventsTopic& topic, CommandReader& commands,
-                         LogWriter& writer, Feed& sources, ReplicaFeedHooks hooks)
-    : elector_(elector),
+ReplicaFeed::ReplicaFeed(ReplicaFeedOptions options, Elector& elector, EventsTopic& topic,
+                         CommandReader& commands, LogWriter& writer, Feed& sources,
+                         ReplicaFeedHooks hooks)
+    : options_(std::move(options)),
+      elector_(elector),
       topic_(topic),
       commands_(commands),
       writer_(writer),
@@ -23,15 +25,14 @@ ReplicaFeed::ReplicaFeed(Elector& elector, EventsTopic& topic, CommandReader& co
 Status ReplicaFeed::Pump() {
   const Leadership now = elector_.leadership();
   if (!leading_.load()) {
-    // A member that has not yet heard that it lost the partition (it was
-    // paused past the session timeout) still says it leads an epoch that a
-    // newer one followed: it follows until the group tells it.
-    if (now.leader && now.epoch >= topic_.epoch()) {
-      return Lead(now.epoch);
+    if (now.leader) {
+      if (const auto epoch = EpochFor(now.generation)) {
+        return Lead(*epoch, now.generation);
+      }
     }
     return topic_.Pump(kFollowPoll);
   }
-  if (!now.leader || now.epoch != topic_.leading_epoch()) {
+  if (!now.leader || now.generation != led_generation_) {
     Follow(now.leader ? "a new epoch" : "the group moved the leadership");
     return Status::Ok();
   }
@@ -46,8 +47,34 @@ Status ReplicaFeed::Pump() {
   return status;
 }
 
-Status ReplicaFeed::Lead(std::int64_t epoch) {
-  if (auto s = topic_.Elect(epoch, kElectTimeout); !s.ok()) {
+std::optional<std::int64_t> ReplicaFeed::EpochFor(std::int64_t generation) {
+  const std::int64_t last_epoch = topic_.epoch();
+  const std::int64_t last_generation = topic_.generation();
+  if (generation > last_generation) {
+    held_generation_ = 0;
+    return last_epoch + (generation - last_generation);
+  }
+  if (generation == last_generation && generation == led_generation_ && last_epoch == led_epoch_) {
+    return last_epoch;  // this process's own epoch, after a step down in the same generation
+  }
+  const auto now = std::chrono::steady_clock::now();
+  if (held_generation_ != generation) {
+    held_generation_ = generation;
+    held_since_ = now;
+    spdlog::warn(
+        "replication: assigned the commands partition in generation {}, but generation "
+        "{} already led: waiting {} s before leading (a new group, or this member was "
+        "paused and has not heard it lost the partition)",
+        generation, last_generation, 2 * options_.session_timeout.count() / 1000);
+  }
+  if (now - held_since_ < 2 * options_.session_timeout) {
+    return std::nullopt;
+  }
+  return last_epoch + 1;
+}
+
+Status ReplicaFeed::Lead(std::int64_t epoch, std::int64_t generation) {
+  if (auto s = topic_.Elect(epoch, generation, kElectTimeout); !s.ok()) {
     spdlog::warn("replication: cannot lead epoch {}: {}", epoch, s.message());
     topic_.Depose();
     return s.code() == ErrorCode::kUnavailable ? Status::Ok() : s;
@@ -64,8 +91,12 @@ Status ReplicaFeed::Lead(std::int64_t epoch) {
     return status;
   }
   leading_ = true;
+  led_generation_ = generation;
+  led_epoch_ = epoch;
+  held_generation_ = 0;
   ++elections_;
-  spdlog::info("replication: leading epoch {} from events offset {}", epoch, topic_.next_offset());
+  spdlog::info("replication: leading epoch {} (generation {}) from events offset {}", epoch,
+               generation, topic_.next_offset());
   return Status::Ok();
 }
 

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "log/log_writer.h"
@@ -23,6 +24,13 @@
 #include "tributary/feed.h"
 
 namespace tributary::log::replication {
+
+struct ReplicaFeedOptions {
+  std::string replica_id;
+  // The group's session timeout: a member whose generation went back waits
+  // twice this long before it leads (see EpochFor).
+  std::chrono::milliseconds session_timeout{6000};
+};
 
 struct ReplicaFeedHooks {
   // After the log is the leader's: open the sources where it stands, reload
@@ -35,8 +43,8 @@ struct ReplicaFeedHooks {
 class ReplicaFeed final : public Feed {
  public:
   // Everything must outlive the feed; `sources` is the single-node feed.
-  ReplicaFeed(Elector& elector, EventsTopic& topic, CommandReader& commands, LogWriter& writer,
-              Feed& sources, ReplicaFeedHooks hooks);
+  ReplicaFeed(ReplicaFeedOptions options, Elector& elector, EventsTopic& topic,
+              CommandReader& commands, LogWriter& writer, Feed& sources, ReplicaFeedHooks hooks);
 
   Status Pump() override;
   Result<Timestamp> Tick(Timestamp now) override;
@@ -47,9 +55,18 @@ class ReplicaFeed final : public Feed {
   std::int64_t elections() const { return elections_.load(); }
 
  private:
-  Status Lead(std::int64_t epoch);
+  // The epoch to lead with in group generation `generation`, or none yet.
+  // Epochs grow with generations: epoch - generation stays constant while the
+  // group lives, so a later generation always has the larger epoch. A
+  // generation at or below the newest applied one is either a member not yet
+  // told it lost the partition (paused past the session timeout) or a group
+  // Kafka deleted while it was empty and created anew: it leads with the next
+  // epoch only once the coordinator kept it in place for two session timeouts.
+  std::optional<std::int64_t> EpochFor(std::int64_t generation);
+  Status Lead(std::int64_t epoch, std::int64_t generation);
   void Follow(const char* why);
 
+  ReplicaFeedOptions options_;
   Elector& elector_;
   EventsTopic& topic_;
   CommandReader& commands_;
@@ -57,6 +74,10 @@ class ReplicaFeed final : public Feed {
   Feed& sources_;
   ReplicaFeedHooks hooks_;
   std::atomic<bool> leading_{false};
+  std::int64_t led_generation_ = 0;  // where this process last led
+  std::int64_t led_epoch_ = 0;
+  std::int64_t held_generation_ = 0;  // a generation that went back, held since:
+  std::chrono::steady_clock::time_point held_since_;
   std::atomic<std::int64_t> elections_{0};
 };
 
