@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <fstream>
 #include <map>
 
@@ -227,6 +229,104 @@ TEST_CASE("TRIBUTARY_<SECTION>_<KEY> overrides single values") {
     auto r = Parse("", {{"TRIBUTARY_SERVICE_NOPE", "1"}});
     REQUIRE_FALSE(r.ok());
     CHECK_THAT(r.status().message(), Catch::Contains("service.nope: unknown key"));
+  }
+}
+
+TEST_CASE("a replication section makes the event log a Kafka topic (absent: one node)") {
+  constexpr const char* kClusters =
+      "[[clusters]]\n"
+      "name = \"main\"\n"
+      "bootstrap_servers = \"kafka:9092\"\n"
+      "[[clusters]]\n"
+      "name = \"other\"\n"
+      "bootstrap_servers = \"other:9092\"\n";  // 6 lines
+  const auto with = [&](const std::string& replication) {
+    return std::string(kClusters) + "[replication]\n" + replication;  // [replication] is line 7
+  };
+
+  SECTION("absent: one node, the SQLite file is the log") {
+    auto r = Parse(kClusters);
+    REQUIRE(r.ok());
+    CHECK_FALSE(r->config.replication.enabled);
+    CHECK(r->config.service.replica_id.empty());
+    auto good = Parse(kGood);
+    REQUIRE(good.ok());
+    CHECK_FALSE(good->config.replication.enabled);
+  }
+  SECTION("present with nothing set: enabled, on the first cluster, with the documented defaults") {
+    auto r = Parse(with(""));
+    INFO(r.status().message());
+    REQUIRE(r.ok());
+    const auto& rep = r->config.replication;
+    CHECK(rep.enabled);
+    CHECK(rep.cluster == "main");
+    CHECK(rep.events_topic == "tributary.events");
+    CHECK(rep.commands_topic == "tributary.commands");
+    CHECK(rep.group_id == "tributary");
+    CHECK(rep.session_timeout == std::chrono::seconds(6));
+    CHECK(rep.heartbeat_interval == std::chrono::seconds(1));
+    CHECK(r->config.service.write_timeout == std::chrono::seconds(10));
+    char host[256] = {};
+    REQUIRE(::gethostname(host, sizeof host - 1) == 0);
+    CHECK(r->config.service.replica_id == host);
+    CHECK_FALSE(r->config.service.replica_id.empty());
+  }
+  SECTION("every key set") {
+    auto r =
+        Parse("[service]\nreplica_id = \"tributary-2\"\nwrite_timeout = \"3s\"\n" +
+              with("cluster = \"other\"\nevents_topic = \"ev\"\ncommands_topic = \"cmd\"\n"
+                   "group_id = \"g\"\nsession_timeout = \"9s\"\nheartbeat_interval = \"3s\"\n"));
+    INFO(r.status().message());
+    REQUIRE(r.ok());
+    const auto& rep = r->config.replication;
+    CHECK(rep.cluster == "other");
+    CHECK(rep.events_topic == "ev");
+    CHECK(rep.commands_topic == "cmd");
+    CHECK(rep.group_id == "g");
+    CHECK(rep.session_timeout == std::chrono::seconds(9));
+    CHECK(rep.heartbeat_interval == std::chrono::seconds(3));  // exactly a third
+    CHECK(r->config.service.replica_id == "tributary-2");
+    CHECK(r->config.service.write_timeout == std::chrono::seconds(3));
+  }
+  SECTION("an unknown cluster names the line of the key") {
+    CHECK(ErrorsOf(with("\ncluster = \"nope\"\n")) ==
+          "tributary.toml:9: replication.cluster: no [[clusters]] entry is named \"nope\"");
+  }
+  SECTION("no cluster at all") {
+    CHECK(ErrorsOf("[replication]\n") ==
+          "tributary.toml:1: replication: replication needs a cluster: add a [[clusters]] table");
+  }
+  SECTION("the two topics must differ") {
+    CHECK(ErrorsOf(with("events_topic = \"t\"\ncommands_topic = \"t\"\n")) ==
+          "tributary.toml:7: replication: events_topic, commands_topic and group_id must be set, "
+          "the topics distinct");
+  }
+  SECTION("a heartbeat of more than a third of the session timeout") {
+    CHECK(ErrorsOf(with("session_timeout = \"6s\"\nheartbeat_interval = \"2001ms\"\n")) ==
+          "tributary.toml:7: replication.heartbeat_interval: must be at most a third of "
+          "session_timeout");
+  }
+  SECTION("an unknown key") {
+    CHECK(ErrorsOf(with("group = \"g\"\n")) == "tributary.toml:8: replication.group: unknown key");
+  }
+  SECTION("TRIBUTARY_SERVICE_REPLICA_ID and TRIBUTARY_REPLICATION_* override the file") {
+    auto r = Parse("[service]\nreplica_id = \"from-file\"\n" + with("group_id = \"file-group\"\n"),
+                   {{"TRIBUTARY_SERVICE_REPLICA_ID", "x"},
+                    {"TRIBUTARY_REPLICATION_GROUP_ID", "g"},
+                    {"TRIBUTARY_REPLICATION_SESSION_TIMEOUT", "12s"}});
+    INFO(r.status().message());
+    REQUIRE(r.ok());
+    CHECK(r->config.service.replica_id == "x");
+    CHECK(r->config.replication.group_id == "g");
+    CHECK(r->config.replication.session_timeout == std::chrono::seconds(12));
+    CHECK(r->config.replication.cluster == "main");
+  }
+  SECTION("a bad override names the variable") {
+    auto r = Parse(with(""), {{"TRIBUTARY_REPLICATION_CLUSTER", "nope"}});
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message() ==
+          "environment TRIBUTARY_REPLICATION_CLUSTER: replication.cluster: no [[clusters]] entry "
+          "is named \"nope\"");
   }
 }
 

@@ -52,7 +52,11 @@ Result<Command> DecodeCommand(std::string_view value) {
   if (r.ReadArrayHeader() != 5 || !r.ok()) {
     return Corruption("not a command (expected an array of 5 values)");
   }
-  if (const auto format = r.ReadInt(); format != kFormat) {
+  const auto format = r.ReadInt();
+  if (!r.ok()) {
+    return Corruption(std::string("malformed command: ") + r.error());
+  }
+  if (format != kFormat) {
     return Corruption("command format " + std::to_string(format) + " is not known to this build");
   }
   Command c;

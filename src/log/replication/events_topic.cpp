@@ -131,24 +131,30 @@ Status EventsTopic::OpenProducer() {
     return InvalidArgument("replication: cannot create the producer: " + std::string(errstr));
   }
   // The topic must exist with one partition: one order for every replica.
-  rd_kafka_topic_t* handle = rd_kafka_topic_new(producer_, options_.topic.c_str(), nullptr);
+  // Asked about all topics: a request naming the topic (a topic handle's
+  // leader query included) lets a broker with auto.create.topics.enable create
+  // it, with the broker's default partitions and retention.
   const rd_kafka_metadata_t* md = nullptr;
-  const auto err = rd_kafka_metadata(producer_, 0, handle, &md, kMetadataTimeoutMs);
-  rd_kafka_topic_destroy(handle);
+  const auto err = rd_kafka_metadata(producer_, 1, nullptr, &md, kMetadataTimeoutMs);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return Unavailable("replication: cluster " + options_.kafka.cluster +
                        ": cannot read the metadata of " + options_.topic + ": " +
                        rd_kafka_err2str(err));
   }
-  const auto& t = md->topics[0];
+  const rd_kafka_metadata_topic_t* t = nullptr;
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    if (options_.topic == md->topics[i].topic) {
+      t = &md->topics[i];
+    }
+  }
   Status status;
-  if (md->topic_cnt != 1 || t.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+  if (t == nullptr || t->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     status = InvalidArgument("replication: the events topic " + options_.topic +
                              " does not exist on cluster " + options_.kafka.cluster +
                              ": create it with 1 partition and retention.ms=-1");
-  } else if (t.partition_cnt != 1) {
+  } else if (t->partition_cnt != 1) {
     status = InvalidArgument("replication: the events topic " + options_.topic + " has " +
-                             std::to_string(t.partition_cnt) +
+                             std::to_string(t->partition_cnt) +
                              " partitions; it must have exactly 1 (one order for all)");
   }
   rd_kafka_metadata_destroy(md);

@@ -45,7 +45,9 @@ std::string EncodeRecord(const TopicRecord& record) {
   w.String(record.bytes);
   if (record.outcome) {
     w.String(record.outcome->command_id);
-    w.String(record.outcome->result.dump());
+    // A refusal's message may quote bytes a client sent: invalid UTF-8 is
+    // replaced (U+FFFD), not thrown on the leader's writer thread.
+    w.String(record.outcome->result.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   } else {
     w.Nil();
     w.Nil();
@@ -58,7 +60,11 @@ Result<TopicRecord> DecodeRecord(std::string_view value) {
   if (r.ReadArrayHeader() != kFields || !r.ok()) {
     return Corruption("not a replication record (expected an array of 9 values)");
   }
-  if (const auto format = r.ReadInt(); format != kFormat) {
+  const auto format = r.ReadInt();
+  if (!r.ok()) {
+    return Corruption(std::string("malformed replication record: ") + r.error());
+  }
+  if (format != kFormat) {
     return Corruption("replication record format " + std::to_string(format) +
                       " is not known to this build (it reads format 1)");
   }
