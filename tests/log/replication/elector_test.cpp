@@ -159,13 +159,13 @@ TEST_CASE("one of two electors leads, and when it leaves the other leads with a 
   const std::size_t first = leaders().front();
   const std::size_t other = 1 - first;
   const Leadership led = electors[first]->leadership();
-  CHECK(led.epoch > 0);
+  CHECK(led.generation > 0);
   CHECK(electors[other]->leadership() == Leadership{false, 0});
 
   electors[first]->Stop();
   CHECK(electors[first]->leadership() == Leadership{false, 0});
   REQUIRE(WaitUntil([&] { return electors[other]->leadership().leader; }, 30s));
   const Leadership next = electors[other]->leadership();
-  CHECK(next.epoch > led.epoch);
+  CHECK(next.generation > led.generation);
   CHECK_FALSE(electors[first]->leadership().leader);
 }

@@ -166,7 +166,7 @@ TEST_CASE(
   Replica c(kafka->bootstrap_servers(), "replica-c", dir / "c", kClockC);
 
   // A leads epoch 5 and appends two batches; follower C applies them as A did.
-  REQUIRE(a.topic().Elect(5, 10s).ok());
+  REQUIRE(a.topic().Elect(5, 5, 10s).ok());
   CHECK(a.topic().leading_epoch() == 5);
   CHECK(a.topic().epoch() == 5);
   auto first = a.topic().AppendAndApply(Started("first", 2));
@@ -189,7 +189,7 @@ TEST_CASE(
   CHECK(c.Events()[2].recorded_at == kClockA + 1s);
 
   // B leads epoch 6. A, not yet told, appends: fenced, on A and everywhere.
-  REQUIRE(b.topic().Elect(6, 10s).ok());
+  REQUIRE(b.topic().Elect(6, 6, 10s).ok());
   CHECK(b.topic().epoch() == 6);
   CheckSameEvents(b.Events(), a.Events());
   auto late = a.topic().AppendAndApply(Started("late", 2));
@@ -227,7 +227,7 @@ TEST_CASE(
   CheckSameEvents(c.Events(), b.Events());
 
   // An elected record of an older epoch, late, changes nothing either.
-  REQUIRE_FALSE(a.topic().Elect(5, 10s).ok());
+  REQUIRE_FALSE(a.topic().Elect(5, 5, 10s).ok());
   c.PumpTo(a.topic().read_offset());
   CHECK(c.topic().epoch() == 6);
   CHECK(b.topic().AppendAndApply(Started("fourth", 1)).ok());
@@ -276,7 +276,7 @@ TEST_CASE("a batch larger than a record is produced in pieces and applied whole"
   TempDir dir;
   Replica a(kafka->bootstrap_servers(), "replica-a", dir / "a", kClockA, 1024);
   Replica c(kafka->bootstrap_servers(), "replica-c", dir / "c", kClockC, 1024);
-  REQUIRE(a.topic().Elect(1, 10s).ok());
+  REQUIRE(a.topic().Elect(1, 1, 10s).ok());
   const auto before = a.topic().next_offset();
   auto big = a.topic().AppendAndApply(Started("big", 40, 100));  // ~8 KB encoded
   REQUIRE(big.ok());
