@@ -119,6 +119,13 @@ std::pair<double, double> Reads(std::uint16_t port, int n) {
   return {us[us.size() / 2], n / secs};
 }
 
+void StartOrExit(Service& service, const char* what) {
+  if (auto s = service.Start(); !s.ok()) {
+    std::fprintf(stderr, "%s: %s\n", what, s.ToString().c_str());
+    std::exit(1);
+  }
+}
+
 std::int64_t EventsAppended(std::uint16_t port) {
   testing::HttpConnection c(port);
   const auto body = c.Request("GET", "/metrics").body;
@@ -139,9 +146,7 @@ void IngestAndReads(std::int64_t records) {
     Preload(kafka->bootstrap_servers(), records);
     Service single(BenchConfig(dir.path(), kafka->bootstrap_servers(), false, "single"), clock);
     const auto start = Stopwatch::now();
-    if (!single.Start().ok()) {
-      std::exit(1);
-    }
+    StartOrExit(single, "single node");
     while (!Ready(single.http_port())) {
       std::this_thread::sleep_for(10ms);
     }
@@ -151,9 +156,7 @@ void IngestAndReads(std::int64_t records) {
   auto kafka = std::move(sim::MockKafka::Start(1, sim::DefaultTopics())).value();
   Preload(kafka->bootstrap_servers(), records);
   Service leader(BenchConfig(dir.path(), kafka->bootstrap_servers(), true, "leader"), clock);
-  if (!leader.Start().ok()) {
-    std::exit(1);
-  }
+  StartOrExit(leader, "leader");
   while (Role(leader.http_port()) != "leader") {
     std::this_thread::sleep_for(10ms);
   }
@@ -169,9 +172,7 @@ void IngestAndReads(std::int64_t records) {
   const auto events = EventsAppended(leader.http_port());
   Service follower(BenchConfig(dir.path(), kafka->bootstrap_servers(), true, "follower"), clock);
   const auto start = Stopwatch::now();
-  if (!follower.Start().ok()) {
-    std::exit(1);
-  }
+  StartOrExit(follower, "follower");
   while (!Ready(follower.http_port())) {
     std::this_thread::sleep_for(10ms);
   }
@@ -236,7 +237,9 @@ void Failover(int kills) {
     while ((current = leader(-1)) < 0) {
       std::this_thread::sleep_for(20ms);
     }
-    std::this_thread::sleep_for(1s);  // settled
+    // A settled group: the restarted replica has joined (the mock coordinator
+    // takes a few seconds) and no rebalance is under way.
+    std::this_thread::sleep_for(8s);
     replicas[current]->Signal(SIGKILL);
     const auto killed = Stopwatch::now();
     replicas[current]->Wait();

@@ -31,5 +31,8 @@ for b in "$build"/bench/schema/bench_*; do
   "$b"
 done
 echo
+echo "== replication: 3 replicas (failover: 20 SIGKILLs of the leader, ~6 min)"
+"$build/bench/replication_bench" --records 100000 --kills 20 | grep -v '^\[20'
+echo
 echo "== Burrow side by side (optional: deploy/install-deps.sh --with-burrow)"
 "$(dirname "$0")/burrow/run.sh" "$build"

@@ -185,9 +185,30 @@ void OutboxDispatcher::Run() {
                      [&] { return stop_.load() || !outcomes_.empty(); });
       outcomes.swap(outcomes_);
     }
+    if (options_.active && !options_.active()) {
+      Forget(std::move(outcomes));
+      continue;
+    }
     if (auto s = Record(std::move(outcomes)); !s.ok()) {
       spdlog::warn("notifications: recording failed, retrying: {}", s.message());
     }
+  }
+}
+
+void OutboxDispatcher::Forget(std::vector<Outcome> outcomes) {
+  std::size_t n = 0;
+  std::lock_guard lock(mu_);
+  for (const auto& o : outcomes) {
+    for (const auto& d : o.deliveries) {
+      in_flight_.erase(d.id);
+      ++n;
+    }
+  }
+  if (n > 0) {
+    spdlog::info(
+        "notifications: {} outcome(s) of sends begun before this replica stopped leading "
+        "are not recorded; the leader re-sends them with the same idempotency key",
+        n);
   }
 }
 

@@ -113,6 +113,8 @@ class OutboxDispatcher {
   // The channels switched off by a 410, read once.
   Status LoadDisabled();
   Status Dispatch(bool wait);
+  // Drops outcomes this replica may no longer record (it stopped leading).
+  void Forget(std::vector<Outcome> outcomes);
   Status Record(std::vector<Outcome> outcomes);
   void Run();
   Duration Backoff(int attempt);

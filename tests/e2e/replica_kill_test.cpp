@@ -8,6 +8,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -16,6 +17,7 @@
 
 #include "ingest/catalog/catalog_encoder.h"
 #include "ingest/consumer_offsets/consumer_offsets_encoder.h"
+#include "ingest/openlineage/openlineage_encoder.h"
 #include "ingest/schema_registry/schemas_encoder.h"
 #include "support/http_client.h"
 #include "support/http_receiver.h"
@@ -65,6 +67,20 @@ void Commit(testing::KafkaProducer& p, const std::string& group, int partition, 
   c.commit_timestamp_ms = ToMillis(SystemClock().Now());
   const auto rec = ingest::consumer_offsets::Encode(c);
   p.Produce("__consumer_offsets", partition % 50, rec.key, rec.value);
+}
+
+// A Flink job reading topic `in` and writing topic `out` of the cluster.
+void Job(testing::KafkaProducer& p, const std::string& bootstrap, int n, int in, int out) {
+  namespace ol = ingest::openlineage;
+  ol::RunEventSpec run;
+  run.event_type = "START";
+  run.time = SystemClock().Now();
+  run.run_id = "00000000-0000-4000-8000-" + std::to_string(100000000000LL + n);
+  run.job_namespace = "flink";
+  run.job_name = "job-" + std::to_string(n % 40);
+  run.inputs = {{"kafka://" + bootstrap, "topic-" + std::to_string(in)}};
+  run.outputs = {{"kafka://" + bootstrap, "topic-" + std::to_string(out)}};
+  p.Produce("openlineage.events", n % 3, run.job_name, ol::EncodeRunEvent(run));
 }
 
 // One product read by one group of each of `teams` teams, each team notified by webhook.
@@ -361,8 +377,9 @@ TEST_CASE("kill loop: random replicas killed under load, then all agree and veri
   };
   REQUIRE(WaitUntil([&] { return cluster.Leader(all) >= 0; }, 60s));
 
-  // Offset commits of new groups all along: each must become exactly one
-  // consumer_started event, whoever leads when it is read.
+  // A mixed load all along: offset commits of new groups (each must become
+  // exactly one consumer_started event, whoever leads when it is read),
+  // catalog events, schema versions and OpenLineage runs.
   std::atomic<bool> stop{false};
   std::atomic<int> produced{0};
   std::thread load([&] {
@@ -371,8 +388,16 @@ TEST_CASE("kill loop: random replicas killed under load, then all agree and veri
       Commit(p, "loop-" + std::to_string(i), i, i);
       produced = i + 1;
       if (i % 20 == 0) {
+        Job(p, bootstrap, i, i % 17, (i + 5) % 17);
+        Catalog(
+            p, 100000 + i,
+            TeamUpserted{
+                "loop-team-" + std::to_string(i % 30), "Loop team " + std::to_string(i), {"hook"}});
         p.Flush();
         std::this_thread::sleep_for(50ms);
+      }
+      if (i % 200 == 0) {
+        Schema(p, 2 + i / 200, i % 400 == 0 ? "double" : "float");
       }
     }
     p.Flush();
@@ -403,6 +428,23 @@ TEST_CASE("kill loop: random replicas killed under load, then all agree and veri
   REQUIRE(WaitUntil([&] { return cluster.Agree(all); }, 60s));
   for (int i : all) {
     CHECK(started(i) == expected);
+  }
+  // The same lineage for 50 random nodes on every replica.
+  const auto nodes = GetJson(cluster.port(0), "/api/v1/nodes?limit=1000");
+  REQUIRE(nodes.is_object());
+  std::vector<std::string> ids;
+  for (const auto& n : nodes["nodes"]) {
+    ids.push_back(n["id"].get<std::string>());
+  }
+  REQUIRE(ids.size() >= 50);
+  std::shuffle(ids.begin(), ids.end(), random);
+  for (std::size_t k = 0; k < 50; ++k) {
+    const auto path = "/api/v1/lineage?node=" + ids[k] + "&direction=both&depth=3";
+    const auto first = GetJson(cluster.port(0), path);
+    INFO(path);
+    CHECK(first.is_object());
+    CHECK(GetJson(cluster.port(1), path) == first);
+    CHECK(GetJson(cluster.port(2), path) == first);
   }
   // Each replica's copy replays to the state it serves.
   for (int i : all) {

@@ -10,7 +10,7 @@
 set -euo pipefail
 build=${1:-build}
 rounds=${2:-20}
-pattern='SIGKILL|survives broker faults|records deleted before they were read'
+pattern='SIGKILL|paused past the session timeout|survives broker faults|records deleted before they were read'
 cd "$build"
 count=$(ctest -N -R "$pattern" | grep -c 'Test *#' || true)
 echo "soak: ${count} tests matching /${pattern}/, ${rounds} rounds"

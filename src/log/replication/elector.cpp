@@ -83,6 +83,11 @@ Result<std::unique_ptr<Elector>> Elector::Start(ElectorOptions options) {
                      {"group.id", o.group_id},
                      {"session.timeout.ms", std::to_string(o.session_timeout.count())},
                      {"heartbeat.interval.ms", std::to_string(o.heartbeat_interval.count())},
+                     // The coordinator waits this long for members to rejoin a rebalance
+                     // (librdkafka sends it as the rebalance timeout); the member polls
+                     // every 100 ms, so twice the session timeout bounds a failover that
+                     // begins during a rebalance without ever expiring a live member.
+                     {"max.poll.interval.ms", std::to_string(2 * o.session_timeout.count())},
                      {"partition.assignment.strategy", "cooperative-sticky"},
                      {"enable.auto.commit", "false"},
                      {"enable.auto.offset.store", "false"},
