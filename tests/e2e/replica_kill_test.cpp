@@ -118,21 +118,33 @@ json GetJson(int port, const std::string& path) {
   }
 }
 
+// Every event of a replica, in pages over one keep-alive connection (the
+// waits below call this often: a connection per page would leave thousands of
+// sockets in TIME_WAIT). Null when the replica does not answer.
 json AllEvents(int port) {
   json all = json::array();
   std::string after = "0";
-  for (;;) {
-    const auto page = GetJson(port, "/api/v1/events?limit=1000&after=" + after);
-    if (!page.is_object()) {
-      return json();
+  try {
+    testing::HttpConnection c(static_cast<std::uint16_t>(port));
+    for (;;) {
+      const auto r = c.Request("GET", "/api/v1/events?limit=1000&after=" + after);
+      if (r.status != 200) {
+        std::fprintf(stderr, "GET /api/v1/events on %d: HTTP %d %s\n", port, r.status,
+                     r.body.substr(0, 300).c_str());
+        return json();
+      }
+      const auto page = json::parse(r.body);
+      for (const auto& e : page["events"]) {
+        all.push_back(e);
+      }
+      if (page["next"].is_null()) {
+        return all;
+      }
+      after = page["next"].get<std::string>();
     }
-    for (const auto& e : page["events"]) {
-      all.push_back(e);
-    }
-    if (page["next"].is_null()) {
-      return all;
-    }
-    after = page["next"].get<std::string>();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "GET /api/v1/events on %d: %s\n", port, e.what());
+    return json();
   }
 }
 
@@ -195,6 +207,8 @@ class Cluster {
     return leader;
   }
   bool Agree(const std::vector<int>& alive) const {
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(200));  // paced: each call reads every event
     const auto first = AllEvents(ports_[alive.front()]);
     if (!first.is_array() || first.empty()) {
       return false;
@@ -357,7 +371,9 @@ TEST_CASE("a leader paused past the session timeout changes nothing when it wake
               static_cast<long long>(woken.value("skipped_batches", 0)));
 }
 
-// `make soak` runs it with TRIBUTARY_TEST_KILL_CYCLES=50; the suite with 3.
+// `make soak` runs it with TRIBUTARY_TEST_KILL_CYCLES=10 (KILL_CYCLES), CI with 5, the suite
+// with 3. At 50 cycles with 17 leader kills (~7k groups) the events topic outgrew the mock
+// cluster's bounded tail and two followers stopped: see bench/README.md.
 TEST_CASE("kill loop: random replicas killed under load, then all agree and verify") {
   const char* env = std::getenv("TRIBUTARY_TEST_KILL_CYCLES");
   const int cycles = env != nullptr ? std::max(1, std::atoi(env)) : 3;
@@ -387,6 +403,13 @@ TEST_CASE("kill loop: random replicas killed under load, then all agree and veri
     for (int i = 0; !stop.load(); ++i) {
       Commit(p, "loop-" + std::to_string(i), i, i);
       produced = i + 1;
+      // ~50 new groups a second: librdkafka's mock cluster keeps only a
+      // bounded tail of tributary.events, and a replica that falls further
+      // behind than that stops (its records are gone; see bench/README.md).
+      if (i % 5 == 0) {
+        p.Flush();
+        std::this_thread::sleep_for(100ms);
+      }
       if (i % 20 == 0) {
         Job(p, bootstrap, i, i % 17, (i + 5) % 17);
         Catalog(
@@ -405,7 +428,12 @@ TEST_CASE("kill loop: random replicas killed under load, then all agree and veri
   std::mt19937 random(20261203);
   int leader_kills = 0;
   for (int c = 0; c < cycles; ++c) {
-    const int victim = static_cast<int>(random() % kReplicas);
+    // Every third cycle the leader (when one is known), else a random replica.
+    int leader = -1;
+    if (c % 3 == 0) {
+      WaitUntil([&] { return (leader = cluster.Leader(all)) >= 0; }, 30s);
+    }
+    const int victim = leader >= 0 ? leader : static_cast<int>(random() % kReplicas);
     leader_kills += cluster.Role(victim) == "leader" ? 1 : 0;
     cluster.process(victim).Signal(SIGKILL);
     cluster.process(victim).Wait();
@@ -420,12 +448,45 @@ TEST_CASE("kill loop: random replicas killed under load, then all agree and veri
               produced.load());
 
   const auto started = [&](int i) {
+    std::this_thread::sleep_for(200ms);  // paced: each call reads every event
     return CountType(AllEvents(cluster.port(i)), "consumer_started");
   };
   // 5 estate groups plus every group of the load: none lost, none twice.
   const auto expected = static_cast<std::size_t>(produced.load() + 5);
-  REQUIRE(WaitUntil([&] { return cluster.Leader(all) >= 0 && started(0) == expected; }, 120s));
-  REQUIRE(WaitUntil([&] { return cluster.Agree(all); }, 60s));
+  const bool settled =
+      WaitUntil([&] { return cluster.Leader(all) >= 0 && started(0) == expected; }, 120s);
+  INFO("expected " << expected << " consumer_started; replica 0 has " << started(0) << "; roles "
+                   << cluster.Role(0) << " " << cluster.Role(1) << " " << cluster.Role(2)
+                   << "; replica 0: " << GetJson(cluster.port(0), "/api/v1/replica").dump());
+  if (!settled) {
+    for (int i : all) {
+      const auto out = cluster.process(i).Output();
+      std::printf("--- replica %d, the end of its output:\n%s\n", i,
+                  out.substr(out.size() > 4000 ? out.size() - 4000 : 0).c_str());
+    }
+  }
+  REQUIRE(settled);
+  const bool agree = WaitUntil([&] { return cluster.Agree(all); }, 60s);
+  if (!agree) {
+    for (int i : all) {
+      const auto out = cluster.process(i).Output();
+      std::printf("--- replica %d, the end of its output:\n%s\n", i,
+                  out.substr(out.size() > 1500 ? out.size() - 1500 : 0).c_str());
+    }
+    const auto first = AllEvents(cluster.port(0));
+    for (int i : {1, 2}) {
+      const auto other = AllEvents(cluster.port(i));
+      std::printf("replica %d: %zu events, replica 0: %zu\n", i, other.size(), first.size());
+      for (std::size_t k = 0; k < std::min(first.size(), other.size()); ++k) {
+        if (first[k] != other[k]) {
+          std::printf("first difference at %zu:\n  0: %s\n  %d: %s\n", k, first[k].dump().c_str(),
+                      i, other[k].dump().c_str());
+          break;
+        }
+      }
+    }
+  }
+  REQUIRE(agree);
   for (int i : all) {
     CHECK(started(i) == expected);
   }

@@ -64,15 +64,18 @@ json Get(std::uint16_t port, const std::string& path) {
   return r.status == 200 ? json::parse(r.body) : json();
 }
 
-// Every event of a replica, in order (seq, type, times, source, data).
+// Every event of a replica, in order (seq, type, times, source, data), in
+// pages over one keep-alive connection; null when the replica does not answer.
 json AllEvents(std::uint16_t port) {
   json all = json::array();
   std::string after = "0";
+  HttpConnection c(port);
   for (;;) {
-    const auto page = Get(port, "/api/v1/events?limit=1000&after=" + after);
-    if (!page.is_object()) {
+    const auto r = c.Request("GET", "/api/v1/events?limit=1000&after=" + after);
+    if (r.status != 200) {
       return json();
     }
+    const auto page = json::parse(r.body);
     for (const auto& e : page["events"]) {
       all.push_back(e);
     }
