@@ -151,14 +151,14 @@ void Elector::Stop() {
     rd_kafka_consumer_close(rk_);  // leaves the group: the partition moves now
   }
   leader_ = false;
-  epoch_ = 0;
+  generation_ = 0;
 }
 
 Leadership Elector::leadership() const {
   // The generation is written before leader_ turns true.
   Leadership l;
   l.leader = leader_.load();
-  l.generation = l.leader ? epoch_.load() : 0;
+  l.generation = l.leader ? generation_.load() : 0;
   return l;
 }
 
@@ -195,7 +195,7 @@ void Elector::OnRebalance(int err, void* partitions) {
         spdlog::error("{}", generation.status().message());
         return;
       }
-      epoch_ = *generation;
+      generation_ = *generation;
       leader_ = true;
       spdlog::info("replication: {} holds the commands partition (generation {})",
                    options_.replica_id, *generation);
@@ -205,7 +205,7 @@ void Elector::OnRebalance(int err, void* partitions) {
   if (ours) {
     leader_ = false;
     spdlog::info("replication: {} no longer holds the commands partition (generation {}{})",
-                 options_.replica_id, epoch_.load(),
+                 options_.replica_id, generation_.load(),
                  rd_kafka_assignment_lost(rk_) ? ", membership lost" : "");
   }
   if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_, parts)) {

@@ -78,7 +78,7 @@ class Elector {
   std::atomic<bool> assigned_once_{false};
   bool leak_ = false;  // see Stop()
   std::atomic<bool> leader_{false};
-  std::atomic<std::int64_t> epoch_{0};
+  std::atomic<std::int64_t> generation_{0};
 };
 
 }  // namespace tributary::log::replication
