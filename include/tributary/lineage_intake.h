@@ -13,6 +13,7 @@
 
 #include "tributary/ids.h"
 #include "tributary/result.h"
+#include "tributary/writer.h"
 
 namespace tributary {
 
@@ -26,9 +27,11 @@ class LineageIntake {
   virtual ~LineageIntake() = default;
   // Decodes `body`; for an event about a job, asks `authorize` first (nothing is
   // written when it refuses, and its error is returned), then folds and
-  // commits. `source` names the writer in the log ("api:<token>").
+  // commits. `source` names the writer in the log ("api:<token>"); the grant
+  // `authorize` answers is what the write was authorised as (tributary/writer.h).
+  using Authorize = std::function<Result<WriteGrant>(const NodeId& job)>;
   virtual Result<LineagePosted> Post(std::string_view body, const std::string& source,
-                                     const std::function<Status(const NodeId& job)>& authorize) = 0;
+                                     const Authorize& authorize) = 0;
 };
 
 }  // namespace tributary

@@ -13,6 +13,7 @@ using Args = std::vector<std::string>;
 
 int RunServe(const Args& args, std::ostream& out, std::ostream& err);
 int RunReplay(const Args& args, std::ostream& out, std::ostream& err);
+int RunBackup(const Args& args, std::ostream& out, std::ostream& err);
 int RunDemo(const Args& args, std::ostream& out, std::ostream& err);
 int RunDevbroker(const Args& args, std::ostream& out, std::ostream& err);
 int RunVersion(const Args& args, std::ostream& out, std::ostream& err);

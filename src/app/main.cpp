@@ -17,6 +17,7 @@ constexpr const char* kUsage =
     "  demo [--port N] [--seed N] [--speed X] [--data-dir D]\n"
     "                                         embedded Kafka + the service on 127.0.0.1\n"
     "  replay --config FILE [--verify]        rebuild projections from the event log\n"
+    "  backup --config FILE OUT               a consistent copy of the event log\n"
     "  check-compat --type T --level L [--json] PREVIOUS... NEW\n"
     "                                         offline schema compatibility check\n"
     "  devbroker [--brokers N]                a mock Kafka cluster on loopback\n"
@@ -46,6 +47,9 @@ int main(int argc, char** argv) {
   }
   if (command == "replay") {
     return tributary::RunReplay(args, std::cout, std::cerr);
+  }
+  if (command == "backup") {
+    return tributary::RunBackup(args, std::cout, std::cerr);
   }
   if (command == "check-compat") {
     return tributary::app::RunCheckCompat(args, std::cout, std::cerr);

@@ -27,9 +27,9 @@ std::chrono::milliseconds Millis(Duration d) {
 
 }  // namespace
 
-Result<LineagePosted> ReplicatedLineageIntake::Post(
-    std::string_view body, const std::string& source,
-    const std::function<Status(const NodeId& job)>& authorize) {
+Result<LineagePosted> ReplicatedLineageIntake::Post(std::string_view body,
+                                                    const std::string& source,
+                                                    const Authorize& authorize) {
   auto decoded = ingest::openlineage::DecodeOpenLineageEvent(body, clusters_);
   if (!decoded.ok()) {
     return decoded.status();
@@ -37,10 +37,11 @@ Result<LineagePosted> ReplicatedLineageIntake::Post(
   if (!decoded->job || decoded->kind == ingest::openlineage::LineageEventKind::kDataset) {
     return LineagePosted{};  // no job, no edge
   }
-  if (auto s = authorize(*decoded->job); !s.ok()) {
-    return s;
+  auto grant = authorize(*decoded->job);
+  if (!grant.ok()) {
+    return grant.status();
   }
-  auto answer = client_.Send("lineage", source, std::string(body));
+  auto answer = client_.Send("lineage", source, std::string(body), *grant);
   if (!answer.ok()) {
     return answer.status();
   }
@@ -52,8 +53,9 @@ Result<std::unique_ptr<Replica>> Replica::Open(const Config& config, EventLog& l
                                                ProjectionHost& projections, log::LogWriter& writer,
                                                Feed& sources,
                                                log::replication::ReplicaFeedHooks hooks,
-                                               const Clock& clock) {
+                                               Authorize authorize, const Clock& clock) {
   std::unique_ptr<Replica> replica(new Replica(config, writer));
+  replica->authorize_ = std::move(authorize);
   const auto kafka = ClientConfig(config);
   const auto& rep = config.replication;
   log::replication::EventsTopicOptions topic_options;
@@ -117,6 +119,24 @@ void Replica::Leave() {
 }
 
 Status Replica::Execute(const Command& command, const SourceOffset& next) {
+  if (command.kind == "malformed") {
+    return Refuse(command, next, InvalidArgument(command.payload));
+  }
+  // Checked on the replica that took the write, and again here: the leader's
+  // tokens are the ones that count (one revoked during a rolling change of
+  // the configuration writes nothing), and a command nobody authorised is
+  // not carried out.
+  if (!command.grant) {
+    return Refuse(
+        command, next,
+        Status(ErrorCode::kPermissionDenied,
+               "the write carries no grant: only an authorised API write is carried out"));
+  }
+  if (auto s = authorize_(*command.grant); !s.ok()) {
+    return Refuse(command, next,
+                  Status(s.code(), "the leader " + config_.service.replica_id +
+                                       " refused the write: " + s.message()));
+  }
   if (command.kind == "batch") {
     auto wire = log::replication::DecodeBatch(command.payload);
     if (!wire.ok()) {
@@ -132,8 +152,10 @@ Status Replica::Execute(const Command& command, const SourceOffset& next) {
     return Refuse(command, next, committed.status());
   }
   if (command.kind == "lineage") {
-    auto posted = leader_intake_->Post(command.payload, command.source,
-                                       [](const NodeId&) { return Status::Ok(); });
+    // The grant was checked above, for the team the receiving replica found.
+    auto posted =
+        leader_intake_->Post(command.payload, command.source,
+                             [&](const NodeId&) -> Result<WriteGrant> { return *command.grant; });
     if (!posted.ok()) {
       if (posted.status().code() == ErrorCode::kUnavailable) {
         return posted.status();
@@ -147,9 +169,7 @@ Status Replica::Execute(const Command& command, const SourceOffset& next) {
     auto committed = writer_.Commit(std::move(batch));
     return committed.ok() ? Status::Ok() : committed.status();
   }
-  return Refuse(command, next,
-                InvalidArgument("unknown command kind \"" + command.kind +
-                                "\": " + (command.kind == "malformed" ? command.payload : "")));
+  return Refuse(command, next, InvalidArgument("unknown command kind \"" + command.kind + "\""));
 }
 
 Status Replica::Refuse(const Command& command, const SourceOffset& next, const Status& why) {
@@ -171,6 +191,7 @@ nlohmann::json Replica::Describe() const {
           {"epoch", topic_->epoch()},
           {"leader", topic_->leader()},
           {"applied_offset", topic_->next_offset()},
+          {"resumed_from_offset", topic_->resumed_from()},
           {"read_offset", topic_->read_offset()},
           {"end_offset", end},
           {"apply_lag", end - topic_->read_offset()},

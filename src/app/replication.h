@@ -4,6 +4,7 @@
 // the commands (API writes from any replica) and the writer thread's feed.
 // Without `[replication]` none of this exists and the SQLite file is the log.
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -30,7 +31,7 @@ class ReplicatedLineageIntake final : public LineageIntake {
                           log::replication::CommandClient& client)
       : clusters_(std::move(clusters)), client_(client) {}
   Result<LineagePosted> Post(std::string_view body, const std::string& source,
-                             const std::function<Status(const NodeId& job)>& authorize) override;
+                             const Authorize& authorize) override;
 
  private:
   ingest::ClusterDirectory clusters_;
@@ -41,12 +42,14 @@ class Replica {
  public:
   // Opens the events topic and the command producer, and joins the group.
   // `sources` is the single-node feed the leader pumps; `lead` reopens it
-  // where the log stands, `follow` closes it.
+  // where the log stands, `follow` closes it. `authorize` is the leader's
+  // second check of a command's grant against its own tokens.
+  using Authorize = std::function<Status(const WriteGrant& grant)>;
   static Result<std::unique_ptr<Replica>> Open(const Config& config, EventLog& log,
                                                ProjectionHost& projections, log::LogWriter& writer,
                                                Feed& sources,
                                                log::replication::ReplicaFeedHooks hooks,
-                                               const Clock& clock);
+                                               Authorize authorize, const Clock& clock);
   ~Replica();
 
   Feed& feed() { return *feed_; }
@@ -67,6 +70,7 @@ class Replica {
 
   const Config& config_;
   log::LogWriter& writer_;
+  Authorize authorize_;
   std::unique_ptr<log::replication::EventsTopic> topic_;
   std::unique_ptr<log::replication::CommandClient> client_;
   std::unique_ptr<log::replication::CommandReader> commands_;

@@ -138,8 +138,10 @@ Status Service::WireWriter() {
       return feed_->Start();
     };
     hooks.follow = [this] { feed_->Stop(); };
-    auto replica = Replica::Open(config_, *log_, *projections_, *log_writer_, *feed_,
-                                 std::move(hooks), clock_);
+    auto replica = Replica::Open(
+        config_, *log_, *projections_, *log_writer_, *feed_, std::move(hooks),
+        [auth = auth_.get()](const WriteGrant& grant) { return auth->AuthorizeGrant(grant); },
+        clock_);
     if (!replica.ok()) {
       return replica.status();
     }

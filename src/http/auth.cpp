@@ -208,6 +208,28 @@ Result<Principal> Authenticator::Authenticate(const Request& request) const {
   return Principal{entry.name, entry.role, entry.team, false, entry.lineage_namespaces};
 }
 
+Status Authenticator::AuthorizeGrant(const WriteGrant& grant) const {
+  Status refused(ErrorCode::kPermissionDenied,
+                 "token \"" + grant.actor + "\" is not configured here");
+  for (const auto& entry : entries_) {
+    if (entry.name != grant.actor) {
+      continue;
+    }
+    if (entry.expires && clock_->Now() >= *entry.expires) {
+      refused = Status(ErrorCode::kPermissionDenied, "token \"" + entry.name + "\" has expired");
+      continue;
+    }
+    const Principal principal{entry.name, entry.role, entry.team, false, entry.lineage_namespaces};
+    auto s = AuthorizeWrite(
+        principal, grant.team ? std::optional<std::string_view>(*grant.team) : std::nullopt);
+    if (s.ok()) {
+      return s;
+    }
+    refused = std::move(s);
+  }
+  return refused;
+}
+
 Status Authenticator::AuthorizeRead(const Principal& principal) const {
   if (principal.anonymous && !anonymous_read_) {
     return Unauthenticated("reading needs a bearer token");

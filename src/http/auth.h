@@ -25,6 +25,7 @@
 #include "http/http_types.h"
 #include "tributary/clock.h"
 #include "tributary/result.h"
+#include "tributary/writer.h"
 
 namespace tributary::http {
 
@@ -81,6 +82,11 @@ class Authenticator {
   // team, which only an admin may change.
   Status AuthorizeWrite(const Principal& principal,
                         std::optional<std::string_view> owning_team) const;
+
+  // The leader's check of a replica's write (DESIGN.md §8): the token named by
+  // `grant.actor` is configured here, has not expired, and may write for
+  // `grant.team` (AuthorizeWrite's rule). PermissionDenied otherwise.
+  Status AuthorizeGrant(const WriteGrant& grant) const;
 
   bool anonymous_read() const { return anonymous_read_; }
 

@@ -6,25 +6,12 @@
 
 #include <algorithm>
 
+#include "ingest/kafka_conf.h"
+
 namespace tributary::ingest {
 namespace {
 
 constexpr int kMetadataTimeoutMs = 5000;
-
-void LogCallback(const rd_kafka_t*, int level, const char* facility, const char* message) {
-  if (level <= 3) {
-    spdlog::error("librdkafka {}: {}", facility, message);
-  } else if (level <= 4) {
-    spdlog::warn("librdkafka {}: {}", facility, message);
-  } else {
-    spdlog::debug("librdkafka {}: {}", facility, message);
-  }
-}
-
-void ErrorCallback(rd_kafka_t*, int err, const char* reason, void*) {
-  // Broker loss and transport errors are transient: librdkafka retries.
-  spdlog::warn("kafka: {} ({})", reason, rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
-}
 
 }  // namespace
 
@@ -51,19 +38,8 @@ KafkaReader::~KafkaReader() = default;
 Result<std::unique_ptr<KafkaReader>> KafkaReader::Open(KafkaReaderOptions options) {
   std::unique_ptr<KafkaReader> reader(new KafkaReader(std::move(options)));
   auto& opts = reader->options_;
-  char errstr[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  auto set = [&](const std::string& name, const std::string& value) -> Status {
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) !=
-        RD_KAFKA_CONF_OK) {
-      return InvalidArgument("cluster " + opts.cluster + ": librdkafka property " + name + ": " +
-                             errstr);
-    }
-    return Status::Ok();
-  };
   // Defaults first, so the configured properties can override them.
   const std::vector<std::pair<std::string, std::string>> defaults = {
-      {"bootstrap.servers", opts.bootstrap_servers},
       {"client.id", "tributary"},
       // librdkafka's assign() needs a group id; with assign() the consumer never
       // joins the group and, without commits, never touches its offsets.
@@ -81,23 +57,14 @@ Result<std::unique_ptr<KafkaReader>> KafkaReader::Open(KafkaReaderOptions option
       {"queued.min.messages", "200000"},
       {"check.crcs", "false"},
   };
-  for (const auto& [k, v] : defaults) {
-    if (auto s = set(k, v); !s.ok()) {
-      rd_kafka_conf_destroy(conf);
-      return s;
-    }
+  // Tributary manages auto commit and the isolation level itself.
+  auto made = NewKafkaConf(opts.cluster, opts.bootstrap_servers, opts.properties, defaults,
+                           {"enable.auto.commit", "isolation.level"});
+  if (!made.ok()) {
+    return made.status();
   }
-  for (const auto& [k, v] : opts.properties) {
-    if (k == "enable.auto.commit" || k == "isolation.level") {
-      continue;  // Tributary manages these itself
-    }
-    if (auto s = set(k, v); !s.ok()) {
-      rd_kafka_conf_destroy(conf);
-      return s;
-    }
-  }
-  rd_kafka_conf_set_log_cb(conf, &LogCallback);
-  rd_kafka_conf_set_error_cb(conf, &ErrorCallback);
+  rd_kafka_conf_t* conf = *made;
+  char errstr[512];
   reader->handles_->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
   if (reader->handles_->rk == nullptr) {
     rd_kafka_conf_destroy(conf);

@@ -9,11 +9,14 @@
 
 #include <sqlite3.h>
 
+#include <SQLiteCpp/Backup.h>
 #include <SQLiteCpp/SQLiteCpp.h>
 
 #include <array>
+#include <chrono>
 #include <cstring>
 #include <fstream>
+#include <thread>
 
 #include "core/event_codec.h"
 
@@ -276,7 +279,12 @@ EventLog::~EventLog() = default;
 
 Result<std::unique_ptr<EventLog>> EventLog::Open(const std::filesystem::path& data_dir,
                                                  const Clock& clock, EventLogOptions options) {
-  const auto path = data_dir / kFileName;
+  return OpenFile(data_dir / kFileName, clock, options);
+}
+
+Result<std::unique_ptr<EventLog>> EventLog::OpenFile(const std::filesystem::path& path,
+                                                     const Clock& clock, EventLogOptions options) {
+  const auto data_dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   std::error_code ec;
   if (!options.read_only) {
     // The log holds who reads what and every message sent: owner-only,
@@ -980,6 +988,57 @@ Result<std::optional<StoredSnapshot>> EventLog::LoadSnapshot(const std::string& 
     return s;
   }
   return out;
+}
+
+Status EventLog::BackupTo(const std::filesystem::path& out) {
+  std::error_code ec;
+  if (std::filesystem::exists(out, ec)) {
+    return Status(ErrorCode::kAlreadyExists,
+                  out.string() + ": exists; a backup never overwrites a file");
+  }
+  const auto partial = std::filesystem::path(out.string() + ".partial");
+  std::filesystem::remove(partial, ec);
+  try {
+    SQLite::Database copy(partial.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    SQLite::Backup backup(copy, *db_);
+    // All pages in one step: one read transaction, one consistent copy. Busy
+    // only while another connection holds a lock it cannot share.
+    for (int attempt = 0;; ++attempt) {
+      const int rc = backup.executeStep(-1);
+      if (rc == SQLITE_DONE) {
+        break;
+      }
+      if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || attempt == 300) {
+        throw SQLite::Exception("the copy did not complete", rc);
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  } catch (const std::exception& e) {
+    std::filesystem::remove(partial, ec);
+    return IoError("cannot back up " + path_.string() + " to " + partial.string() + ": " +
+                   e.what());
+  }
+  const int fd = ::open(partial.c_str(), O_RDONLY | O_CLOEXEC);
+  const bool synced = fd >= 0 && ::fsync(fd) == 0;
+  if (fd >= 0) {
+    ::fchmod(fd, 0600);
+    ::close(fd);
+  }
+  if (!synced) {
+    std::filesystem::remove(partial, ec);
+    return IoError(partial.string() + ": cannot sync the backup: " + std::strerror(errno));
+  }
+  std::filesystem::rename(partial, out, ec);
+  if (ec) {
+    std::filesystem::remove(partial, ec);
+    return IoError(out.string() + ": cannot move the backup into place: " + ec.message());
+  }
+  const auto dir = out.has_parent_path() ? out.parent_path() : std::filesystem::path(".");
+  if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return Status::Ok();
 }
 
 Result<std::string> EventLog::IntegrityCheck() {

@@ -63,6 +63,10 @@ class EventLog final : public CommittedState, public EventReader {
   // applies pending migrations. `clock` stamps recorded_at and must outlive the log.
   static Result<std::unique_ptr<EventLog>> Open(const std::filesystem::path& data_dir,
                                                 const Clock& clock, EventLogOptions options = {});
+  // The same for a log file by its own name (a backup's copy).
+  static Result<std::unique_ptr<EventLog>> OpenFile(const std::filesystem::path& file,
+                                                    const Clock& clock,
+                                                    EventLogOptions options = {});
   ~EventLog();
   EventLog(const EventLog&) = delete;
   EventLog& operator=(const EventLog&) = delete;
@@ -105,6 +109,13 @@ class EventLog final : public CommittedState, public EventReader {
   // Projection snapshots: all written in one transaction, replacing older ones.
   Status SaveSnapshots(const std::vector<StoredSnapshot>& snapshots);
   Result<std::optional<StoredSnapshot>> LoadSnapshot(const std::string& projection);
+
+  // A consistent copy of the whole file at `out` (SQLite's online backup, in one
+  // read transaction: appends by the running service go on meanwhile and are
+  // not in the copy). `out` must not exist; the copy is written next to it
+  // and renamed into place once complete and synced, so a crash leaves no
+  // half-written `out`. Restoring is copying it to <data_dir>/tributary.db.
+  Status BackupTo(const std::filesystem::path& out);
 
   // PRAGMA integrity_check; "ok" when the file is sound.
   Result<std::string> IntegrityCheck();

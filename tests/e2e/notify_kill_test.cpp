@@ -11,6 +11,7 @@
 #include "ingest/catalog/catalog_encoder.h"
 #include "ingest/consumer_offsets/consumer_offsets_encoder.h"
 #include "ingest/schema_registry/schemas_encoder.h"
+#include "support/estate_records.h"
 #include "support/http_client.h"
 #include "support/http_receiver.h"
 #include "support/kafka_producer.h"
@@ -20,25 +21,15 @@
 
 using namespace tributary;
 using namespace std::chrono_literals;
+using tributary::testing::Catalog;
 using tributary::testing::ChildProcess;
 using tributary::testing::TempDir;
+using tributary::testing::Trade;
 using tributary::testing::WaitUntil;
 
 namespace {
 
 constexpr int kTeams = 60;
-
-std::string Trade(const std::string& price_type) {
-  return R"({"type":"record","name":"Trade","fields":[{"name":"price","type":")" + price_type +
-         R"("}]})";
-}
-
-void Catalog(testing::KafkaProducer& p, int n, const DomainEvent& event) {
-  auto value = ingest::catalog::EncodeCatalogEvent(
-      {"c-" + std::to_string(n), "/catalog", SystemClock().Now()}, event);
-  REQUIRE(value.ok());
-  p.Produce("tributary.catalog", 0, std::nullopt, *value);
-}
 
 std::size_t Distinct(const testing::HttpReceiver& r) {
   std::set<std::string> ids;

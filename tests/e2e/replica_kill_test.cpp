@@ -19,6 +19,8 @@
 #include "ingest/consumer_offsets/consumer_offsets_encoder.h"
 #include "ingest/openlineage/openlineage_encoder.h"
 #include "ingest/schema_registry/schemas_encoder.h"
+#include "support/estate_records.h"
+#include "support/event_pages.h"
 #include "support/http_client.h"
 #include "support/http_receiver.h"
 #include "support/kafka_producer.h"
@@ -29,25 +31,16 @@
 using namespace tributary;
 using namespace std::chrono_literals;
 using nlohmann::json;
+using tributary::testing::AllEvents;
+using tributary::testing::Catalog;
 using tributary::testing::ChildProcess;
 using tributary::testing::TempDir;
+using tributary::testing::Trade;
 using tributary::testing::WaitUntil;
 
 namespace {
 
 constexpr int kReplicas = 3;
-
-std::string Trade(const std::string& price_type) {
-  return R"({"type":"record","name":"Trade","fields":[{"name":"price","type":")" + price_type +
-         R"("}]})";
-}
-
-void Catalog(testing::KafkaProducer& p, int n, const DomainEvent& event) {
-  auto value = ingest::catalog::EncodeCatalogEvent(
-      {"c-" + std::to_string(n), "/catalog", SystemClock().Now()}, event);
-  REQUIRE(value.ok());
-  p.Produce("tributary.catalog", 0, std::nullopt, *value);
-}
 
 void Schema(testing::KafkaProducer& p, int version, const std::string& type) {
   ingest::schema_registry::SchemaVersion v;
@@ -118,36 +111,6 @@ json GetJson(int port, const std::string& path) {
   }
 }
 
-// Every event of a replica, in pages over one keep-alive connection (the
-// waits below call this often: a connection per page would leave thousands of
-// sockets in TIME_WAIT). Null when the replica does not answer.
-json AllEvents(int port) {
-  json all = json::array();
-  std::string after = "0";
-  try {
-    testing::HttpConnection c(static_cast<std::uint16_t>(port));
-    for (;;) {
-      const auto r = c.Request("GET", "/api/v1/events?limit=1000&after=" + after);
-      if (r.status != 200) {
-        std::fprintf(stderr, "GET /api/v1/events on %d: HTTP %d %s\n", port, r.status,
-                     r.body.substr(0, 300).c_str());
-        return json();
-      }
-      const auto page = json::parse(r.body);
-      for (const auto& e : page["events"]) {
-        all.push_back(e);
-      }
-      if (page["next"].is_null()) {
-        return all;
-      }
-      after = page["next"].get<std::string>();
-    }
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "GET /api/v1/events on %d: %s\n", port, e.what());
-    return json();
-  }
-}
-
 std::size_t CountType(const json& events, const std::string& type) {
   return static_cast<std::size_t>(std::count_if(events.begin(), events.end(),
                                                 [&](const json& e) { return e["type"] == type; }));
@@ -209,12 +172,13 @@ class Cluster {
   bool Agree(const std::vector<int>& alive) const {
     std::this_thread::sleep_for(
         std::chrono::milliseconds(200));  // paced: each call reads every event
-    const auto first = AllEvents(ports_[alive.front()]);
+    const auto first = AllEvents(static_cast<std::uint16_t>(ports_[alive.front()]));
     if (!first.is_array() || first.empty()) {
       return false;
     }
-    return std::all_of(alive.begin(), alive.end(),
-                       [&](int i) { return AllEvents(ports_[i]) == first; });
+    return std::all_of(alive.begin(), alive.end(), [&](int i) {
+      return AllEvents(static_cast<std::uint16_t>(ports_[i])) == first;
+    });
   }
 
  private:
@@ -309,7 +273,7 @@ TEST_CASE("the leader killed with SIGKILL during 200 deliveries: a follower lead
   // The killed replica comes back as a follower and catches up; all three agree.
   cluster.Start(leader);
   REQUIRE(WaitUntil([&] { return cluster.Agree(all); }, 60s));
-  const auto events = AllEvents(cluster.port(0));
+  const auto events = AllEvents(static_cast<std::uint16_t>(cluster.port(0)));
   CHECK(CountType(events, "breaking_change_detected") == 1);  // decided once
   REQUIRE(WaitUntil(
       [&] {
@@ -449,7 +413,7 @@ TEST_CASE("kill loop: random replicas killed under load, then all agree and veri
 
   const auto started = [&](int i) {
     std::this_thread::sleep_for(200ms);  // paced: each call reads every event
-    return CountType(AllEvents(cluster.port(i)), "consumer_started");
+    return CountType(AllEvents(static_cast<std::uint16_t>(cluster.port(i))), "consumer_started");
   };
   // 5 estate groups plus every group of the load: none lost, none twice.
   const auto expected = static_cast<std::size_t>(produced.load() + 5);
@@ -473,9 +437,9 @@ TEST_CASE("kill loop: random replicas killed under load, then all agree and veri
       std::printf("--- replica %d, the end of its output:\n%s\n", i,
                   out.substr(out.size() > 1500 ? out.size() - 1500 : 0).c_str());
     }
-    const auto first = AllEvents(cluster.port(0));
+    const auto first = AllEvents(static_cast<std::uint16_t>(cluster.port(0)));
     for (int i : {1, 2}) {
-      const auto other = AllEvents(cluster.port(i));
+      const auto other = AllEvents(static_cast<std::uint16_t>(cluster.port(i)));
       std::printf("replica %d: %zu events, replica 0: %zu\n", i, other.size(), first.size());
       for (std::size_t k = 0; k < std::min(first.size(), other.size()); ++k) {
         if (first[k] != other[k]) {

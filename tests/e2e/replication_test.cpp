@@ -6,12 +6,15 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "app/config.h"
 #include "app/service.h"
 #include "ingest/consumer_offsets/consumer_offsets_encoder.h"
 #include "sim/mock_kafka.h"
+#include "support/event_pages.h"
 #include "support/http_client.h"
 #include "support/kafka_producer.h"
 #include "support/process.h"
@@ -20,6 +23,7 @@
 using namespace tributary;
 using namespace std::chrono_literals;
 using nlohmann::json;
+using tributary::testing::AllEvents;
 using tributary::testing::HttpConnection;
 using tributary::testing::TempDir;
 using tributary::testing::WaitUntil;
@@ -39,8 +43,16 @@ Config ReplicaConfig(const std::filesystem::path& dir, const std::string& bootst
   c.replication.enabled = true;
   c.replication.cluster = "local";
   c.auth.anonymous_read = true;
+  // Each replica also knows a token the others do not (`Bearer only-on-<i>`),
+  // as while a revocation rolls out: the leader's check is the one that counts.
+  static const char* const kOnlyOn[] = {
+      "02673d6292e713ab7f86ea6761fdfdb10a3751f8b1d273c0af527d5544ece190",
+      "1f48c9c421a55a609d1e17cb1b3d302ebb686df311a7c408c0f54d5524e0d66e",
+      "0a605c6d20059aeeff74b9093587b027e1e01e2e07f486e190dcd30a1dac57be",
+      "14e0582815e2f7a3ba983868cb5b87fc320d85e85cb45d8398247d227a37442c"};
   c.auth.tokens = {
-      {"ops", "10a4c7c9fc5206d6f36dc6944a81bb6f4a3cb0e25014ae3b12e6c3e52712292a", "admin", "", {}}};
+      {"ops", "10a4c7c9fc5206d6f36dc6944a81bb6f4a3cb0e25014ae3b12e6c3e52712292a", "admin", "", {}},
+      {"only-on-" + std::to_string(index), kOnlyOn[index], "admin", "", {}}};
   return c;
 }
 
@@ -62,28 +74,6 @@ json Get(std::uint16_t port, const std::string& path) {
   HttpConnection c(port);
   const auto r = c.Request("GET", path);
   return r.status == 200 ? json::parse(r.body) : json();
-}
-
-// Every event of a replica, in order (seq, type, times, source, data), in
-// pages over one keep-alive connection; null when the replica does not answer.
-json AllEvents(std::uint16_t port) {
-  json all = json::array();
-  std::string after = "0";
-  HttpConnection c(port);
-  for (;;) {
-    const auto r = c.Request("GET", "/api/v1/events?limit=1000&after=" + after);
-    if (r.status != 200) {
-      return json();
-    }
-    const auto page = json::parse(r.body);
-    for (const auto& e : page["events"]) {
-      all.push_back(e);
-    }
-    if (page["next"].is_null()) {
-      return all;
-    }
-    after = page["next"].get<std::string>();
-  }
 }
 
 }  // namespace
@@ -195,6 +185,89 @@ TEST_CASE("three replicas apply one log: one leader, the same events, writes on 
         10s));
     // An invalid write is refused on the replica that took it.
     CHECK(c.Request("POST", "/api/v1/lineage", "{\"eventType\":\"START\"}", kAdmin).status == 400);
+  }
+
+  SECTION(
+      "the leader checks a follower's write again: a token only the follower knows writes "
+      "nothing") {
+    const std::size_t follower = (leader + 1) % replicas.size();
+    const std::string event = R"({"eventType":"START","eventTime":"2026-11-25T10:00:00Z",
+      "run":{"runId":"r-2"},"job":{"namespace":"flink","name":"revoked-writer"},
+      "inputs":[{"namespace":"kafka://)" +
+                              kafka->bootstrap_servers() + R"(","name":"topic-2"}],
+      "outputs":[],"producer":"test","schemaURL":"https://openlineage.io/spec/2-0-2/OpenLineage.json"})";
+    const std::string revoked =
+        "Authorization: Bearer only-on-" + std::to_string(follower) + "\r\n";
+    HttpConnection c(replicas[follower]->http_port());
+    const auto posted = c.Request("POST", "/api/v1/lineage", event, revoked);
+    CHECK(posted.status == 403);
+    CHECK_THAT(posted.body,
+               Catch::Contains("refused the write") && Catch::Contains("is not configured here"));
+    // The same token on the leader is refused there at once (401: unknown).
+    HttpConnection l(replicas[leader]->http_port());
+    CHECK(l.Request("POST", "/api/v1/lineage", event, revoked).status == 401);
+    // The same write with a token the leader knows goes through.
+    REQUIRE(c.Request("POST", "/api/v1/lineage", event, kAdmin).status == 201);
+    CHECK(WaitUntil(
+        [&] {
+          for (const auto& r : replicas) {
+            if (!Get(r->http_port(), "/api/v1/node?id=job:flink/revoked-writer").is_object()) {
+              return false;
+            }
+          }
+          return true;
+        },
+        10s));
+    // Only the admitted write is in the log, with its actor.
+    std::size_t observed = 0;
+    for (const auto& e : AllEvents(replicas[follower]->http_port())) {
+      if (e["type"] == "job_observed" &&
+          e["data"].dump().find("revoked-writer") != std::string::npos) {
+        ++observed;
+        CHECK(e["source"] == "api:ops");
+      }
+    }
+    CHECK(observed == 1);
+  }
+
+  SECTION("a replica started from another's backup reads the events topic on from there") {
+    const std::size_t follower = (leader + 1) % replicas.size();
+    const auto config = dir.path() / "backup.toml";
+    {
+      std::ofstream out(config);
+      out << "[service]\ndata_dir = \""
+          << (dir.path() / ("replica-" + std::to_string(follower))).string() << "\"\n";
+    }
+    // Taken while the replica runs (the operator's command, as a process).
+    const auto copy = dir.path() / "replica.backup";
+    tributary::testing::ChildProcess backup({"backup", "--config", config.string(), copy.string()},
+                                            dir.path() / "backup.out");
+    REQUIRE(backup.Wait() == 0);
+    const auto said = backup.Output();
+    INFO(said);
+    const auto at = said.find("from offset ");
+    REQUIRE(at != std::string::npos);
+    const std::int64_t offset = std::stoll(said.substr(at + 12));
+    CHECK(offset > 0);
+    // A second backup to the same name is refused: nothing is overwritten.
+    tributary::testing::ChildProcess again({"backup", "--config", config.string(), copy.string()},
+                                           dir.path() / "backup-again.out");
+    CHECK(again.Wait() == 1);
+    CHECK_THAT(again.Output(), Catch::Contains("exists"));
+
+    // The estate moves on; then a new replica starts from the copy.
+    ProduceCommits(kafka->bootstrap_servers(), kGroups, 500);
+    auto config3 = ReplicaConfig(dir.path(), kafka->bootstrap_servers(), 3);
+    std::filesystem::create_directories(config3.service.data_dir);
+    std::filesystem::copy_file(copy,
+                               std::filesystem::path(config3.service.data_dir) / "tributary.db");
+    replicas.push_back(std::make_unique<Service>(std::move(config3), clock));
+    REQUIRE(replicas.back()->Start().ok());
+    const auto replica = Get(replicas.back()->http_port(), "/api/v1/replica");
+    REQUIRE(replica.is_object());
+    CHECK(replica["resumed_from_offset"] == offset);
+    CHECK(replica["role"] == "follower");
+    CHECK(WaitUntil([&] { return started_events(3) == kGroups + 500; }, 30s));
   }
 
   SECTION("more source records after the start reach every replica in the same order") {

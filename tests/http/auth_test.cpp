@@ -203,6 +203,27 @@ TEST_CASE("roles decide who may write what") {
   }
 }
 
+TEST_CASE("a replica's write is checked again by name against the leader's tokens") {
+  FakeClock clock(kNow);
+  const auto auth = MakeAuthenticator(clock);
+  CHECK(auth.AuthorizeGrant({"payments-ci", "payments"}).ok());
+  CHECK(auth.AuthorizeGrant({"payments-ci", std::nullopt}).ok());
+  CHECK(auth.AuthorizeGrant({"ops-admin", ""}).ok());
+  // The rules of AuthorizeWrite, by the token's role here, not the sender's.
+  const auto other = auth.AuthorizeGrant({"payments-ci", "search"});
+  CHECK(other.code() == ErrorCode::kPermissionDenied);
+  CHECK(auth.AuthorizeGrant({"dashboards", std::nullopt}).code() == ErrorCode::kPermissionDenied);
+  // A token the leader does not know (revoked there) writes nothing.
+  const auto unknown = auth.AuthorizeGrant({"contractor", "payments"});
+  CHECK(unknown.code() == ErrorCode::kPermissionDenied);
+  CHECK_THAT(unknown.message(), Catch::Contains("\"contractor\" is not configured"));
+  CHECK(auth.AuthorizeGrant({"temp-owner", "search"}).ok());
+  clock.Advance(std::chrono::hours(2));
+  const auto expired = auth.AuthorizeGrant({"temp-owner", "search"});
+  CHECK(expired.code() == ErrorCode::kPermissionDenied);
+  CHECK_THAT(expired.message(), Catch::Contains("expired"));
+}
+
 TEST_CASE("a presented token never appears in an answer") {
   FakeClock clock(kNow + std::chrono::hours(2));  // the expiring token has expired
   const auto auth = MakeAuthenticator(clock);

@@ -4,7 +4,7 @@
 # checked for loss and duplicates), ingestion through broker faults (down,
 # Fetch errors, high RTT) and records lost to retention (source_gap). Each test
 # is repeated ROUNDS times or until its first failure. Then the replicas' kill
-# loop (KILL_CYCLES replicas killed with SIGKILL under load, every third the leader; default 10: see bench/README.md on the mock cluster's retention)
+# loop (KILL_CYCLES replicas killed with SIGKILL under load, every third the leader; default 50)
 # runs once.
 # Usage: tests/soak/run.sh BUILD_DIR ROUNDS
 set -euo pipefail
@@ -22,8 +22,8 @@ else
   status=FAILED
 fi
 if [[ $status == passed ]]; then
-  echo "soak: replica kill loop, ${KILL_CYCLES:-10} cycles"
-  if ! TRIBUTARY_TEST_KILL_CYCLES=${KILL_CYCLES:-10} ctest -R 'kill loop' --output-on-failure \
+  echo "soak: replica kill loop, ${KILL_CYCLES:-50} cycles"
+  if ! TRIBUTARY_TEST_KILL_CYCLES=${KILL_CYCLES:-50} ctest -R 'kill loop' --output-on-failure \
       --timeout 3600 >> soak.log 2>&1; then
     status=FAILED
   fi

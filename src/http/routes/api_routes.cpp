@@ -63,10 +63,10 @@ std::optional<std::string> OwningTeam(const ApiContext& ctx, const NodeId& node)
   return std::nullopt;
 }
 
-Result<AppendResult> CommitEvent(const ApiContext& ctx, NewEvent event) {
+Result<AppendResult> CommitEvent(const ApiContext& ctx, NewEvent event, const WriteGrant& grant) {
   Batch batch;
   batch.events.push_back(std::move(event));
-  return ctx.writer->Commit(std::move(batch));
+  return ctx.writer->CommitAs(std::move(batch), grant);
 }
 
 void AddApiRoutes(Router& router, const ApiContext& context) {

@@ -11,19 +11,26 @@ namespace {
 
 using nlohmann::json;
 
-Status AuthorizeLineageWrite(const ApiContext& ctx, const Principal& principal, const NodeId& job) {
+// The grant names the job's owning team where it has one: the leader of a
+// replicated deployment checks the token may still write for that team.
+Result<WriteGrant> AuthorizeLineageWrite(const ApiContext& ctx, const Principal& principal,
+                                         const NodeId& job) {
+  auto owner = OwningTeam(ctx, job);
   if (principal.role == Role::kAdmin) {
-    return Status::Ok();
+    return WriteGrant{principal.name, owner};
   }
-  if (auto owner = OwningTeam(ctx, job)) {
-    return ctx.auth->AuthorizeWrite(principal, *owner);
+  if (owner) {
+    if (auto s = ctx.auth->AuthorizeWrite(principal, *owner); !s.ok()) {
+      return s;
+    }
+    return WriteGrant{principal.name, owner};
   }
   if (principal.role == Role::kOwner) {
     const auto body = job.body();
     const auto ns = body.substr(0, body.find('/'));
     for (const auto& allowed : principal.lineage_namespaces) {
       if (allowed == ns) {
-        return Status::Ok();
+        return WriteGrant{principal.name, std::nullopt};
       }
     }
   }

@@ -113,7 +113,7 @@ Response RetryNotification(const ApiContext& ctx, const Request& r) {
       NotificationQueued{d.record.idempotency_key, d.record.kind, d.record.team, d.record.channel},
       now, "api:" + principal->name, std::nullopt,
       "retry:" + d.record.idempotency_key + ":" + std::to_string(ToMillis(now))});
-  auto appended = ctx.writer->Commit(std::move(batch));
+  auto appended = ctx.writer->CommitAs(std::move(batch), {principal->name, d.record.team});
   if (!appended.ok()) {
     return FromStatus(appended.status());
   }

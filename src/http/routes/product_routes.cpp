@@ -183,7 +183,7 @@ Response DeprecateProduct(const ApiContext& ctx, const Request& r) {
     dedup = "api-deprecate:" + name + ":" + h->second;
   }
   NewEvent event{fact, now, "api:" + principal->name, std::nullopt, dedup};
-  auto appended = CommitEvent(ctx, std::move(event));
+  auto appended = CommitEvent(ctx, std::move(event), {principal->name, it->second.published.owner});
   if (!appended.ok()) {
     return FromStatus(appended.status());
   }

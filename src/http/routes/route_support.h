@@ -50,7 +50,7 @@ Handler Timed(const ApiContext& ctx, std::string query, F handler) {
 std::optional<std::string> OwningTeam(const ApiContext& ctx, const NodeId& node);
 
 // One event through the writer.
-Result<AppendResult> CommitEvent(const ApiContext& ctx, NewEvent event);
+Result<AppendResult> CommitEvent(const ApiContext& ctx, NewEvent event, const WriteGrant& grant);
 
 // Each resource's routes (one file each).
 void AddHealthRoutes(Router& router, const ApiContext& ctx);

@@ -110,7 +110,7 @@ Response PutSubscriptions(const ApiContext& ctx, const Request& r) {
     fact.products.push_back(name);
   }
   NewEvent event{fact, ctx.clock->Now(), "api:" + principal->name, std::nullopt, std::nullopt};
-  auto appended = CommitEvent(ctx, std::move(event));
+  auto appended = CommitEvent(ctx, std::move(event), {principal->name, team});
   if (!appended.ok()) {
     return FromStatus(appended.status());
   }

@@ -32,9 +32,8 @@ Status OpenLineageIntake::Restore(CommittedState& committed) {
   return translator_.Restore(*entries);
 }
 
-Result<LineagePosted> OpenLineageIntake::Post(
-    std::string_view body, const std::string& source,
-    const std::function<Status(const NodeId& job)>& authorize) {
+Result<LineagePosted> OpenLineageIntake::Post(std::string_view body, const std::string& source,
+                                              const Authorize& authorize) {
   auto decoded = DecodeOpenLineageEvent(body, clusters_);
   if (!decoded.ok()) {
     return decoded.status();
@@ -42,8 +41,8 @@ Result<LineagePosted> OpenLineageIntake::Post(
   if (!decoded->job || decoded->kind == LineageEventKind::kDataset) {
     return LineagePosted{};  // no job, no edge
   }
-  if (auto s = authorize(*decoded->job); !s.ok()) {
-    return s;
+  if (auto grant = authorize(*decoded->job); !grant.ok()) {
+    return grant.status();
   }
   std::unique_lock lock(mu_, kWaitForTurn);
   if (!lock.owns_lock()) {

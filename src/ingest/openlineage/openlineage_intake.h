@@ -31,7 +31,7 @@ class OpenLineageIntake final : public LineageIntake {
   Status Restore(CommittedState& committed);
 
   Result<LineagePosted> Post(std::string_view body, const std::string& source,
-                             const std::function<Status(const NodeId& job)>& authorize) override;
+                             const Authorize& authorize) override;
 
  private:
   ClusterDirectory clusters_;

@@ -38,19 +38,28 @@ std::string Nonce() {
 std::string EncodeCommand(const Command& command) {
   std::string out;
   msgpack::Writer w(out);
-  w.ArrayHeader(5);
+  w.ArrayHeader(command.grant ? 7 : 5);
   w.Int(kFormat);
   w.String(command.id);
   w.String(command.kind);
   w.String(command.source);
   w.String(command.payload);
+  if (command.grant) {
+    w.String(command.grant->actor);
+    if (command.grant->team) {
+      w.String(*command.grant->team);
+    } else {
+      w.Nil();
+    }
+  }
   return out;
 }
 
 Result<Command> DecodeCommand(std::string_view value) {
   msgpack::Reader r(value);
-  if (r.ReadArrayHeader() != 5 || !r.ok()) {
-    return Corruption("not a command (expected an array of 5 values)");
+  const auto size = r.ReadArrayHeader();
+  if ((size != 5 && size != 7) || !r.ok()) {
+    return Corruption("not a command (expected an array of 5 or 7 values)");
   }
   const auto format = r.ReadInt();
   if (!r.ok()) {
@@ -64,6 +73,16 @@ Result<Command> DecodeCommand(std::string_view value) {
   c.kind = std::string(r.ReadString());
   c.source = std::string(r.ReadString());
   c.payload = std::string(r.ReadString());
+  if (size == 7) {
+    WriteGrant grant;
+    grant.actor = std::string(r.ReadString());
+    if (r.NextIsNil()) {
+      r.ReadNil();
+    } else {
+      grant.team = std::string(r.ReadString());
+    }
+    c.grant = std::move(grant);
+  }
   if (!r.ok() || !r.AtEnd()) {
     return Corruption(std::string("malformed command: ") + (r.ok() ? "trailing bytes" : r.error()));
   }
@@ -109,8 +128,8 @@ Result<std::unique_ptr<CommandClient>> CommandClient::Open(CommandClientOptions 
 }
 
 Result<CommandAnswer> CommandClient::Send(const std::string& kind, const std::string& source,
-                                          std::string payload) {
-  Command command{"", kind, source, std::move(payload)};
+                                          std::string payload, std::optional<WriteGrant> grant) {
+  Command command{"", kind, source, std::move(payload), std::move(grant)};
   auto waiter = std::make_shared<Waiter>();
   {
     std::lock_guard lock(mu_);
@@ -166,7 +185,17 @@ Result<CommandAnswer> CommandClient::Send(const std::string& kind, const std::st
 Result<AppendResult> CommandClient::Commit(Batch batch) {
   std::string payload;
   EncodeBatch(batch, Timestamp{}, payload);
-  auto answer = Send("batch", "", std::move(payload));
+  auto answer = Send("batch", "", std::move(payload), std::nullopt);
+  if (!answer.ok()) {
+    return answer.status();
+  }
+  return answer->appended;
+}
+
+Result<AppendResult> CommandClient::CommitAs(Batch batch, const WriteGrant& grant) {
+  std::string payload;
+  EncodeBatch(batch, Timestamp{}, payload);
+  auto answer = Send("batch", "", std::move(payload), grant);
   if (!answer.ok()) {
     return answer.status();
   }
@@ -236,7 +265,7 @@ Status CommandReader::Pump(std::chrono::milliseconds timeout) {
       if (!command.ok()) {
         spdlog::error("replication: {} offset {}: {}; skipped", options_.topic, r.offset,
                       command.status().message());
-        command = Command{"", "malformed", "", command.status().message()};
+        command = Command{"", "malformed", "", command.status().message(), std::nullopt};
       }
       if (auto s = executor_(*command, SourceOffset{source, 0, r.offset + 1}); !s.ok()) {
         return s;

@@ -8,9 +8,14 @@
 // commands' next offset and the command's outcome: every command is carried
 // out once, by one leader, whatever fails.
 //
-// A command's value is one MessagePack array: [1, id, kind, source, payload]
+// A command's value is one MessagePack array:
+//   [1, id, kind, source, payload, actor, team]
 //   kind "batch":   payload is an encoded Batch (batch_codec.h) to commit as is;
-//   kind "lineage": payload is an OpenLineage event for the leader's intake.
+//   kind "lineage": payload is an OpenLineage event for the leader's intake;
+//   actor, team:    the WriteGrant the receiving replica authorised the write
+//                   as (team nil: no team's resource). The leader checks it
+//                   again against its own tokens before it carries it out.
+// A command without the last two (5 values) has no grant: the leader refuses it.
 // The id is "<replica id>/<boot nonce>/<n>": only the replica that sent it waits for it.
 //
 // CommandClient: thread-safe. CommandReader: the writer thread's.
@@ -23,6 +28,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -47,6 +53,7 @@ struct Command {
   std::string kind;  // batch | lineage
   std::string source;
   std::string payload;
+  std::optional<WriteGrant> grant;
 };
 
 std::string EncodeCommand(const Command& command);
@@ -78,9 +85,11 @@ class CommandClient final : public Writer {
   // Sends a command and waits for this replica to apply its answer. A refused
   // command is the leader's error; no answer in time is kUnavailable.
   Result<CommandAnswer> Send(const std::string& kind, const std::string& source,
-                             std::string payload);
-  // Writer: a batch as a "batch" command.
+                             std::string payload, std::optional<WriteGrant> grant);
+  // Writer: a batch as a "batch" command. Without a grant the leader refuses
+  // it: every write sent to the leader is an authorised API write.
   Result<AppendResult> Commit(Batch batch) override;
+  Result<AppendResult> CommitAs(Batch batch, const WriteGrant& grant) override;
 
   // The events topic's observer: a command's batch was applied here.
   void Answer(const CommandOutcome& outcome, const AppendResult& appended);

@@ -94,6 +94,7 @@ Status EventsTopic::LoadPosition() {
     *next = 0;
   }
   next_offset_ = read_offset_ = *next;
+  resumed_from_ = *next;
   epoch_ = std::max<std::int64_t>(*epoch, 0);
   auto generation = ParseStored(*stored, kGenerationKey);
   if (!generation.ok()) {
@@ -116,6 +117,9 @@ Status EventsTopic::OpenProducer() {
                      {"enable.idempotence", "true"},
                      {"acks", "all"},
                      {"linger.ms", "1"},
+                     // A batch's intents repeat their decision's facts: zstd
+                     // keeps the topic (and a broker's retention of it) small.
+                     {"compression.type", "zstd"},
                      {"message.timeout.ms", std::to_string(options_.produce_timeout.count())},
                      {"message.max.bytes",
                       std::to_string(std::max<std::size_t>(options_.chunk_bytes + 4096, 1000000))}},

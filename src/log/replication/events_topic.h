@@ -108,6 +108,9 @@ class EventsTopic final : public BatchAppender {
   // the topic's end offset when this replica started, and the latest end
   // offset known.
   std::int64_t next_offset() const { return next_offset_.load(); }
+  // Where this process started reading: 0 for a new replica, the stored
+  // position for a restarted one or one restored from a backup.
+  std::int64_t resumed_from() const { return resumed_from_; }
   std::int64_t read_offset() const { return read_offset_.load(); }
   std::int64_t epoch() const { return epoch_.load(); }
   // The group generation and the replica id of the newest epoch's leader (0 and "" before any).
@@ -149,6 +152,7 @@ class EventsTopic final : public BatchAppender {
   std::unique_ptr<ingest::KafkaReader> reader_;
   bool reader_stale_ = true;  // the reader is not at next_offset_ (reopen before reading)
   std::atomic<std::int64_t> next_offset_{0};
+  std::int64_t resumed_from_ = 0;
   std::atomic<std::int64_t> read_offset_{0};
   std::atomic<std::int64_t> epoch_{0};
   std::atomic<std::int64_t> generation_{0};

@@ -1,62 +1,18 @@
 #include "log/replication/kafka_config.h"
 
-#include <librdkafka/rdkafka.h>
-
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
+#include "ingest/kafka_conf.h"
 
 namespace tributary::log::replication {
-namespace {
-
-void LogCallback(const rd_kafka_t*, int level, const char* facility, const char* message) {
-  if (level <= 3) {
-    spdlog::error("replication: librdkafka {}: {}", facility, message);
-  } else if (level <= 4) {
-    spdlog::warn("replication: librdkafka {}: {}", facility, message);
-  } else {
-    spdlog::debug("replication: librdkafka {}: {}", facility, message);
-  }
-}
-
-void ErrorCallback(rd_kafka_t*, int err, const char* reason, void*) {
-  spdlog::warn("replication: kafka: {} ({})", reason,
-               rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)));
-}
-
-}  // namespace
 
 Result<rd_kafka_conf_s*> MakeKafkaConf(
     const KafkaClientConfig& client,
     const std::vector<std::pair<std::string, std::string>>& defaults,
     const std::vector<std::string>& reserved) {
-  char errstr[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  auto set = [&](const std::string& name, const std::string& value) -> Status {
-    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof errstr) !=
-        RD_KAFKA_CONF_OK) {
-      return InvalidArgument("replication: cluster " + client.cluster + ": librdkafka property " +
-                             name + ": " + errstr);
-    }
-    return Status::Ok();
-  };
-  auto status = set("bootstrap.servers", client.bootstrap_servers);
-  for (const auto& [k, v] : defaults) {
-    if (status.ok()) {
-      status = set(k, v);
-    }
+  auto conf = ingest::NewKafkaConf(client.cluster, client.bootstrap_servers, client.properties,
+                                   defaults, reserved);
+  if (!conf.ok()) {
+    return Status(conf.status().code(), "replication: " + conf.status().message());
   }
-  for (const auto& [k, v] : client.properties) {
-    if (status.ok() && std::find(reserved.begin(), reserved.end(), k) == reserved.end()) {
-      status = set(k, v);
-    }
-  }
-  if (!status.ok()) {
-    rd_kafka_conf_destroy(conf);
-    return status;
-  }
-  rd_kafka_conf_set_log_cb(conf, &LogCallback);
-  rd_kafka_conf_set_error_cb(conf, &ErrorCallback);
   return conf;
 }
 

@@ -125,7 +125,7 @@ class FakeCommittedState final : public CommittedState {
   std::map<std::string, std::string> fold_;
 };
 
-Status Allow(const NodeId&) { return Status::Ok(); }
+Result<WriteGrant> Allow(const NodeId&) { return WriteGrant{"ci-token", std::nullopt}; }
 
 }  // namespace
 
@@ -288,10 +288,12 @@ TEST_CASE("POST /lineage: the intake folds and commits through the writer") {
   }
   SECTION("a refused authorization writes nothing and returns the refusal") {
     std::vector<NodeId> asked;
-    const auto refused = intake.Post(start, "api:ci-token", [&](const NodeId& job) {
-      asked.push_back(job);
-      return Status(ErrorCode::kPermissionDenied, "token ci-token may not write job " + job.str());
-    });
+    const auto refused =
+        intake.Post(start, "api:ci-token", [&](const NodeId& job) -> Result<WriteGrant> {
+          asked.push_back(job);
+          return Status(ErrorCode::kPermissionDenied,
+                        "token ci-token may not write job " + job.str());
+        });
     CHECK(refused.status().code() == ErrorCode::kPermissionDenied);
     CHECK(asked == std::vector<NodeId>{kJob});
     CHECK(writer.batches.empty());

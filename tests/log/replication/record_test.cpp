@@ -267,10 +267,13 @@ TEST_CASE("a damaged or foreign events topic record is a Corruption error, never
 }
 
 TEST_CASE("commands round-trip and damaged ones are Corruption errors") {
-  const Command full{"tributary-1/0a0b0c0d/7", "batch", "api", kBinary + std::string(300, '\0')};
-  SECTION("every field round-trips, payload bytes included") {
+  const Command full{"tributary-1/0a0b0c0d/7", "batch", "api", kBinary + std::string(300, '\0'),
+                     WriteGrant{"payments-ci", "payments"}};
+  SECTION("every field round-trips, payload bytes and the grant included") {
     for (const auto& c :
-         {full, Command{"", "", "", ""}, Command{"x/y/1", "lineage", "http", "{}"}}) {
+         {full, Command{"", "", "", "", std::nullopt},
+          Command{"x/y/1", "lineage", "http", "{}", WriteGrant{"ops", ""}},
+          Command{"x/y/2", "lineage", "http", "{}", WriteGrant{"ci", std::nullopt}}}) {
       auto d = DecodeCommand(EncodeCommand(c));
       INFO(d.status().ToString());
       REQUIRE(d.ok());
@@ -278,6 +281,11 @@ TEST_CASE("commands round-trip and damaged ones are Corruption errors") {
       CHECK(d->kind == c.kind);
       CHECK(d->source == c.source);
       CHECK(d->payload == c.payload);
+      REQUIRE(d->grant.has_value() == c.grant.has_value());
+      if (c.grant) {
+        CHECK(d->grant->actor == c.grant->actor);
+        CHECK(d->grant->team == c.grant->team);
+      }
     }
   }
   SECTION("every prefix of a real command is truncated") {
@@ -293,10 +301,10 @@ TEST_CASE("commands round-trip and damaged ones are Corruption errors") {
                                              Str("payload")};
     auto four = fields;
     four.pop_back();
-    CHECK(CommandError(Array(four)) == "not a command (expected an array of 5 values)");
+    CHECK(CommandError(Array(four)) == "not a command (expected an array of 5 or 7 values)");
     auto six = fields;
     six.push_back(Nil());
-    CHECK(CommandError(Array(six)) == "not a command (expected an array of 5 values)");
+    CHECK(CommandError(Array(six)) == "not a command (expected an array of 5 or 7 values)");
     auto format = fields;
     format[0] = Int(2);
     CHECK(CommandError(Array(format)) == "command format 2 is not known to this build");
@@ -308,5 +316,10 @@ TEST_CASE("commands round-trip and damaged ones are Corruption errors") {
     auto ok = DecodeCommand(Array(fields));
     REQUIRE(ok.ok());
     CHECK(ok->payload == "payload");
+    CHECK_FALSE(ok->grant.has_value());
+    auto granted = fields;
+    granted.push_back(Str("ops"));
+    granted.push_back(Int(3));
+    CHECK(CommandError(Array(granted)) == "malformed command: expected a string");
   }
 }
