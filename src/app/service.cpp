@@ -232,6 +232,7 @@ void Service::BuildRoutes() {
                           {"caught_up", ready_.load() && (!feed_ || feed_->caught_up())}};
   };
   api_->source_gaps = [this] { return feed_ ? feed_->gaps() : std::vector<SourceGap>{}; };
+  api_->storage_fault = [this] { return log_->StorageFault(); };
   router_ = std::make_unique<http::Router>();
   http::AddApiRoutes(*router_, *api_);
   http::AddUiRoutes(*router_, *api_, demo_view_ ? &*demo_view_ : nullptr);

@@ -687,10 +687,39 @@ Result<AppendResult> EventLog::Append(const Batch& batch, const AppendOptions& o
         }
       },
       "append failed");
+  if (status.code() == ErrorCode::kIoError) {
+    // Nothing was stored (the transaction rolled back): the same batch can be
+    // appended again once there is room, or the file system is writable.
+    // What /readyz says, without the file's path (it answers anyone).
+    const auto& m = status.message();
+    std::string reason = m.find("is full") != std::string::npos
+                             ? "the disk holding the event log is full"
+                         : m.find("readonly") != std::string::npos
+                             ? "the event log's file system is read-only"
+                             : "the event log cannot be written (I/O error; see the service log)";
+    {
+      std::lock_guard lock(fault_mu_);
+      storage_fault_ = std::move(reason);
+    }
+    faulted_ = true;
+    return Unavailable(status.message() + "; appends are paused and retried until one succeeds");
+  }
   if (!status.ok()) {
     return status;
   }
+  if (faulted_.exchange(false)) {
+    std::lock_guard lock(fault_mu_);
+    storage_fault_.reset();
+  }
   return result;
+}
+
+std::optional<std::string> EventLog::StorageFault() const {
+  if (!faulted_.load()) {
+    return std::nullopt;
+  }
+  std::lock_guard lock(fault_mu_);
+  return storage_fault_;
 }
 
 std::vector<EventRecord> EventLog::AppendedRecords(const Batch& batch, const AppendResult& result) {

@@ -16,11 +16,13 @@
 // use one per thread (WAL lets readers on their own connections run while the
 // writer appends). Open() with `read_only` for readers.
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -81,6 +83,9 @@ class EventLog final : public CommittedState, public EventReader {
   };
 
   // Appends a batch in one transaction. On error nothing of the batch is stored.
+  // A storage failure (disk full, read-only or failing file system) is
+  // kUnavailable: the caller retries, and StorageFault() says why until an
+  // append succeeds again.
   Result<AppendResult> Append(const Batch& batch) { return Append(batch, AppendOptions{}); }
   Result<AppendResult> Append(const Batch& batch, const AppendOptions& options);
 
@@ -117,6 +122,10 @@ class EventLog final : public CommittedState, public EventReader {
   // half-written `out`. Restoring is copying it to <data_dir>/tributary.db.
   Status BackupTo(const std::filesystem::path& out);
 
+  // Why the last append could not be written (disk full, read-only file
+  // system, I/O error); nullopt once an append succeeded. Any thread.
+  std::optional<std::string> StorageFault() const;
+
   // PRAGMA integrity_check; "ok" when the file is sound.
   Result<std::string> IntegrityCheck();
   // The schema version recorded in the file.
@@ -138,6 +147,9 @@ class EventLog final : public CommittedState, public EventReader {
 
   std::filesystem::path path_;
   std::unique_ptr<SQLite::Database> db_;
+  mutable std::mutex fault_mu_;
+  std::optional<std::string> storage_fault_;
+  std::atomic<bool> faulted_{false};
   const Clock& clock_;
   struct Statements;
   std::unique_ptr<Statements> stmts_;

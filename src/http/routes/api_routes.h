@@ -49,6 +49,9 @@ struct ApiContext {
   std::function<nlohmann::json()> replica;
   // Source records lost to retention since start (shown by /readyz); may be empty.
   std::function<std::vector<SourceGap>()> source_gaps;
+  // Why the event log cannot be written now (disk full, read-only file
+  // system), or nullopt; /readyz answers 503 with it. May be empty.
+  std::function<std::optional<std::string>()> storage_fault;
   // Teams of the config ([[teams]]: name -> contacts) and its [[routes]] (glob -> team).
   std::map<std::string, std::vector<std::string>> config_teams;
   std::vector<std::pair<std::string, std::string>> routes;

@@ -27,6 +27,14 @@ Response GetReady(const ApiContext& ctx, const Request&) {
                       {"records_lost", g.to_offset - g.from_offset}});
     }
   }
+  // Appends fail (disk full, read-only file system): reads go on from memory,
+  // ingestion and writes wait until an append succeeds again.
+  if (ctx.storage_fault) {
+    if (auto fault = ctx.storage_fault()) {
+      return Response::Json(
+          503, {{"status", "storage unavailable"}, {"reason", *fault}, {"source_gaps", gaps}});
+    }
+  }
   if (!ctx.ready || ctx.ready()) {
     return Response::Json(200, {{"status", "ready"}, {"source_gaps", gaps}});
   }
