@@ -17,6 +17,7 @@ packages=(
   python3 python3-aiosmtpd python3-avro python3-yaml kcat
   clang libclang-rt-14-dev   # libFuzzer targets (make fuzz)
   wrk                        # HTTP load in make bench
+  prometheus                 # promtool: the metrics are checked with it in make test
 )
 for arg in "$@"; do
   case "$arg" in

@@ -167,11 +167,15 @@ void Service::AddScrapeHook() {
   metrics_->AddScrapeHook([this](http::Metrics& m) {
     if (pipeline_ && log_writer_) {
       const auto& c = log_writer_->counters();
-      m.SetIngestTotals("all", {pipeline_->counters().records.load(), c.quarantined.load(), 0});
+      for (const auto& s : pipeline_->source_totals()) {
+        m.SetIngestTotals(s.name, {s.records, s.quarantined, 0});
+      }
       m.SetIngestEventsTotal(c.events.load());
     }
     if (feed_) {
-      m.SetIngestLag("all", static_cast<double>(feed_->lag()));
+      for (const auto& [source, behind] : feed_->lag_by_source()) {
+        m.SetIngestLag(source, static_cast<double>(behind));
+      }
       m.SetSourceGapRecordsTotal(feed_->gap_records());
     }
     if (replica_) {

@@ -97,7 +97,7 @@ struct Metrics::Impl {
                           .Register(registry)),
         http_duration(prometheus::BuildHistogram()
                           .Name("tributary_http_request_duration_seconds")
-                          .Help("Time to answer an HTTP request, by route pattern.")
+                          .Help("Time to answer an HTTP request, by method and route pattern.")
                           .Register(registry)),
         query_duration(prometheus::BuildHistogram()
                            .Name("tributary_query_duration_seconds")
@@ -263,11 +263,13 @@ void Metrics::ObserveHttpRequest(std::string_view method, std::string_view route
                                               {"status", status_label}});
            })
       .Increment();
-  const std::string route_key(route_label);
+  const std::string duration_key = std::string(method_label) + '\0' + std::string(route_label);
   impl_->http_duration_cache
-      .Get(route_key,
+      .Get(duration_key,
            [&]() -> prometheus::Histogram& {
-             return impl_->http_duration.Add({{"route", route_key}}, LatencyBuckets());
+             return impl_->http_duration.Add(
+                 {{"method", std::string(method_label)}, {"route", std::string(route_label)}},
+                 LatencyBuckets());
            })
       .Observe(seconds);
 }

@@ -9,7 +9,7 @@
 //   ingest_skipped_total{source}         counter  known records Tributary does not use
 //   ingest_lag_records{source}           gauge    records behind the high watermark
 //   http_requests_total{method,route,status}   counter
-//   http_request_duration_seconds{route}       histogram
+//   http_request_duration_seconds{method,route} histogram
 //   query_duration_seconds{query}              histogram (lineage, impact, ...)
 //   replica_leader / replica_epoch / replica_apply_lag_records   gauges, with
 //   [replication] only (DESIGN.md §8)

@@ -341,6 +341,14 @@ bool KafkaReader::CaughtUp() const {
 
 std::int64_t KafkaReader::Lag() const {
   std::int64_t lag = 0;
+  for (const auto& [topic, behind] : LagByTopic()) {
+    lag += behind;
+  }
+  return lag;
+}
+
+std::map<std::string, std::int64_t> KafkaReader::LagByTopic() const {
+  std::map<std::string, std::int64_t> lag;
   for (const auto& [tp, p] : partitions_) {
     rd_kafka_t* rk = handles_->rk;
     std::int64_t low = 0;
@@ -348,9 +356,9 @@ std::int64_t KafkaReader::Lag() const {
     if (rd_kafka_get_watermark_offsets(rk, tp.first.c_str(), tp.second, &low, &high) ==
             RD_KAFKA_RESP_ERR_NO_ERROR &&
         high > 0) {
-      lag += std::max<std::int64_t>(0, high - p.next_offset);
+      lag[tp.first] += std::max<std::int64_t>(0, high - p.next_offset);
     } else {
-      lag += std::max<std::int64_t>(0, p.high_watermark - p.next_offset);
+      lag[tp.first] += std::max<std::int64_t>(0, p.high_watermark - p.next_offset);
     }
   }
   return lag;

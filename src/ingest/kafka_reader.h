@@ -81,6 +81,8 @@ class KafkaReader {
   bool CaughtUp() const;
   // Records between the resume position and the latest known high watermark.
   std::int64_t Lag() const;
+  // The same per topic.
+  std::map<std::string, std::int64_t> LagByTopic() const;
   const std::map<TopicPartition, PartitionProgress>& partitions() const { return partitions_; }
   // The gaps found since the last call.
   std::vector<ReadGap> TakeGaps();

@@ -8,6 +8,8 @@ struct IngestPipeline::Source {
   std::string name;  // "<cluster>/<topic>"
   std::string topic;
   std::unique_ptr<SourceTranslator> translator;
+  std::atomic<std::int64_t> records{0};
+  std::atomic<std::int64_t> quarantined{0};
 };
 
 // Builds one Batch; knows the record being translated so events get source keys.
@@ -122,12 +124,14 @@ Status IngestPipeline::PollSources(Timestamp now) {
       continue;
     }
     polled->poller->Flush(sink);
+    const auto reported = static_cast<std::int64_t>(batch.events.size());
     if (auto s = Commit(std::move(batch)); !s.ok()) {
       if (auto r = RestoreTranslator(polled->source); !r.ok()) {
         spdlog::error("{}", r.message());
       }
       return s;
     }
+    polled->source.records += reported;  // what a poll reports counts as its records
   }
   return Status::Ok();
 }
@@ -180,9 +184,41 @@ Result<std::map<TopicPartition, std::int64_t>> IngestPipeline::StartOffsets(
   return out;
 }
 
+std::vector<SourceTotals> IngestPipeline::source_totals() const {
+  std::vector<SourceTotals> out;
+  for (const auto& [key, source] : sources_) {
+    out.push_back({source->name, source->records.load(), source->quarantined.load()});
+  }
+  for (const auto& polled : polled_) {
+    out.push_back(
+        {polled->source.name, polled->source.records.load(), polled->source.quarantined.load()});
+  }
+  return out;
+}
+
+IngestPipeline::Source* IngestPipeline::Named(std::string_view name) {
+  for (auto& [key, source] : sources_) {
+    if (source->name == name) {
+      return source.get();
+    }
+  }
+  for (auto& polled : polled_) {
+    if (polled->source.name == name) {
+      return &polled->source;
+    }
+  }
+  return nullptr;
+}
+
 Status IngestPipeline::Commit(Batch batch) {
   if (batch.empty()) {
     return Status::Ok();
+  }
+  std::map<Source*, std::int64_t> quarantined;
+  for (const auto& q : batch.quarantine) {
+    if (auto* source = Named(q.source)) {
+      ++quarantined[source];
+    }
   }
   if (auto result = writer_.Commit(std::move(batch)); !result.ok()) {
     // The translators moved on in memory; put them back where the log is, so
@@ -193,6 +229,9 @@ Status IngestPipeline::Commit(Batch batch) {
       }
     }
     return result.status();
+  }
+  for (const auto& [source, n] : quarantined) {
+    source->quarantined += n;
   }
   return Status::Ok();
 }
@@ -205,8 +244,10 @@ Status IngestPipeline::Process(const std::string& cluster, std::span<const RawRe
   // offset slot once per run.
   std::string_view last_topic;
   std::int32_t last_partition = -1;
-  const Source* run_source = nullptr;
+  Source* run_source = nullptr;
   std::int64_t* run_next = nullptr;
+  std::map<Source*, std::int64_t> read;  // records per source
+  std::int64_t* run_read = nullptr;
   for (const auto& record : records) {
     if (run_next == nullptr || record.topic != last_topic || record.partition != last_partition) {
       last_topic = record.topic;
@@ -214,12 +255,14 @@ Status IngestPipeline::Process(const std::string& cluster, std::span<const RawRe
       auto it = sources_.find({cluster, std::string(record.topic)});
       run_source = it == sources_.end() ? nullptr : it->second.get();
       run_next = run_source == nullptr ? nullptr : &next_offsets[{run_source, record.partition}];
+      run_read = run_source == nullptr ? nullptr : &read[run_source];
     }
     if (run_source == nullptr) {
       continue;  // not a source topic of this cluster
     }
     sink.StartRecord(run_source, &record);
     run_source->translator->Translate(record, sink);
+    ++*run_read;
     *run_next = std::max(*run_next, record.offset + 1);
     if (record.timestamp_ms > 0) {
       latest_event_time_ = std::max(latest_event_time_, FromMillis(record.timestamp_ms));
@@ -238,6 +281,9 @@ Status IngestPipeline::Process(const std::string& cluster, std::span<const RawRe
     return s;
   }
   counters_.records += static_cast<std::int64_t>(records.size());
+  for (const auto& [source, n] : read) {
+    source->records += n;
+  }
   return Status::Ok();
 }
 

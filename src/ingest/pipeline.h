@@ -30,6 +30,13 @@ struct IngestCounters {
   std::atomic<std::int64_t> records{0};
 };
 
+// What one source brought in since start (the records of committed batches).
+struct SourceTotals {
+  std::string name;  // as in the log: "<cluster>/<topic>", or a polled source's name
+  std::int64_t records = 0;
+  std::int64_t quarantined = 0;
+};
+
 class IngestPipeline {
  public:
   // `writer` (the writer thread's own) and `committed` must outlive the pipeline.
@@ -62,11 +69,16 @@ class IngestPipeline {
   // The latest record time seen (event time, for timers while catching up).
   Timestamp latest_event_time() const { return latest_event_time_; }
   const IngestCounters& counters() const { return counters_; }
+  // Per source, in a stable order. Any thread (the sources are all added
+  // before the writer thread starts).
+  std::vector<SourceTotals> source_totals() const;
 
  private:
   struct Source;
   class BatchSink;
+  // Commits `batch`; on success counts its quarantined records per source.
   Status Commit(Batch batch);
+  Source* Named(std::string_view name);
   Status RestoreTranslator(Source& source);
 
   Writer& writer_;

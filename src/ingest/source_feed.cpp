@@ -31,6 +31,11 @@ Status SourceFeed::Start() {
 
 void SourceFeed::Stop() { readers_.clear(); }
 
+std::map<std::string, std::int64_t> SourceFeed::lag_by_source() const {
+  std::lock_guard lock(mu_);
+  return lag_by_source_;
+}
+
 std::vector<SourceGap> SourceFeed::gaps() const {
   std::lock_guard lock(mu_);
   return gaps_;
@@ -96,9 +101,17 @@ Status SourceFeed::Pump() {
 void SourceFeed::UpdatePosition() {
   bool all_caught_up = true;
   std::int64_t lag = 0;
-  for (const auto& reader : readers_) {
-    all_caught_up = all_caught_up && reader->CaughtUp();
-    lag += reader->Lag();
+  std::map<std::string, std::int64_t> by_source;
+  for (std::size_t i = 0; i < readers_.size(); ++i) {
+    all_caught_up = all_caught_up && readers_[i]->CaughtUp();
+    for (const auto& [topic, behind] : readers_[i]->LagByTopic()) {
+      by_source[options_.clusters[i].cluster + "/" + topic] += behind;
+      lag += behind;
+    }
+  }
+  {
+    std::lock_guard lock(mu_);
+    lag_by_source_ = std::move(by_source);
   }
   if (all_caught_up && !caught_up_) {
     spdlog::info("ingest: every source has caught up");

@@ -12,6 +12,7 @@
 // thread.
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <vector>
@@ -46,6 +47,8 @@ class SourceFeed final : public Feed {
 
   bool caught_up() const { return caught_up_.load(); }
   std::int64_t lag() const { return lag_.load(); }
+  // Per source ("<cluster>/<topic>", as in the log), as of the last pump.
+  std::map<std::string, std::int64_t> lag_by_source() const;
   // Records lost to retention before they were read, since start (each gap
   // is also a source_gap event in the log).
   std::int64_t gap_records() const { return gap_records_.load(); }
@@ -65,7 +68,8 @@ class SourceFeed final : public Feed {
   std::atomic<std::int64_t> lag_{0};
   std::atomic<std::int64_t> gap_records_{0};
   mutable std::mutex mu_;
-  std::vector<SourceGap> gaps_;  // guarded by mu_
+  std::vector<SourceGap> gaps_;                        // guarded by mu_
+  std::map<std::string, std::int64_t> lag_by_source_;  // guarded by mu_
 };
 
 }  // namespace tributary::ingest

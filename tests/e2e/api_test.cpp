@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
+#include <fstream>
 #include <regex>
 #include <set>
 #include <thread>
@@ -267,11 +269,37 @@ TEST_CASE("the API answers lineage and impact and catalog and log questions over
     const json bad = {{"previous", json::array()}, {"schema", "{not json"}};
     CHECK(c.Request("POST", "/api/v1/compatibility", bad.dump()).status == 422);
   }
-  SECTION("metrics count requests") {
+  SECTION("metrics count requests by method and ingestion by source") {
     testing::HttpGet(port, "/healthz");
+    HttpConnection c(port);
+    c.Request("POST", "/api/v1/compatibility", "{}");
     const auto metrics = testing::HttpGet(port, "/metrics");
     CHECK(metrics.status == 200);
-    CHECK(metrics.body.find("http_requests_total") != std::string::npos);
+    const auto positive = [&](const std::string& series) {
+      const auto at = metrics.body.find(series + " ");
+      INFO(series);
+      REQUIRE(at != std::string::npos);
+      return std::stod(metrics.body.substr(at + series.size() + 1)) > 0;
+    };
+    CHECK(positive(R"(tributary_ingest_records_total{source="local/__consumer_offsets"})"));
+    CHECK(positive(R"(tributary_ingest_records_total{source="local/tributary.catalog"})"));
+    CHECK(metrics.body.find(R"(source="all")") == std::string::npos);
+    CHECK(positive(
+        R"(tributary_http_request_duration_seconds_count{method="POST",route="/api/v1/compatibility"})"));
+    CHECK(positive(
+        R"(tributary_http_request_duration_seconds_count{method="GET",route="/healthz"})"));
+    // Prometheus' own linter (Debian's prometheus package; deploy/install-deps.sh).
+    REQUIRE(std::system("command -v promtool > /dev/null") == 0);
+    const auto file = dir.path() / "metrics.txt";
+    std::ofstream(file) << metrics.body;
+    const auto out = dir.path() / "promtool.out";
+    const int rc = std::system(
+        ("promtool check metrics < " + file.string() + " > " + out.string() + " 2>&1").c_str());
+    std::ifstream in(out);
+    const std::string said{std::istreambuf_iterator<char>(in), {}};
+    INFO(said);
+    CHECK(rc == 0);
+    CHECK(said.empty());
   }
   service.Stop();
 }

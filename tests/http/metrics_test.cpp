@@ -101,12 +101,10 @@ TEST_CASE("instrumented routing counts requests by route pattern and status") {
   SECTION("a handler that throws counts as a 500") {
     CHECK(Sample(text, requests + R"({method="GET",route="/boom",status="500"})") == 1);
   }
-  SECTION("durations are observed per route") {
-    CHECK(
-        Sample(
-            text,
-            R"(tributary_http_request_duration_seconds_count{route="/api/v1/products/{name}"})") ==
-        4);
+  SECTION("durations are observed per method and route") {
+    const std::string durations = "tributary_http_request_duration_seconds_count";
+    CHECK(Sample(text, durations + R"({method="GET",route="/api/v1/products/{name}"})") == 3);
+    CHECK(Sample(text, durations + R"({method="DELETE",route="/api/v1/products/{name}"})") == 1);
   }
 }
 
