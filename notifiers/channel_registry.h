@@ -55,6 +55,9 @@ struct ChannelType {
   ChannelShape shape;
   std::string_view dialect;  // templates/<kind>/<dialect>.mustache
   TemplateEscape escape;
+  // What a rendered body may take on the platform (declared in the channel's
+  // folder, next to the platform's limits); `max` 0: no limit.
+  BodyBudget budget;
   ChannelFactory make;
 };
 

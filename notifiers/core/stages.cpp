@@ -18,6 +18,44 @@ int SeverityRank(std::string_view severity) {
   return 0;
 }
 
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+// Where the content of an HTML document's <body> starts: after its start tag,
+// or 0 when there is none.
+std::size_t BodyStart(std::string_view html) {
+  const auto open = html.find("<body");
+  const auto end = open == std::string_view::npos ? open : html.find('>', open);
+  return end == std::string_view::npos ? 0 : end + 1;
+}
+
+// The content of an HTML document's <body> (the whole text when it has none).
+std::string_view BodyContent(std::string_view html) {
+  const auto start = BodyStart(html);
+  auto close = html.rfind("</body>");
+  if (close == std::string_view::npos || close < start) {
+    close = html.size();
+  }
+  return html.substr(start, close - start);
+}
+
 }  // namespace
 
 bool Wanted(const OutboxIntent& intent, const TeamPreferences* preferences) {
@@ -173,11 +211,22 @@ OutgoingMessage ComposeMessage(const std::vector<StoredDelivery>& group) {
       "digest/" + first.team + "/" + first.channel + "/" + std::to_string(group.front().id);
   message.kind = "digest";
   message.title = std::to_string(group.size()) + " notifications for team " + first.team;
+  // One HTML document holding each part's body (or its text), between rules.
+  std::string parts;
+  bool any_html = false;
   for (const auto& d : group) {
     message.body +=
         (message.body.empty() ? "" : "\n\n---\n\n") + d.record.subject + "\n\n" + d.record.body;
-    message.html += (message.html.empty() ? "" : "<hr>") + d.record.html;
+    any_html = any_html || !d.record.html.empty();
+    parts += (parts.empty() ? "" : "\n<hr>\n") +
+             (d.record.html.empty() ? "<pre>" + HtmlEscape(d.record.body) + "</pre>"
+                                    : std::string(BodyContent(d.record.html)));
     message.facts["notifications"].push_back(d.record.idempotency_key);
+  }
+  if (any_html) {
+    message.html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>" +
+                   HtmlEscape(message.title) + "</title></head>\n<body>\n" + parts +
+                   "\n</body>\n</html>";
   }
   return message;
 }
@@ -261,7 +310,11 @@ DeliveryRecord Reroute(const StoredDelivery& delivery, const std::string& gone_c
                            "changes; this notification was meant for it.";
   r.subject = "[" + gone_channel + " disabled] " + delivery.record.subject;
   r.body = note + "\n\n" + delivery.record.body;
-  r.html = "<p><strong>" + note + "</strong></p>" + delivery.record.html;
+  // In an email's HTML document, the note starts its body; a message without
+  // an HTML part (chat) leaves the email channel to make one from the text.
+  if (!r.html.empty()) {
+    r.html.insert(BodyStart(r.html), "\n<p><strong>" + note + "</strong></p>");
+  }
   event = NewEvent{NotificationQueued{r.idempotency_key, r.kind, r.team, other}, at,
                    "notifications", std::nullopt, "queued:" + r.idempotency_key};
   return r;

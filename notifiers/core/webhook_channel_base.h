@@ -47,8 +47,4 @@ class JsonWebhookChannel : public Channel {
   Duration min_interval_;
 };
 
-// At most `max_bytes` of `text`, cut at a UTF-8 character boundary, with "…"
-// appended when cut.
-std::string Truncate(std::string_view text, std::size_t max_bytes);
-
 }  // namespace tributary::notifiers

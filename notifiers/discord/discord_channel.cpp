@@ -1,5 +1,7 @@
 #include "notifiers/discord/discord_channel.h"
 
+#include <algorithm>
+
 #include "notifiers/core/webhook_channel_base.h"
 
 namespace tributary::notifiers {
@@ -13,14 +15,20 @@ nlohmann::json DiscordPayload(const OutgoingMessage& m) {
   } else if (m.severity == "warning") {
     color = 0xF8E71C;
   }
-  // Embed limits: title 256, description 4096; content 2000.
+  // The embed's title, footer and description together stay within the
+  // message's total; the description gets what the other two leave.
+  using L = DiscordLimits;
+  const std::string title = CutText(m.title, L::kEmbedTitleChars);
+  const std::string footer = CutText(m.kind + " · " + m.team, 256);
+  const std::size_t description_max =
+      std::min(L::kEmbedDescriptionChars, L::kEmbedsTotalChars - Measure(title) - Measure(footer));
   return {{"username", "Tributary"},
-          {"content", Truncate(m.title, 2000)},
+          {"content", CutText(m.title, L::kContentChars)},
           {"embeds",
-           {{{"title", Truncate(m.title, 256)},
-             {"description", Truncate(m.body, 4096)},
+           {{{"title", title},
+             {"description", CutKeepingEnd(m.body, description_max)},
              {"color", color},
-             {"footer", {{"text", m.kind + " · " + m.team}}}}}},
+             {"footer", {{"text", footer}}}}}},
           {"allowed_mentions", {{"parse", nlohmann::json::array()}}}};
 }
 

@@ -2,6 +2,7 @@
 
 #include <curl/curl.h>
 
+#include <algorithm>
 #include <ctime>
 #include <mutex>
 
@@ -22,15 +23,97 @@ std::string OneLine(std::string_view text) {
   return out;
 }
 
-std::string EncodeSubject(std::string_view subject) {
-  const std::string line = OneLine(subject);
-  const bool ascii = std::all_of(line.begin(), line.end(), [](char c) {
+// RFC 5322 §2.1.1: a line SHOULD be at most 78 characters without its CRLF;
+// a long field is folded by a CRLF before whitespace (§2.2.3).
+constexpr std::size_t kMaxLine = 78;
+// RFC 2047 §2: an encoded-word is at most 75 characters.
+constexpr std::size_t kMaxEncodedWord = 75;
+constexpr std::string_view kEncodedWordStart = "=?UTF-8?B?";
+constexpr std::string_view kEncodedWordEnd = "?=";
+
+// `name: value` folded at the spaces of `value` into lines of at most kMaxLine;
+// empty when some piece between spaces does not fit on a line.
+std::string FoldAtSpaces(std::string_view name, std::string_view value) {
+  std::string out = std::string(name) + ": ";
+  std::size_t room = kMaxLine - out.size();
+  std::size_t start = 0;
+  while (value.size() - start > room) {
+    // The last space that leaves the line within the limit; the continuation
+    // line starts with it.
+    const auto fold = value.rfind(' ', start + room);
+    if (fold == std::string_view::npos || fold <= start ||
+        value.substr(start, fold - start).find_first_not_of(' ') == std::string_view::npos) {
+      return {};
+    }
+    out += std::string(value.substr(start, fold - start)) + "\r\n";
+    start = fold;
+    room = kMaxLine;
+  }
+  return out + std::string(value.substr(start));
+}
+
+// `name: value` as RFC 2047 encoded-words (base64 of UTF-8), one per line, each
+// of whole characters (§5) and at most kMaxEncodedWord long, every line at
+// most kMaxLine. Whitespace between encoded-words is not part of the text
+// (§6.2), so the value is split anywhere between characters.
+std::string EncodedWords(std::string_view name, std::string_view value) {
+  std::string out = std::string(name) + ":";
+  const std::size_t overhead = kEncodedWordStart.size() + kEncodedWordEnd.size();
+  std::size_t pos = 0;
+  bool first = true;
+  while (pos < value.size() || first) {
+    // " " before each word; the first line also holds the name.
+    const std::size_t line_room = kMaxLine - (first ? out.size() : 0) - 1;
+    const std::size_t word = std::min(kMaxEncodedWord, line_room);
+    const std::size_t max_bytes = (word - overhead) / 4 * 3;
+    std::size_t end = std::min(pos + max_bytes, value.size());
+    // Back to a character's first byte (never a continuation byte 10xxxxxx).
+    while (end < value.size() && end > pos &&
+           (static_cast<unsigned char>(value[end]) & 0xC0) == 0x80) {
+      --end;
+    }
+    out += std::string(first ? " " : "\r\n ") + std::string(kEncodedWordStart) +
+           Base64Encode(value.substr(pos, end - pos)) + std::string(kEncodedWordEnd);
+    pos = end;
+    first = false;
+  }
+  return out;
+}
+
+// The Subject header line(s), without the final CRLF: printable ASCII folded at
+// its spaces; anything else (other characters, text that would read as an
+// encoded-word, a word too long to fold) as encoded-words.
+std::string SubjectHeader(std::string_view subject) {
+  const std::string value = OneLine(subject);
+  const bool ascii = std::all_of(value.begin(), value.end(), [](char c) {
     return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f;
   });
-  if (ascii) {
-    return line;
+  if (ascii && value.find("=?") == std::string::npos) {
+    if (auto folded = FoldAtSpaces("Subject", value); !folded.empty()) {
+      return folded;
+    }
   }
-  return "=?UTF-8?B?" + Base64Encode(line) + "?=";
+  return EncodedWords("Subject", value);
+}
+
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
 }
 
 std::string Rfc5322Date(Timestamp t) {
@@ -167,30 +250,17 @@ std::string ComposeEmail(const EmailConfig& config, const OutgoingMessage& m, Ti
   }
   std::string html = m.html;
   if (html.empty()) {
-    // A body rendered without an HTML template: shown as preformatted text.
-    html = "<pre>";
-    for (const char c : m.body) {
-      switch (c) {
-        case '<':
-          html += "&lt;";
-          break;
-        case '>':
-          html += "&gt;";
-          break;
-        case '&':
-          html += "&amp;";
-          break;
-        default:
-          html += c;
-      }
-    }
-    html += "</pre>";
+    // A body rendered without an HTML template: a document showing it as
+    // preformatted text.
+    html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>" +
+           HtmlEscape(m.title) + "</title></head>\n<body>\n<pre>" + HtmlEscape(m.body) +
+           "</pre>\n</body>\n</html>";
   }
   std::string out;
   out += "Date: " + Rfc5322Date(date) + "\r\n";
   out += "From: " + OneLine(config.from) + "\r\n";
   out += "To: " + to + "\r\n";
-  out += "Subject: " + EncodeSubject(m.title) + "\r\n";
+  out += SubjectHeader(m.title) + "\r\n";
   out += "Message-ID: " + EmailMessageId(m.id, config.from) + "\r\n";
   out += "MIME-Version: 1.0\r\n";
   out += "X-Tributary-Kind: " + OneLine(m.kind) + "\r\n";

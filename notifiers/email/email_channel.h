@@ -5,7 +5,9 @@
 // TLS: `smtps://` is TLS from the first byte; `smtp://` upgrades with STARTTLS,
 // and with `require_tls` (the default) a server that does not offer STARTTLS
 // is refused before anything is sent. Headers: Date (RFC 5322), From, To,
-// Subject (RFC 2047 encoded when not ASCII), Message-ID derived from the
+// Subject (folded at its spaces into lines of at most 78 characters, RFC 5322
+// §2.1.1; when not ASCII, RFC 2047 encoded-words of at most 75 characters that
+// never split a UTF-8 character), Message-ID derived from the
 // notification's idempotency key (a re-send carries the same id, so mail
 // systems and people can see the duplicate), MIME-Version, Content-Type.
 // SMTP 4xx replies and connection failures are retried; 5xx replies, refused

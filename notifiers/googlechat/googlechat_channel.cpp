@@ -5,8 +5,9 @@
 namespace tributary::notifiers {
 
 nlohmann::json GoogleChatPayload(const OutgoingMessage& m) {
-  // A message's text is limited to 4096 characters.
-  return {{"text", Truncate("*" + m.title + "*\n\n" + m.body, 4000)}};
+  using L = GoogleChatLimits;
+  const std::string head = "*" + CutText(m.title, L::kTitleChars) + "*\n\n";
+  return {{"text", head + CutKeepingEnd(m.body, L::kTextChars - Measure(head))}};
 }
 
 std::unique_ptr<Channel> MakeGoogleChatChannel(GoogleChatConfig config, const EgressGuard& guard) {

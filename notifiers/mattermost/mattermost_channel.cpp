@@ -5,8 +5,10 @@
 namespace tributary::notifiers {
 
 nlohmann::json MattermostPayload(const OutgoingMessage& m) {
+  using L = MattermostLimits;
+  const std::string head = "#### " + CutText(m.title, L::kTitleChars) + "\n\n";
   return {{"username", "Tributary"},
-          {"text", Truncate("#### " + m.title + "\n\n" + m.body, 16000)},
+          {"text", head + CutKeepingEnd(m.body, L::kMessageChars - Measure(head))},
           {"props", {{"tributary_kind", m.kind}, {"tributary_id", m.id}}}};
 }
 

@@ -5,17 +5,24 @@
 namespace tributary::notifiers {
 
 nlohmann::json SlackPayload(const OutgoingMessage& m) {
-  // Block Kit limits: header text 150 characters, section text 3000.
-  return {{"text", Truncate(m.title, 3000)},
-          {"blocks",
-           {{{"type", "header"},
-             {"text", {{"type", "plain_text"}, {"text", Truncate(m.title, 150)}, {"emoji", true}}}},
-            {{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", Truncate(m.body, 3000)}}}},
-            {{"type", "context"},
-             {"elements",
-              {{{"type", "mrkdwn"},
-                {"text", "Tributary · " + m.kind + " · severity " + m.severity + " · team " +
-                             m.team}}}}}}}};
+  // Three blocks (of at most SlackLimits::kBlocks). The body was rendered to fit
+  // its section (kSlackBodyBudget); one that does not (a digest, a re-routed
+  // message) is cut before its last paragraph, the link.
+  using L = SlackLimits;
+  return {
+      {"text", CutText(m.title, L::kTextChars)},
+      {"blocks",
+       {{{"type", "header"},
+         {"text",
+          {{"type", "plain_text"}, {"text", CutText(m.title, L::kHeaderChars)}, {"emoji", true}}}},
+        {{"type", "section"},
+         {"text", {{"type", "mrkdwn"}, {"text", CutKeepingEnd(m.body, L::kSectionChars)}}}},
+        {{"type", "context"},
+         {"elements",
+          {{{"type", "mrkdwn"},
+            {"text",
+             CutText("Tributary · " + m.kind + " · severity " + m.severity + " · team " + m.team,
+                     L::kSectionChars)}}}}}}}};
 }
 
 std::unique_ptr<Channel> MakeSlackChannel(SlackConfig config, const EgressGuard& guard) {

@@ -10,8 +10,23 @@
 
 #include "notifiers/core/channel.h"
 #include "notifiers/egress/egress_guard.h"
+#include "notifiers/templates/text_budget.h"
 
 namespace tributary::notifiers {
+
+// Slack's Block Kit limits, as its reference states them
+// (docs.slack.dev/reference/block-kit/blocks/header-block, .../section-block,
+// .../reference/block-kit/blocks): a header's text at most 150 characters, a
+// section's text at most 3000, at most 50 blocks in a message. Slack cuts a
+// message's top-level `text` at 40,000 characters.
+struct SlackLimits {
+  static constexpr std::size_t kHeaderChars = 150;
+  static constexpr std::size_t kSectionChars = 3000;
+  static constexpr std::size_t kBlocks = 50;
+  static constexpr std::size_t kTextChars = 40000;
+};
+// The rendered body is one section.
+inline constexpr BodyBudget kSlackBodyBudget{SlackLimits::kSectionChars, TextUnit::kChars};
 
 struct SlackConfig {
   std::string name;

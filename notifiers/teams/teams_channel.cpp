@@ -5,6 +5,7 @@
 namespace tributary::notifiers {
 
 nlohmann::json TeamsPayload(const OutgoingMessage& m) {
+  using L = TeamsLimits;
   const bool urgent = m.severity == "critical" || m.severity == "high";
   nlohmann::json card = {
       {"$schema", "http://adaptivecards.io/schemas/adaptive-card.json"},
@@ -12,17 +13,21 @@ nlohmann::json TeamsPayload(const OutgoingMessage& m) {
       {"version", "1.4"},
       {"body",
        {{{"type", "TextBlock"},
-         {"text", m.title},
+         {"text", CutText(m.title, L::kTitleJsonBytes, TextUnit::kJsonBytes)},
          {"weight", "Bolder"},
          {"size", "Medium"},
          {"color", urgent ? "Attention" : "Default"},
          {"wrap", true}},
-        {{"type", "TextBlock"}, {"text", Truncate(m.body, 20000)}, {"wrap", true}},
+        {{"type", "TextBlock"},
+         {"text", CutKeepingEnd(m.body, L::kBodyJsonBytes, TextUnit::kJsonBytes)},
+         {"wrap", true}},
         {{"type", "FactSet"},
          {"facts",
-          {{{"title", "Kind"}, {"value", m.kind}},
-           {{"title", "Severity"}, {"value", m.severity}},
-           {{"title", "Team"}, {"value", m.team}}}}}}}};
+          {{{"title", "Kind"}, {"value", CutText(m.kind, L::kFactJsonBytes, TextUnit::kJsonBytes)}},
+           {{"title", "Severity"},
+            {"value", CutText(m.severity, L::kFactJsonBytes, TextUnit::kJsonBytes)}},
+           {{"title", "Team"},
+            {"value", CutText(m.team, L::kFactJsonBytes, TextUnit::kJsonBytes)}}}}}}}};
   return {{"type", "message"},
           {"attachments",
            {{{"contentType", "application/vnd.microsoft.card.adaptive"},

@@ -163,16 +163,28 @@ std::string FlagName(std::string_view field, std::string_view value) {
 }
 
 // The context as mustache data plus the derived fields templates/README.md lists.
-Data BuildData(const json& context) {
+// With `list_cap`, every top-level list shows its first `list_cap` entries and
+// `<name>_more` says how many it leaves out; `has_<name>` and the counts are
+// the whole list's.
+Data BuildData(const json& context, std::optional<std::size_t> list_cap = std::nullopt) {
   Data data(Data::type::object);
   for (const auto& [key, value] : context.items()) {
+    json shown_list;
+    const json* shown = &value;
+    if (value.is_array() && list_cap && value.size() > *list_cap) {
+      shown_list = json(value.begin(), value.begin() + static_cast<std::ptrdiff_t>(*list_cap));
+      shown = &shown_list;
+    }
     if ((key == "consumers" || key == "consumers_by_team") && value.is_array()) {
-      data[key] = ConsumerList(value);
+      data[key] = ConsumerList(*shown);
     } else {
-      data[key] = JsonToMustache(value);
+      data[key] = JsonToMustache(*shown);
     }
     if (value.is_array()) {
       data["has_" + key] = Data(!value.empty());
+      if (shown != &value) {
+        data[key + "_more"] = Data(std::to_string(value.size() - shown->size()));
+      }
     }
   }
 
@@ -212,6 +224,29 @@ Data BuildData(const json& context) {
     data["whole_subject"] = Data(*version == 0);
   }
   return data;
+}
+
+// `value` with every string longer than `cap` characters cut with "…", except
+// the top-level `ui_url` (the link must work).
+json CapStrings(const json& value, std::size_t cap, bool top = true) {
+  if (value.is_string()) {
+    return CutText(value.get_ref<const std::string&>(), cap);
+  }
+  if (value.is_array()) {
+    json out = json::array();
+    for (const auto& v : value) {
+      out.push_back(CapStrings(v, cap, false));
+    }
+    return out;
+  }
+  if (value.is_object()) {
+    json out = json::object();
+    for (const auto& [key, v] : value.items()) {
+      out[key] = top && key == "ui_url" ? v : CapStrings(v, cap, false);
+    }
+    return out;
+  }
+  return value;
 }
 
 // ---- parsing -------------------------------------------------------------------------
@@ -609,19 +644,82 @@ Result<RenderedMessage> TemplateSet::Render(std::string_view kind, std::string_v
     return InvalidArgument("the render context of a " + std::string(kind) +
                            " notification is not a JSON object");
   }
-  const Data data = BuildData(context);
-  auto render = [&](const Parsed::Entry& entry) {
+  auto render = [](const Parsed::Entry& entry, const Data& data) {
     NoPartials ctx(&data);
     return DropMarkedLines(entry.tmpl->render(ctx));
   };
-  RenderedMessage out;
   const auto& entry = parsed_->entries[*k][*c];
-  if (auto s = Split(render(entry.text), entry.text.source, true, out.title, out.body); !s.ok()) {
+  // The title and body from `ctx` with lists cut at `list_cap`.
+  auto render_text = [&](const json& ctx, std::optional<std::size_t> list_cap,
+                         RenderedMessage& out) {
+    return Split(render(entry.text, BuildData(ctx, list_cap)), entry.text.source, true, out.title,
+                 out.body);
+  };
+  RenderedMessage out;
+  if (auto s = render_text(context, std::nullopt, out); !s.ok()) {
     return s;
+  }
+  const BodyBudget budget = parsed_->channels[*c].budget;
+  const auto fits = [&](const RenderedMessage& m) {
+    return budget.max == 0 || Measure(m.body, budget.unit) <= budget.max;
+  };
+  if (!fits(out)) {
+    std::size_t longest = 0;
+    for (const auto& [key, value] : context.items()) {
+      if (value.is_array()) {
+        longest = std::max(longest, value.size());
+      }
+    }
+    bool fitted = false;
+    for (const std::size_t cap : {budget.max / 4, budget.max / 16, std::size_t{64}}) {
+      const json shrunk = CapStrings(context, cap);
+      RenderedMessage m;
+      if (auto s = render_text(shrunk, std::nullopt, m); !s.ok()) {
+        return s;
+      }
+      if (fits(m)) {
+        out = std::move(m);
+        fitted = true;
+        break;
+      }
+      if (longest == 0) {
+        continue;
+      }
+      // The most entries that fit: `lo` fits, `hi` does not.
+      RenderedMessage best;
+      if (auto s = render_text(shrunk, 0, best); !s.ok()) {
+        return s;
+      }
+      if (!fits(best)) {
+        continue;
+      }
+      std::size_t lo = 0;
+      std::size_t hi = longest;
+      while (hi - lo > 1) {
+        const std::size_t mid = lo + (hi - lo) / 2;
+        if (auto s = render_text(shrunk, mid, m); !s.ok()) {
+          return s;
+        }
+        if (fits(m)) {
+          lo = mid;
+          best = std::move(m);
+        } else {
+          hi = mid;
+        }
+      }
+      out = std::move(best);
+      fitted = true;
+      break;
+    }
+    if (!fitted) {
+      out.body = CutKeepingEnd(out.body, budget.max, budget.unit);
+    }
   }
   if (entry.html) {
     std::string title;
-    if (auto s = Split(render(*entry.html), entry.html->source, false, title, out.html); !s.ok()) {
+    if (auto s = Split(render(*entry.html, BuildData(context)), entry.html->source, false, title,
+                       out.html);
+        !s.ok()) {
       return s;
     }
   }

@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "notifiers/templates/text_budget.h"
 #include "tributary/result.h"
 
 namespace tributary::notifiers {
@@ -41,6 +42,9 @@ struct ChannelTemplates {
   std::string dialect;  // the template file, e.g. "mrkdwn"
   TemplateEscape escape = TemplateEscape::kNone;
   bool html_part = false;  // also <kind>/<dialect>.html.mustache (email)
+  // The body must fit this (the platform's limit); Render shrinks the context
+  // until it does. `max` 0: rendered as is.
+  BodyBudget budget;
 };
 
 struct RenderedMessage {
@@ -66,6 +70,14 @@ class TemplateSet {
   // Renders `kind` for `channel_type` with `context`, a JSON object: the
   // intent's facts plus what the dispatcher adds (templates/README.md). The
   // first line of the output is the title, the rest after blank lines the body.
+  // When the body exceeds the channel type's budget, it is rendered again from
+  // a smaller context until it fits, so the title, the action and the link the
+  // template writes stay: first every string longer than a quarter of the
+  // budget is cut with "…" (the reason, messages; never `ui_url`), then every
+  // top-level list is shortened to as many entries as fit, with
+  // `<list>_more` set to the number left out (templates/README.md); then
+  // strings are cut shorter. A template that still does not fit has its body
+  // cut before its last paragraph.
   // NotFound for an unknown kind or channel type; InvalidArgument when
   // `context` is not an object or the template renders an empty title.
   Result<RenderedMessage> Render(std::string_view kind, std::string_view channel_type,

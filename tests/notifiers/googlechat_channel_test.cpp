@@ -2,6 +2,8 @@
 // message in Chat's simple formatting (*bold* title), within Chat's message
 // limit, at most one message a second per space.
 
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -60,14 +62,18 @@ TEST_CASE("Google Chat receives a text message with a bold title") {
   }
   SECTION("a long body is cut under Chat's 4096-character limit, marked with an ellipsis") {
     std::string body;
-    for (int i = 0; i < 3000; ++i) {
+    for (int i = 0; i < 5000; ++i) {
       body += "\xC3\xA9";  // é: two bytes each
     }
     channel->Send(Message(body));
     REQUIRE(receiver.count() == 1);
     const auto text = json::parse(receiver.requests()[0].body)["text"].get<std::string>();
-    CHECK(text.size() <= 4000);
-    CHECK(text.size() > 3900);
+    // Characters (code points), not bytes: é is two bytes and one character.
+    const auto chars = std::count_if(text.begin(), text.end(), [](char c) {
+      return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    });
+    CHECK(chars <= 4096);
+    CHECK(chars > 4000);
     CHECK(text.substr(text.size() - 3) == "\xE2\x80\xA6");
   }
   SECTION("at most one message a second per space") {

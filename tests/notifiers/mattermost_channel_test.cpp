@@ -2,6 +2,8 @@
 // `text` with the title as a heading, posted as "Tributary", within
 // Mattermost's post limit.
 
+#include <algorithm>
+
 #include <catch2/catch.hpp>
 
 #include <nlohmann/json.hpp>
@@ -64,16 +66,22 @@ TEST_CASE("Mattermost receives Markdown text with the title as a heading") {
     CHECK(p["props"]["tributary_kind"] == "breaking_change");
     CHECK(p["props"]["tributary_id"] == "schema:stocktrades-value:2:7/analytics/a-mm");
   }
-  SECTION("a long body is cut to 16000 bytes at a character boundary, marked with an ellipsis") {
+  SECTION(
+      "a long body is cut under Mattermost's 16383-character limit at a character boundary, "
+      "marked with an ellipsis") {
     std::string body;
-    for (int i = 0; i < 9000; ++i) {
+    for (int i = 0; i < 17000; ++i) {
       body += "\xC3\xA9";  // é: two bytes each
     }
     channel->Send(Message(body));
     REQUIRE(receiver.count() == 1);
     const auto text = json::parse(receiver.requests()[0].body)["text"].get<std::string>();
-    CHECK(text.size() <= 16000);
-    CHECK(text.size() > 15000);
+    // Characters (code points), not bytes: é is two bytes and one character.
+    const auto chars = std::count_if(text.begin(), text.end(), [](char c) {
+      return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    });
+    CHECK(chars <= 16383);
+    CHECK(chars > 16000);
     CHECK(text.substr(text.size() - 3) == "\xE2\x80\xA6");
   }
   SECTION("Mattermost has no rate limit of its own") {

@@ -221,3 +221,41 @@ TEST_CASE("record: each outcome of an attempt becomes the delivery's next state"
     CHECK(r.body.rfind("Channel \"slack\" answered 410 Gone", 0) == 0);
   }
 }
+
+TEST_CASE("a digest's and a re-routed email's HTML part is one HTML5 document") {
+  const auto email = [](std::int64_t id) {
+    auto d = Due(id, "batched", "mail");
+    d.record.html = "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\"><title>t" +
+                    std::to_string(id) +
+                    "</title></head>\n<body style=\"color: #1f2328;\">\n<p>part " +
+                    std::to_string(id) + "</p>\n</body>\n</html>";
+    return d;
+  };
+  const auto one_document = [](const std::string& html) {
+    INFO(html);
+    CHECK(html.starts_with("<!DOCTYPE html>"));
+    CHECK(html.find("<!DOCTYPE", 1) == std::string::npos);
+    CHECK(html.find("<html", html.find("<html") + 1) == std::string::npos);
+    CHECK(html.find("<body", html.find("<body") + 1) == std::string::npos);
+    CHECK(html.ends_with("</html>"));
+  };
+  SECTION("a digest holds each part's content, separated by rules") {
+    const auto message = ComposeMessage({email(1), email(3)});
+    one_document(message.html);
+    CHECK(message.html.find("<p>part 1</p>") < message.html.find("<hr>"));
+    CHECK(message.html.find("<hr>") < message.html.find("<p>part 3</p>"));
+    CHECK(message.html.find("<title>2 notifications for team batched</title>") !=
+          std::string::npos);
+  }
+  SECTION("a re-routed email has its note at the start of the body") {
+    NewEvent event;
+    const auto r = Reroute(email(1), "mail", "mail-2", kT0, event);
+    one_document(r.html);
+    CHECK(r.html.find("answered 410 Gone") > r.html.find("<body"));
+    CHECK(r.html.find("answered 410 Gone") < r.html.find("<p>part 1</p>"));
+  }
+  SECTION("a chat delivery re-routed leaves the HTML to the email channel") {
+    NewEvent event;
+    CHECK(Reroute(Due(1, "a", "slack"), "slack", "mail", kT0, event).html.empty());
+  }
+}
