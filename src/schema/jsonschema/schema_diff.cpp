@@ -201,22 +201,27 @@ struct ContentModel {
   std::optional<Node> schema;  // set: partially open
 };
 
-ContentModel ReadContentModel(Node node, std::string_view keyword, std::string_view fallback) {
-  const json* value = node.Find(keyword);
-  if (value == nullptr && !fallback.empty()) {
-    value = node.Find(fallback);
-  }
+// The content model a schema sets for the members it covers.
+ContentModel ContentModelOf(Node schema) {
   ContentModel model;
-  if (value == nullptr) {
-    return model;
-  }
-  Node schema = node.Child(*value).Resolved();
+  schema = schema.Resolved();
   if (IsFalse(schema)) {
     model.permits = false;
   } else if (!IsUnconstrained(schema)) {
     model.schema = schema;
   }
   return model;
+}
+
+ContentModel ReadContentModel(Node node, std::string_view keyword, std::string_view fallback) {
+  const json* value = node.Find(keyword);
+  if (value == nullptr && !fallback.empty()) {
+    value = node.Find(fallback);
+  }
+  if (value == nullptr) {
+    return ContentModel{};
+  }
+  return ContentModelOf(node.Child(*value));
 }
 
 struct ObjectView {
@@ -269,11 +274,15 @@ ObjectView ReadObject(Node node) {
   return view;
 }
 
+// `additionalItems` is read by its effect: it applies only after a tuple. An
+// array with `items` as one schema has an empty tuple and that schema for every
+// item, so it compares item by item with a tuple.
 struct ArrayView {
   std::optional<Node> all_items;  // `items` as one schema
   std::vector<Node> tuple;        // `items` as an array, or `prefixItems`
   std::string tuple_keyword = "items";
-  ContentModel additional;  // items past the tuple
+  std::string rest_keyword = "additionalItems";  // the keyword for the items past the tuple
+  ContentModel additional;                       // items past the tuple
 };
 
 ArrayView ReadArray(Node node) {
@@ -282,6 +291,7 @@ ArrayView ReadArray(Node node) {
   const json* prefix = node.Find("prefixItems");
   if (prefix != nullptr && prefix->is_array()) {
     view.tuple_keyword = "prefixItems";
+    view.rest_keyword = "items";
     for (const json& item : *prefix) {
       view.tuple.push_back(node.Child(item));
     }
@@ -297,6 +307,8 @@ ArrayView ReadArray(Node node) {
   }
   if (items != nullptr) {
     view.all_items = node.Child(*items);
+    view.rest_keyword = "items";
+    view.additional = ContentModelOf(*view.all_items);
   }
   return view;
 }
@@ -618,6 +630,72 @@ class Comparison {
     return bounds;
   }
 
+  // The tighter of a side's inclusive and exclusive bound: what it lets through.
+  struct Bound {
+    double value = 0;
+    bool exclusive = false;
+    std::string_view keyword;  // the keyword that sets it
+  };
+
+  static std::optional<Bound> TighterBound(std::optional<double> inclusive,
+                                           std::optional<double> exclusive, bool lower,
+                                           std::string_view inclusive_keyword,
+                                           std::string_view exclusive_keyword) {
+    if (!exclusive) {
+      return inclusive ? std::optional<Bound>(Bound{*inclusive, false, inclusive_keyword})
+                       : std::nullopt;
+    }
+    if (inclusive && (lower ? *inclusive > *exclusive : *inclusive < *exclusive)) {
+      return Bound{*inclusive, false, inclusive_keyword};
+    }
+    return Bound{*exclusive, true, exclusive_keyword};
+  }
+
+  static std::optional<Bound> LowerBound(const NumberBounds& bounds) {
+    return TighterBound(bounds.minimum, bounds.exclusive_minimum, true, "minimum",
+                        "exclusiveMinimum");
+  }
+
+  static std::optional<Bound> UpperBound(const NumberBounds& bounds) {
+    return TighterBound(bounds.maximum, bounds.exclusive_maximum, false, "maximum",
+                        "exclusiveMaximum");
+  }
+
+  // Bounds are judged by the numbers they let through, not keyword by keyword:
+  // `exclusiveMinimum: 10` -> `minimum: 10` narrows nothing (Schema Registry
+  // reports MINIMUM_ADDED for it). A narrower bound is named by the reader's
+  // keyword: _ADDED when the writer had no bound or one set by the other
+  // keyword (as the registry names it), _INCREASED/_DECREASED otherwise.
+  void CompareNumberBound(std::optional<Bound> o, std::optional<Bound> u, const std::string& path,
+                          bool lower) {
+    if (!u) {
+      return;
+    }
+    const std::string where = JoinPointer(path, u->keyword);
+    std::string kind = u->exclusive ? (lower ? "EXCLUSIVE_MINIMUM" : "EXCLUSIVE_MAXIMUM")
+                                    : (lower ? "MINIMUM" : "MAXIMUM");
+    if (!o) {
+      Report(kind + "_ADDED", where,
+             Subject(path) + " gained " + Quote(u->keyword) + " " + FormatNumber(u->value));
+      return;
+    }
+    const bool narrower = o->value != u->value ? (lower ? u->value > o->value : u->value < o->value)
+                                               : u->exclusive && !o->exclusive;
+    if (!narrower) {
+      return;
+    }
+    if (o->keyword == u->keyword) {
+      Report(kind + (lower ? "_INCREASED" : "_DECREASED"), where,
+             Subject(path) + (lower ? " raised " : " lowered ") + Quote(u->keyword) + " from " +
+                 FormatNumber(o->value) + " to " + FormatNumber(u->value));
+    } else {
+      Report(kind + "_ADDED", where,
+             Subject(path) + " narrowed its " + (lower ? "lower" : "upper") + " bound from " +
+                 Quote(o->keyword) + " " + FormatNumber(o->value) + " to " + Quote(u->keyword) +
+                 " " + FormatNumber(u->value));
+    }
+  }
+
   static bool IsWholeMultiple(double value, double of) {
     double ratio = value / of;
     return std::isfinite(ratio) &&
@@ -627,12 +705,8 @@ class Comparison {
   void CompareNumber(Node o, Node u, const std::string& path) {
     const NumberBounds original = ReadNumberBounds(o);
     const NumberBounds update = ReadNumberBounds(u);
-    CompareUpperBound(original.maximum, update.maximum, path, "maximum", "MAXIMUM");
-    CompareLowerBound(original.minimum, update.minimum, path, "minimum", "MINIMUM");
-    CompareUpperBound(original.exclusive_maximum, update.exclusive_maximum, path,
-                      "exclusiveMaximum", "EXCLUSIVE_MAXIMUM");
-    CompareLowerBound(original.exclusive_minimum, update.exclusive_minimum, path,
-                      "exclusiveMinimum", "EXCLUSIVE_MINIMUM");
+    CompareNumberBound(UpperBound(original), UpperBound(update), path, /*lower=*/false);
+    CompareNumberBound(LowerBound(original), LowerBound(update), path, /*lower=*/true);
     if (update.multiple_of) {
       const std::string where = JoinPointer(path, "multipleOf");
       const double u_of = *update.multiple_of;
@@ -686,11 +760,19 @@ class Comparison {
       if (newly_declared && !(original.open() && IsUnconstrained(declared->second.Resolved()))) {
         continue;  // reported with the property below
       }
+      // `default` is an annotation no validator supplies: data without the
+      // property fails the new `required` all the same (Schema Registry judges
+      // by the keyword and accepts it).
+      std::string message = "property " + Quote(name) + " became required";
       if (declared != update.properties.end() && HasDefault(declared->second)) {
-        continue;
+        message += "; its `default` does not make data without it valid";
+        if (original.properties.count(name) > 0) {
+          message +=
+              " (judged by effect: Schema Registry accepts this as "
+              "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED)";
+        }
       }
-      Report("REQUIRED_ATTRIBUTE_ADDED", JoinPointer(JoinPointer(path, "required"), name),
-             "property " + Quote(name) + " became required");
+      Report("REQUIRED_ATTRIBUTE_ADDED", JoinPointer(JoinPointer(path, "required"), name), message);
     }
 
     std::set<std::string> names;
@@ -777,9 +859,14 @@ class Comparison {
                    "undeclared properties");
       }
     }
-    if (required && !HasDefault(update_schema)) {
+    if (required) {
       Report("REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL", where,
-             "required property " + Quote(name) + " was added without a default");
+             HasDefault(update_schema)
+                 ? "required property " + Quote(name) +
+                       " was added; its `default` does not make data without it valid (judged "
+                       "by effect: Schema Registry accepts this as "
+                       "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL)"
+                 : "required property " + Quote(name) + " was added without a default");
     }
   }
 
@@ -888,8 +975,11 @@ class Comparison {
   void CompareArray(Node o, Node u, const std::string& path) {
     const ArrayView original = ReadArray(o);
     const ArrayView update = ReadArray(u);
+    // One side a tuple, the other one schema for every item: compared item by item.
+    const bool mixed = (original.all_items && !update.tuple.empty()) ||
+                       (update.all_items && !original.tuple.empty());
 
-    if (update.all_items) {
+    if (update.all_items && !mixed) {
       const std::string where = JoinPointer(path, "items");
       if (original.all_items) {
         Compare(*original.all_items, *update.all_items, where);
@@ -942,16 +1032,20 @@ class Comparison {
     }
 
     if (!original.tuple.empty() || !update.tuple.empty()) {
-      const std::string where =
-          JoinPointer(path, update.tuple_keyword == "prefixItems" ? "items" : "additionalItems");
+      const std::string where = JoinPointer(path, update.rest_keyword);
+      const std::string by_effect =
+          mixed ? " (judged by effect: `items` as one schema applies to every item)" : "";
       if (original.additional.permits && !update.additional.permits) {
         Report("ADDITIONAL_ITEMS_REMOVED", where,
-               Subject(path) + " no longer allows items beyond its tuple");
+               Subject(path) + " no longer allows items beyond its tuple" + by_effect);
       } else if (update.additional.permits && update.additional.schema &&
                  original.additional.permits) {
         if (!original.additional.schema) {
           Report("ADDITIONAL_ITEMS_NARROWED", where,
-                 Subject(path) + " now constrains items beyond its tuple");
+                 mixed ? Subject(path) + " now constrains the items after the first " +
+                             std::to_string(original.tuple.size()) + ", which " +
+                             Quote(original.rest_keyword) + " left open" + by_effect
+                       : Subject(path) + " now constrains items beyond its tuple");
         } else {
           Compare(*original.additional.schema, *update.additional.schema, where);
         }

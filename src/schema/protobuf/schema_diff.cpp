@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -252,105 +253,147 @@ class SchemaDiff {
     }
   }
 
+  // Where a field sits in its message.
+  struct Member {
+    const gp::FieldDescriptor* field = nullptr;
+    const gp::OneofDescriptor* oneof = nullptr;  // none: outside any oneof (proto3 `optional` too)
+  };
+  using Members = std::map<int, Member>;  // by field number
+
+  // Fields match by number wherever they sit: the wire carries numbers, and a
+  // oneof is no wire structure of its own. Which oneof a field belongs to is
+  // judged apart (CompareOneofMembers, CompareRemovedOneofMembers).
   void CompareFields(const gp::Descriptor& writer, const gp::Descriptor& reader) {
-    // Fields outside any oneof (proto3 `optional` fields included), by number.
-    std::map<int, const gp::FieldDescriptor*> writer_fields = PlainFields(writer);
-    const std::map<int, const gp::FieldDescriptor*> reader_fields = PlainFields(reader);
-    std::set<int> writer_oneof_numbers;
-    for (const gp::OneofDescriptor* oneof : RealOneofs(writer)) {
-      for (const gp::FieldDescriptor* field : OneofFields(*oneof)) {
-        writer_oneof_numbers.insert(field->number());
-      }
-    }
-
-    // Fields moving into a oneof: one plain field joining a new oneof is fine.
-    for (const gp::OneofDescriptor* reader_oneof : RealOneofs(reader)) {
-      const gp::OneofDescriptor& oneof = *reader_oneof;
-      PathScope scope(*this, oneof.name());
-      int moved = 0;
-      int existing = 0;
-      int moved_number = 0;
-      for (const gp::FieldDescriptor* field : OneofFields(oneof)) {
-        if (writer_fields.erase(field->number()) > 0) {
-          ++moved;
-          moved_number = field->number();
-        } else if (writer_oneof_numbers.contains(field->number())) {
-          ++existing;
-        }
-      }
-      if (moved > 1) {
-        Add("MULTIPLE_FIELDS_MOVED_TO_ONEOF",
-            "oneof " + Quote(oneof.full_name()) + " in the " + reader_side_ + " schema holds " +
-                std::to_string(moved) + " fields that are outside any oneof in the " +
-                writer_side_ + " schema");
-      } else if (moved == 1 && existing > 0) {
-        Add("FIELD_MOVED_TO_EXISTING_ONEOF",
-            "oneof " + Quote(oneof.full_name()) + " in the " + reader_side_ +
-                " schema holds field #" + std::to_string(moved_number) +
-                ", outside any oneof in the " + writer_side_ +
-                " schema, together with fields of an existing oneof");
-      }
-    }
-
-    // Oneofs by name; a oneof added or removed as a whole is compatible.
-    for (const gp::OneofDescriptor* oneof : RealOneofs(writer)) {
-      const gp::OneofDescriptor& writer_oneof = *oneof;
-      const gp::OneofDescriptor* reader_oneof = FindRealOneof(reader, writer_oneof.name());
-      if (reader_oneof != nullptr) {
-        PathScope scope(*this, writer_oneof.name());
-        CompareOneofs(writer_oneof, *reader_oneof);
-      }
-    }
+    const Members writer_fields = MembersOf(writer);
+    const Members reader_fields = MembersOf(reader);
+    CompareOneofMembers(writer_fields, reader);
+    CompareRemovedOneofMembers(writer, reader_fields, reader);
 
     std::set<int> numbers;
-    for (const auto& [number, field] : writer_fields) {
+    for (const auto& [number, member] : writer_fields) {
       numbers.insert(number);
     }
-    for (const auto& [number, field] : reader_fields) {
+    for (const auto& [number, member] : reader_fields) {
       numbers.insert(number);
     }
     for (const int number : numbers) {
-      PathScope scope(*this, std::to_string(number));
       const auto in_writer = writer_fields.find(number);
       const auto in_reader = reader_fields.find(number);
       if (in_reader == reader_fields.end()) {
-        if (in_writer->second->is_required()) {
-          Add("REQUIRED_FIELD_REMOVED", "required field " + FieldName(*in_writer->second) +
-                                            " is in the " + writer_side_ +
-                                            " schema but not in the " + reader_side_ + " one");
+        const gp::FieldDescriptor& field = *in_writer->second.field;
+        if (field.is_required()) {
+          PathScope scope(*this, std::to_string(number));
+          Add("REQUIRED_FIELD_REMOVED", "required field " + FieldName(field) + " is in the " +
+                                            writer_side_ + " schema but not in the " +
+                                            reader_side_ + " one");
         }
+        // Otherwise FIELD_REMOVED, compatible; a oneof member is judged above.
       } else if (in_writer == writer_fields.end()) {
-        if (in_reader->second->is_required()) {
-          Add("REQUIRED_FIELD_ADDED", "required field " + FieldName(*in_reader->second) +
-                                          " is in the " + reader_side_ + " schema but not in the " +
-                                          writer_side_ + " one");
+        const gp::FieldDescriptor& field = *in_reader->second.field;
+        if (field.is_required()) {
+          PathScope scope(*this, std::to_string(number));
+          Add("REQUIRED_FIELD_ADDED", "required field " + FieldName(field) + " is in the " +
+                                          reader_side_ + " schema but not in the " + writer_side_ +
+                                          " one");
         }
+        // Otherwise FIELD_ADDED or ONEOF_FIELD_ADDED, compatible.
       } else {
-        CompareField(*in_writer->second, *in_reader->second);
+        // The registry's path: under the oneof when both sides have it by one name.
+        const gp::OneofDescriptor* writer_oneof = in_writer->second.oneof;
+        const gp::OneofDescriptor* reader_oneof = in_reader->second.oneof;
+        std::optional<PathScope> oneof_scope;
+        if (writer_oneof != nullptr && reader_oneof != nullptr &&
+            writer_oneof->name() == reader_oneof->name()) {
+          oneof_scope.emplace(*this, writer_oneof->name());
+        }
+        PathScope scope(*this, std::to_string(number));
+        CompareField(*in_writer->second.field, *in_reader->second.field);
       }
     }
   }
 
-  void CompareOneofs(const gp::OneofDescriptor& writer, const gp::OneofDescriptor& reader) {
-    std::map<int, const gp::FieldDescriptor*> reader_fields;
-    for (const gp::FieldDescriptor* field : OneofFields(reader)) {
-      reader_fields.emplace(field->number(), field);
-    }
-    std::vector<const gp::FieldDescriptor*> writer_fields = OneofFields(writer);
-    std::sort(writer_fields.begin(), writer_fields.end(),
-              [](const auto* a, const auto* b) { return a->number() < b->number(); });
-    for (const gp::FieldDescriptor* field : writer_fields) {
-      PathScope scope(*this, std::to_string(field->number()));
-      const auto match = reader_fields.find(field->number());
-      if (match == reader_fields.end()) {
-        Add("ONEOF_FIELD_REMOVED", "field " + FieldName(*field) + " of oneof " +
-                                       Quote(writer.full_name()) + " is in the " + writer_side_ +
-                                       " schema but not in the " + reader_side_ + " one");
-      } else {
-        CompareField(*field, *match->second);
+  // A reader's oneof keeps only the last of its members found on the wire, so it
+  // must not gather fields the writer can set together: two fields outside any
+  // oneof (MULTIPLE_FIELDS_MOVED_TO_ONEOF), one outside any oneof with members of
+  // a writer's oneof (FIELD_MOVED_TO_EXISTING_ONEOF), or members of two or more
+  // writer oneofs (ONEOFS_MERGED, Tributary's own: the registry matches oneofs by
+  // name and misses it). One field joining a new oneof, or members of one writer
+  // oneof under any name, lose nothing.
+  void CompareOneofMembers(const Members& writer_fields, const gp::Descriptor& reader) {
+    for (const gp::OneofDescriptor* reader_oneof : RealOneofs(reader)) {
+      const gp::OneofDescriptor& oneof = *reader_oneof;
+      PathScope scope(*this, oneof.name());
+      std::vector<int> moved;                        // outside any oneof in the writer
+      std::set<const gp::OneofDescriptor*> origins;  // the writer oneofs of the others
+      for (const gp::FieldDescriptor* field : OneofFields(oneof)) {
+        const auto in_writer = writer_fields.find(field->number());
+        if (in_writer == writer_fields.end()) {
+          continue;  // new to the reader: the writer never sets it
+        }
+        if (in_writer->second.oneof == nullptr) {
+          moved.push_back(field->number());
+        } else {
+          origins.insert(in_writer->second.oneof);
+        }
+      }
+      if (moved.size() > 1) {
+        Add("MULTIPLE_FIELDS_MOVED_TO_ONEOF",
+            "oneof " + Quote(oneof.full_name()) + " in the " + reader_side_ + " schema holds " +
+                std::to_string(moved.size()) + " fields that are outside any oneof in the " +
+                writer_side_ + " schema");
+      } else if (moved.size() == 1 && !origins.empty()) {
+        Add("FIELD_MOVED_TO_EXISTING_ONEOF",
+            "oneof " + Quote(oneof.full_name()) + " in the " + reader_side_ +
+                " schema holds field #" + std::to_string(moved.front()) +
+                ", outside any oneof in the " + writer_side_ +
+                " schema, together with fields of an existing oneof");
+      } else if (moved.empty() && origins.size() > 1) {
+        std::vector<const gp::OneofDescriptor*> ordered(origins.begin(), origins.end());
+        std::sort(ordered.begin(), ordered.end(),
+                  [](const auto* a, const auto* b) { return a->index() < b->index(); });
+        std::string names;
+        for (const gp::OneofDescriptor* origin : ordered) {
+          names += (names.empty() ? "" : ", ") + Quote(origin->full_name());
+        }
+        Add("ONEOFS_MERGED", "oneof " + Quote(oneof.full_name()) + " in the " + reader_side_ +
+                                 " schema holds fields of " + std::to_string(ordered.size()) +
+                                 " oneofs of the " + writer_side_ + " schema (" + names +
+                                 "), which data can set together; the reader keeps only the last");
       }
     }
-    // Fields only the reader's oneof has (ONEOF_FIELD_ADDED) are compatible.
+  }
+
+  // A member of a writer oneof that the reader lacks altogether, while the oneof
+  // lives on in the reader: data that set it reads as the oneof unset
+  // (ONEOF_FIELD_REMOVED). The oneof lives on when the reader has one of its name
+  // or keeps another of its members in a oneof (names are not on the wire, so a
+  // renamed oneof is the same oneof). A member that moved elsewhere is not
+  // removed, and a oneof removed as a whole (ONEOF_REMOVED) is compatible.
+  void CompareRemovedOneofMembers(const gp::Descriptor& writer, const Members& reader_fields,
+                                  const gp::Descriptor& reader) {
+    for (const gp::OneofDescriptor* writer_oneof : RealOneofs(writer)) {
+      const gp::OneofDescriptor& oneof = *writer_oneof;
+      std::vector<const gp::FieldDescriptor*> fields = OneofFields(oneof);
+      std::sort(fields.begin(), fields.end(),
+                [](const auto* a, const auto* b) { return a->number() < b->number(); });
+      bool lives_on = FindRealOneof(reader, oneof.name()) != nullptr;
+      for (const gp::FieldDescriptor* field : fields) {
+        const auto in_reader = reader_fields.find(field->number());
+        lives_on = lives_on || (in_reader != reader_fields.end() && in_reader->second.oneof);
+      }
+      if (!lives_on) {
+        continue;
+      }
+      PathScope oneof_scope(*this, oneof.name());
+      for (const gp::FieldDescriptor* field : fields) {
+        if (!reader_fields.contains(field->number())) {
+          PathScope scope(*this, std::to_string(field->number()));
+          Add("ONEOF_FIELD_REMOVED", "field " + FieldName(*field) + " of oneof " +
+                                         Quote(oneof.full_name()) + " is in the " + writer_side_ +
+                                         " schema but not in the " + reader_side_ + " one");
+        }
+      }
+    }
   }
 
   // One field number on both sides. A new name (FIELD_NAME_CHANGED) is compatible.
@@ -427,15 +470,16 @@ class SchemaDiff {
     }
   }
 
-  static std::map<int, const gp::FieldDescriptor*> PlainFields(const gp::Descriptor& message) {
-    std::map<int, const gp::FieldDescriptor*> fields;
+  // Every field but proto2 groups, which the registry's parser lists apart.
+  static Members MembersOf(const gp::Descriptor& message) {
+    Members members;
     for (int i = 0; i < message.field_count(); ++i) {
       const gp::FieldDescriptor* field = message.field(i);
-      if (field->real_containing_oneof() == nullptr && !IsGroup(*field)) {
-        fields.emplace(field->number(), field);
+      if (!IsGroup(*field)) {
+        members.emplace(field->number(), Member{field, field->real_containing_oneof()});
       }
     }
-    return fields;
+    return members;
   }
 
   static std::vector<const gp::FieldDescriptor*> OneofFields(const gp::OneofDescriptor& oneof) {

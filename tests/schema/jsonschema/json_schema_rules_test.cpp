@@ -127,11 +127,16 @@ TEST_CASE("open and closed content models", "[jsonschema][rules]") {
                        Object(three, R"("additionalProperties":false,"required":["country"])"))) ==
         Kindlist{"REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL"});
   }
-  SECTION("adding a required property with a default to an unopen model is compatible") {
-    CHECK(Backward(Object(two, R"("additionalProperties":false)"),
-                   Object(two + R"(,"country":{"type":"string","default":"NL"})",
-                          R"("additionalProperties":false,"required":["country"])"))
-              .empty());
+  SECTION("adding a required property with a default to an unopen model is not compatible") {
+    const auto findings =
+        Backward(Object(two, R"("additionalProperties":false)"),
+                 Object(two + R"(,"country":{"type":"string","default":"NL"})",
+                        R"("additionalProperties":false,"required":["country"])"));
+    REQUIRE(Kinds(findings) == Kindlist{"REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL"});
+    CHECK(findings[0].message ==
+          "required property `country` was added; its `default` does not make data without it "
+          "valid (judged by effect: Schema Registry accepts this as "
+          "REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL)");
   }
   SECTION("closing an open content model is not backward compatible") {
     CHECK(Kinds(Backward(Object(two), Object(two, R"("additionalProperties":false)"))) ==
@@ -200,10 +205,19 @@ TEST_CASE("required properties", "[jsonschema][rules]") {
     CHECK(findings[0].path == "#/required/a");
     CHECK(findings[0].message == "property `a` became required");
   }
-  SECTION("making a property required is compatible when it has a default") {
-    CHECK(Backward(Object(props),
-                   Object(R"("a":{"type":"string","default":""})", R"("required":["a"])"))
-              .empty());
+  // Issue 19 (8d): `default` is an annotation; no validator supplies it, so data
+  // without the property fails the new `required` whatever the default. Schema
+  // Registry judges by the keyword (REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED) and
+  // accepts it; Tributary judges by the effect and says so.
+  SECTION("making a property required is not backward compatible even with a default") {
+    const auto findings = Backward(
+        Object(props), Object(R"("a":{"type":"string","default":""})", R"("required":["a"])"));
+    REQUIRE(Kinds(findings) == Kindlist{"REQUIRED_ATTRIBUTE_ADDED"});
+    CHECK(findings[0].path == "#/required/a");
+    CHECK(findings[0].message ==
+          "property `a` became required; its `default` does not make data without it valid "
+          "(judged by effect: Schema Registry accepts this as "
+          "REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED)");
   }
   SECTION("requiring a name that is not declared is not backward compatible either") {
     CHECK(Kinds(Backward(R"({"type":"object","required":["a"]})",
@@ -298,9 +312,49 @@ TEST_CASE("number constraints", "[jsonschema][rules]") {
                    R"({"type":"number","exclusiveMinimum":10})")
               .empty());
   }
-  SECTION("inclusive and exclusive bounds are separate keywords, as in Confluent") {
-    CHECK(Kinds(Backward(R"({"type":"number","exclusiveMinimum":10})",
+  // Issue 19 (8c): bounds are judged by the numbers they let through, not by
+  // keyword (Schema Registry reports MINIMUM_ADDED for exclusiveMinimum 10 ->
+  // minimum 10 and rejects it, though every value > 10 is >= 10).
+  SECTION(
+      "an exclusive bound replaced by an inclusive one that lets as much through is "
+      "backward compatible") {
+    const std::string exclusive = R"({"type":"number","exclusiveMinimum":10})";
+    const std::string inclusive = R"({"type":"number","minimum":10})";
+    CHECK(Backward(exclusive, inclusive).empty());
+    CHECK(Backward(exclusive, R"({"type":"number","minimum":5})").empty());
+    CHECK(Backward(R"({"type":"number","exclusiveMaximum":5})", R"({"type":"number","maximum":10})")
+              .empty());
+    // The other way, 10 itself is now written and the old reader refuses it.
+    const auto findings = Forward(exclusive, inclusive);
+    REQUIRE(Kinds(findings) == Kindlist{"EXCLUSIVE_MINIMUM_ADDED"});
+    CHECK(findings[0].path == "#/exclusiveMinimum");
+    CHECK(findings[0].message ==
+          "the schema narrowed its lower bound from `minimum` 10 to `exclusiveMinimum` 10");
+  }
+  SECTION("an inclusive bound made exclusive is not backward compatible") {
+    const auto findings =
+        Backward(R"({"type":"number","maximum":10})", R"({"type":"number","exclusiveMaximum":10})");
+    REQUIRE(Kinds(findings) == Kindlist{"EXCLUSIVE_MAXIMUM_ADDED"});
+    CHECK(findings[0].message ==
+          "the schema narrowed its upper bound from `maximum` 10 to `exclusiveMaximum` 10");
+    CHECK(Kinds(Backward(R"({"type":"number","exclusiveMinimum":5})",
                          R"({"type":"number","minimum":10})")) == Kindlist{"MINIMUM_ADDED"});
+  }
+  SECTION("a draft-4 boolean exclusive bound and the later numeric form compare by effect") {
+    const std::string draft4 = R"({"$schema":"http://json-schema.org/draft-04/schema#",)"
+                               R"("type":"number","maximum":10,"exclusiveMaximum":true})";
+    CHECK(Backward(draft4, R"({"type":"number","maximum":10})").empty());
+    CHECK(Kinds(Forward(draft4, R"({"type":"number","maximum":10})")) ==
+          Kindlist{"EXCLUSIVE_MAXIMUM_ADDED"});
+    CHECK(Backward(draft4, R"({"type":"number","exclusiveMaximum":10})").empty());
+    CHECK(Forward(draft4, R"({"type":"number","exclusiveMaximum":10})").empty());
+  }
+  SECTION("of an inclusive and an exclusive bound, the tighter one counts") {
+    const std::string both = R"({"type":"number","minimum":5,"exclusiveMinimum":8})";
+    CHECK(Backward(both, R"({"type":"number","exclusiveMinimum":8})").empty());
+    CHECK(Forward(both, R"({"type":"number","exclusiveMinimum":8})").empty());
+    CHECK(Backward(both, R"({"type":"number","minimum":8})").empty());
+    CHECK(Kinds(Backward(both, R"({"type":"number","minimum":9})")) == Kindlist{"MINIMUM_ADDED"});
   }
   SECTION("multipleOf: adding it or a multiple of it is not backward compatible") {
     CHECK(Kinds(Backward(R"({"type":"number"})", R"({"type":"number","multipleOf":2})")) ==
@@ -362,6 +416,36 @@ TEST_CASE("array constraints", "[jsonschema][rules]") {
               R"("additionalItems":false})",
               R"({"type":"array","items":[{"type":"string"}],"additionalItems":false})")) ==
           Kindlist{"ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL"});
+  }
+  // Issue 19 (8d): `additionalItems` is judged by its effect. It only applies
+  // after a tuple (`items` as an array); beside a single `items` schema it
+  // constrains nothing (Schema Registry still reports ADDITIONAL_ITEMS_REMOVED).
+  SECTION("additionalItems beside a single items schema has no effect") {
+    CHECK(Backward(R"({"type":"array","items":{"type":"string"}})",
+                   R"({"type":"array","items":{"type":"string"},"additionalItems":false})")
+              .empty());
+    CHECK(Backward(R"({"type":"array"})", R"({"type":"array","additionalItems":false})").empty());
+  }
+  SECTION("a tuple replaced by a single items schema is compared item by item") {
+    // [string, string...] either way.
+    const std::string tuple =
+        R"({"type":"array","items":[{"type":"string"}],"additionalItems":{"type":"string"}})";
+    const std::string single = R"({"type":"array","items":{"type":"string"}})";
+    CHECK(Backward(tuple, single).empty());
+    CHECK(Backward(single, tuple).empty());
+    // The tuple left the items after the first open; the single schema does not.
+    const auto findings = Backward(R"({"type":"array","items":[{"type":"string"}]})", single);
+    REQUIRE(Kinds(findings) == Kindlist{"ADDITIONAL_ITEMS_NARROWED"});
+    CHECK(findings[0].path == "#/items");
+    CHECK(
+        findings[0].message ==
+        "the schema now constrains the items after the first 1, which `additionalItems` left open "
+        "(judged by effect: `items` as one schema applies to every item)");
+    // A tuple item the single schema does not accept.
+    CHECK(Kinds(Backward(R"({"type":"array","items":{"type":"string"}})",
+                         R"({"type":"array","items":[{"type":"number"}],)"
+                         R"("additionalItems":{"type":"string"}})")) ==
+          Kindlist{"ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL"});
   }
   SECTION("2020-12 prefixItems and items follow the same rules") {
     const std::string v2020 = R"("$schema":"https://json-schema.org/draft/2020-12/schema",)";

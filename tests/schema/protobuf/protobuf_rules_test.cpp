@@ -568,13 +568,22 @@ TEST_CASE("oneofs") {
                    Proto3("message M { string a = 1; string b = 2; }"))
               .empty());
   }
-  SECTION("taking a field out of a oneof that remains is not compatible") {
-    const auto found = Backward(Proto3("message M { oneof choice { string a = 1; string b = 2; "
-                                       "} }"),
-                                Proto3("message M { string a = 1; oneof choice { string b = 2; "
-                                       "} }"));
+  SECTION("removing a field from a renamed oneof is not backward compatible") {
+    // Oneof names are not on the wire: the renamed oneof is the same oneof, and a
+    // reader of old data that set #2 finds it unset.
+    const auto found =
+        Backward(Proto3("message M { oneof choice { string a = 1; string b = 2; } }"),
+                 Proto3("message M { oneof renamed { string a = 1; } }"));
     REQUIRE(KindsOf(found) == Kinds{"ONEOF_FIELD_REMOVED"});
-    CHECK(found[0].path == "#/M/choice/1");
+    CHECK(found[0].path == "#/M/choice/2");
+    CHECK(found[0].message ==
+          "field `M.b` (#2) of oneof `M.choice` is in the old schema but not in the new one");
+  }
+  SECTION("renaming a oneof is compatible both ways") {
+    const auto old_text = Proto3("message M { oneof choice { string a = 1; int32 b = 2; } }");
+    const auto new_text = Proto3("message M { oneof renamed { string a = 1; int32 b = 2; } }");
+    CHECK(Backward(old_text, new_text).empty());
+    CHECK(Forward(old_text, new_text).empty());
   }
   SECTION("a oneof member's type is compared like a field's") {
     const auto found = Backward(Proto3("message M { oneof choice { int32 a = 1; } }"),
@@ -586,6 +595,155 @@ TEST_CASE("oneofs") {
     CHECK(Backward(Proto3("message M { optional string a = 1; optional int32 b = 2; }"),
                    Proto3("message M { string a = 1; }"))
               .empty());
+  }
+}
+
+// Issue 19 (8a): fields were matched through their oneof by name, so a type change
+// hidden behind a renamed, moved or merged oneof was reported compatible. Fields
+// match by number whatever their oneof; the wire carries numbers, not oneofs.
+TEST_CASE("a field's type change is found whatever happens to its oneof") {
+  // The one finding that names field #1 and its type change.
+  auto type_change = [](const std::vector<Incompatibility>& found) -> const Incompatibility* {
+    const Incompatibility* match = nullptr;
+    for (const Incompatibility& incompatibility : found) {
+      if (incompatibility.path == "#/M/1") {
+        CHECK(match == nullptr);
+        match = &incompatibility;
+      }
+    }
+    return match;
+  };
+  const std::string int32_to_string =
+      "`M.a` (#1) changed from int32 to string, which do not share a wire encoding";
+
+  SECTION("in a renamed oneof") {
+    const auto old_text = Proto3("message M { oneof choice { int32 a = 1; string b = 2; } }");
+    const auto new_text = Proto3("message M { oneof renamed { string a = 1; string b = 2; } }");
+    const auto found = Backward(old_text, new_text);
+    REQUIRE(KindsOf(found) == Kinds{"FIELD_SCALAR_KIND_CHANGED"});
+    CHECK(found[0].path == "#/M/1");
+    CHECK(found[0].message == int32_to_string);
+    CHECK(KindsOf(Forward(old_text, new_text)) == Kinds{"FIELD_SCALAR_KIND_CHANGED"});
+  }
+  SECTION("moved into a new oneof") {
+    const auto found =
+        Backward(Proto3("message M { int32 a = 1; string b = 2; }"),
+                 Proto3("message M { string b = 2; oneof choice { string a = 1; int64 c = 3; } }"));
+    REQUIRE(KindsOf(found) == Kinds{"FIELD_SCALAR_KIND_CHANGED"});
+    CHECK(found[0].message == int32_to_string);
+  }
+  SECTION("moved out of a oneof that remains") {
+    const auto found =
+        Backward(Proto3("message M { oneof choice { int32 a = 1; string b = 2; } }"),
+                 Proto3("message M { string a = 1; oneof choice { string b = 2; } }"));
+    REQUIRE(KindsOf(found) == Kinds{"FIELD_SCALAR_KIND_CHANGED"});
+    CHECK(found[0].path == "#/M/1");
+    CHECK(found[0].message == int32_to_string);
+  }
+  SECTION("moved out of a removed oneof") {
+    const auto found = Backward(Proto3("message M { oneof choice { int32 a = 1; } }"),
+                                Proto3("message M { string a = 1; }"));
+    REQUIRE(KindsOf(found) == Kinds{"FIELD_SCALAR_KIND_CHANGED"});
+    CHECK(found[0].message == int32_to_string);
+  }
+  SECTION("moved from one oneof into a new one") {
+    const auto found =
+        Backward(Proto3("message M { oneof x { int32 a = 1; string b = 2; } }"),
+                 Proto3("message M { oneof x { string b = 2; } oneof z { string a = 1; } }"));
+    REQUIRE(KindsOf(found) == Kinds{"FIELD_SCALAR_KIND_CHANGED"});
+    CHECK(found[0].message == int32_to_string);
+  }
+  SECTION("moved from one oneof into another existing one") {
+    const auto found = Backward(
+        Proto3("message M { oneof x { int32 a = 1; string b = 2; } oneof y { string c = 3; } }"),
+        Proto3("message M { oneof x { string b = 2; } oneof y { string a = 1; string c = 3; } }"));
+    const Incompatibility* change = type_change(found);
+    REQUIRE(change != nullptr);
+    CHECK(change->kind == "FIELD_SCALAR_KIND_CHANGED");
+    CHECK(change->message == int32_to_string);
+  }
+  SECTION("when two oneofs merge") {
+    const auto found =
+        Backward(Proto3("message M { oneof x { int32 a = 1; } oneof y { string c = 3; } }"),
+                 Proto3("message M { oneof xy { string a = 1; string c = 3; } }"));
+    const Incompatibility* change = type_change(found);
+    REQUIRE(change != nullptr);
+    CHECK(change->kind == "FIELD_SCALAR_KIND_CHANGED");
+    CHECK(change->message == int32_to_string);
+  }
+  SECTION("when a member is dropped and the oneof renamed") {
+    const auto found =
+        Backward(Proto3("message M { oneof choice { int32 a = 1; string b = 2; string c = 3; } }"),
+                 Proto3("message M { oneof renamed { string a = 1; string b = 2; } }"));
+    const Incompatibility* change = type_change(found);
+    REQUIRE(change != nullptr);
+    CHECK(change->kind == "FIELD_SCALAR_KIND_CHANGED");
+    CHECK(change->message == int32_to_string);
+    CHECK(KindsOf(found) == Kinds{"ONEOF_FIELD_REMOVED", "FIELD_SCALAR_KIND_CHANGED"});
+  }
+  SECTION("a scalar moved into a oneof as a message") {
+    const auto found =
+        Backward(Proto3("message M { int32 a = 1; }"),
+                 Proto3("message M { oneof choice { Box a = 1; } }\nmessage Box { int32 v = 1; }"));
+    REQUIRE(KindsOf(found) == Kinds{"FIELD_KIND_CHANGED"});
+    CHECK(found[0].path == "#/M/1");
+    CHECK(found[0].message == "`M.a` (#1) changed from int32 to message Box");
+  }
+  SECTION("a message type that changed incompatibly, moved out of a oneof") {
+    const auto found =
+        Backward(Proto3("message M { oneof choice { A a = 1; } }\nmessage A { int32 n = 1; }"),
+                 Proto3("message M { A a = 1; }\nmessage A { string n = 1; }"));
+    CHECK(KindsOf(found) == Kinds{"FIELD_SCALAR_KIND_CHANGED", "FIELD_NAMED_TYPE_CHANGED"});
+    REQUIRE(found.size() == 2);
+    CHECK(found[1].path == "#/M/1");
+  }
+}
+
+// Issue 19 (8b): which oneof a field belongs to is judged apart from its type, by
+// what a reader loses: a reader's oneof keeps only the last of its members on the
+// wire, so it must not gather fields the writer can set together.
+TEST_CASE("oneof membership changes are judged by what the reader can lose") {
+  SECTION("moving one field out of a multi-field oneof to the top level is backward compatible") {
+    const auto old_text = Proto3("message M { oneof choice { string a = 1; string b = 2; } }");
+    const auto new_text = Proto3("message M { string a = 1; oneof choice { string b = 2; } }");
+    CHECK(Backward(old_text, new_text).empty());
+    // The new schema can write #1 and #2 together; the old one keeps only one.
+    const auto found = Forward(old_text, new_text);
+    REQUIRE(KindsOf(found) == Kinds{"FIELD_MOVED_TO_EXISTING_ONEOF"});
+    CHECK(found[0].path == "#/M/choice");
+  }
+  SECTION("moving one field out of a multi-field oneof into a new oneof is backward compatible") {
+    const auto old_text = Proto3("message M { oneof choice { string a = 1; string b = 2; } }");
+    const auto new_text =
+        Proto3("message M { oneof choice { string b = 2; } oneof single { string a = 1; } }");
+    CHECK(Backward(old_text, new_text).empty());
+    const auto found = Forward(old_text, new_text);
+    REQUIRE(KindsOf(found) == Kinds{"ONEOFS_MERGED"});
+    CHECK(found[0].path == "#/M/choice");
+  }
+  SECTION("splitting a oneof in two is backward compatible but not forward compatible") {
+    const auto old_text = Proto3("message M { oneof x { string a = 1; string b = 2; } }");
+    const auto new_text =
+        Proto3("message M { oneof x { string a = 1; } oneof y { string b = 2; } }");
+    CHECK(Backward(old_text, new_text).empty());
+    CHECK(KindsOf(Forward(old_text, new_text)) == Kinds{"ONEOFS_MERGED"});
+  }
+  SECTION("merging two oneofs is not backward compatible") {
+    const auto found =
+        Backward(Proto3("message M { oneof x { string a = 1; } oneof y { string b = 2; } }"),
+                 Proto3("message M { oneof x { string a = 1; string b = 2; } }"));
+    REQUIRE(KindsOf(found) == Kinds{"ONEOFS_MERGED"});
+    CHECK(found[0].path == "#/M/x");
+    CHECK(found[0].message ==
+          "oneof `M.x` in the new schema holds fields of 2 oneofs of the old schema (`M.x`, "
+          "`M.y`), which data can set together; the reader keeps only the last");
+  }
+  SECTION("moving a field from one oneof into another existing one is not backward compatible") {
+    const auto found = Backward(
+        Proto3("message M { oneof x { string a = 1; string b = 2; } oneof y { string c = 3; } }"),
+        Proto3("message M { oneof x { string b = 2; } oneof y { string a = 1; string c = 3; } }"));
+    REQUIRE(KindsOf(found) == Kinds{"ONEOFS_MERGED"});
+    CHECK(found[0].path == "#/M/y");
   }
 }
 
