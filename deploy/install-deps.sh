@@ -18,6 +18,7 @@ packages=(
   clang libclang-rt-14-dev   # libFuzzer targets (make fuzz)
   wrk                        # HTTP load in make bench
   prometheus                 # promtool: the metrics are checked with it in make test
+  tidy                       # HTML Tidy: the email HTML parts are checked with it
 )
 for arg in "$@"; do
   case "$arg" in
