@@ -34,5 +34,8 @@ echo
 echo "== replication: 3 replicas (failover: 20 SIGKILLs of the leader, ~6 min)"
 "$build/bench/replication_bench" --records 100000 --kills 20 | grep -v '^\[20'
 echo
+echo "== restart to ready and backup of a 10M-event log"
+"$build/bench/restart_bench" --events 10000000 --runs 3
+echo
 echo "== Burrow side by side (optional: deploy/install-deps.sh --with-burrow)"
 "$(dirname "$0")/burrow/run.sh" "$build"

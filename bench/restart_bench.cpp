@@ -1,0 +1,169 @@
+// Restart and backup figures of a large event log (the operations issue):
+//  1. a log of N events (default 10M: consumers starting on topics, then their
+//     progress samples, as offset-commit folding writes them) is written with
+//     the event log's own appends;
+//  2. restart to ready: `tributary serve` on it (no sources), timed from the
+//     process start to /readyz answering 200 — without snapshots (the
+//     snapshots table emptied before each start) and with the snapshots the
+//     service wrote; each killed with SIGKILL once ready, R runs each, medians;
+//  3. `tributary backup` of that log, with its size.
+// Usage: restart_bench [--events N] [--runs R] [--dir D]
+
+#include <algorithm>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include "store/event_log.h"
+#include "support/http_client.h"
+#include "support/process.h"
+#include "support/smtp_sink.h"
+
+using namespace tributary;
+using namespace std::chrono_literals;
+using Stopwatch = std::chrono::steady_clock;
+
+namespace {
+
+double Seconds(Stopwatch::duration d) { return std::chrono::duration<double>(d).count(); }
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+// 100k consumers over 1,000 topics start, then report progress in turn.
+void WriteLog(const std::filesystem::path& dir, std::int64_t events) {
+  SystemClock clock;
+  auto log = std::move(EventLog::Open(dir, clock)).value();
+  constexpr int kConsumers = 100000;
+  constexpr int kBatch = 20000;
+  const auto start = Stopwatch::now();
+  const auto t0 = clock.Now() - std::chrono::hours(24 * 30);
+  std::int64_t written = 0;
+  while (written < events) {
+    Batch batch;
+    for (int i = 0; i < kBatch && written < events; ++i, ++written) {
+      const auto c = static_cast<int>(written % kConsumers);
+      const auto group = NodeId::Group("prod", "svc-" + std::to_string(c));
+      const auto topic = NodeId::Topic("prod", "domain.events-" + std::to_string(c % 1000));
+      const auto at = t0 + std::chrono::milliseconds(written * 250);
+      if (written < kConsumers) {
+        batch.events.push_back(
+            NewEvent{ConsumerStarted{group, topic, "observed", "consumer_offsets"}, at,
+                     "prod/__consumer_offsets", std::nullopt, std::nullopt});
+      } else {
+        batch.events.push_back(NewEvent{ConsumerProgress{group, topic, written, 12, 40}, at,
+                                        "prod/__consumer_offsets", std::nullopt, std::nullopt});
+      }
+    }
+    if (auto r = log->Append(batch); !r.ok()) {
+      std::fprintf(stderr, "append: %s\n", r.status().ToString().c_str());
+      std::exit(1);
+    }
+  }
+  std::printf("log: %lld events written in %.1f s\n", static_cast<long long>(events),
+              Seconds(Stopwatch::now() - start));
+}
+
+// Seconds from the process start to /readyz 200.
+double StartToReady(const std::filesystem::path& config, std::uint16_t port,
+                    const std::filesystem::path& out) {
+  const auto start = Stopwatch::now();
+  testing::ChildProcess serve({"serve", "--config", config.string()}, out);
+  for (;;) {
+    try {
+      if (testing::HttpGet(port, "/readyz").status == 200) {
+        break;
+      }
+    } catch (const std::exception&) {
+    }
+    if (Stopwatch::now() - start > 600s || serve.Output().find("error") != std::string::npos) {
+      std::fprintf(stderr, "not ready:\n%s\n", serve.Output().c_str());
+      std::exit(1);
+    }
+    std::this_thread::sleep_for(20ms);
+  }
+  const double secs = Seconds(Stopwatch::now() - start);
+  serve.Signal(SIGKILL);
+  serve.Wait();
+  return secs;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::int64_t events = 10'000'000;
+  int runs = 3;
+  std::filesystem::path base = std::filesystem::temp_directory_path();
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    if (a == "--events") {
+      events = std::atoll(argv[i + 1]);
+    } else if (a == "--runs") {
+      runs = std::atoi(argv[i + 1]);
+    } else if (a == "--dir") {
+      base = argv[i + 1];
+    }
+  }
+  const auto dir = base / "tributary-bench-restart";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  const auto data = dir / "data";
+  WriteLog(data, events);
+  const auto db = data / EventLog::kFileName;
+  std::printf("log file: %.2f GB\n", static_cast<double>(std::filesystem::file_size(db)) / 1e9);
+
+  const std::uint16_t port = testing::FreePort();
+  const auto config = dir / "tributary.toml";
+  std::ofstream(config) << "[service]\ndata_dir = \"" << data.string()
+                        << "\"\nhttp_listen = \"127.0.0.1:" << port << "\"\n";
+
+  std::vector<double> without;
+  std::vector<double> with;
+  for (int r = 0; r < runs; ++r) {
+    {
+      SQLite::Database d(db.string(), SQLite::OPEN_READWRITE);
+      d.exec("DELETE FROM snapshots");
+    }
+    without.push_back(StartToReady(config, port, dir / "serve.out"));
+    std::printf("restart to ready without snapshots: %.2f s\n", without.back());
+  }
+  {
+    // The service writes snapshots after a recovery that applied many events;
+    // make sure they are there whatever the timing of the kills above.
+    testing::ChildProcess replay({"replay", "--config", config.string()}, dir / "replay.out");
+    if (replay.Wait() != 0) {
+      std::fprintf(stderr, "replay failed\n");
+      return 1;
+    }
+  }
+  for (int r = 0; r < runs; ++r) {
+    with.push_back(StartToReady(config, port, dir / "serve.out"));
+    std::printf("restart to ready with snapshots: %.2f s\n", with.back());
+  }
+  std::printf("restart to ready, %lld events: median %.2f s without snapshots, %.2f s with\n",
+              static_cast<long long>(events), Median(without), Median(with));
+
+  const auto copy = dir / "backup.db";
+  const auto start = Stopwatch::now();
+  testing::ChildProcess backup({"backup", "--config", config.string(), copy.string()},
+                               dir / "backup.out");
+  if (backup.Wait() != 0) {
+    std::fprintf(stderr, "backup failed:\n%s\n", backup.Output().c_str());
+    return 1;
+  }
+  std::printf("backup of a %.2f GB log: %.1f s\n",
+              static_cast<double>(std::filesystem::file_size(copy)) / 1e9,
+              Seconds(Stopwatch::now() - start));
+  std::filesystem::remove_all(dir);
+  return 0;
+}
