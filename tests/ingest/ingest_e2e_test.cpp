@@ -213,6 +213,78 @@ TEST_CASE("records of every source become domain events through a real Kafka pro
   CHECK_FALSE(quarantine[0].record.reason.empty());
 }
 
+// Regression: the reader dropped Kafka headers, so binary-mode CloudEvents
+// (attributes in ce_* headers, DESIGN.md §3) were quarantined as "specversion: missing".
+TEST_CASE("binary-mode CloudEvents in Kafka headers become the same events as structured ones") {
+  auto kafka = std::move(sim::MockKafka::Start(1, sim::DefaultSourceTopics())).value();
+  TempDir dir;
+  KafkaProducer producer(kafka->bootstrap_servers());
+
+  const std::string product_data =
+      R"({"product":"stocktrades","cluster":"local","topic":"stocktrades","domain":"execution",
+          "owner":"execution","description":"Every trade","quality":"authoritative",
+          "sla":"tier-1","tags":["finance"]})";
+  // The catalog event in both modes: structured, then binary.
+  producer.Produce("tributary.catalog", 0, std::nullopt,
+                   R"({"specversion":"1.0","id":"c-1","source":"catalog-ui",
+                       "type":"tributary.product.published","time":"2026-11-25T09:00:00Z",
+                       "datacontenttype":"application/json","data":)" +
+                       product_data + "}",
+                   0, {{"content-type", "application/cloudevents+json; charset=UTF-8"}});
+  producer.Produce("tributary.catalog", 0, "stocktrades", product_data, 0,
+                   {{"ce_specversion", "1.0"},
+                    {"ce_id", "c-2"},
+                    {"ce_source", "catalog-ui"},
+                    {"ce_type", "tributary.product.published"},
+                    {"ce_time", "2026-11-25T09:00:00Z"},
+                    {"content-type", "application/json"}});
+  // An audit-log authorization in binary mode; the cluster comes from the CRNs in headers.
+  const std::string audit_data =
+      R"({"serviceName":"crn:///kafka=lkc-test01","methodName":"kafka.Produce",
+          "resourceName":"crn:///kafka=lkc-test01/topic=stocktrades",
+          "authenticationInfo":{"principal":"User:svc-trades"},
+          "authorizationInfo":{"granted":true,"operation":"Write","resourceType":"Topic",
+                               "resourceName":"stocktrades","patternType":"LITERAL"}})";
+  const KafkaProducer::Headers audit_headers{
+      {"ce_specversion", "1.0"},
+      {"ce_id", "a-1"},
+      {"ce_source", "crn:///kafka=lkc-test01"},
+      {"ce_type", "io.confluent.kafka.server/authorization"},
+      {"ce_time", "2026-11-25T10:00:00Z"},
+      {"ce_subject", "crn:///kafka=lkc-test01/topic=stocktrades"},
+      {"content-type", "application/json"}};
+  producer.Produce("confluent-audit-log-events", 2, std::nullopt, audit_data, 0, audit_headers);
+  // The same event without its type: quarantined, the reason naming binary mode.
+  auto untyped = audit_headers;
+  std::erase_if(untyped, [](const auto& h) { return h.first == "ce_type"; });
+  producer.Produce("confluent-audit-log-events", 3, std::nullopt, audit_data, 0, untyped);
+  producer.Flush();
+
+  Ingestion ingestion(dir.path(), ConfigFor(kafka->bootstrap_servers()));
+  REQUIRE(WaitFor([&] { return ingestion.counters().records.load() >= 4; }));
+  REQUIRE(WaitFor([&] { return ingestion.feed().caught_up(); }));
+
+  const auto events = Events(dir.path());
+  const auto products = EventsOf<ProductPublished>(events);
+  REQUIRE(products.size() == 2);
+  CHECK(products[0].product == "stocktrades");
+  CHECK(products[1] == products[0]);
+  const auto producers = EventsOf<ProducerObserved>(events);
+  REQUIRE(producers.size() == 1);
+  CHECK(producers[0].producer.str() == "principal:User:svc-trades");
+  CHECK(producers[0].topic.str() == "topic:local/stocktrades");
+
+  SystemClock clock;
+  auto log = std::move(EventLog::Open(dir.path(), clock, {.read_only = true})).value();
+  const auto quarantine = *log->Quarantine(0, 10);
+  REQUIRE(quarantine.size() == 1);
+  CHECK(quarantine[0].record.topic == "confluent-audit-log-events");
+  CHECK(quarantine[0].record.partition == 3);
+  CHECK(quarantine[0].record.offset == 0);
+  CHECK(quarantine[0].record.value == audit_data);
+  CHECK(quarantine[0].record.reason == "binary-mode CloudEvent: ce_type: missing");
+}
+
 namespace {
 
 // Produces `count` commits, each of a new (group, topic), spread over 10 partitions:
