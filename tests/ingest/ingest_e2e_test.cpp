@@ -8,12 +8,17 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include <set>
+#include <sstream>
 #include <thread>
+
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "app/config.h"
 #include "app/sources.h"
 #include "core/catalog_projection.h"
 #include "ingest/consumer_offsets/consumer_offsets_encoder.h"
+#include "ingest/kafka_reader.h"
 #include "ingest/source_feed.h"
 #include "log/log_writer.h"
 #include "log/writer_thread.h"
@@ -283,6 +288,68 @@ TEST_CASE("binary-mode CloudEvents in Kafka headers become the same events as st
   CHECK(quarantine[0].record.offset == 0);
   CHECK(quarantine[0].record.value == audit_data);
   CHECK(quarantine[0].record.reason == "binary-mode CloudEvent: ce_type: missing");
+}
+
+// Regression: the mock cluster (tributary devbroker) makes librdkafka warn
+// "allow.auto.create.topics=false not supported by broker" at every metadata
+// refresh, every 10 s for as long as the service runs.
+TEST_CASE(
+    "a broker that cannot honour allow.auto.create.topics=false is reported once per client") {
+  // Three brokers: librdkafka reports it for each broker it asks for metadata.
+  auto kafka = std::move(sim::MockKafka::Start(3, sim::DefaultSourceTopics())).value();
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(10000);
+  auto logger = std::make_shared<spdlog::logger>("capture", sink);
+  logger->set_pattern("%l %v");
+  logger->set_level(spdlog::level::debug);
+  const auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(logger);
+  struct Counts {
+    int warnings = 0;
+    int infos = 0;
+    int debugs = 0;
+  };
+  const auto count = [&] {
+    Counts c;
+    for (const auto& line : sink->last_formatted()) {
+      if (line.find("allow.auto.create.topics") == std::string::npos) {
+        continue;
+      }
+      c.warnings += line.rfind("warning ", 0) == 0 || line.rfind("error ", 0) == 0 ? 1 : 0;
+      c.infos += line.rfind("info ", 0) == 0 ? 1 : 0;
+      c.debugs += line.rfind("debug ", 0) == 0 ? 1 : 0;
+    }
+    return c;
+  };
+  Counts seen;
+  {
+    ingest::KafkaReaderOptions options;
+    options.cluster = "local";
+    options.bootstrap_servers = kafka->bootstrap_servers();
+    // A topic that does not exist yet keeps the reader asking for metadata.
+    options.topics = {"tributary.catalog", "openlineage.events", "not-created-yet"};
+    options.metadata_refresh = 50ms;
+    auto reader = ingest::KafkaReader::Open(options);
+    REQUIRE(reader.ok());
+    // Until librdkafka has said it at least twice (or 10 s passed).
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < until) {
+      REQUIRE((*reader)->Poll(50ms, [](auto) { return Status::Ok(); }).ok());
+      seen = count();
+      if (seen.warnings + seen.infos + seen.debugs >= 2) {
+        break;
+      }
+    }
+  }
+  spdlog::set_default_logger(previous);
+  seen = count();
+  std::string captured;
+  for (const auto& line : sink->last_formatted()) {
+    captured += line;
+  }
+  INFO(captured);
+  REQUIRE(seen.warnings + seen.infos + seen.debugs >= 2);  // librdkafka did repeat it
+  CHECK(seen.warnings == 0);
+  CHECK(seen.infos == 1);  // said once, for this consumer
 }
 
 namespace {
