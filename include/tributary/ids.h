@@ -4,6 +4,12 @@
 // NodeId is the stable string id of a lineage node (DESIGN.md §4):
 //   topic:<cluster>/<topic>   group:<cluster>/<group>   principal:<principal>
 //   job:<namespace>/<name>    team:<name>               dataset:<namespace>/<name>
+// A dataset is named as OpenLineage names it (https://openlineage.io/docs/spec/naming):
+// a namespace (the data source, often a URI such as s3://bucket or
+// postgres://host:5432) and a name within it, kept apart. The namespace's '/' and
+// '%' are written %2F and %25, so the name, as given, is all after the first '/':
+//   s3://bucket + path/to/file  ->  dataset:s3:%2F%2Fbucket/path/to/file
+//   file + /data/x              ->  dataset:file//data/x
 // NodeIds are plain values; construct them with the factories (which cannot fail)
 // or NodeId::Parse (which validates text from outside).
 
@@ -62,8 +68,11 @@ class NodeId {
   // What follows "<kind>:", e.g. "local/orders" for "topic:local/orders".
   std::string_view body() const;
   // The part after the first '/' for namespaced kinds (topic name, group name,
-  // job name), else the whole body.
+  // job name, dataset name as given), else the whole body.
   std::string_view name() const;
+  // The part before the name for namespaced kinds (cluster, job namespace, a
+  // dataset's namespace as given: "s3://bucket"); empty for the others.
+  std::string space() const;
 
   auto operator<=>(const NodeId&) const = default;
 

@@ -680,7 +680,9 @@ int RunDevbroker(const Args& args, std::ostream& out, std::ostream& err) {
   if (opts.help()) {
     out << "usage: tributary devbroker [--brokers N]\n"
            "  Runs librdkafka's mock Kafka cluster on loopback with Tributary's source\n"
-           "  topics and prints bootstrap.servers. Ctrl-C stops it.\n";
+           "  topics and prints bootstrap.servers. Ctrl-C stops it. The mock cluster\n"
+           "  does not write __consumer_offsets and does not answer ListGroups: groups\n"
+           "  of real consumers never appear (see the note it prints).\n";
     return 0;
   }
   if (!opts.error().empty()) {
@@ -701,7 +703,13 @@ int RunDevbroker(const Args& args, std::ostream& out, std::ostream& err) {
   for (const auto& t : sim::DefaultTopics()) {
     out << "topic " << t.name << " partitions=" << t.partitions << "\n";
   }
-  out << std::flush;
+  out << "note: librdkafka's mock cluster does not write __consumer_offsets and does not\n"
+         "  answer ListGroups, so the groups of consumers run against it (kcat -G, kafkajs,\n"
+         "  ...) never appear in Tributary. Groups appear when their offset commits and\n"
+         "  group metadata are written into __consumer_offsets, as `tributary demo` does\n"
+         "  (its simulator, src/sim/simulator.h, writes them with\n"
+         "  src/ingest/consumer_offsets/consumer_offsets_encoder.h).\n"
+      << std::flush;
   WaitForShutdownSignal();
   return 0;
 }

@@ -36,6 +36,41 @@ std::string Join(std::string_view prefix, std::string_view a, std::string_view b
   return out;
 }
 
+// A dataset namespace is often a URI ("s3://bucket", "kafka://host:9092"): its
+// '%' and '/' are percent-encoded so that the first '/' of the body ends it.
+std::string EscapeNamespace(std::string_view ns) {
+  std::string out;
+  out.reserve(ns.size());
+  for (const char c : ns) {
+    if (c == '%') {
+      out += "%25";
+    } else if (c == '/') {
+      out += "%2F";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string UnescapeNamespace(std::string_view ns) {
+  std::string out;
+  out.reserve(ns.size());
+  for (std::size_t i = 0; i < ns.size(); ++i) {
+    const auto escape = ns.substr(i, 3);
+    if (escape == "%2F" || escape == "%2f") {
+      out.push_back('/');
+      i += 2;
+    } else if (escape == "%25") {
+      out.push_back('%');
+      i += 2;
+    } else {
+      out.push_back(ns[i]);
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string_view ToString(NodeKind kind) { return InfoFor(kind).prefix; }
@@ -54,7 +89,7 @@ NodeId NodeId::Job(std::string_view job_namespace, std::string_view name) {
 }
 NodeId NodeId::Team(std::string_view name) { return NodeId("team:" + std::string(name)); }
 NodeId NodeId::Dataset(std::string_view dataset_namespace, std::string_view name) {
-  return NodeId(Join("dataset", dataset_namespace, name));
+  return NodeId(Join("dataset", EscapeNamespace(dataset_namespace), name));
 }
 
 bool IsCleanUtf8(std::string_view text) {
@@ -166,6 +201,15 @@ std::string_view NodeId::body() const {
   const auto colon = text_.find(':');
   return colon == std::string::npos ? std::string_view(text_)
                                     : std::string_view(text_).substr(colon + 1);
+}
+
+std::string NodeId::space() const {
+  if (!InfoFor(kind()).namespaced) {
+    return {};
+  }
+  const auto b = body();
+  const auto space = b.substr(0, b.find('/'));
+  return kind() == NodeKind::kDataset ? UnescapeNamespace(space) : std::string(space);
 }
 
 std::string_view NodeId::name() const {

@@ -28,6 +28,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "http/content_encoding.h"
+
 namespace tributary::http {
 namespace {
 
@@ -42,6 +44,23 @@ constexpr std::chrono::milliseconds kTlsShutdownTimeout{2000};
 constexpr std::chrono::milliseconds kTlsShutdownTimeoutStopping{250};
 // How long Stop() waits for sessions it closed forcibly to go away.
 constexpr std::chrono::milliseconds kForcedCloseWait{500};
+
+// The answer to a body whose Content-Encoding could not be undone.
+Response BodyDecodeError(const DecodedBody& decoded) {
+  switch (decoded.outcome) {
+    case DecodedBody::Outcome::kUnsupportedEncoding: {
+      auto r = Response::Error(415, "unsupported_media_type", decoded.message);
+      r.headers.emplace_back("Accept-Encoding", std::string(kAcceptedEncodings));
+      return r;
+    }
+    case DecodedBody::Outcome::kTooLarge:
+      return Response::Error(413, "payload_too_large", decoded.message);
+    case DecodedBody::Outcome::kCorrupt:
+    case DecodedBody::Outcome::kOk:
+      break;
+  }
+  return Response::Error(400, "bad_request", decoded.message);
+}
 
 // What every session of one server shares. Owned by HttpServer::Impl, which
 // outlives every session's callbacks (the io threads are joined first).
@@ -315,6 +334,16 @@ class Session final : public SessionBase {
       Write(Response::Error(400, "bad_request", "malformed percent-encoding in the URL"),
             keep_alive && !state_.stopping, version, head);
       return;
+    }
+    if (const auto* encoding = request.Header("content-encoding")) {
+      auto decoded =
+          DecodeContentEncoding(*encoding, std::move(request.body), state_.options.body_limit);
+      if (decoded.outcome != DecodedBody::Outcome::kOk) {
+        Write(BodyDecodeError(decoded), keep_alive && !state_.stopping, version, head);
+        return;
+      }
+      request.body = std::move(decoded.body);
+      request.headers.erase("content-encoding");  // handlers see the body as sent before coding
     }
     if (state_.options.is_heavy && state_.options.is_heavy(request)) {
       // Off the io threads; the answer is written back on this session's strand.

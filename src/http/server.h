@@ -5,8 +5,10 @@
 // Sessions keep connections alive, answer pipelined requests in order, one at
 // a time, cut off clients that stall longer than read_timeout, and answer a
 // body over body_limit with 413 (header block over header_limit: 431) before
-// closing the connection. Handlers run on the server's threads and must be
-// thread-safe.
+// closing the connection. A body sent with Content-Encoding gzip is inflated
+// before the handler sees it, to at most body_limit bytes (more: 413; not
+// gzip: 400); other codings are answered 415 (http/content_encoding.h). Handlers run on the
+// server's threads and must be thread-safe.
 //
 // With tls_cert_file and tls_key_file set, every connection is HTTPS (TLS 1.2
 // or later, OpenSSL); the handshake must complete within read_timeout, and the

@@ -5,12 +5,42 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <mutex>
+#include <set>
+#include <string>
+#include <string_view>
 
 namespace tributary::ingest {
 namespace {
 
+// True the first time `client` reports `facility`. Client names are unique in
+// the process (librdkafka numbers its instances), so the set grows by one entry
+// per client at most.
+bool FirstReport(std::string_view client, std::string_view facility) {
+  static std::mutex mu;
+  static std::set<std::string, std::less<>> seen;
+  std::string key(client);
+  key.append("/").append(facility);
+  std::lock_guard lock(mu);
+  return seen.insert(std::move(key)).second;
+}
+
+// librdkafka's log callback (its own threads).
 void LogCallback(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
   const char* name = rd_kafka_name(rk);
+  if (std::string_view(facility) == "AUTOCREATE") {
+    // "allow.auto.create.topics=false not supported by broker": brokers before
+    // 0.11 and librdkafka's mock cluster (tributary devbroker) cannot be asked
+    // not to create topics, and librdkafka says so at metadata refreshes. The
+    // reader never names a missing topic in a metadata request, so nothing is
+    // created by it: said once per client at info, then at debug.
+    if (FirstReport(name, facility)) {
+      spdlog::info("librdkafka {} {}: {} (said once per client)", name, facility, message);
+    } else {
+      spdlog::debug("librdkafka {} {}: {}", name, facility, message);
+    }
+    return;
+  }
   if (level <= 3) {
     spdlog::error("librdkafka {} {}: {}", name, facility, message);
   } else if (level <= 4) {

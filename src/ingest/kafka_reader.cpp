@@ -13,6 +13,31 @@ namespace {
 
 constexpr int kMetadataTimeoutMs = 5000;
 
+// Appends the headers of `m` (views into the message, valid while it lives) to
+// `out` and their range to `ranges`.
+void AppendHeaders(const rd_kafka_message_t& m, std::vector<RecordHeader>& out,
+                   std::vector<std::pair<std::size_t, std::size_t>>& ranges) {
+  const std::size_t first = out.size();
+  rd_kafka_headers_t* hdrs = nullptr;
+  // librdkafka parses a record's headers on demand; _NOENT when it has none.
+  if (rd_kafka_message_headers(&m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const char* name = nullptr;
+    const void* value = nullptr;
+    std::size_t size = 0;
+    for (std::size_t i = 0;
+         rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+         ++i) {
+      RecordHeader h;
+      h.name = name;
+      if (value != nullptr) {
+        h.value = std::string_view(static_cast<const char*>(value), size);
+      }
+      out.push_back(h);
+    }
+  }
+  ranges.emplace_back(first, out.size() - first);
+}
+
 }  // namespace
 
 struct KafkaReader::Handles {
@@ -210,6 +235,11 @@ Status KafkaReader::Poll(std::chrono::milliseconds timeout, const BatchHandler& 
   }
   std::vector<RawRecord> records;
   records.reserve(static_cast<std::size_t>(n));
+  // The headers of every record of the batch, in one vector; each record's
+  // span is set once the vector no longer grows.
+  std::vector<RecordHeader> headers;
+  std::vector<std::pair<std::size_t, std::size_t>> header_ranges;  // per record: first, count
+  header_ranges.reserve(static_cast<std::size_t>(n));
   std::map<TopicPartition, std::int64_t> advanced;
   std::vector<std::pair<TopicPartition, std::int64_t>> out_of_range;  // with the position
   const rd_kafka_topic_t* last_topic = nullptr;
@@ -252,6 +282,7 @@ Status KafkaReader::Poll(std::chrono::milliseconds timeout, const BatchHandler& 
     if (m->payload != nullptr) {
       r.value = std::string_view(static_cast<const char*>(m->payload), m->len);
     }
+    AppendHeaders(*m, headers, header_ranges);
     records.push_back(r);
     // Records arrive in runs of one partition: look the partition up once a run.
     if (last_topic != m->rkt || last_partition != m->partition) {
@@ -260,6 +291,10 @@ Status KafkaReader::Poll(std::chrono::milliseconds timeout, const BatchHandler& 
       last_next = &advanced[{std::string(r.topic), r.partition}];
     }
     *last_next = r.offset + 1;
+  }
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const auto [first, count] = header_ranges[i];
+    records[i].headers = std::span<const RecordHeader>(headers.data() + first, count);
   }
   Status status;
   if (!records.empty()) {

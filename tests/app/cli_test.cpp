@@ -189,13 +189,17 @@ TEST_CASE("devbroker runs a Kafka protocol endpoint until stopped") {
     _exit(127);
   }
   std::string text;
-  for (int i = 0; i < 100 && text.find("__consumer_offsets") == std::string::npos; ++i) {
+  for (int i = 0; i < 100 && text.find("ListGroups") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     std::ifstream in(out);
     text.assign(std::istreambuf_iterator<char>(in), {});
   }
   CHECK_THAT(text, Catch::Contains("bootstrap.servers=127.0.0.1:"));
   CHECK_THAT(text, Catch::Contains("topic __consumer_offsets partitions=50"));
+  // Says that real consumers' groups never appear, and how groups are fed.
+  CHECK_THAT(text, Catch::Contains("does not write __consumer_offsets and does not\n"
+                                   "  answer ListGroups"));
+  CHECK_THAT(text, Catch::Contains("as `tributary demo` does"));
   // The printed address accepts TCP connections.
   const auto colon = text.find(':', text.find('=')) + 1;
   const int port = std::stoi(text.substr(colon));

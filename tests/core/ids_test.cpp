@@ -12,6 +12,11 @@ TEST_CASE("node ids name the kind and the thing") {
     CHECK(NodeId::Principal("User:svc-trending").str() == "principal:User:svc-trending");
     CHECK(NodeId::Job("flink", "enrich").str() == "job:flink/enrich");
     CHECK(NodeId::Team("payments").str() == "team:payments");
+    // OpenLineage namespace and name kept apart: the namespace's '/' and '%' escaped.
+    CHECK(NodeId::Dataset("s3://bucket", "path/to/file").str() ==
+          "dataset:s3:%2F%2Fbucket/path/to/file");
+    CHECK(NodeId::Dataset("file", "/data/x").str() == "dataset:file//data/x");
+    CHECK(NodeId::Dataset("a%b", "c").str() == "dataset:a%25b/c");
   }
   SECTION("kind, body and name are read back") {
     const auto id = NodeId::Topic("local", "a/b");
@@ -19,6 +24,11 @@ TEST_CASE("node ids name the kind and the thing") {
     CHECK(id.body() == "local/a/b");
     CHECK(id.name() == "a/b");
     CHECK(NodeId::Principal("User:x").name() == "User:x");
+    CHECK(id.space() == "local");
+    CHECK(NodeId::Principal("User:x").space().empty());
+    const auto dataset = NodeId::Dataset("s3://a%b", "c/d");
+    CHECK(dataset.name() == "c/d");
+    CHECK(dataset.space() == "s3://a%b");
   }
   SECTION("parsing accepts every kind and rejects the rest") {
     CHECK(NodeId::Parse("topic:local/orders").ok());

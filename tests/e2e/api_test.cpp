@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <set>
 #include <thread>
@@ -14,6 +15,7 @@
 #include "http/openapi.h"
 #include "ingest/consumer_offsets/consumer_offsets_encoder.h"
 #include "sim/mock_kafka.h"
+#include "support/gzip.h"
 #include "support/http_client.h"
 #include "support/kafka_producer.h"
 #include "support/process.h"
@@ -236,6 +238,69 @@ TEST_CASE("the API answers lineage and impact and catalog and log questions over
     REQUIRE(WaitUntil(
         [&] { return testing::HttpGet(port, "/api/v1/node?id=job:flink/trending").status == 200; },
         5s));
+  }
+  SECTION("OpenLineage events gzip-compressed by the HTTP transport; datasets by their names") {
+    const std::string event = R"({"eventType":"COMPLETE","eventTime":"2026-11-25T10:00:00Z",
+      "run":{"runId":"r-gz"},"job":{"namespace":"spark","name":"daily-pnl"},
+      "inputs":[{"namespace":"kafka://)" +
+                              kafka->bootstrap_servers() +
+                              R"(","name":"stocktrades"},
+                {"namespace":"kafka://kafka-cluster-prod:9092","name":"fx-rates"},
+                {"namespace":"postgres://db:5432","name":"risk.public.limits"}],
+      "outputs":[{"namespace":"s3://demo-lake","name":"pnl/daily"},
+                 {"namespace":"file","name":"/data/x"}],
+      "producer":"test","schemaURL":"https://openlineage.io/spec/2-0-2/OpenLineage.json"})";
+    HttpConnection c(port);
+    const auto created = c.Request("POST", "/api/v1/lineage", testing::Gzip(event),
+                                   std::string(kAdmin) + "Content-Encoding: gzip\r\n");
+    INFO(created.body);
+    REQUIRE(created.status == 201);
+    CHECK(json::parse(created.body)["recorded"] == true);
+    const auto refused = c.Request("POST", "/api/v1/lineage", event,
+                                   std::string(kAdmin) + "Content-Encoding: zstd\r\n");
+    CHECK(refused.status == 415);
+    const auto corrupt = c.Request("POST", "/api/v1/lineage", event,
+                                   std::string(kAdmin) + "Content-Encoding: gzip\r\n");
+    CHECK(corrupt.status == 400);
+    CHECK(json::parse(corrupt.body)["error"]["message"].get<std::string>().find("not valid gzip") !=
+          std::string::npos);
+    const auto too_big =
+        c.Request("POST", "/api/v1/lineage", testing::Gzip(std::string(2 << 20, ' ')),
+                  std::string(kAdmin) + "Content-Encoding: gzip\r\n");
+    CHECK(too_big.status == 413);
+
+    // The job's inputs and outputs, each named as OpenLineage names it.
+    std::map<std::string, std::string> names;  // id -> name
+    last.clear();
+    const bool named = WaitUntil(
+        [&] {
+          const auto r = testing::HttpGet(
+              port, "/api/v1/lineage?node=job:spark/daily-pnl&direction=both&depth=1");
+          last = std::to_string(r.status) + " " + r.body;
+          if (r.status != 200) {
+            return false;
+          }
+          names.clear();
+          const auto body = json::parse(r.body);
+          for (const auto& n : body["nodes"]) {
+            names[n["id"].get<std::string>()] = n["name"].get<std::string>();
+          }
+          return names.size() == 6;
+        },
+        10s);
+    INFO(last);
+    REQUIRE(named);
+    CHECK(names == std::map<std::string, std::string>{
+                       {"job:spark/daily-pnl", "daily-pnl"},
+                       {"topic:local/stocktrades", "stocktrades"},
+                       {"dataset:kafka:%2F%2Fkafka-cluster-prod:9092/fx-rates", "fx-rates"},
+                       {"dataset:postgres:%2F%2Fdb:5432/risk.public.limits", "risk.public.limits"},
+                       {"dataset:s3:%2F%2Fdemo-lake/pnl/daily", "pnl/daily"},
+                       {"dataset:file//data/x", "/data/x"}});
+    // A dataset id in a URL: its '%' percent-encoded like any other.
+    CHECK(GetJson(port,
+                  "/api/v1/node?id=dataset:s3:%252F%252Fdemo-lake/pnl/daily")["nodes"][0]["name"] ==
+          "pnl/daily");
   }
   SECTION("an oversized body gets 413") {
     HttpConnection c(port);

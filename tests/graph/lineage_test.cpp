@@ -484,6 +484,32 @@ TEST_CASE("search matches kind and a case-insensitive substring sorted by id") {
   CHECK(j["nodes"][0]["kind"] == "topic");
 }
 
+// Regression: a dataset in a URI namespace was shown as "/demo-lake/daily_pnl".
+TEST_CASE("a dataset node is shown by its OpenLineage name, as given") {
+  LineageProjection p;
+  Feed feed(p);
+  const auto lake = NodeId::Dataset("s3://demo-lake", "daily_pnl");
+  const auto file = NodeId::Dataset("file", "/data/x");
+  const auto table = NodeId::Dataset("postgres://db:5432", "shop.public.orders");
+  feed(JobObserved{Job("pnl"), "r1", "COMPLETE", {Topic("trades"), table}, {lake, file}}, H(0));
+  p.Publish();
+  const auto g = p.snapshot();
+  const auto name_of = [&](const NodeId& id) {
+    const auto node = Node(*g, id.str());
+    REQUIRE(node.ok());
+    return NodeToJson(*g, *node)["name"].get<std::string>();
+  };
+  CHECK(name_of(lake) == "daily_pnl");
+  CHECK(name_of(file) == "/data/x");
+  CHECK(name_of(table) == "shop.public.orders");
+  const auto j = ToJson(*g, Query(*g, Job("pnl"), Direction::kDownstream, 1));
+  std::set<std::string> names;
+  for (const auto& n : j["nodes"]) {
+    names.insert(n["name"].get<std::string>());
+  }
+  CHECK(names == std::set<std::string>{"pnl", "daily_pnl", "/data/x"});
+}
+
 TEST_CASE("product lifecycle events set the topic's status attributes") {
   LineageProjection p;
   Feed feed(p);

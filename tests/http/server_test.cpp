@@ -3,6 +3,7 @@
 #include <thread>
 
 #include "http/server.h"
+#include "support/gzip.h"
 #include "support/http_client.h"
 
 using namespace tributary;
@@ -118,6 +119,65 @@ TEST_CASE("the server enforces its limits") {
     HttpConnection c(server->port());
     c.SendRaw("HELLO?\r\n\r\n");
     CHECK(c.ReadResponse().status == 400);
+  }
+}
+
+// The OpenLineage HTTP transport (and others) can send gzip-compressed bodies.
+TEST_CASE("gzip request bodies are inflated within the body limit, other codings refused") {
+  const auto router = TestRouter();
+  ServerOptions options;
+  options.body_limit = 1024;
+  auto server = StartServer(router, options);
+  HttpConnection c(server->port());
+  const auto error_of = [](const testing::HttpResult& r) {
+    return nlohmann::json::parse(r.body)["error"];
+  };
+
+  SECTION("a gzip body reaches the handler inflated") {
+    const std::string text(1000, 'x');
+    const auto r = c.Request("POST", "/echo", testing::Gzip(text), "Content-Encoding: gzip\r\n");
+    CHECK(r.status == 200);
+    CHECK(r.body == text);
+    // The coding's name is case-insensitive; x-gzip is gzip; identity changes nothing.
+    CHECK(c.Request("POST", "/echo", testing::Gzip("a"), "Content-Encoding: GZip\r\n").body == "a");
+    CHECK(c.Request("POST", "/echo", testing::Gzip("b"), "Content-Encoding: x-gzip\r\n").body ==
+          "b");
+    CHECK(c.Request("POST", "/echo", "plain", "Content-Encoding: identity\r\n").body == "plain");
+    // Two gzip members are one body (RFC 1952 §2.2).
+    CHECK(c.Request("POST", "/echo", testing::Gzip("ab") + testing::Gzip("cd"),
+                    "Content-Encoding: gzip\r\n")
+              .body == "abcd");
+  }
+  SECTION("a body that inflates beyond the body limit is 413, and the connection stays usable") {
+    const auto bomb = testing::Gzip(std::string(512 << 10, 'a'));
+    REQUIRE(bomb.size() < options.body_limit);
+    const auto r = c.Request("POST", "/echo", bomb, "Content-Encoding: gzip\r\n");
+    CHECK(r.status == 413);
+    CHECK(error_of(r)["code"] == "payload_too_large");
+    CHECK(error_of(r)["message"] == "the request body inflates to more than 1024 bytes");
+    CHECK(c.Request("POST", "/echo", "next").body == "next");
+  }
+  SECTION("a body inflating to exactly the limit is accepted") {
+    const std::string text(options.body_limit, 'y');
+    CHECK(c.Request("POST", "/echo", testing::Gzip(text), "Content-Encoding: gzip\r\n").body ==
+          text);
+  }
+  SECTION("a corrupt or truncated gzip body is 400 saying so") {
+    auto r = c.Request("POST", "/echo", "{\"not\":\"gzip\"}", "Content-Encoding: gzip\r\n");
+    CHECK(r.status == 400);
+    CHECK(error_of(r)["code"] == "bad_request");
+    CHECK(error_of(r)["message"].get<std::string>().rfind("the body is not valid gzip: ", 0) == 0);
+    const auto whole = testing::Gzip(std::string(500, 'z'));
+    r = c.Request("POST", "/echo", whole.substr(0, whole.size() / 2), "Content-Encoding: gzip\r\n");
+    CHECK(r.status == 400);
+    CHECK(error_of(r)["message"] == "the gzip body is truncated");
+  }
+  SECTION("another coding is 415 naming it and the codings accepted") {
+    const auto r = c.Request("POST", "/echo", "xyz", "Content-Encoding: br\r\n");
+    CHECK(r.status == 415);
+    CHECK(error_of(r)["code"] == "unsupported_media_type");
+    CHECK(error_of(r)["message"] == "Content-Encoding \"br\" is not supported (gzip, identity)");
+    CHECK(r.headers.at("accept-encoding") == "gzip, identity");
   }
 }
 

@@ -8,12 +8,17 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include <set>
+#include <sstream>
 #include <thread>
+
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "app/config.h"
 #include "app/sources.h"
 #include "core/catalog_projection.h"
 #include "ingest/consumer_offsets/consumer_offsets_encoder.h"
+#include "ingest/kafka_reader.h"
 #include "ingest/source_feed.h"
 #include "log/log_writer.h"
 #include "log/writer_thread.h"
@@ -211,6 +216,140 @@ TEST_CASE("records of every source become domain events through a real Kafka pro
   CHECK(quarantine[0].record.offset == 1);
   CHECK(quarantine[0].record.value == "{not json");
   CHECK_FALSE(quarantine[0].record.reason.empty());
+}
+
+// Regression: the reader dropped Kafka headers, so binary-mode CloudEvents
+// (attributes in ce_* headers, DESIGN.md §3) were quarantined as "specversion: missing".
+TEST_CASE("binary-mode CloudEvents in Kafka headers become the same events as structured ones") {
+  auto kafka = std::move(sim::MockKafka::Start(1, sim::DefaultSourceTopics())).value();
+  TempDir dir;
+  KafkaProducer producer(kafka->bootstrap_servers());
+
+  const std::string product_data =
+      R"({"product":"stocktrades","cluster":"local","topic":"stocktrades","domain":"execution",
+          "owner":"execution","description":"Every trade","quality":"authoritative",
+          "sla":"tier-1","tags":["finance"]})";
+  // The catalog event in both modes: structured, then binary.
+  producer.Produce("tributary.catalog", 0, std::nullopt,
+                   R"({"specversion":"1.0","id":"c-1","source":"catalog-ui",
+                       "type":"tributary.product.published","time":"2026-11-25T09:00:00Z",
+                       "datacontenttype":"application/json","data":)" +
+                       product_data + "}",
+                   0, {{"content-type", "application/cloudevents+json; charset=UTF-8"}});
+  producer.Produce("tributary.catalog", 0, "stocktrades", product_data, 0,
+                   {{"ce_specversion", "1.0"},
+                    {"ce_id", "c-2"},
+                    {"ce_source", "catalog-ui"},
+                    {"ce_type", "tributary.product.published"},
+                    {"ce_time", "2026-11-25T09:00:00Z"},
+                    {"content-type", "application/json"}});
+  // An audit-log authorization in binary mode; the cluster comes from the CRNs in headers.
+  const std::string audit_data =
+      R"({"serviceName":"crn:///kafka=lkc-test01","methodName":"kafka.Produce",
+          "resourceName":"crn:///kafka=lkc-test01/topic=stocktrades",
+          "authenticationInfo":{"principal":"User:svc-trades"},
+          "authorizationInfo":{"granted":true,"operation":"Write","resourceType":"Topic",
+                               "resourceName":"stocktrades","patternType":"LITERAL"}})";
+  const KafkaProducer::Headers audit_headers{
+      {"ce_specversion", "1.0"},
+      {"ce_id", "a-1"},
+      {"ce_source", "crn:///kafka=lkc-test01"},
+      {"ce_type", "io.confluent.kafka.server/authorization"},
+      {"ce_time", "2026-11-25T10:00:00Z"},
+      {"ce_subject", "crn:///kafka=lkc-test01/topic=stocktrades"},
+      {"content-type", "application/json"}};
+  producer.Produce("confluent-audit-log-events", 2, std::nullopt, audit_data, 0, audit_headers);
+  // The same event without its type: quarantined, the reason naming binary mode.
+  auto untyped = audit_headers;
+  std::erase_if(untyped, [](const auto& h) { return h.first == "ce_type"; });
+  producer.Produce("confluent-audit-log-events", 3, std::nullopt, audit_data, 0, untyped);
+  producer.Flush();
+
+  Ingestion ingestion(dir.path(), ConfigFor(kafka->bootstrap_servers()));
+  REQUIRE(WaitFor([&] { return ingestion.counters().records.load() >= 4; }));
+  REQUIRE(WaitFor([&] { return ingestion.feed().caught_up(); }));
+
+  const auto events = Events(dir.path());
+  const auto products = EventsOf<ProductPublished>(events);
+  REQUIRE(products.size() == 2);
+  CHECK(products[0].product == "stocktrades");
+  CHECK(products[1] == products[0]);
+  const auto producers = EventsOf<ProducerObserved>(events);
+  REQUIRE(producers.size() == 1);
+  CHECK(producers[0].producer.str() == "principal:User:svc-trades");
+  CHECK(producers[0].topic.str() == "topic:local/stocktrades");
+
+  SystemClock clock;
+  auto log = std::move(EventLog::Open(dir.path(), clock, {.read_only = true})).value();
+  const auto quarantine = *log->Quarantine(0, 10);
+  REQUIRE(quarantine.size() == 1);
+  CHECK(quarantine[0].record.topic == "confluent-audit-log-events");
+  CHECK(quarantine[0].record.partition == 3);
+  CHECK(quarantine[0].record.offset == 0);
+  CHECK(quarantine[0].record.value == audit_data);
+  CHECK(quarantine[0].record.reason == "binary-mode CloudEvent: ce_type: missing");
+}
+
+// Regression: the mock cluster (tributary devbroker) makes librdkafka warn
+// "allow.auto.create.topics=false not supported by broker" at every metadata
+// refresh, every 10 s for as long as the service runs.
+TEST_CASE(
+    "a broker that cannot honour allow.auto.create.topics=false is reported once per client") {
+  // Three brokers: librdkafka reports it for each broker it asks for metadata.
+  auto kafka = std::move(sim::MockKafka::Start(3, sim::DefaultSourceTopics())).value();
+  auto sink = std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(10000);
+  auto logger = std::make_shared<spdlog::logger>("capture", sink);
+  logger->set_pattern("%l %v");
+  logger->set_level(spdlog::level::debug);
+  const auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(logger);
+  struct Counts {
+    int warnings = 0;
+    int infos = 0;
+    int debugs = 0;
+  };
+  const auto count = [&] {
+    Counts c;
+    for (const auto& line : sink->last_formatted()) {
+      if (line.find("allow.auto.create.topics") == std::string::npos) {
+        continue;
+      }
+      c.warnings += line.rfind("warning ", 0) == 0 || line.rfind("error ", 0) == 0 ? 1 : 0;
+      c.infos += line.rfind("info ", 0) == 0 ? 1 : 0;
+      c.debugs += line.rfind("debug ", 0) == 0 ? 1 : 0;
+    }
+    return c;
+  };
+  Counts seen;
+  {
+    ingest::KafkaReaderOptions options;
+    options.cluster = "local";
+    options.bootstrap_servers = kafka->bootstrap_servers();
+    // A topic that does not exist yet keeps the reader asking for metadata.
+    options.topics = {"tributary.catalog", "openlineage.events", "not-created-yet"};
+    options.metadata_refresh = 50ms;
+    auto reader = ingest::KafkaReader::Open(options);
+    REQUIRE(reader.ok());
+    // Until librdkafka has said it at least twice (or 10 s passed).
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (std::chrono::steady_clock::now() < until) {
+      REQUIRE((*reader)->Poll(50ms, [](auto) { return Status::Ok(); }).ok());
+      seen = count();
+      if (seen.warnings + seen.infos + seen.debugs >= 2) {
+        break;
+      }
+    }
+  }
+  spdlog::set_default_logger(previous);
+  seen = count();
+  std::string captured;
+  for (const auto& line : sink->last_formatted()) {
+    captured += line;
+  }
+  INFO(captured);
+  REQUIRE(seen.warnings + seen.infos + seen.debugs >= 2);  // librdkafka did repeat it
+  CHECK(seen.warnings == 0);
+  CHECK(seen.infos == 1);  // said once, for this consumer
 }
 
 namespace {

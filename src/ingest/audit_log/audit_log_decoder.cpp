@@ -421,8 +421,9 @@ Status Classify(const json& data, const std::vector<CrnSegment>& resource_segmen
 }
 
 Result<AuditLogEvent> Decode(std::string_view value, const ClusterDirectory& clusters,
-                             std::string_view default_cluster) {
-  auto envelope = CloudEventsEnvelope::Parse(value, "audit log event");
+                             std::string_view default_cluster,
+                             std::span<const RecordHeader> headers) {
+  auto envelope = CloudEventsEnvelope::Parse(value, headers, "audit log event");
   if (!envelope.ok()) {
     return envelope.status();
   }
@@ -473,9 +474,10 @@ std::string_view ToString(AuditAction action) {
 }
 
 Result<AuditLogEvent> DecodeAuditLogEvent(std::string_view value, const ClusterDirectory& clusters,
-                                          std::string_view default_cluster) {
+                                          std::string_view default_cluster,
+                                          std::span<const RecordHeader> headers) {
   try {
-    return Decode(value, clusters, default_cluster);
+    return Decode(value, clusters, default_cluster, headers);
   } catch (const std::exception& e) {
     // Not expected: every access is checked. A record must never stop the pipeline.
     return InvalidArgument(std::string("audit log event could not be decoded: ") + e.what());

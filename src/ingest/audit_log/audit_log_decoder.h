@@ -1,6 +1,8 @@
 #pragma once
-// AuditLogDecoder: Confluent audit-log records (CloudEvents 1.0 structured JSON
-// on `confluent-audit-log-events`) into typed audit facts.
+// AuditLogDecoder: Confluent audit-log records (CloudEvents 1.0 on
+// `confluent-audit-log-events`, structured JSON or binary content mode with the
+// attributes in ce_* headers, ingest/cloudevents/cloudevents_envelope.h) into
+// typed audit facts.
 //
 // The event types read are `io.confluent.kafka.server/authorization` (Confluent
 // Platform and Cloud authorization checks) and `io.confluent.kafka.server/request`
@@ -24,11 +26,13 @@
 // record. Pure functions; thread-safe.
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "ingest/cluster_directory.h"
+#include "ingest/raw_record.h"
 #include "tributary/clock.h"
 #include "tributary/events.h"
 #include "tributary/ids.h"
@@ -57,9 +61,11 @@ struct AuditLogEvent {
   std::vector<AclBinding> acl_bindings;  // kAclChange, when the request names them
 };
 
-// Decodes one record value. `default_cluster` is the name of the cluster the
+// Decodes one record value with the record's headers (the attributes of a
+// binary-mode event). `default_cluster` is the name of the cluster the
 // audit-log topic belongs to. Refuses values over 1 MiB.
 Result<AuditLogEvent> DecodeAuditLogEvent(std::string_view value, const ClusterDirectory& clusters,
-                                          std::string_view default_cluster);
+                                          std::string_view default_cluster,
+                                          std::span<const RecordHeader> headers = {});
 
 }  // namespace tributary::ingest::audit_log

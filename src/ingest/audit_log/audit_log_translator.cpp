@@ -12,7 +12,8 @@ void AuditLogTranslator::Translate(const RawRecord& record, TranslationSink& sin
   if (!record.value) {
     return;
   }
-  auto decoded = DecodeAuditLogEvent(*record.value, options_.clusters, options_.cluster);
+  auto decoded =
+      DecodeAuditLogEvent(*record.value, options_.clusters, options_.cluster, record.headers);
   if (!decoded.ok()) {
     sink.Quarantine(decoded.status().message());
     return;

@@ -373,8 +373,8 @@ Result<DomainEvent> DecodeData(std::string_view type, const json& data, const st
   return DomainEvent(AclRevoked{std::move(acl).value(), actor});
 }
 
-Result<DecodedCatalogEvent> Decode(std::string_view value) {
-  auto envelope = CloudEventsEnvelope::Parse(value, "catalog event");
+Result<DecodedCatalogEvent> Decode(std::string_view value, std::span<const RecordHeader> headers) {
+  auto envelope = CloudEventsEnvelope::Parse(value, headers, "catalog event");
   if (!envelope.ok()) {
     return envelope.status();
   }
@@ -430,9 +430,10 @@ bool IsCatalogEventType(std::string_view type) {
   return false;
 }
 
-Result<DecodedCatalogEvent> DecodeCatalogEvent(std::string_view value) {
+Result<DecodedCatalogEvent> DecodeCatalogEvent(std::string_view value,
+                                               std::span<const RecordHeader> headers) {
   try {
-    return Decode(value);
+    return Decode(value, headers);
   } catch (const std::exception& e) {
     // Not expected: every access above is checked. A record must never stop the pipeline.
     return InvalidArgument(std::string("catalog event could not be decoded: ") + e.what());

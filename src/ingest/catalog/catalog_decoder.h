@@ -1,6 +1,7 @@
 #pragma once
 // CatalogDecoder: the native catalog CloudEvents of DESIGN.md §3 (topic
-// `tributary.catalog`, CloudEvents 1.0 structured JSON) into domain events.
+// `tributary.catalog`, CloudEvents 1.0 in structured or binary content mode,
+// ingest/cloudevents/cloudevents_envelope.h) into domain events.
 //
 //   tributary.product.published    -> ProductPublished
 //   tributary.product.updated      -> ProductUpdated (changes = the published fields given)
@@ -15,9 +16,11 @@
 // `tributary.product.deprecated: data.sunset: "next week" is not an RFC 3339 time ...`;
 // the caller quarantines the record. Pure functions; thread-safe.
 
+#include <span>
 #include <string>
 #include <string_view>
 
+#include "ingest/raw_record.h"
 #include "tributary/clock.h"
 #include "tributary/events.h"
 #include "tributary/result.h"
@@ -32,8 +35,10 @@ struct DecodedCatalogEvent {
   DomainEvent event;
 };
 
-// Decodes one record value. Refuses values over 1 MiB.
-Result<DecodedCatalogEvent> DecodeCatalogEvent(std::string_view value);
+// Decodes one record value with the record's headers (the attributes of a
+// binary-mode event). Refuses values over 1 MiB.
+Result<DecodedCatalogEvent> DecodeCatalogEvent(std::string_view value,
+                                               std::span<const RecordHeader> headers = {});
 
 // The CloudEvent types this decoder understands.
 bool IsCatalogEventType(std::string_view type);

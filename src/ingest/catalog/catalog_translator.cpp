@@ -9,7 +9,7 @@ void CatalogTranslator::Translate(const RawRecord& record, TranslationSink& sink
     // Compaction tombstones carry no event.
     return;
   }
-  auto decoded = DecodeCatalogEvent(*record.value);
+  auto decoded = DecodeCatalogEvent(*record.value, record.headers);
   if (!decoded.ok()) {
     sink.Quarantine(decoded.status().message());
     return;

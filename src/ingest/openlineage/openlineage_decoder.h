@@ -11,7 +11,10 @@
 // Datasets in a Kafka namespace (`kafka://host:port`, several comma-separated
 // bootstrap addresses allowed) become topic:<cluster>/<name> when one of the
 // addresses is in a configured cluster's bootstrap list; every other dataset
-// (including unmatched Kafka namespaces) becomes dataset:<namespace>/<name>.
+// (including unmatched Kafka namespaces) becomes NodeId::Dataset(namespace, name):
+// namespace and name kept apart and the name as given, as the OpenLineage naming
+// spec has them (s3://bucket + path/to/file, postgres://host:5432 +
+// db.schema.table, file + /data/x; tributary/ids.h).
 //
 // Errors are InvalidArgument naming the field ("job.name: missing"); the caller
 // quarantines the record or answers 400. Pure functions; thread-safe.
@@ -48,7 +51,7 @@ Result<DecodedLineageEvent> DecodeOpenLineageEvent(std::string_view value,
                                                    const ClusterDirectory& clusters);
 
 // The node of a dataset: a topic of the matching cluster for Kafka namespaces
-// (`kafka://h1:9092,h2:9092`), else dataset:<namespace>/<name>.
+// (`kafka://h1:9092,h2:9092`), else NodeId::Dataset(namespace, name).
 // REQUIRES: `dataset_namespace` and `name` are non-empty.
 NodeId DatasetNode(std::string_view dataset_namespace, std::string_view name,
                    const ClusterDirectory& clusters);

@@ -8,11 +8,13 @@
 
 #include "ingest/audit_log/audit_log_decoder.h"
 #include "ingest/audit_log/audit_log_encoder.h"
+#include "support/binary_cloudevent.h"
 
 using namespace tributary;
 using namespace tributary::ingest;
 using namespace tributary::ingest::audit_log;
 using nlohmann::json;
+using tributary::testing::BinaryCloudEvent;
 
 namespace {
 
@@ -168,7 +170,7 @@ TEST_CASE("ACL changes trigger a reconcile and carry the bindings the request na
   }
 }
 
-TEST_CASE("other event types decode as other; malformed records are named") {
+TEST_CASE("other event types decode as other, malformed records are named") {
   SECTION("an authentication event is kept as other") {
     auto doc = FixtureJson("platform_produce.json");
     doc["type"] = "io.confluent.kafka.server/authentication";
@@ -180,13 +182,16 @@ TEST_CASE("other event types decode as other; malformed records are named") {
   SECTION("envelope and data fields") {
     auto doc = FixtureJson("platform_produce.json");
     doc["specversion"] = "0.3";
-    CHECK(ErrorOf(doc) == "specversion: \"0.3\" is not a supported CloudEvents version (1.0)");
+    CHECK(ErrorOf(doc) ==
+          "structured-mode CloudEvent: specversion: \"0.3\" is not a supported CloudEvents "
+          "version (1.0)");
     doc = FixtureJson("platform_produce.json");
     doc.erase("id");
-    CHECK(ErrorOf(doc) == "id: missing");
+    CHECK(ErrorOf(doc) == "structured-mode CloudEvent: id: missing");
     doc = FixtureJson("platform_produce.json");
     doc["time"] = "now";
-    CHECK(ErrorOf(doc).rfind("time: \"now\" is not an RFC 3339 time", 0) == 0);
+    CHECK(ErrorOf(doc).rfind("structured-mode CloudEvent: time: \"now\" is not an RFC 3339 time",
+                             0) == 0);
     doc = FixtureJson("platform_produce.json");
     doc["data"].erase("methodName");
     CHECK(ErrorOf(doc) == "data.methodName: missing");
@@ -198,12 +203,51 @@ TEST_CASE("other event types decode as other; malformed records are named") {
     CHECK(ErrorOf(doc) == "data.authenticationInfo.principal: missing");
     doc = FixtureJson("platform_produce.json");
     doc["data"] = "x";
-    CHECK(ErrorOf(doc) == "data: expected an object, got a string");
+    CHECK(ErrorOf(doc) == "structured-mode CloudEvent: data: expected an object, got a string");
   }
   SECTION("not JSON, too big") {
     CHECK(Decode("{oops").status().message().rfind("audit log event is not valid JSON", 0) == 0);
     CHECK(Decode(std::string(1 << 21, '1')).status().message().find("over the limit") !=
           std::string::npos);
+  }
+}
+
+// Regression: binary-mode audit events were quarantined as "specversion: missing".
+TEST_CASE(
+    "a binary-mode audit event (attributes in ce_* headers) decodes like the structured one") {
+  const auto structured = FixtureJson("platform_produce.json");
+  const auto expected = Decode(structured.dump());
+  REQUIRE(expected.ok());
+  const auto decode = [](const BinaryCloudEvent& binary) {
+    const auto headers = binary.View();
+    return DecodeAuditLogEvent(binary.value, Clusters(), "fallback", headers);
+  };
+  SECTION("the same facts, the cluster from the ce_subject and ce_source CRNs") {
+    const auto r = decode(BinaryCloudEvent(structured));
+    INFO((r.ok() ? std::string() : r.status().message()));
+    REQUIRE(r.ok());
+    CHECK(r->id == expected->id);
+    CHECK(r->type == expected->type);
+    CHECK(r->time == expected->time);
+    CHECK(r->cluster == "onprem");
+    CHECK(r->cluster_id == expected->cluster_id);
+    CHECK(r->principal == "User:svc-checkout");
+    CHECK(r->method == "kafka.Produce");
+    CHECK(r->action == AuditAction::kProduce);
+    CHECK(r->topic == expected->topic);
+  }
+  SECTION("the cluster comes from ce_subject when data names no resource CRN") {
+    auto doc = structured;
+    doc["data"].erase("resourceName");
+    doc["source"] = "crn:///audit";
+    const auto r = decode(BinaryCloudEvent(doc));
+    REQUIRE(r.ok());
+    CHECK(r->cluster == "onprem");
+  }
+  SECTION("a missing required attribute header is named with binary mode") {
+    const auto r = decode(BinaryCloudEvent(structured).Without("ce_time"));
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message() == "binary-mode CloudEvent: ce_time: missing");
   }
 }
 

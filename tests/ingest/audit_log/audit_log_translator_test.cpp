@@ -7,11 +7,13 @@
 
 #include "ingest/audit_log/audit_log_encoder.h"
 #include "ingest/audit_log/audit_log_translator.h"
+#include "support/binary_cloudevent.h"
 #include "support/recording_sink.h"
 
 using namespace tributary;
 using namespace tributary::ingest;
 using namespace tributary::ingest::audit_log;
+using tributary::testing::BinaryCloudEvent;
 using tributary::testing::RecordingSink;
 
 namespace {
@@ -92,15 +94,21 @@ class Harness {
   explicit Harness(std::vector<std::string>* reconciles = nullptr)
       : reconciles_(reconciles), translator_(Options(reconciles)) {}
 
-  void Feed(const std::string& value) {
+  void Feed(const std::string& value, std::span<const RecordHeader> headers = {}) {
     RawRecord raw;
     raw.topic = "confluent-audit-log-events";
     raw.offset = next_offset_++;
     raw.value = value;
+    raw.headers = headers;
     translator_.Translate(raw, sink);
     translator_.Flush(sink);
   }
   void Feed(const AuditLogSpec& spec) { Feed(EncodeAuditLogEvent(spec)); }
+  // The event of `spec` in binary content mode: attributes in ce_* headers.
+  void FeedBinary(const BinaryCloudEvent& binary) {
+    const auto headers = binary.View();
+    Feed(binary.value, headers);
+  }
   void FeedNull() {
     RawRecord raw;
     raw.topic = "confluent-audit-log-events";
@@ -141,6 +149,15 @@ TEST_CASE("granted produce and consume authorizations become observed edges") {
     CHECK(observed[0] == ProducerObserved{svc, orders, "audit_log"});
     CHECK(h.sink.events[0].time == kT0);
     CHECK_FALSE(h.sink.events[0].dedup_key.has_value());
+  }
+  SECTION("a binary-mode record (attributes in ce_* headers) is the same producer_observed") {
+    h.FeedBinary(BinaryCloudEvent(
+        nlohmann::json::parse(EncodeAuditLogEvent(Spec("kafka.Produce", "orders", kT0)))));
+    CHECK(h.sink.quarantined.empty());
+    const auto observed = h.sink.Of<ProducerObserved>();
+    REQUIRE(observed.size() == 1);
+    CHECK(observed[0] == ProducerObserved{svc, orders, "audit_log"});
+    CHECK(h.sink.events[0].time == kT0);
   }
   SECTION("a granted consumer fetch is a consumer_started with evidence observed") {
     h.Feed(Spec("kafka.FetchConsumer", "orders", kT0, "User:svc-billing"));
@@ -262,6 +279,14 @@ TEST_CASE("records that cannot be read are quarantined, tombstones skipped") {
     h.Feed(doc.dump());
     REQUIRE(h.sink.quarantined.size() == 1);
     CHECK(h.sink.quarantined[0].find("principal") != std::string::npos);
+    CHECK(h.sink.events.empty());
+  }
+  SECTION("a binary-mode record without ce_id is quarantined naming binary mode") {
+    BinaryCloudEvent binary(
+        nlohmann::json::parse(EncodeAuditLogEvent(Spec("kafka.Produce", "orders", kT0))));
+    h.FeedBinary(binary.Without("ce_id"));
+    REQUIRE(h.sink.quarantined.size() == 1);
+    CHECK(h.sink.quarantined[0] == "binary-mode CloudEvent: ce_id: missing");
     CHECK(h.sink.events.empty());
   }
   SECTION("a null value (a tombstone) is neither an event nor quarantined") {

@@ -8,10 +8,13 @@
 
 #include "ingest/catalog/catalog_decoder.h"
 #include "ingest/catalog/catalog_encoder.h"
+#include "support/binary_cloudevent.h"
 
 using namespace tributary;
+using namespace tributary::ingest;
 using namespace tributary::ingest::catalog;
 using nlohmann::json;
+using tributary::testing::BinaryCloudEvent;
 
 namespace {
 
@@ -242,15 +245,18 @@ TEST_CASE("the CloudEvents envelope is validated") {
   SECTION("specversion must be 1.0") {
     auto doc = good;
     doc["specversion"] = "0.3";
-    CHECK(ErrorOf(doc) == "specversion: \"0.3\" is not a supported CloudEvents version (1.0)");
+    CHECK(ErrorOf(doc) ==
+          "structured-mode CloudEvent: specversion: \"0.3\" is not a supported CloudEvents "
+          "version (1.0)");
     doc.erase("specversion");
-    CHECK(ErrorOf(doc) == "specversion: missing");
+    CHECK(ErrorOf(doc) == "structured-mode CloudEvent: specversion: missing");
   }
   SECTION("id, source, time and data are required") {
     for (const char* attr : {"id", "source", "time", "data"}) {
       auto doc = good;
       doc.erase(attr);
-      CHECK(ErrorOf(doc) == std::string("tributary.product.retired: ") + attr + ": missing");
+      CHECK(ErrorOf(doc) == std::string("tributary.product.retired: structured-mode CloudEvent: ") +
+                                attr + ": missing");
     }
   }
   SECTION("an unknown type is refused") {
@@ -261,12 +267,106 @@ TEST_CASE("the CloudEvents envelope is validated") {
   SECTION("a bad time is named") {
     auto doc = good;
     doc["time"] = "yesterday";
-    CHECK(ErrorOf(doc).rfind("tributary.product.retired: time: \"yesterday\"", 0) == 0);
+    CHECK(ErrorOf(doc).rfind(
+              "tributary.product.retired: structured-mode CloudEvent: time: \"yesterday\"", 0) ==
+          0);
   }
   SECTION("data must be an object") {
     auto doc = good;
     doc["data"] = json::array();
-    CHECK(ErrorOf(doc) == "tributary.product.retired: data: expected an object, got an array");
+    CHECK(ErrorOf(doc) ==
+          "tributary.product.retired: structured-mode CloudEvent: data: expected an object, got an "
+          "array");
+  }
+}
+
+// Regression: binary-mode events (attributes in ce_* headers) were quarantined
+// as "specversion: missing" because the headers never reached the decoder.
+TEST_CASE("both content modes of the CloudEvents Kafka binding decode to the same event") {
+  const auto structured = json::parse(Fixture("product_published.json"));
+  const auto expected = DecodeCatalogEvent(structured.dump());
+  REQUIRE(expected.ok());
+  const auto decode = [](const BinaryCloudEvent& binary) {
+    const auto headers = binary.View();
+    return DecodeCatalogEvent(binary.value, headers);
+  };
+  const auto error_of = [&](const BinaryCloudEvent& binary) {
+    const auto r = decode(binary);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == ErrorCode::kInvalidArgument);
+    return r.status().message();
+  };
+
+  SECTION("binary mode: attributes in ce_* headers, content-type, data as the value") {
+    BinaryCloudEvent binary(structured);
+    binary.With("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+        .With("ce_partitionkey", "orders");  // an extension attribute
+    const auto r = decode(binary);
+    INFO((r.ok() ? std::string() : r.status().message()));
+    REQUIRE(r.ok());
+    CHECK(r->id == expected->id);
+    CHECK(r->source == expected->source);
+    CHECK(r->type == expected->type);
+    CHECK(r->time == expected->time);
+    CHECK(std::get<ProductPublished>(r->event) == std::get<ProductPublished>(expected->event));
+  }
+  SECTION("binary mode without content-type reads the value as JSON") {
+    const auto r = decode(BinaryCloudEvent(structured).Without("content-type"));
+    REQUIRE(r.ok());
+    CHECK(std::get<ProductPublished>(r->event) == std::get<ProductPublished>(expected->event));
+  }
+  SECTION("content-type application/cloudevents+json is structured mode, whatever the headers") {
+    const std::vector<RecordHeader> headers{
+        {"content-type", "application/cloudevents+json; charset=UTF-8"}, {"ce_specversion", "1.0"}};
+    const auto r = DecodeCatalogEvent(structured.dump(), headers);
+    REQUIRE(r.ok());
+    CHECK(std::get<ProductPublished>(r->event) == std::get<ProductPublished>(expected->event));
+  }
+  SECTION("a missing attribute header is named with the mode and the header") {
+    CHECK(error_of(BinaryCloudEvent(structured).Without("ce_type")) ==
+          "binary-mode CloudEvent: ce_type: missing");
+    CHECK(error_of(BinaryCloudEvent(structured).Without("ce_id")) ==
+          "tributary.product.published: binary-mode CloudEvent: ce_id: missing");
+    CHECK(error_of(BinaryCloudEvent(structured).Without("ce_specversion")) ==
+          "binary-mode CloudEvent: ce_specversion: missing");
+    CHECK(
+        error_of(
+            BinaryCloudEvent(structured).Without("ce_specversion").With("ce_specversion", "0.3")) ==
+        "binary-mode CloudEvent: ce_specversion: \"0.3\" is not a supported CloudEvents "
+        "version (1.0)");
+  }
+  SECTION("the value must be a JSON object of the declared JSON content type") {
+    auto binary = BinaryCloudEvent(structured);
+    binary.value = "{not json";
+    CHECK(error_of(binary).rfind("tributary.product.published: binary-mode CloudEvent: data (the "
+                                 "record value) is not valid JSON",
+                                 0) == 0);
+    binary.value = "[1]";
+    CHECK(error_of(binary) ==
+          "tributary.product.published: binary-mode CloudEvent: data (the record value): "
+          "expected an object, got an array");
+    CHECK(error_of(BinaryCloudEvent(structured)
+                       .Without("content-type")
+                       .With("content-type", "application/avro")) ==
+          "tributary.product.published: binary-mode CloudEvent: content-type: "
+          "\"application/avro\" is not JSON");
+  }
+  SECTION("an attribute header that is not UTF-8 text is refused") {
+    CHECK(error_of(BinaryCloudEvent(structured).Without("ce_source").With("ce_source", "a\x01b"))
+              .rfind("binary-mode CloudEvent: ce_source: ", 0) == 0);
+  }
+  SECTION("a structured record without headers names structured mode") {
+    auto doc = structured;
+    doc.erase("specversion");
+    CHECK(ErrorOf(doc) == "structured-mode CloudEvent: specversion: missing");
+  }
+  SECTION("an event format other than JSON is refused") {
+    const std::vector<RecordHeader> headers{{"content-type", "application/cloudevents+avro"}};
+    const auto r = DecodeCatalogEvent(structured.dump(), headers);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().message() ==
+          "structured-mode CloudEvent: content-type: \"application/cloudevents+avro\" is not an "
+          "event format Tributary reads (application/cloudevents+json)");
   }
 }
 

@@ -6,11 +6,13 @@
 
 #include "ingest/catalog/catalog_encoder.h"
 #include "ingest/catalog/catalog_translator.h"
+#include "support/binary_cloudevent.h"
 #include "support/recording_sink.h"
 
 using namespace tributary;
 using namespace tributary::ingest;
 using namespace tributary::ingest::catalog;
+using tributary::testing::BinaryCloudEvent;
 using tributary::testing::RecordingSink;
 
 namespace {
@@ -40,8 +42,10 @@ ProductPublished Orders() {
   return p;
 }
 
-// Translates one record value (nullopt: a tombstone) into a fresh sink.
-RecordingSink Translate(std::optional<std::string> value) {
+// Translates one record value (nullopt: a tombstone) with its headers into a
+// fresh sink.
+RecordingSink Translate(std::optional<std::string> value,
+                        std::span<const RecordHeader> headers = {}) {
   CatalogTranslator translator;
   RecordingSink sink;
   RawRecord raw;
@@ -51,6 +55,7 @@ RecordingSink Translate(std::optional<std::string> value) {
   if (value) {
     raw.value = *value;
   }
+  raw.headers = headers;
   translator.Translate(raw, sink);
   translator.Flush(sink);
   return sink;
@@ -66,6 +71,15 @@ TEST_CASE("a catalog record becomes its one domain event at the event's time") {
     CHECK(sink.events[0].time == kPublishedAt);
     CHECK_FALSE(sink.events[0].dedup_key.has_value());
     CHECK(sink.quarantined.empty());
+  }
+  SECTION("a binary-mode record (attributes in ce_* headers) is the same event") {
+    const BinaryCloudEvent binary(nlohmann::json::parse(Encoded(Orders())));
+    const auto headers = binary.View();
+    const auto sink = Translate(binary.value, headers);
+    CHECK(sink.quarantined.empty());
+    REQUIRE(sink.events.size() == 1);
+    CHECK(std::get<ProductPublished>(sink.events[0].event) == Orders());
+    CHECK(sink.events[0].time == kPublishedAt);
   }
   SECTION("the event time is the CloudEvent's time, not the record's") {
     const auto later = kPublishedAt + std::chrono::hours(26);
@@ -145,6 +159,15 @@ TEST_CASE("catalog records that cannot be used are quarantined, tombstones skipp
     const auto sink = Translate(Encoded(bad));
     REQUIRE(sink.quarantined.size() == 1);
     CHECK(sink.quarantined[0].find("sla") != std::string::npos);
+    CHECK(sink.events.empty());
+  }
+  SECTION("a binary-mode record without ce_type is quarantined naming binary mode") {
+    BinaryCloudEvent binary(nlohmann::json::parse(Encoded(Orders())));
+    binary.Without("ce_type");
+    const auto headers = binary.View();
+    const auto sink = Translate(binary.value, headers);
+    REQUIRE(sink.quarantined.size() == 1);
+    CHECK(sink.quarantined[0] == "binary-mode CloudEvent: ce_type: missing");
     CHECK(sink.events.empty());
   }
   SECTION("a null value (a compaction tombstone) is neither an event nor quarantined") {

@@ -108,6 +108,57 @@ TEST_CASE("Kafka namespaces match clusters by any bootstrap address") {
   CHECK(DatasetNode("localhost:9092", "t", clusters) == NodeId::Dataset("localhost:9092", "t"));
 }
 
+// Regression: URI namespaces ran into the name ("/demo-lake/daily_pnl" for
+// s3://demo-lake + daily_pnl), so names shown and ids were wrong.
+TEST_CASE("dataset nodes keep the OpenLineage namespace and name apart, the name as given") {
+  const auto clusters = Clusters();
+  SECTION("kafka:// of a configured cluster is that cluster's topic") {
+    const auto node = DatasetNode("kafka://localhost:9092", "orders", clusters);
+    CHECK(node.str() == "topic:local/orders");
+    CHECK(node.name() == "orders");
+  }
+  SECTION("kafka:// of an unknown broker is a dataset named by its topic") {
+    const auto node = DatasetNode("kafka://kafka-cluster-prod:9092", "orders", clusters);
+    CHECK(node.kind() == NodeKind::kDataset);
+    CHECK(node.name() == "orders");
+    CHECK(node.space() == "kafka://kafka-cluster-prod:9092");
+    CHECK(node.str() == "dataset:kafka:%2F%2Fkafka-cluster-prod:9092/orders");
+  }
+  SECTION("an object store: s3://bucket + path/to/file") {
+    const auto node = DatasetNode("s3://bucket", "path/to/file", clusters);
+    CHECK(node.name() == "path/to/file");
+    CHECK(node.space() == "s3://bucket");
+    CHECK(node.str() == "dataset:s3:%2F%2Fbucket/path/to/file");
+  }
+  SECTION("a local file: file + /data/x") {
+    const auto node = DatasetNode("file", "/data/x", clusters);
+    CHECK(node.name() == "/data/x");
+    CHECK(node.space() == "file");
+    CHECK(node.str() == "dataset:file//data/x");
+  }
+  SECTION("a database table: postgres://host:5432 + db.schema.table") {
+    const auto node = DatasetNode("postgres://host:5432", "db.schema.table", clusters);
+    CHECK(node.name() == "db.schema.table");
+    CHECK(node.space() == "postgres://host:5432");
+  }
+  SECTION("different namespaces never meet in one id") {
+    // s3://a + b/c and s3://a/b + c were one node when the namespace's '/' was kept.
+    CHECK(DatasetNode("s3://a", "b/c", clusters) != DatasetNode("s3://a/b", "c", clusters));
+    CHECK(DatasetNode("s3://a/b", "c", clusters).space() == "s3://a/b");
+    CHECK(DatasetNode("weird%2Fns", "x", clusters).space() == "weird%2Fns");
+  }
+  SECTION("the ids are valid node ids that parse back to the same node") {
+    for (const auto& node : {DatasetNode("s3://bucket", "path/to/file", clusters),
+                             DatasetNode("file", "/data/x", clusters),
+                             DatasetNode("postgres://host:5432", "db.schema.table", clusters)}) {
+      const auto parsed = NodeId::Parse(node.str());
+      REQUIRE(parsed.ok());
+      CHECK(*parsed == node);
+      CHECK(parsed->name() == node.name());
+    }
+  }
+}
+
 TEST_CASE("an event without what identifies it is refused with the field named") {
   SECTION("job name and namespace") {
     auto doc = MinimalRun();
