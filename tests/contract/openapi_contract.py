@@ -29,7 +29,6 @@ validator's message; any mismatch fails (exit 1). Exit 2 on bad usage or input.
 
 import argparse
 import collections
-import copy
 import datetime
 import json
 import os
