@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages Tributary needs (DESIGN.md §7), only those missing.
-# Usage: deploy/install-deps.sh [--with-ui] [--with-burrow]
+# Installs the Debian 12 packages Tributary needs (DESIGN.md §7), only those missing,
+# and the pinned Redocly CLI (the OpenAPI lint) from npm into build-tools/ (git-ignored).
+# Usage: deploy/install-deps.sh [--with-ui] [--with-burrow] [--no-lint]
 #   --with-ui      adds chromium for the UI tests; make test passes it
 #   --with-burrow  adds burrow and zookeeper for the side-by-side benchmark (bench/burrow/run.sh)
+#   --no-lint      leaves out Node, npm and Redocly CLI (only the OpenAPI lint test needs
+#                  them; the container image builds the binary alone)
 # Uses sudo when not run as root. Safe to run repeatedly: a machine that has
 # everything installs nothing and touches no network.
 set -euo pipefail
@@ -19,14 +22,22 @@ packages=(
   wrk                        # HTTP load in make bench
   prometheus                 # promtool: the metrics are checked with it in make test
   tidy                       # HTML Tidy: the email HTML parts are checked with it
+  python3-jsonschema         # the OpenAPI contract test validates API responses with it
 )
+lint=true
 for arg in "$@"; do
   case "$arg" in
     --with-ui) packages+=(chromium) ;;
     --with-burrow) packages+=(burrow zookeeper) ;;
+    --no-lint) lint=false ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac
 done
+# Node and npm run the OpenAPI lint (@redocly/cli, below); Debian's, unless the
+# machine has them already (e.g. from another source).
+if $lint && { ! command -v node > /dev/null || ! command -v npm > /dev/null; }; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -35,15 +46,26 @@ for p in "${packages[@]}"; do
   fi
 done
 
-if [[ ${#missing[@]} -eq 0 ]]; then
-  exit 0
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "install-deps: installing ${missing[*]}"
+  sudo=""
+  if [[ $(id -u) -ne 0 ]]; then
+    sudo="sudo"
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-echo "install-deps: installing ${missing[*]}"
-sudo=""
-if [[ $(id -u) -ne 0 ]]; then
-  sudo="sudo"
+# Redocly CLI for the OpenAPI lint (tests/contract/lint_openapi.sh), pinned, in
+# the project's own tools directory rather than system-wide. The 1.x line runs on
+# Debian 12's Node 18.
+redocly_version=1.34.5
+tools_dir="$(cd "$(dirname "$0")/.." && pwd)/build-tools"
+export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
+if $lint &&
+  [[ "$("$tools_dir/node_modules/.bin/redocly" --version 2> /dev/null)" != "$redocly_version" ]]; then
+  echo "install-deps: installing @redocly/cli@$redocly_version into $tools_dir"
+  npm install --prefix "$tools_dir" --no-save --no-audit --no-fund --loglevel=error \
+    "@redocly/cli@$redocly_version"
 fi
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

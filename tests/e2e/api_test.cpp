@@ -172,6 +172,13 @@ TEST_CASE("the API answers lineage and impact and catalog and log questions over
     CHECK(detail["schema_versions"][0]["version"] == 1);
     GetJson(port, "/api/v1/products/nope", 404);
   }
+  SECTION("without [replication] the service is a single replica that has caught up") {
+    const auto replica = GetJson(port, "/api/v1/replica");
+    CHECK(replica["role"] == "single");
+    CHECK(replica["epoch"] == 0);
+    CHECK(replica["applied_offset"].is_null());
+    CHECK(replica["caught_up"] == true);
+  }
   SECTION("events oldest first, paged and filtered") {
     const auto page = GetJson(port, "/api/v1/events?after=0&limit=2");
     REQUIRE(page["events"].size() == 2);

@@ -1,8 +1,17 @@
 #pragma once
 // A deliberately small blocking HTTP/1.1 client over POSIX sockets, for tests
 // that talk to a server on loopback. Independent of the server's Beast code.
+//
+// With the environment variable TRIBUTARY_TEST_HTTP_RECORD naming a file, every
+// exchange (Request(), HttpGet(), or SendRaw() of a request line followed by
+// ReadResponse()) is appended to it as one JSON line {"method","target","status",
+// "content_type","body"}; the OpenAPI contract test (tests/contract/) validates
+// them. One write(2) per line on an O_APPEND descriptor, so threads and
+// processes may record into the same file. Requests pipelined in one SendRaw()
+// are recorded by their first request line only.
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -10,6 +19,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -21,6 +33,72 @@ struct HttpResult {
   std::map<std::string, std::string> headers;  // lower-cased names
   std::string body;
 };
+
+namespace http_record {
+
+// `text` as a JSON string; bytes from 0x80 up pass through as they are.
+inline std::string JsonString(const std::string& text) {
+  std::string out = "\"";
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c < 0x20 || c == 0x7f) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+      out += escaped;
+    } else {
+      out += ch;
+    }
+  }
+  return out + "\"";
+}
+
+// Appends one exchange to the file TRIBUTARY_TEST_HTTP_RECORD names, if set.
+inline void Record(const std::string& method, const std::string& target, const HttpResult& r) {
+  const char* file = std::getenv("TRIBUTARY_TEST_HTTP_RECORD");
+  if (file == nullptr || *file == '\0' || r.status == 0) {
+    return;
+  }
+  const auto type = r.headers.find("content-type");
+  const std::string line =
+      "{\"method\":" + JsonString(method) + ",\"target\":" + JsonString(target) +
+      ",\"status\":" + std::to_string(r.status) +
+      ",\"content_type\":" + JsonString(type == r.headers.end() ? "" : type->second) +
+      ",\"body\":" + JsonString(r.body) + "}\n";
+  const int fd = ::open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    throw std::runtime_error(std::string("cannot open TRIBUTARY_TEST_HTTP_RECORD file ") + file);
+  }
+  const auto written = ::write(fd, line.data(), line.size());
+  ::close(fd);
+  if (written != static_cast<ssize_t>(line.size())) {
+    throw std::runtime_error(std::string("cannot append to ") + file);
+  }
+}
+
+// The method and target of `bytes` when they start with a request line.
+inline bool ParseRequestLine(const std::string& bytes, std::string& method, std::string& target) {
+  const auto space = bytes.find(' ');
+  if (space == std::string::npos || space == 0 || space > 16) {
+    return false;
+  }
+  for (std::size_t i = 0; i < space; ++i) {
+    if (bytes[i] < 'A' || bytes[i] > 'Z') {
+      return false;
+    }
+  }
+  const auto end = bytes.find_first_of(" \r\n", space + 1);
+  if (end == std::string::npos || end == space + 1) {
+    return false;
+  }
+  method = bytes.substr(0, space);
+  target = bytes.substr(space + 1, end - space - 1);
+  return true;
+}
+
+}  // namespace http_record
 
 class HttpConnection {
  public:
@@ -45,6 +123,11 @@ class HttpConnection {
   HttpConnection& operator=(const HttpConnection&) = delete;
 
   bool SendRaw(const std::string& bytes) {
+    std::string method;
+    std::string target;
+    if (http_record::ParseRequestLine(bytes, method, target)) {
+      pending_.push_back({method, target});
+    }
     std::size_t sent = 0;
     while (sent < bytes.size()) {
       const auto n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
@@ -62,6 +145,9 @@ class HttpConnection {
     std::size_t header_end;
     while ((header_end = buffer_.find("\r\n\r\n")) == std::string::npos) {
       if (!Fill(timeout)) {
+        if (!pending_.empty()) {
+          pending_.pop_front();  // no response to record
+        }
         return result;
       }
     }
@@ -100,6 +186,10 @@ class HttpConnection {
     }
     result.body = buffer_.substr(0, length);
     buffer_.erase(0, length);
+    if (!pending_.empty()) {
+      http_record::Record(pending_.front().first, pending_.front().second, result);
+      pending_.pop_front();
+    }
     return result;
   }
 
@@ -148,6 +238,7 @@ class HttpConnection {
 
   int fd_ = -1;
   std::string buffer_;
+  std::deque<std::pair<std::string, std::string>> pending_;  // method, target awaiting a response
 };
 
 inline HttpResult HttpGet(std::uint16_t port, const std::string& target) {
