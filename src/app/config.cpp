@@ -372,6 +372,7 @@ void ValidateService(TableReader& top, ServiceConfig& service, Diagnostics& diag
   r.OneOf("log_format", service.log_format, {"text", "json"});
   r.OneOf("log_level", service.log_level, {"trace", "debug", "info", "warn", "error"});
   r.Int("snapshot_every", service.snapshot_every, 1, INT64_MAX);
+  r.DurationField("snapshot_interval", service.snapshot_interval);
   r.String("public_url", service.public_url);
   r.String("replica_id", service.replica_id);
   r.DurationField("write_timeout", service.write_timeout);

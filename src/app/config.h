@@ -30,6 +30,8 @@ struct ServiceConfig {
   std::string log_format = "text";       // text | json
   std::string log_level = "info";        // trace | debug | info | warn | error
   std::int64_t snapshot_every = 100000;  // events between projection snapshots
+  // ... or this long, when fewer events arrived (a restart replays at most the tail)
+  Duration snapshot_interval = std::chrono::minutes(10);
   // Where users reach the UI (links in notifications); default: http(s)://http_listen.
   std::string public_url;
   // This replica's id with [replication] (default: the host name).

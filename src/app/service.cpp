@@ -149,6 +149,8 @@ Status Service::WireWriter() {
   }
   log::WriterThreadOptions thread_options;
   thread_options.snapshot_every = config_.service.snapshot_every;
+  thread_options.snapshot_interval =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.service.snapshot_interval);
   writer_thread_ = std::make_unique<log::WriterThread>(thread_options, *log_writer_, *projections_,
                                                        replicated ? replica_->feed() : *feed_,
                                                        clock_, on_fatal_);

@@ -170,7 +170,9 @@ bool WriterThread::Step(std::chrono::steady_clock::time_point& next_tick,
     }
     spdlog::warn("ingest: timers: {}", s.message());
   }
-  if (auto s = projections_.MaybeWriteSnapshots(options_.snapshot_every); !s.ok()) {
+  if (auto s =
+          projections_.MaybeWriteSnapshots(options_.snapshot_every, options_.snapshot_interval);
+      !s.ok()) {
     spdlog::warn("ingest: snapshots: {}", s.message());
   }
   return true;

@@ -31,6 +31,9 @@ namespace tributary::log {
 struct WriterThreadOptions {
   std::chrono::milliseconds tick_interval{1000};
   std::int64_t snapshot_every = 100000;
+  // Snapshots are also written this long after the last one when any event
+  // was applied since (a quiet estate still restarts from a recent snapshot).
+  std::chrono::milliseconds snapshot_interval{std::chrono::minutes(10)};
 };
 
 class WriterThread {

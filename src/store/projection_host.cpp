@@ -97,11 +97,18 @@ Status ProjectionHost::WriteSnapshots() {
     return s;
   }
   snapshot_seq_ = applied_seq_;
+  snapshot_at_ = std::chrono::steady_clock::now();
   return Status::Ok();
 }
 
-Status ProjectionHost::MaybeWriteSnapshots(std::int64_t every) {
-  if (applied_seq_.value() - snapshot_seq_.value() < every) {
+Status ProjectionHost::MaybeWriteSnapshots(std::int64_t every, std::chrono::milliseconds interval) {
+  const auto since = applied_seq_.value() - snapshot_seq_.value();
+  if (since <= 0) {
+    return Status::Ok();
+  }
+  const auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - snapshot_at_);
+  if (since < every && elapsed < interval) {
     return Status::Ok();
   }
   return WriteSnapshots();

@@ -10,6 +10,7 @@
 // Not thread-safe: owned and driven by the single writer thread. The
 // projections must outlive the host.
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <string>
@@ -33,8 +34,11 @@ class ProjectionHost {
   Status CatchUp();
 
   Status WriteSnapshots();
-  // Writes snapshots when at least `every` events were applied since the last.
-  Status MaybeWriteSnapshots(std::int64_t every);
+  // Writes snapshots when at least `every` events were applied since the
+  // last, or when any was and `interval` has passed since the last (or since
+  // the host was made).
+  Status MaybeWriteSnapshots(std::int64_t every,
+                             std::chrono::milliseconds interval = std::chrono::milliseconds::max());
 
   // Called on the writer thread after every change of the projections (a batch
   // applied, a recovery, a replay), e.g. to publish snapshots for readers.
@@ -52,6 +56,7 @@ class ProjectionHost {
   std::vector<EventSeq> projection_seq_;  // per projection: last seq it applied
   EventSeq applied_seq_;
   EventSeq snapshot_seq_;
+  std::chrono::steady_clock::time_point snapshot_at_ = std::chrono::steady_clock::now();
   std::function<void()> after_apply_;
 };
 

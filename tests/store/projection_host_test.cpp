@@ -149,3 +149,25 @@ TEST_CASE("different event streams give different digests") {
   REQUIRE(hb.Replay().ok());
   CHECK(ha.Digests() != hb.Digests());
 }
+
+TEST_CASE("snapshots are written every N events, or after an interval when fewer arrived") {
+  TempDir dir;
+  SystemClock clock;
+  auto log = std::move(EventLog::Open(dir.path(), clock)).value();
+  CatalogProjection catalog;
+  ProjectionHost host(*log, {&catalog});
+  REQUIRE(host.Recover().ok());
+  const auto events = RandomCatalogEvents(7, 10);
+  AppendAll(*log, &host, events, 10, 1000);  // 10 < 1,000 events: no snapshot yet
+  CHECK_FALSE(log->LoadSnapshot("catalog").value().has_value());
+  // Within the interval, fewer than N new events write nothing either.
+  REQUIRE(host.MaybeWriteSnapshots(1000, std::chrono::hours(1)).ok());
+  CHECK_FALSE(log->LoadSnapshot("catalog").value().has_value());
+  REQUIRE(host.MaybeWriteSnapshots(1000, std::chrono::milliseconds(0)).ok());
+  const auto written = log->LoadSnapshot("catalog").value();
+  REQUIRE(written.has_value());
+  CHECK(written->seq == host.applied_seq());
+  // Nothing applied since: no rewrite even with the interval passed.
+  REQUIRE(host.MaybeWriteSnapshots(1000, std::chrono::milliseconds(0)).ok());
+  CHECK(log->LoadSnapshot("catalog").value()->seq == written->seq);
+}

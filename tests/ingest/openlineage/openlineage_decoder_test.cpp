@@ -159,6 +159,32 @@ TEST_CASE("dataset nodes keep the OpenLineage namespace and name apart, the name
   }
 }
 
+// Tributary reads no facet (namespace, name, run id and event time are all it
+// needs): facets of any shape, standard or custom, never refuse an event.
+TEST_CASE("facets Tributary does not read are ignored, whatever their shape") {
+  auto plain = MinimalRun();
+  plain["inputs"] =
+      json::array({json{{"namespace", "kafka://localhost:9092"}, {"name", "orders"}}});
+  const auto expected = DecodeOpenLineageEvent(plain.dump(), Clusters());
+  REQUIRE(expected.ok());
+  for (const auto& facets :
+       {json(nullptr), json(5), json("text"), json::array({1, 2}),
+        json{{"schema", {{"fields", "not a list"}}}, {"custom_x", {{"_producer", 7}}}},
+        json{{"symlinks", nullptr}, {"ownership", {{"owners", {{"name", 3}}}}}}}) {
+    INFO(facets.dump());
+    auto doc = plain;
+    doc["run"]["facets"] = facets;
+    doc["job"]["facets"] = facets;
+    doc["inputs"][0]["facets"] = facets;
+    doc["inputs"][0]["inputFacets"] = facets;
+    const auto r = DecodeOpenLineageEvent(doc.dump(), Clusters());
+    REQUIRE(r.ok());
+    CHECK(r->job == expected->job);
+    CHECK(r->inputs == expected->inputs);
+    CHECK(r->run_id == expected->run_id);
+  }
+}
+
 TEST_CASE("an event without what identifies it is refused with the field named") {
   SECTION("job name and namespace") {
     auto doc = MinimalRun();
