@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "notifiers/core/html_escape.h"
+
 namespace tributary::notifiers {
 namespace {
 
@@ -16,26 +18,6 @@ int SeverityRank(std::string_view severity) {
     return 1;
   }
   return 0;
-}
-
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 // Where the content of an HTML document's <body> starts: after its start tag,

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "core/text_codec.h"
+#include "notifiers/core/html_escape.h"
 #include "notifiers/core/http_post.h"
 
 namespace tributary::notifiers {
@@ -94,26 +95,6 @@ std::string SubjectHeader(std::string_view subject) {
     }
   }
   return EncodedWords("Subject", value);
-}
-
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
 }
 
 std::string Rfc5322Date(Timestamp t) {
