@@ -6,10 +6,12 @@
 //     process start to /readyz answering 200 — without snapshots (the
 //     snapshots table emptied before each start) and with the snapshots the
 //     service wrote; each killed with SIGKILL once ready, R runs each, medians;
-//  3. `tributary backup` of that log, with its size.
-// Usage: restart_bench [--events N] [--runs R] [--dir D]
+//  4. the log grown to G GB (default 5) and backed up while events are
+//     appended on another connection: the backup's time, and the appends.
+// Usage: restart_bench [--events N] [--runs R] [--backup-gb G] [--dir D]
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -40,18 +42,17 @@ double Median(std::vector<double> v) {
   return v.empty() ? 0 : v[v.size() / 2];
 }
 
-// 100k consumers over 1,000 topics start, then report progress in turn.
-void WriteLog(const std::filesystem::path& dir, std::int64_t events) {
-  SystemClock clock;
-  auto log = std::move(EventLog::Open(dir, clock)).value();
+// Events [from, to) of the log: 100k consumers over 1,000 topics start, then
+// report progress in turn. Stops early when `stop` becomes true.
+void AppendEvents(EventLog& log, std::int64_t from, std::int64_t to,
+                  const std::atomic<bool>* stop = nullptr) {
   constexpr int kConsumers = 100000;
   constexpr int kBatch = 20000;
-  const auto start = Stopwatch::now();
-  const auto t0 = clock.Now() - std::chrono::hours(24 * 30);
-  std::int64_t written = 0;
-  while (written < events) {
+  const auto t0 = SystemClock().Now() - std::chrono::hours(24 * 30);
+  std::int64_t written = from;
+  while (written < to && (stop == nullptr || !stop->load())) {
     Batch batch;
-    for (int i = 0; i < kBatch && written < events; ++i, ++written) {
+    for (int i = 0; i < kBatch && written < to; ++i, ++written) {
       const auto c = static_cast<int>(written % kConsumers);
       const auto group = NodeId::Group("prod", "svc-" + std::to_string(c));
       const auto topic = NodeId::Topic("prod", "domain.events-" + std::to_string(c % 1000));
@@ -65,11 +66,18 @@ void WriteLog(const std::filesystem::path& dir, std::int64_t events) {
                                         "prod/__consumer_offsets", std::nullopt, std::nullopt});
       }
     }
-    if (auto r = log->Append(batch); !r.ok()) {
+    if (auto r = log.Append(batch); !r.ok()) {
       std::fprintf(stderr, "append: %s\n", r.status().ToString().c_str());
       std::exit(1);
     }
   }
+}
+
+void WriteLog(const std::filesystem::path& dir, std::int64_t events) {
+  SystemClock clock;
+  auto log = std::move(EventLog::Open(dir, clock)).value();
+  const auto start = Stopwatch::now();
+  AppendEvents(*log, 0, events);
   std::printf("log: %lld events written in %.1f s\n", static_cast<long long>(events),
               Seconds(Stopwatch::now() - start));
 }
@@ -103,6 +111,7 @@ double StartToReady(const std::filesystem::path& config, std::uint16_t port,
 int main(int argc, char** argv) {
   std::int64_t events = 10'000'000;
   int runs = 3;
+  double backup_gb = 5;
   std::filesystem::path base = std::filesystem::temp_directory_path();
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string a = argv[i];
@@ -110,6 +119,8 @@ int main(int argc, char** argv) {
       events = std::atoll(argv[i + 1]);
     } else if (a == "--runs") {
       runs = std::atoi(argv[i + 1]);
+    } else if (a == "--backup-gb") {
+      backup_gb = std::atof(argv[i + 1]);
     } else if (a == "--dir") {
       base = argv[i + 1];
     }
@@ -153,17 +164,38 @@ int main(int argc, char** argv) {
   std::printf("restart to ready, %lld events: median %.2f s without snapshots, %.2f s with\n",
               static_cast<long long>(events), Median(without), Median(with));
 
+  // The log grows to `backup_gb`, then is backed up while appends go on.
+  SystemClock clock;
+  auto log = std::move(EventLog::Open(data, clock)).value();
+  std::int64_t total = events;
+  while (static_cast<double>(std::filesystem::file_size(db)) / 1e9 < backup_gb) {
+    AppendEvents(*log, total, total + 1'000'000);
+    total += 1'000'000;
+  }
+  std::printf("log grown to %lld events, %.2f GB\n", static_cast<long long>(total),
+              static_cast<double>(std::filesystem::file_size(db)) / 1e9);
   const auto copy = dir / "backup.db";
+  std::atomic<bool> done{false};
+  std::int64_t during = 0;
+  std::thread writer([&] {
+    const auto before = log->LastSeq().value().value();
+    AppendEvents(*log, total, INT64_MAX, &done);
+    during = log->LastSeq().value().value() - before;
+  });
   const auto start = Stopwatch::now();
   testing::ChildProcess backup({"backup", "--config", config.string(), copy.string()},
                                dir / "backup.out");
-  if (backup.Wait() != 0) {
+  const int rc = backup.Wait();
+  const double secs = Seconds(Stopwatch::now() - start);
+  done = true;
+  writer.join();
+  if (rc != 0) {
     std::fprintf(stderr, "backup failed:\n%s\n", backup.Output().c_str());
     return 1;
   }
-  std::printf("backup of a %.2f GB log: %.1f s\n",
+  std::printf("backup of a %.2f GB log while %lld events were appended (%.0f events/s): %.1f s\n",
               static_cast<double>(std::filesystem::file_size(copy)) / 1e9,
-              Seconds(Stopwatch::now() - start));
+              static_cast<long long>(during), static_cast<double>(during) / secs, secs);
   std::filesystem::remove_all(dir);
   return 0;
 }
