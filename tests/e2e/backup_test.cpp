@@ -12,10 +12,9 @@
 
 #include "app/config.h"
 #include "app/service.h"
-#include "ingest/consumer_offsets/consumer_offsets_encoder.h"
 #include "sim/mock_kafka.h"
 #include "support/event_pages.h"
-#include "support/kafka_producer.h"
+#include "support/offset_commits.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -24,6 +23,7 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using tributary::testing::AllEvents;
 using tributary::testing::ChildProcess;
+using tributary::testing::ProduceGroupCommits;
 using tributary::testing::TempDir;
 using tributary::testing::WaitUntil;
 
@@ -39,21 +39,9 @@ Config NodeConfig(const std::filesystem::path& data_dir, const std::string& boot
   return c;
 }
 
-void ProduceCommits(const std::string& bootstrap, int from, int count) {
-  tributary::testing::KafkaProducer producer(bootstrap);
-  for (int i = from; i < from + count; ++i) {
-    ingest::consumer_offsets::OffsetCommit c;
-    c.group = "group-" + std::to_string(i);
-    c.topic = "topic-" + std::to_string(i % 40);
-    c.offset = i;
-    // Now: nobody is idle long enough for a consumer_stopped decision, which
-    // the wall clock would time differently in the two runs.
-    c.commit_timestamp_ms = ToMillis(SystemClock().Now()) + i;
-    const auto rec = ingest::consumer_offsets::Encode(c);
-    producer.Produce("__consumer_offsets", i % 50, rec.key, rec.value);
-  }
-  producer.Flush();
-}
+// Commit times of now: nobody is idle long enough for a consumer_stopped
+// decision, which the wall clock would time differently in the two runs.
+std::int64_t Now() { return ToMillis(SystemClock().Now()); }
 
 std::size_t Started(const json& events) {
   return static_cast<std::size_t>(std::count_if(
@@ -74,7 +62,7 @@ TEST_CASE(
   auto kafka = std::move(sim::MockKafka::Start(1, sim::DefaultTopics())).value();
   constexpr int kBefore = 3000;
   constexpr int kDuring = 3000;
-  ProduceCommits(kafka->bootstrap_servers(), 0, kBefore);
+  ProduceGroupCommits(kafka->bootstrap_servers(), 0, kBefore, Now());
   SystemClock clock;
   auto original =
       std::make_unique<Service>(NodeConfig(dir / "a", kafka->bootstrap_servers()), clock);
@@ -88,7 +76,8 @@ TEST_CASE(
     out << "[service]\ndata_dir = \"" << (dir / "a").string() << "\"\n";
   }
   // The backup runs while more commits are ingested.
-  std::thread load([&] { ProduceCommits(kafka->bootstrap_servers(), kBefore, kDuring); });
+  std::thread load(
+      [&] { ProduceGroupCommits(kafka->bootstrap_servers(), kBefore, kDuring, Now()); });
   const auto copy = dir / "tributary.backup";
   ChildProcess backup({"backup", "--config", config.string(), copy.string()}, dir / "backup.out");
   const int backup_exit = backup.Wait();

@@ -17,12 +17,11 @@
 
 #include "app/config.h"
 #include "app/service.h"
-#include "ingest/consumer_offsets/consumer_offsets_encoder.h"
 #include "sim/mock_kafka.h"
 #include "store/event_log.h"
 #include "support/event_pages.h"
 #include "support/http_client.h"
-#include "support/kafka_producer.h"
+#include "support/offset_commits.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -79,19 +78,8 @@ TEST_CASE(
   }
   auto kafka = std::move(sim::MockKafka::Start(1, sim::DefaultTopics())).value();
   constexpr int kGroups = 20000;
-  {
-    tributary::testing::KafkaProducer producer(kafka->bootstrap_servers());
-    for (int i = 0; i < kGroups; ++i) {
-      ingest::consumer_offsets::OffsetCommit c;
-      c.group = "group-" + std::to_string(i);
-      c.topic = "topic-" + std::to_string(i % 40);
-      c.offset = i;
-      c.commit_timestamp_ms = ToMillis(SystemClock().Now());
-      const auto rec = ingest::consumer_offsets::Encode(c);
-      producer.Produce("__consumer_offsets", i % 50, rec.key, rec.value);
-    }
-    producer.Flush();
-  }
+  tributary::testing::ProduceGroupCommits(kafka->bootstrap_servers(), 0, kGroups,
+                                          ToMillis(SystemClock().Now()));
   Config config;
   config.service.data_dir = (dir / "data").string();
   config.service.http_host = "127.0.0.1";

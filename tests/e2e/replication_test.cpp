@@ -12,11 +12,11 @@
 
 #include "app/config.h"
 #include "app/service.h"
-#include "ingest/consumer_offsets/consumer_offsets_encoder.h"
 #include "sim/mock_kafka.h"
 #include "support/event_pages.h"
 #include "support/http_client.h"
 #include "support/kafka_producer.h"
+#include "support/offset_commits.h"
 #include "support/process.h"
 #include "support/temp_dir.h"
 
@@ -25,12 +25,14 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using tributary::testing::AllEvents;
 using tributary::testing::HttpConnection;
+using tributary::testing::ProduceGroupCommits;
 using tributary::testing::TempDir;
 using tributary::testing::WaitUntil;
 
 namespace {
 
 constexpr const char* kAdmin = "Authorization: Bearer admin-token\r\n";
+constexpr std::int64_t kCommittedAt = 1764080206000;
 
 Config ReplicaConfig(const std::filesystem::path& dir, const std::string& bootstrap, int index) {
   Config c;
@@ -56,20 +58,6 @@ Config ReplicaConfig(const std::filesystem::path& dir, const std::string& bootst
   return c;
 }
 
-void ProduceCommits(const std::string& bootstrap, int from, int count) {
-  tributary::testing::KafkaProducer producer(bootstrap);
-  for (int i = from; i < from + count; ++i) {
-    ingest::consumer_offsets::OffsetCommit c;
-    c.group = "group-" + std::to_string(i);
-    c.topic = "topic-" + std::to_string(i % 40);
-    c.offset = i;
-    c.commit_timestamp_ms = 1764080206000 + i;
-    const auto rec = ingest::consumer_offsets::Encode(c);
-    producer.Produce("__consumer_offsets", i % 50, rec.key, rec.value);
-  }
-  producer.Flush();
-}
-
 json Get(std::uint16_t port, const std::string& path) {
   HttpConnection c(port);
   const auto r = c.Request("GET", path);
@@ -82,7 +70,7 @@ TEST_CASE("three replicas apply one log: one leader, the same events, writes on 
   TempDir dir;
   auto kafka = std::move(sim::MockKafka::Start(1, sim::DefaultTopics())).value();
   constexpr int kGroups = 3000;
-  ProduceCommits(kafka->bootstrap_servers(), 0, kGroups);
+  ProduceGroupCommits(kafka->bootstrap_servers(), 0, kGroups, kCommittedAt);
 
   SystemClock clock;
   std::vector<std::unique_ptr<Service>> replicas;
@@ -256,7 +244,7 @@ TEST_CASE("three replicas apply one log: one leader, the same events, writes on 
     CHECK_THAT(again.Output(), Catch::Contains("exists"));
 
     // The estate moves on; then a new replica starts from the copy.
-    ProduceCommits(kafka->bootstrap_servers(), kGroups, 500);
+    ProduceGroupCommits(kafka->bootstrap_servers(), kGroups, 500, kCommittedAt);
     auto config3 = ReplicaConfig(dir.path(), kafka->bootstrap_servers(), 3);
     std::filesystem::create_directories(config3.service.data_dir);
     std::filesystem::copy_file(copy,
@@ -271,7 +259,7 @@ TEST_CASE("three replicas apply one log: one leader, the same events, writes on 
   }
 
   SECTION("more source records after the start reach every replica in the same order") {
-    ProduceCommits(kafka->bootstrap_servers(), kGroups, 500);
+    ProduceGroupCommits(kafka->bootstrap_servers(), kGroups, 500, kCommittedAt);
     CHECK(WaitUntil([&] { return started_events(leader) == kGroups + 500; }, 30s));
   }
 
@@ -296,7 +284,7 @@ TEST_CASE("three replicas apply one log: one leader, the same events, writes on 
 TEST_CASE("replicas restarted into a group whose generations start over still elect a leader") {
   TempDir dir;
   auto kafka = std::move(sim::MockKafka::Start(1, sim::DefaultTopics())).value();
-  ProduceCommits(kafka->bootstrap_servers(), 0, 100);
+  ProduceGroupCommits(kafka->bootstrap_servers(), 0, 100, kCommittedAt);
   SystemClock clock;
   const auto run = [&](const std::string& group) {
     std::vector<std::unique_ptr<Service>> replicas;
