@@ -14,6 +14,7 @@
 
 #include <kainjow/mustache.hpp>
 
+#include "notifiers/core/html_escape.h"
 #include "notifiers/templates/default_templates.h"
 #include "tributary/notification_kind.h"
 
@@ -60,27 +61,9 @@ std::string Join(const std::vector<std::string>& names) {
 }
 
 // Slack's mrkdwn reads &, < and > as control characters (links, mentions such
-// as <!channel>); a value must carry them as entities to show as typed.
-std::string SlackEscape(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
-  for (const char c : s) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+// as <!channel>); a value must carry them as entities to show as typed — the
+// same three entities as HTML element content.
+std::string SlackEscape(const std::string& s) { return HtmlEscape(s); }
 
 std::string NoEscape(const std::string& s) { return s; }
 
