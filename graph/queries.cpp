@@ -223,14 +223,6 @@ void Traverse(const GraphSnapshot& g, Scratch& s, std::uint32_t root, bool downs
   }
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
 bool ContainsIgnoringCase(std::string_view haystack, std::string_view lowered_needle) {
   if (lowered_needle.empty()) {
     return true;
@@ -569,7 +561,7 @@ Result<std::optional<std::vector<std::string_view>>> Path(const GraphSnapshot& g
 }
 
 std::vector<NodeView> Search(const GraphSnapshot& g, const SearchQuery& query) {
-  const std::string needle = Lower(query.q);
+  const std::string needle = AsciiLower(query.q);
   std::vector<std::uint32_t> matches;
   for (std::uint32_t v = 0; v < g.node_count(); ++v) {
     if (query.kind && g.node(v).kind != *query.kind) {

@@ -60,6 +60,10 @@ std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_spa
 // CRNs, JSON Schema $ref fragments).
 std::string PercentDecodeLenient(std::string_view text);
 
+// `text` with ASCII letters in lower case and every other byte as it is: for
+// names compared without case (header names, media types, search).
+std::string AsciiLower(std::string_view text);
+
 // True for a code point that must not be shown as is: C0 and C1 controls (tab,
 // line feed and carriage return included), DEL, bidi controls, U+FFFE/U+FFFF.
 bool IsUnsafeCodePoint(std::uint32_t cp);

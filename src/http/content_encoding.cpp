@@ -7,6 +7,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/text_codec.h"
+
 namespace tributary::http {
 namespace {
 
@@ -14,16 +16,6 @@ using Outcome = DecodedBody::Outcome;
 
 DecodedBody Failed(Outcome outcome, std::string message) {
   return DecodedBody{outcome, {}, std::move(message)};
-}
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
 }
 
 std::string_view Trim(std::string_view text) {
@@ -101,7 +93,7 @@ DecodedBody DecodeContentEncoding(std::string_view content_encoding, std::string
     const auto token = Trim(content_encoding.substr(
         start, comma == std::string_view::npos ? std::string_view::npos : comma - start));
     if (!token.empty()) {
-      codings.push_back(Lower(token));
+      codings.push_back(AsciiLower(token));
     }
     if (comma == std::string_view::npos) {
       break;

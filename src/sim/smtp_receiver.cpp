@@ -37,14 +37,6 @@ std::string Upper(std::string_view s) {
   return out;
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
 std::string_view Trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) {
     s.remove_prefix(1);
@@ -455,7 +447,7 @@ Part SplitPart(std::string_view text) {
     if (colon == std::string_view::npos) {
       continue;
     }
-    part.headers.emplace_back(Lower(Trim(line.substr(0, colon))),
+    part.headers.emplace_back(AsciiLower(Trim(line.substr(0, colon))),
                               std::string(Trim(line.substr(colon + 1))));
   }
   return part;
@@ -472,7 +464,7 @@ std::string Header(const Part& part, std::string_view name) {
 
 // A parameter of a structured header value: boundary="abc" -> abc.
 std::string Parameter(std::string_view value, std::string_view name) {
-  const std::string lower = Lower(value);
+  const std::string lower = AsciiLower(value);
   std::size_t at = 0;
   while ((at = lower.find(name, at)) != std::string::npos) {
     const bool starts =
@@ -565,7 +557,7 @@ std::string NormalizeLineEnds(std::string text) {
 }
 
 std::string DecodeBody(const Part& part) {
-  const std::string encoding = Lower(Header(part, "content-transfer-encoding"));
+  const std::string encoding = AsciiLower(Header(part, "content-transfer-encoding"));
   if (encoding == "base64") {
     return Base64DecodeLenient(part.body);
   }
@@ -578,7 +570,7 @@ std::string DecodeBody(const Part& part) {
 // The text of the first text/plain part (depth-first), else of the first leaf part.
 std::optional<std::string> PlainText(const Part& part, int depth,
                                      std::optional<std::string>& fallback) {
-  const std::string type = Lower(Header(part, "content-type"));
+  const std::string type = AsciiLower(Header(part, "content-type"));
   if (type.rfind("multipart/", 0) == 0 && depth < 8) {
     const std::string boundary = Parameter(Header(part, "content-type"), "boundary");
     if (boundary.empty()) {

@@ -5,13 +5,14 @@
 
 #include <catch2/catch.hpp>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "support/python_check.h"
 
 namespace tributary::testing {
 
@@ -27,25 +28,13 @@ struct EmailCheck {
 // Writes each message to `dir` and checks them all.
 inline std::vector<EmailCheck> CheckEmails(const std::filesystem::path& dir,
                                            const std::vector<std::string>& messages) {
-  std::string command = "/usr/bin/python3 " TRIBUTARY_SOURCE_DIR "/tests/support/email_check.py";
+  std::vector<std::filesystem::path> files;
   for (std::size_t i = 0; i < messages.size(); ++i) {
-    const auto file = dir / ("message-" + std::to_string(i) + ".eml");
-    std::ofstream(file, std::ios::binary) << messages[i];
-    command += " '" + file.string() + "'";
+    files.push_back(dir / ("message-" + std::to_string(i) + ".eml"));
+    std::ofstream(files.back(), std::ios::binary) << messages[i];
   }
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buf[8192];
-  while (const auto n = fread(buf, 1, sizeof buf, pipe)) {
-    out.append(buf, n);
-  }
-  REQUIRE(pclose(pipe) == 0);
   std::vector<EmailCheck> checks;
-  std::size_t start = 0;
-  while (start < out.size()) {
-    const auto end = out.find('\n', start);
-    const auto j = nlohmann::json::parse(out.substr(start, end - start));
+  for (const auto& j : RunPythonCheck("email_check.py", files)) {
     EmailCheck c;
     c.ok = j["ok"].get<bool>();
     c.error = j["error"].is_null() ? "" : j["error"].get<std::string>();
@@ -54,9 +43,7 @@ inline std::vector<EmailCheck> CheckEmails(const std::filesystem::path& dir,
     c.encoded_words = j["encoded_words"].get<std::vector<std::string>>();
     c.html = j["html"].is_null() ? "" : j["html"].get<std::string>();
     checks.push_back(std::move(c));
-    start = end == std::string::npos ? out.size() : end + 1;
   }
-  REQUIRE(checks.size() == messages.size());
   return checks;
 }
 

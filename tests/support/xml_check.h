@@ -5,7 +5,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -13,6 +12,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "support/python_check.h"
 
 namespace tributary::testing {
 
@@ -24,23 +25,8 @@ struct XmlCheck {
 };
 
 inline std::vector<XmlCheck> CheckXmlFiles(const std::vector<std::filesystem::path>& files) {
-  std::string command = "/usr/bin/python3 " TRIBUTARY_SOURCE_DIR "/tests/support/xml_check.py";
-  for (const auto& f : files) {
-    command += " '" + f.string() + "'";
-  }
-  FILE* pipe = popen(command.c_str(), "r");
-  REQUIRE(pipe != nullptr);
-  std::string out;
-  char buf[8192];
-  while (const auto n = fread(buf, 1, sizeof buf, pipe)) {
-    out.append(buf, n);
-  }
-  REQUIRE(pclose(pipe) == 0);
   std::vector<XmlCheck> checks;
-  std::size_t start = 0;
-  while (start < out.size()) {
-    const auto end = out.find('\n', start);
-    const auto j = nlohmann::json::parse(out.substr(start, end - start));
+  for (const auto& j : RunPythonCheck("xml_check.py", files)) {
     XmlCheck c;
     c.ok = j["ok"].get<bool>();
     c.error = j["error"].is_null() ? "" : j["error"].get<std::string>();
@@ -51,9 +37,7 @@ inline std::vector<XmlCheck> CheckXmlFiles(const std::vector<std::filesystem::pa
       c.hrefs.push_back(h.get<std::string>());
     }
     checks.push_back(std::move(c));
-    start = end == std::string::npos ? out.size() : end + 1;
   }
-  REQUIRE(checks.size() == files.size());
   return checks;
 }
 

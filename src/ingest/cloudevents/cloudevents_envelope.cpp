@@ -18,18 +18,8 @@ constexpr std::string_view kJsonFormat = "application/cloudevents+json";
 // How a binary-mode record's value is named in errors.
 constexpr std::string_view kBinaryData = "data (the record value)";
 
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) {
-    if (c >= 'A' && c <= 'Z') {
-      c = static_cast<char>(c - 'A' + 'a');
-    }
-  }
-  return out;
-}
-
 bool StartsWithNoCase(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && Lower(text.substr(0, prefix.size())) == prefix;
+  return text.size() >= prefix.size() && AsciiLower(text.substr(0, prefix.size())) == prefix;
 }
 
 // The media type of a content-type value, without parameters, lower case:
@@ -42,7 +32,7 @@ std::string MediaType(std::string_view content_type) {
   while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) {
     type.remove_prefix(1);
   }
-  return Lower(type);
+  return AsciiLower(type);
 }
 
 std::string_view ModeName(ContentMode mode) {
@@ -73,7 +63,7 @@ Result<CloudEventsEnvelope> CloudEventsEnvelope::Parse(std::string_view value,
   std::optional<std::string_view> content_type;
   bool has_attribute_header = false;
   for (const auto& h : headers) {
-    if (Lower(h.name) == kContentType) {
+    if (AsciiLower(h.name) == kContentType) {
       content_type = h.value;
     } else if (h.name.starts_with(kAttributePrefix)) {
       has_attribute_header = true;
@@ -108,7 +98,7 @@ Result<CloudEventsEnvelope> CloudEventsEnvelope::Parse(std::string_view value,
   auto attributes = nlohmann::json::object();
   for (const auto& h : headers) {
     const bool attribute = h.name.starts_with(kAttributePrefix);
-    if (!attribute && Lower(h.name) != kContentType) {
+    if (!attribute && AsciiLower(h.name) != kContentType) {
       continue;  // not part of the event (tracing headers and the like)
     }
     const std::string name = attribute ? std::string(h.name) : std::string(kContentType);
