@@ -37,5 +37,8 @@ echo
 echo "== restart to ready and backup of a 10M-event log"
 "$build/bench/restart_bench" --events 10000000 --runs 3
 echo
+echo "== log size after a year of progress sampling, with and without compaction"
+"$build/bench/compaction_bench" --groups 1000 --days 365
+echo
 echo "== Burrow side by side (optional: deploy/install-deps.sh --with-burrow)"
 "$(dirname "$0")/burrow/run.sh" "$build"

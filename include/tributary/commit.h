@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -123,6 +124,9 @@ struct AppendResult {
   std::size_t intents = 0;      // new outbox rows
   std::size_t deliveries = 0;   // new delivery rows
   Timestamp recorded_at;
+  // Events the store completed as it appended them (a compaction marker gets
+  // its totals): Batch::events index and the event as stored.
+  std::vector<std::pair<std::size_t, DomainEvent>> completed;
 };
 
 }  // namespace tributary

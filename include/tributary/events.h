@@ -686,6 +686,39 @@ struct SourceGap {
   }
 };
 
+// ---- the log itself -----------------------------------------------------------
+
+// How many events of one type the log has recorded, removed ones included.
+struct TypeTotal {
+  std::string type;
+  std::int64_t total = 0;    // recorded before the marker, ever
+  std::int64_t removed = 0;  // of them, removed by compactions so far
+  bool operator==(const TypeTotal&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("type", &TypeTotal::type), Field("total", &TypeTotal::total),
+                      Field("removed", &TypeTotal::removed)};
+  }
+};
+
+// A compaction of superseded high-volume events ([store] compact_after): when
+// this marker is appended, every replica's copy removes, among the events
+// before it, the progress samples and delivery attempts recorded before
+// `cutoff` that later ones supersede (src/store/compaction.h says which). The
+// store fills in `totals` as it appends the marker, so projections that count
+// events agree whether they saw the removed events or not. Facts and decisions
+// are never removed.
+struct LogCompacted {
+  static constexpr std::string_view kType = "log_compacted";
+  static constexpr int kVersion = 1;
+  Timestamp cutoff;
+  std::vector<TypeTotal> totals;
+  bool operator==(const LogCompacted&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("cutoff", &LogCompacted::cutoff),
+                      Field("totals", &LogCompacted::totals)};
+  }
+};
+
 // The closed set. Append new types at the end; never reorder or rename.
 using DomainEvent =
     std::variant<ConsumerStarted, ConsumerStopped, ConsumerProgress, GroupMembersChanged,
@@ -696,7 +729,8 @@ using DomainEvent =
                  CompatibleChangeRecorded, ConsumerOnDeprecated, MigrationStatusChanged,
                  ReminderDue, NotificationQueued, NotificationDelivered, NotificationFailed,
                  NotificationDeadLettered, SchemaModeChanged, ProducerStopped, DeprecationAnnounced,
-                 AccessRevokedDetected, RetiredWithConsumers, TeamSubscriptionsSet, SourceGap>;
+                 AccessRevokedDetected, RetiredWithConsumers, TeamSubscriptionsSet, SourceGap,
+                 LogCompacted>;
 
 // The type name of an event, e.g. "consumer_started".
 std::string_view TypeName(const DomainEvent& event);

@@ -307,7 +307,7 @@ void ReadTopicSource(TableReader& sources, std::string_view key,
 void ApplyOverrides(toml::table& root, const Environment& env,
                     const std::vector<std::string>& names, Diagnostics& diag) {
   static const std::set<std::string, std::less<>> kSections = {
-      "service", "tracking", "notifications", "auth", "replication"};
+      "service", "store", "tracking", "notifications", "auth", "replication"};
   for (const auto& name : names) {
     constexpr std::string_view kPrefix = "TRIBUTARY_";
     if (name.rfind(kPrefix, 0) != 0) {
@@ -520,6 +520,31 @@ void ValidateSources(TableReader& top, Config& c, const std::set<std::string>& c
   ReadAdminApiSource(r, c.sources, diag);
   r.RejectUnknown();
   ResolveSourceClusters(*t, c, cluster_names, diag);
+}
+
+void ValidateStore(TableReader& top, StoreConfig& store, Diagnostics& diag) {
+  const auto* t = top.Table("store");
+  if (t == nullptr) {
+    return;
+  }
+  TableReader r(*t, "store", diag);
+  if (const auto* n = r.Get("compact_after", false)) {
+    const auto* text = n->as_string();
+    auto d = text != nullptr ? ParseDuration(text->get()) : Result<Duration>(Duration{0});
+    if (text == nullptr) {
+      diag.Error(n->source(), "store.compact_after", "expected a duration like \"90d\", or \"off\"");
+    } else if (text->get() == "off") {
+      store.compact_after = Duration{0};
+    } else if (!d.ok()) {
+      diag.Error(n->source(), "store.compact_after", d.status().message());
+    } else if (*d < std::chrono::hours(24)) {
+      diag.Error(n->source(), "store.compact_after",
+                 "at least \"1d\" (samples are kept one per day), or \"off\"");
+    } else {
+      store.compact_after = *d;
+    }
+  }
+  r.RejectUnknown();
 }
 
 void ValidateTracking(TableReader& top, TrackingConfig& tracking, Diagnostics& diag) {
@@ -798,6 +823,7 @@ void Validate(const toml::table& root, Config& c, Diagnostics& diag, const Envir
   const auto cluster_names = ValidateClusters(top, c.clusters, diag);
   ValidateReplication(top, c, cluster_names, diag);
   ValidateSources(top, c, cluster_names, diag, env);
+  ValidateStore(top, c.store, diag);
   ValidateTracking(top, c.tracking, diag);
   ValidateNotifications(top, c.notifications, diag);
   const auto channel_names = ValidateChannels(top, c.channels, diag, env);

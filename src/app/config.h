@@ -143,6 +143,13 @@ struct TokenConfig {
   std::vector<std::string> lineage_namespaces;
 };
 
+// [store]: what the event log keeps.
+struct StoreConfig {
+  // Progress samples and delivery attempts recorded longer ago than this are
+  // thinned to the last of each day (src/store/compaction.h); 0: kept forever.
+  Duration compact_after{0};
+};
+
 struct AuthConfig {
   bool anonymous_read = true;
   std::vector<TokenConfig> tokens;
@@ -151,6 +158,7 @@ struct AuthConfig {
 struct Config {
   std::filesystem::path file;
   ServiceConfig service;
+  StoreConfig store;
   std::vector<ClusterConfig> clusters;
   ReplicationConfig replication;
   SourcesConfig sources;

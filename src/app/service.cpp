@@ -121,7 +121,13 @@ Status Service::WireWriter() {
     return wired.status();
   }
   // A replica decides only while it leads (DESIGN.md §8).
-  if (auto s = log_writer_->SetDecider(*tracker_, !replicated); !s.ok()) {
+  std::vector<Decider*> deciders{tracker_.get()};
+  if (config_.store.compact_after.count() > 0) {
+    compactor_ = std::make_unique<log::Compactor>(config_.store.compact_after);
+    deciders.push_back(compactor_.get());
+  }
+  deciders_ = std::make_unique<log::DeciderSet>(std::move(deciders));
+  if (auto s = log_writer_->SetDecider(*deciders_, !replicated); !s.ok()) {
     return s;
   }
   ingest::SourceFeedOptions feed_options;
@@ -151,6 +157,17 @@ Status Service::WireWriter() {
   thread_options.snapshot_every = config_.service.snapshot_every;
   thread_options.snapshot_interval =
       std::chrono::duration_cast<std::chrono::milliseconds>(config_.service.snapshot_interval);
+  // Compaction markers are carried out in small steps between batches; a
+  // marker may also arrive from the leader, so every replica runs them.
+  thread_options.housekeeping = [log = log_.get()] {
+    constexpr std::size_t kStepEvents = 5000;
+    if (auto step = log->CompactStep(kStepEvents); !step.ok()) {
+      spdlog::warn("compaction: {}", step.status().message());
+    } else if (step->removed > 0) {
+      spdlog::debug("compaction: {} events considered, {} removed", step->considered,
+                    step->removed);
+    }
+  };
   writer_thread_ = std::make_unique<log::WriterThread>(thread_options, *log_writer_, *projections_,
                                                        replicated ? replica_->feed() : *feed_,
                                                        clock_, on_fatal_);

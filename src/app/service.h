@@ -31,6 +31,7 @@
 #include "ingest/openlineage/openlineage_intake.h"
 #include "ingest/pipeline.h"
 #include "ingest/source_feed.h"
+#include "log/compactor.h"
 #include "log/log_writer.h"
 #include "log/writer_thread.h"
 #include "notifiers/core/dispatcher.h"
@@ -87,6 +88,8 @@ class Service {
   EventCountsProjection counts_;
   std::unique_ptr<graph::LineageProjection> lineage_;
   std::unique_ptr<tracking::Tracker> tracker_;
+  std::unique_ptr<log::Compactor> compactor_;  // with [store] compact_after
+  std::unique_ptr<log::DeciderSet> deciders_;
   std::unique_ptr<ProjectionHost> projections_;
   std::unique_ptr<log::LogWriter> log_writer_;
   std::unique_ptr<ingest::IngestPipeline> pipeline_;

@@ -191,6 +191,13 @@ Status CatalogProjection::Restore(std::string_view snapshot) {
 }
 
 void EventCountsProjection::Apply(const EventRecord& record) {
+  if (const auto* marker = std::get_if<LogCompacted>(&record.event)) {
+    // The counts are of events ever recorded: the same whether this
+    // projection saw the events a compaction removed or replays without them.
+    for (const auto& t : marker->totals) {
+      counts_.insert_or_assign(t.type, t.total);
+    }
+  }
   const auto type = TypeName(record.event);
   auto it = counts_.find(type);
   if (it == counts_.end()) {

@@ -170,6 +170,9 @@ bool WriterThread::Step(std::chrono::steady_clock::time_point& next_tick,
     }
     spdlog::warn("ingest: timers: {}", s.message());
   }
+  if (options_.housekeeping) {
+    options_.housekeeping();
+  }
   if (auto s =
           projections_.MaybeWriteSnapshots(options_.snapshot_every, options_.snapshot_interval);
       !s.ok()) {

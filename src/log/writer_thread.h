@@ -34,6 +34,8 @@ struct WriterThreadOptions {
   // Snapshots are also written this long after the last one when any event
   // was applied since (a quiet estate still restarts from a recent snapshot).
   std::chrono::milliseconds snapshot_interval{std::chrono::minutes(10)};
+  // Run on the writer thread at every tick, after the timers (compaction steps).
+  std::function<void()> housekeeping;
 };
 
 class WriterThread {

@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "core/event_codec.h"
+#include "store/compaction.h"
 
 namespace tributary {
 namespace {
@@ -151,6 +152,33 @@ CREATE TABLE disabled_channels(
   reason      TEXT NOT NULL,
   disabled_at INTEGER NOT NULL
 );
+)sql"},
+    Migration{3, "compaction of superseded progress samples and delivery attempts", R"sql(
+CREATE TABLE compaction_state(
+  type        TEXT PRIMARY KEY,    -- a compactable event type
+  counted_seq INTEGER NOT NULL,    -- `total` counts this type's events up to here
+  total       INTEGER NOT NULL,    -- recorded up to counted_seq, removed ones included
+  removed     INTEGER NOT NULL,    -- removed so far
+  scanned_seq INTEGER NOT NULL,    -- considered up to here
+  target_seq  INTEGER NOT NULL,    -- the newest marker's bound
+  cutoff      INTEGER NOT NULL,    -- the newest marker's cutoff (recorded_at, ms)
+  max_day     INTEGER NOT NULL     -- the newest event day considered
+) WITHOUT ROWID;
+CREATE TABLE compaction_candidates(
+  type TEXT NOT NULL,
+  key  TEXT NOT NULL,
+  day  INTEGER NOT NULL,
+  seq  INTEGER NOT NULL,
+  PRIMARY KEY(type, key)
+) WITHOUT ROWID;
+CREATE INDEX compaction_candidates_by_day ON compaction_candidates(type, day);
+CREATE TABLE compaction_lock(running INTEGER PRIMARY KEY);
+DROP TRIGGER events_are_append_only_delete;
+CREATE TRIGGER events_are_append_only_delete BEFORE DELETE ON events
+  WHEN NOT EXISTS (SELECT 1 FROM compaction_lock)
+    OR (SELECT name FROM event_types WHERE code = OLD.type)
+       NOT IN ('consumer_progress', 'notification_failed')
+  BEGIN SELECT RAISE(ABORT, 'the event log is append-only (compaction removes only superseded progress samples and delivery attempts)'); END;
 )sql"},
 };
 
@@ -477,9 +505,17 @@ void EventLog::Statements::InsertEvents(const Batch& batch, std::int64_t recorde
                                         AppendResult& result) {
   std::string payload;
   auto& ins = insert_event;
-  for (const auto& e : batch.events) {
+  for (std::size_t i = 0; i < batch.events.size(); ++i) {
+    const auto& e = batch.events[i];
     payload.clear();
-    codec::EncodePayload(e.event, payload);
+    if (const auto* marker = std::get_if<LogCompacted>(&e.event)) {
+      // The store completes a compaction marker (src/store/compaction.h).
+      auto filled = log.PrepareCompaction(*marker, batch, i, result);
+      codec::EncodePayload(filled, payload);
+      result.completed.emplace_back(i, DomainEvent(std::move(filled)));
+    } else {
+      codec::EncodePayload(e.event, payload);
+    }
     ins.reset();
     ins.bind(1, static_cast<int>(e.event.index()));
     ins.bind(
@@ -714,6 +750,71 @@ Result<AppendResult> EventLog::Append(const Batch& batch, const AppendOptions& o
   return result;
 }
 
+LogCompacted EventLog::PrepareCompaction(const LogCompacted& marker, const Batch& batch,
+                                         std::size_t index, const AppendResult& so_far) {
+  // The bound is the last event stored before this batch; the batch's own
+  // compactable events before the marker count into its totals.
+  std::int64_t bound = 0;
+  std::map<std::string, std::int64_t, std::less<>> in_batch;
+  bool first = true;
+  for (std::size_t k = 0; k < index; ++k) {
+    const auto seq = so_far.seqs[k].value();
+    if (seq == 0) {
+      continue;
+    }
+    if (first) {
+      bound = seq - 1;
+      first = false;
+    }
+    const auto type = TypeName(batch.events[k].event);
+    if (compaction::IsCompactable(type)) {
+      ++in_batch[std::string(type)];
+    }
+  }
+  if (first) {
+    bound = db_->execAndGet("SELECT COALESCE(MAX(seq), 0) FROM events").getInt64();
+  }
+  compaction_idle_ = false;
+  return compaction::Prepare(*db_, marker, bound, in_batch);
+}
+
+Result<compaction::StepResult> EventLog::CompactStep(std::size_t budget) {
+  compaction::StepResult step;
+  if (!stmts_ || compaction_idle_) {
+    return step;
+  }
+  auto status = Wrap(
+      [&] {
+        db_->exec("BEGIN IMMEDIATE");
+        try {
+          step = compaction::Step(*db_, budget);
+          db_->exec("COMMIT");
+        } catch (...) {
+          try {
+            db_->exec("ROLLBACK");
+          } catch (...) {
+          }
+          throw;
+        }
+      },
+      "compaction step failed");
+  if (!status.ok()) {
+    return status;
+  }
+  compaction_idle_ = !step.more;
+  removed_by_compaction_ += step.removed;
+  return step;
+}
+
+Result<std::map<std::string, compaction::TypeState>> EventLog::CompactionState() {
+  std::map<std::string, compaction::TypeState> out;
+  auto s = Wrap([&] { out = compaction::State(*db_); }, "cannot read the compaction state");
+  if (!s.ok()) {
+    return s;
+  }
+  return out;
+}
+
 std::optional<std::string> EventLog::StorageFault() const {
   if (!faulted_.load()) {
     return std::nullopt;
@@ -732,6 +833,13 @@ std::vector<EventRecord> EventLog::AppendedRecords(const Batch& batch, const App
     const auto& e = batch.events[i];
     records.push_back(
         EventRecord{result.seqs[i], e.event_time, result.recorded_at, e.source, e.event});
+  }
+  for (const auto& [index, event] : result.completed) {
+    for (auto& r : records) {
+      if (r.seq == result.seqs[index]) {
+        r.event = event;
+      }
+    }
   }
   return records;
 }

@@ -34,6 +34,7 @@
 #include "tributary/committed_state.h"
 #include "tributary/event_reader.h"
 #include "tributary/events.h"
+#include "store/compaction.h"
 #include "tributary/result.h"
 
 namespace SQLite {
@@ -122,6 +123,15 @@ class EventLog final : public CommittedState, public EventReader {
   // half-written `out`. Restoring is copying it to <data_dir>/tributary.db.
   Status BackupTo(const std::filesystem::path& out);
 
+  // One step of the compaction that appended `log_compacted` markers asked
+  // for (src/store/compaction.h): at most `budget` events considered, in its
+  // own transaction. Cheap once nothing is left to do until the next marker.
+  Result<compaction::StepResult> CompactStep(std::size_t budget);
+  // Per compactable type: recorded, removed, and whether removal is pending.
+  Result<std::map<std::string, compaction::TypeState>> CompactionState();
+  // Events removed by this process's compaction steps.
+  std::int64_t removed_by_compaction() const { return removed_by_compaction_.load(); }
+
   // Why the last append could not be written (disk full, read-only file
   // system, I/O error); nullopt once an append succeeded. Any thread.
   std::optional<std::string> StorageFault() const;
@@ -140,6 +150,9 @@ class EventLog final : public CommittedState, public EventReader {
   Status PrepareStatements();
   Status Migrate();
   Status RegisterEventTypes();
+  // Within the append transaction: a compaction marker's totals (compaction.h).
+  LogCompacted PrepareCompaction(const LogCompacted& marker, const Batch& batch, std::size_t index,
+                                 const AppendResult& so_far);
   Status Wrap(const std::function<void()>& body, const char* what);
   // The id of a source name, registered within the open transaction if new.
   std::int64_t SourceIdInTransaction(const std::string& source);
@@ -150,6 +163,8 @@ class EventLog final : public CommittedState, public EventReader {
   mutable std::mutex fault_mu_;
   std::optional<std::string> storage_fault_;
   std::atomic<bool> faulted_{false};
+  bool compaction_idle_ = false;  // nothing to remove until the next marker
+  std::atomic<std::int64_t> removed_by_compaction_{0};
   const Clock& clock_;
   struct Statements;
   std::unique_ptr<Statements> stmts_;

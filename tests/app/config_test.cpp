@@ -196,6 +196,24 @@ TEST_CASE("config errors name the file, the line and the key") {
   }
 }
 
+TEST_CASE("[store] compact_after is off by default, a duration of a day or more, or off") {
+  auto none = Parse("");
+  REQUIRE(none.ok());
+  CHECK(none->config.store.compact_after.count() == 0);
+  auto days = Parse("[store]\ncompact_after = \"90d\"\n");
+  REQUIRE(days.ok());
+  CHECK(days->config.store.compact_after == std::chrono::hours(24 * 90));
+  auto off = Parse("[store]\ncompact_after = \"off\"\n");
+  REQUIRE(off.ok());
+  CHECK(off->config.store.compact_after.count() == 0);
+  CHECK(ErrorsOf("[store]\n\ncompact_after = \"2h\"\n") ==
+        "tributary.toml:3: store.compact_after: at least \"1d\" (samples are kept one per day), "
+        "or \"off\"");
+  CHECK_THAT(ErrorsOf("[store]\ncompact_after = \"soon\"\n"),
+             Catch::StartsWith("tributary.toml:2: store.compact_after: "));
+  CHECK(ErrorsOf("[store]\ncompact = \"90d\"\n") == "tributary.toml:2: store.compact: unknown key");
+}
+
 TEST_CASE("unset *_env variables are warnings with file and line") {
   auto r = Parse(kGood);
   REQUIRE(r.ok());

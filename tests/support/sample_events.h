@@ -95,6 +95,8 @@ inline std::vector<DomainEvent> OneOfEachEventType() {
       RetiredWithConsumers{"ret:1", "stocktrades", {{group, "analytics", 1}}},
       TeamSubscriptionsSet{"analytics", {"stocktrades", "users"}, "analytics-ci"},
       SourceGap{"local", "__consumer_offsets", 3, 120, 4500},
+      LogCompacted{FromMillis(1767225600000),
+                   {{"consumer_progress", 5200}, {"notification_failed", 14}}},
   };
 }
 
