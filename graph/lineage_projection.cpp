@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <set>
 
 #include "core/msgpack.h"
@@ -489,6 +490,8 @@ void LineageProjection::Apply(const EventRecord& record) {
                  [&](const ConsumerProgress& e) { ApplyConsumerProgress(e, t); },
                  [&](const GroupMembersChanged& e) { ApplyGroupMembersChanged(e, t); },
                  [&](const GroupDeleted& e) { ApplyGroupDeleted(e, t); },
+                 [&](const TopicDeleted& e) { ApplyTopicIncarnation(e.topic, "deleted", t); },
+                 [&](const TopicCreated& e) { ApplyTopicIncarnation(e.topic, "created", t); },
                  [&](const ProducerObserved& e) { ApplyProducerObserved(e, t); },
                  [&](const ProducerStopped& e) { ApplyProducerStopped(e, t); },
                  [&](const AclGranted& e) { ApplyAcl(e.acl, true, t); },
@@ -544,9 +547,69 @@ void LineageProjection::ApplyConsumerProgress(const ConsumerProgress& e, std::in
   const std::uint32_t consumer = FindNode(e.consumer.str());
   const std::uint32_t edge =
       topic == kNone || consumer == kNone ? kNone : FindEdge(topic, consumer);
-  if (edge != kNone && t > edges_[edge].last_seen && HasOpen(edges_[edge], kObserved)) {
+  if (edge == kNone) {
+    return;
+  }
+  if (!HasOpen(edges_[edge], kObserved) && t > TopicDeletedAt(topic)) {
+    // Commits after the topic was deleted are reads of the topic created again
+    // under its name: a new edge of the new incarnation.
+    EnsureEdge(topic, consumer, EdgeKind::kConsumes, kObserved, t);
+  }
+  if (t > edges_[edge].last_seen && HasOpen(edges_[edge], kObserved)) {
     edges_.Mutable(edge).last_seen = t;
   }
+}
+
+// When a topic's name was last deleted, or never (the minimum).
+std::int64_t LineageProjection::TopicDeletedAt(std::uint32_t topic) const {
+  const auto& packed = AttributesOf(topic).packed;
+  if (packed.empty()) {
+    return std::numeric_limits<std::int64_t>::max();
+  }
+  const auto fields = Unpack(packed);
+  const auto it = fields.find("incarnations");
+  if (it == fields.end() || !it->is_array()) {
+    return std::numeric_limits<std::int64_t>::max();
+  }
+  for (auto i = it->rbegin(); i != it->rend(); ++i) {
+    if (i->contains("deleted")) {
+      return (*i)["deleted"].get<std::int64_t>();
+    }
+  }
+  return std::numeric_limits<std::int64_t>::max();
+}
+
+// A topic deleted or created (the audit log): what was observed of the old
+// incarnation ends at the deletion (ACLs and catalog declarations are not the
+// topic's and stay); the attributes list each incarnation's created/deleted
+// times, which time travel shows.
+void LineageProjection::ApplyTopicIncarnation(const NodeId& id, std::string_view what,
+                                              std::int64_t t) {
+  const std::uint32_t topic = EnsureNode(id, t);
+  NodeAttributes a = AttributesOf(topic);
+  nlohmann::json fields = a.packed.empty() ? nlohmann::json::object() : Unpack(a.packed);
+  auto& incarnations = fields["incarnations"];
+  if (!incarnations.is_array()) {
+    incarnations = nlohmann::json::array();
+  }
+  if (what == "created") {
+    if (incarnations.empty() || incarnations.back().contains("deleted")) {
+      incarnations.push_back({{"created", t}});
+    }
+  } else {
+    if (incarnations.empty() || incarnations.back().contains("deleted")) {
+      incarnations.push_back(nlohmann::json::object());
+    }
+    incarnations.back()["deleted"] = t;
+    std::vector<std::uint32_t> incident;
+    ForEachOut(topic, [&](std::uint32_t x) { incident.push_back(x); });
+    ForEachIn(topic, [&](std::uint32_t x) { incident.push_back(x); });
+    for (const std::uint32_t x : incident) {
+      CloseEvidence(x, kObserved, t);
+    }
+  }
+  a.packed = Pack(fields);
+  SetAttributes(topic, std::move(a));
 }
 
 void LineageProjection::ApplyGroupMembersChanged(const GroupMembersChanged& e, std::int64_t t) {
@@ -641,7 +704,11 @@ void LineageProjection::ApplyJobObserved(const JobObserved& e, std::int64_t t) {
 void LineageProjection::ClearProductAttributes(std::uint32_t topic) {
   NodeAttributes old = AttributesOf(topic);
   old.product_owner.clear();
+  const auto fields = old.packed.empty() ? nlohmann::json::object() : Unpack(old.packed);
   old.packed.clear();
+  if (fields.contains("incarnations")) {
+    old.packed = Pack({{"incarnations", fields["incarnations"]}});
+  }
   SetAttributes(topic, std::move(old));
 }
 
@@ -669,6 +736,12 @@ void LineageProjection::ApplyProductPublished(const ProductPublished& e, std::in
       if (fields.contains(key)) {
         next[key] = fields[key];
       }
+    }
+  }
+  // The topic's own history outlives the products published on it.
+  if (const auto& packed = AttributesOf(topic).packed; !packed.empty()) {
+    if (auto current = Unpack(packed); current.contains("incarnations")) {
+      next["incarnations"] = current["incarnations"];
     }
   }
   SetProductAttributes(topic, e.product, next);

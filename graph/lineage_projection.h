@@ -212,6 +212,8 @@ class LineageProjection final : public Projection {
   void ApplyConsumerProgress(const ConsumerProgress& e, std::int64_t t);
   void ApplyGroupMembersChanged(const GroupMembersChanged& e, std::int64_t t);
   void ApplyGroupDeleted(const GroupDeleted& e, std::int64_t t);
+  void ApplyTopicIncarnation(const NodeId& topic, std::string_view what, std::int64_t t);
+  std::int64_t TopicDeletedAt(std::uint32_t topic) const;
   void ApplyProducerObserved(const ProducerObserved& e, std::int64_t t);
   void ApplyProducerStopped(const ProducerStopped& e, std::int64_t t);
   void ApplyJobObserved(const JobObserved& e, std::int64_t t);

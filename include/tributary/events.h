@@ -686,6 +686,38 @@ struct SourceGap {
   }
 };
 
+// ---- topics -------------------------------------------------------------------
+
+// A topic deleted on its cluster (the audit log's kafka.DeleteTopics). Its
+// edges end here; if the name is created again, that is a new topic (a new
+// incarnation), and nothing of the old one's readers carries over.
+struct TopicDeleted {
+  static constexpr std::string_view kType = "topic_deleted";
+  static constexpr int kVersion = 1;
+  NodeId topic;
+  std::string via;    // audit_log
+  std::string actor;  // the principal that deleted it
+  bool operator==(const TopicDeleted&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("topic", &TopicDeleted::topic), Field("via", &TopicDeleted::via),
+                      Field("actor", &TopicDeleted::actor)};
+  }
+};
+
+// A topic created on its cluster (the audit log's kafka.CreateTopics).
+struct TopicCreated {
+  static constexpr std::string_view kType = "topic_created";
+  static constexpr int kVersion = 1;
+  NodeId topic;
+  std::string via;
+  std::string actor;
+  bool operator==(const TopicCreated&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("topic", &TopicCreated::topic), Field("via", &TopicCreated::via),
+                      Field("actor", &TopicCreated::actor)};
+  }
+};
+
 // ---- the log itself -----------------------------------------------------------
 
 // How many events of one type the log has recorded, removed ones included.
@@ -730,7 +762,7 @@ using DomainEvent =
                  ReminderDue, NotificationQueued, NotificationDelivered, NotificationFailed,
                  NotificationDeadLettered, SchemaModeChanged, ProducerStopped, DeprecationAnnounced,
                  AccessRevokedDetected, RetiredWithConsumers, TeamSubscriptionsSet, SourceGap,
-                 LogCompacted>;
+                 LogCompacted, TopicDeleted, TopicCreated>;
 
 // The type name of an event, e.g. "consumer_started".
 std::string_view TypeName(const DomainEvent& event);

@@ -70,6 +70,15 @@ void ObservedEdges::Tick(Timestamp now, TranslationSink& sink) {
   }
 }
 
+void ObservedEdges::Forget(const NodeId& topic) {
+  for (auto& [key, edge] : edges_) {
+    if (edge.active && std::get<2>(key) == topic.str()) {
+      edge.active = false;
+      dirty_.insert(key);
+    }
+  }
+}
+
 void ObservedEdges::Flush(TranslationSink& sink) {
   for (const auto& key : dirty_) {
     const auto& edge = edges_.at(key);

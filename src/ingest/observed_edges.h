@@ -27,6 +27,9 @@ class ObservedEdges {
                TranslationSink& sink);
   void Tick(Timestamp now, TranslationSink& sink);
   void Flush(TranslationSink& sink);
+  // The topic was deleted (its edges end with the topic_deleted fact): the next
+  // sighting of the name is a first sighting of a new topic.
+  void Forget(const NodeId& topic);
 
  private:
   using Key = std::tuple<int, std::string, std::string>;  // kind, actor, topic

@@ -83,7 +83,7 @@ std::string DecisionContext::TeamOfNode(const std::string& id) const {
   return v == graph::kNone ? std::string() : TeamOf(v);
 }
 
-std::vector<Reader> DecisionContext::Readers(const std::string& topic) const {
+std::vector<Reader> DecisionContext::Readers(const std::string& topic, std::int64_t at) const {
   std::vector<Reader> out;
   const auto v = graph_.Find(topic);
   if (v == graph::kNone) {
@@ -94,7 +94,7 @@ std::vector<Reader> DecisionContext::Readers(const std::string& topic) const {
     if (edge.kind != graph::EdgeKind::kConsumes) {
       return;
     }
-    const auto now = graph_.EvidenceAt(edge, graph::kNow);
+    const auto now = graph_.EvidenceAt(edge, at);
     Reader r;
     r.id = std::string(graph_.id(to));
     r.team = TeamOf(to);
@@ -109,9 +109,10 @@ std::vector<Reader> DecisionContext::Readers(const std::string& topic) const {
 }
 
 std::vector<AffectedConsumer> DecisionContext::ActiveReaders(const std::string& topic,
-                                                             std::uint8_t evidence) const {
+                                                             std::uint8_t evidence,
+                                                             std::int64_t at) const {
   std::vector<AffectedConsumer> out;
-  for (const auto& r : Readers(topic)) {
+  for (const auto& r : Readers(topic, at)) {
     const bool match = ((evidence & graph::kObserved) != 0 && r.observed) ||
                        ((evidence & graph::kPermitted) != 0 && r.permitted);
     if (match) {

@@ -81,10 +81,12 @@ class DecisionContext {
   // The owning team of the node with id `id` ("" when unresolved or absent).
   std::string TeamOfNode(const std::string& id) const;
   // The direct readers of `topic` (a node id) with an edge valid now or ever, by id.
-  std::vector<Reader> Readers(const std::string& topic) const;
-  // The active direct consumers of `topic` with `evidence` (observed and/or permitted).
-  std::vector<AffectedConsumer> ActiveReaders(const std::string& topic,
-                                              std::uint8_t evidence) const;
+  // `at` (ms) judges the evidence at that time instead of now.
+  std::vector<Reader> Readers(const std::string& topic, std::int64_t at = graph::kNow) const;
+  // The active direct consumers of `topic` with `evidence` (observed and/or
+  // permitted), now or at `at` (ms).
+  std::vector<AffectedConsumer> ActiveReaders(const std::string& topic, std::uint8_t evidence,
+                                              std::int64_t at = graph::kNow) const;
   // Every transitive downstream consumer of `topic` (observed or permitted).
   std::vector<AffectedConsumer> Downstream(const std::string& topic) const;
 

@@ -177,6 +177,36 @@ void DetectRetirement(DecisionContext& ctx, const EventRecord& record,
              "critical", facts, per_team);
 }
 
+void DetectTopicDeletion(DecisionContext& ctx, const EventRecord& record,
+                         const TopicDeleted& deleted) {
+  // The deletion already ended the observed edges: who read it just before.
+  const auto topic = deleted.topic.str();
+  auto consumers = ctx.ActiveReaders(topic, graph::kObserved, ToMillis(record.event_time) - 1);
+  if (consumers.empty()) {
+    return;
+  }
+  const auto* entry = ctx.ProductOnTopic(topic);
+  // Without a product on it, the topic's name (ids are topic:<cluster>/<name>).
+  const std::string product = entry != nullptr ? entry->first : topic.substr(topic.find('/') + 1);
+  const std::string owner = entry != nullptr ? entry->second.published.owner : "";
+  RetiredWithConsumers fact{"topic_deleted:" + topic + ":" + std::to_string(record.seq.value()),
+                            product, consumers};
+  auto per_team = PerTeamConsumers(consumers);
+  if (!owner.empty()) {
+    per_team[owner]["consumers_by_team"] = ConsumerListJson(consumers);
+  }
+  json facts = {{"product", product},
+                {"owner", owner},
+                {"topic", topic},
+                {"actor", deleted.actor},
+                {"topic_deleted", true},
+                {"is_product", entry != nullptr},
+                {"consumer_count", consumers.size()}};
+  const auto key = fact.decision_key;
+  ctx.Record(std::move(fact), record.event_time, key, NotificationKind::kRetiredWithConsumers,
+             "critical", facts, per_team);
+}
+
 void DetectNewConsumerOnDeprecated(DecisionContext& ctx, const EventRecord& record,
                                    const ConsumerStarted& started) {
   const auto* entry = ctx.ProductOnTopic(started.topic.str());

@@ -30,6 +30,11 @@ void DetectDeprecation(DecisionContext& ctx, const EventRecord& record,
 void DetectRetirement(DecisionContext& ctx, const EventRecord& record,
                       const ProductRetired& retired);
 
+// Decides about a topic deleted while observed consumers read it: each
+// consumer team (and the owner of a product on it) is told, like a retirement.
+void DetectTopicDeletion(DecisionContext& ctx, const EventRecord& record,
+                         const TopicDeleted& deleted);
+
 // Decides about a consumer that starts reading a deprecated product it was not
 // tracked as reading.
 void DetectNewConsumerOnDeprecated(DecisionContext& ctx, const EventRecord& record,

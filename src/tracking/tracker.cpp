@@ -164,6 +164,10 @@ void Tracker::Decide(const std::vector<EventRecord>& records, Batch& out) {
                      DetectDeprecation(ctx, r, e);
                    },
                    [&](const ProductRetired& e) { DetectRetirement(ctx, r, e); },
+                   [&](const TopicDeleted& e) {
+                     migrations_dirty = true;
+                     DetectTopicDeletion(ctx, r, e);
+                   },
                    [&](const ConsumerStarted& e) {
                      migrations_dirty = true;
                      DetectNewConsumerOnDeprecated(ctx, r, e);

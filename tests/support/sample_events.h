@@ -97,6 +97,8 @@ inline std::vector<DomainEvent> OneOfEachEventType() {
       SourceGap{"local", "__consumer_offsets", 3, 120, 4500},
       LogCompacted{FromMillis(1767225600000),
                    {{"consumer_progress", 5200}, {"notification_failed", 14}}},
+      TopicDeleted{topic, "audit_log", "User:ops"},
+      TopicCreated{topic, "audit_log", "User:ops"},
   };
 }
 

@@ -7,6 +7,8 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <set>
+
 #include "app/config.h"
 #include "app/sources.h"
 #include "graph/lineage_projection.h"
@@ -178,6 +180,43 @@ class Mesh {
     spec.operation = "Read";
     Feed("confluent-audit-log-events", std::nullopt, ingest::audit_log::EncodeAuditLogEvent(spec),
          time);
+  }
+
+  // `principal` created or deleted `topic` (an audit-log record).
+  void TopicChange(const std::string& method, const std::string& topic, Timestamp time) {
+    ingest::audit_log::AuditLogSpec spec;
+    spec.id = "audit-" + std::to_string(next_offset_["confluent-audit-log-events"]);
+    spec.time = time;
+    spec.cluster_id = "lkc-test";
+    spec.principal = "User:ops";
+    spec.method = method;
+    spec.resource_name = topic;
+    spec.operation = method == "kafka.CreateTopics" ? "Create" : "Delete";
+    Feed("confluent-audit-log-events", std::nullopt, ingest::audit_log::EncodeAuditLogEvent(spec),
+         time);
+  }
+
+  // The direct readers of `topic` with observed evidence at `at`.
+  std::set<std::string> ObservedReaders(const std::string& topic, Timestamp at) {
+    const auto graph = lineage_->snapshot();
+    std::set<std::string> out;
+    const auto v = graph->Find(topic);
+    if (v == graph::kNone) {
+      return out;
+    }
+    graph->ForEachOutNeighbour(v, [&](std::uint32_t e, std::uint32_t to) {
+      if ((graph->EvidenceAt(graph->edge(e), ToMillis(at)) & graph::kObserved) != 0) {
+        out.insert(std::string(graph->id(to)));
+      }
+    });
+    return out;
+  }
+
+  json TopicAttributes(const std::string& topic) {
+    const auto graph = lineage_->snapshot();
+    const auto* a = graph->attributes(graph->Find(topic));
+    REQUIRE(a != nullptr);
+    return json::from_msgpack(a->packed);
   }
 
   // A write through the API path (appended by the writer, decided like the rest).
@@ -617,6 +656,53 @@ TEST_CASE("a product retired while consumers remain is an alert, not silence") {
 
   // A product retired with nobody reading it is not an alert.
   mesh.Catalog(ProductRetired{"stocktrades.v2", ""}, kT0 + 3h);
+  CHECK(mesh.Events("retired_with_consumers").size() == 1);
+}
+
+TEST_CASE("a topic deleted and created again under live consumers is a new topic") {
+  testing::TempDir dir;
+  Mesh mesh(dir.path());
+  BaseEstate(mesh);
+  mesh.Fetch("User:svc-risk-engine", "stocktrades", kT0 + 2min);
+  const std::string topic = "topic:local/stocktrades";
+  const std::set<std::string> before = {"group:local/analytics-pnl", "group:local/analytics-trending",
+                                        "group:local/risk-limits", "principal:User:svc-risk-engine"};
+  REQUIRE(mesh.ObservedReaders(topic, kT0 + 30min) == before);
+
+  mesh.TopicChange("kafka.DeleteTopics", "stocktrades", kT0 + 1h);
+  REQUIRE(mesh.Events("topic_deleted").size() == 1);
+  // The old topic's readers end at the deletion; time travel still shows them.
+  CHECK(mesh.ObservedReaders(topic, kT0 + 1h + 1min).empty());
+  CHECK(mesh.ObservedReaders(topic, kT0 + 30min) == before);
+  // Every team that read it, and the product's owner, is told once.
+  const auto notices = mesh.Events("retired_with_consumers");
+  REQUIRE(notices.size() == 1);
+  CHECK(std::get<RetiredWithConsumers>(notices[0].event).consumers.size() == 4);
+  std::set<std::string> told;
+  for (const auto& intent : mesh.Intents("retired_with_consumers")) {
+    told.insert(intent.team);
+    CHECK(intent.facts["topic_deleted"] == true);
+    CHECK(intent.facts["actor"] == "User:ops");
+    CHECK(intent.severity == "critical");
+  }
+  CHECK(told == std::set<std::string>{"analytics", "execution", "risk"});
+
+  // Created again: the new topic has readers only once they read it.
+  mesh.TopicChange("kafka.CreateTopics", "stocktrades", kT0 + 2h);
+  CHECK(mesh.ObservedReaders(topic, kT0 + 2h + 1min).empty());
+  mesh.Commit("risk-limits", "stocktrades", 3, kT0 + 3h);
+  mesh.Commit("risk-limits", "stocktrades", 9, kT0 + 27h);  // the daily progress sample
+  mesh.Fetch("User:svc-risk-engine", "stocktrades", kT0 + 27h);
+  CHECK(mesh.ObservedReaders(topic, kT0 + 28h) ==
+        std::set<std::string>{"group:local/risk-limits", "principal:User:svc-risk-engine"});
+  const auto attributes = mesh.TopicAttributes(topic);
+  REQUIRE(attributes["incarnations"].size() == 2);
+  CHECK(attributes["incarnations"][0]["deleted"] == ToMillis(kT0 + 1h));
+  CHECK(attributes["incarnations"][1]["created"] == ToMillis(kT0 + 2h));
+  CHECK(attributes["product"] == "stocktrades");  // the product keeps its topic
+  // A deletion nobody reads is no alert.
+  mesh.TopicChange("kafka.DeleteTopics", "users", kT0 + 30h);
+  CHECK(mesh.Events("topic_deleted").size() == 2);
   CHECK(mesh.Events("retired_with_consumers").size() == 1);
 }
 

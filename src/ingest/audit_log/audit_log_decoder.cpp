@@ -391,7 +391,8 @@ Status Classify(const json& data, const std::vector<CrnSegment>& resource_segmen
     return Status::Ok();
   }
   const bool produce = out.method == "kafka.Produce";
-  if (!produce && !IsConsumeMethod(out.method)) {
+  const bool topic_change = out.method == "kafka.CreateTopics" || out.method == "kafka.DeleteTopics";
+  if (!produce && !topic_change && !IsConsumeMethod(out.method)) {
     return Status::Ok();
   }
   // The topic: authorizationInfo when it names a topic, else the resource CRN.
@@ -411,6 +412,13 @@ Status Classify(const json& data, const std::vector<CrnSegment>& resource_segmen
   }
   if (auto s = js::CheckName(topic, "data.authorizationInfo.resourceName"); !s.ok()) {
     return s;
+  }
+  if (topic_change) {
+    // The same name created again after a deletion is a new topic.
+    out.action = out.method == "kafka.CreateTopics" ? AuditAction::kTopicCreated
+                                                    : AuditAction::kTopicDeleted;
+    out.topic = NodeId::Topic(out.cluster, topic);
+    return Status::Ok();
   }
   if (out.principal.empty()) {
     return js::Missing("data.authenticationInfo.principal");
@@ -467,6 +475,10 @@ std::string_view ToString(AuditAction action) {
       return "produce";
     case AuditAction::kConsume:
       return "consume";
+    case AuditAction::kTopicCreated:
+      return "topic_created";
+    case AuditAction::kTopicDeleted:
+      return "topic_deleted";
     case AuditAction::kOther:
       return "other";
   }

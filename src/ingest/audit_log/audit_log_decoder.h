@@ -40,8 +40,9 @@
 
 namespace tributary::ingest::audit_log {
 
-enum class AuditAction { kAclChange, kProduce, kConsume, kOther };
-std::string_view ToString(AuditAction action);  // "acl_change" | "produce" | "consume" | "other"
+enum class AuditAction { kAclChange, kProduce, kConsume, kTopicCreated, kTopicDeleted, kOther };
+// "acl_change" | "produce" | "consume" | "topic_created" | "topic_deleted" | "other"
+std::string_view ToString(AuditAction action);
 
 struct AuditLogEvent {
   std::string id;    // CloudEvent id

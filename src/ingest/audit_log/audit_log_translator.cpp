@@ -45,6 +45,17 @@ void AuditLogTranslator::Translate(const RawRecord& record, TranslationSink& sin
       }
       break;
     }
+    case AuditAction::kTopicDeleted:
+      if (e.topic) {
+        sink.Emit(TopicDeleted{*e.topic, "audit_log", e.principal}, e.time);
+        edges_.Forget(*e.topic);
+      }
+      break;
+    case AuditAction::kTopicCreated:
+      if (e.topic) {
+        sink.Emit(TopicCreated{*e.topic, "audit_log", e.principal}, e.time);
+      }
+      break;
     case AuditAction::kOther:
       break;
   }
