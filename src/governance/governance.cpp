@@ -130,12 +130,17 @@ std::string ProposalStatus(const ProposalOpened& opened,
 }
 
 std::string SchemaFingerprint(const std::string& type, const std::string& schema) {
+  // Avro and JSON Schema: the JSON with layout and key order normalised, every
+  // attribute kept (tags matter to governance even where they do not to
+  // compatibility); Protobuf: the text as libprotobuf prints it back.
   std::string canonical = schema;
-  if (auto t = schema::ParseSchemaType(type); t.ok()) {
-    auto parsed = schema::EngineFor(*t).Parse(schema, {}, {});
+  if (type == "PROTOBUF") {
+    auto parsed = schema::EngineFor(schema::SchemaType::kProtobuf).Parse(schema, {}, {});
     if (parsed.ok()) {
       canonical = (*parsed)->CanonicalText();
     }
+  } else if (auto doc = json::parse(schema, nullptr, false); !doc.is_discarded()) {
+    canonical = doc.dump();
   }
   const std::string text = type + "\n" + canonical;
   unsigned char digest[SHA256_DIGEST_LENGTH];
