@@ -225,6 +225,8 @@ void Service::BuildRoutes() {
   api_->catalog = [this] { return catalog_.published(); };
   api_->schemas = [this] { return schemas_.published(); };
   api_->tracking = [this] { return tracker_->published(); };
+  api_->governance = [this] { return governance_->published(); };
+  api_->governance_options = &governance_->options();
   api_->events = readers_.get();
   api_->notifications = readers_.get();
   api_->clock = &clock_;
