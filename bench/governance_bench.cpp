@@ -42,11 +42,13 @@ std::shared_ptr<const governance::PolicySet> TenPolicies() {
   specs[4] = {.id = "pii", .kind = "pii"};
   specs[5] = {.id = "locality", .kind = "locality"};
   specs[6] = {.id = "wildcards", .kind = "wildcard_acl"};
-  specs[7] = {.id = "tier1", .kind = "expression",
+  specs[7] = {.id = "tier1",
+              .kind = "expression",
               .expression = R"(.product.sla != "tier-1" or .schema.type != "JSON")"};
-  specs[8] = {.id = "described", .kind = "expression",
-              .expression = "(.product.description | length) > 3"};
-  specs[9] = {.id = "consumers-owned", .kind = "expression",
+  specs[8] = {
+      .id = "described", .kind = "expression", .expression = "(.product.description | length) > 3"};
+  specs[9] = {.id = "consumers-owned",
+              .kind = "expression",
               .expression = "[.consumers[] | select(.team == null)] | length == 0"};
   auto set = governance::PolicySet::Compile(specs, {"PII"});
   return set.ok() ? *set : nullptr;
@@ -96,7 +98,8 @@ std::vector<Batch> Backlog(int products) {
 
 struct Stack {
   explicit Stack(const std::filesystem::path& dir, std::shared_ptr<const governance::PolicySet> p)
-      : log(std::move(EventLog::Open(dir, clock)).value()), lineage(graph::Routes{}),
+      : log(std::move(EventLog::Open(dir, clock)).value()),
+        lineage(graph::Routes{}),
         tracker({}, catalog, schemas, [this] { return lineage.snapshot(); }),
         governance(Options(std::move(p)), catalog, schemas, [this] { return lineage.snapshot(); }),
         chain({&tracker, &governance}),
@@ -149,8 +152,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   const auto none = governance::PolicySet::Compile({}, {}).value();
-  std::printf("governance_bench: %d products x %zu policies, %d runs\n", products,
-              policies->size(), runs);
+  std::printf("governance_bench: %d products x %zu policies, %d runs\n", products, policies->size(),
+              runs);
   std::vector<double> on, off, full;
   std::size_t violations = 0;
   std::size_t opened = 0;
@@ -198,12 +201,14 @@ int main(int argc, char** argv) {
   const double m_off = Median(off);
   std::printf("ingest, policies off: %.2f s for %lld events (%.1f us/event)\n", m_off,
               static_cast<long long>(events), m_off * 1e6 / static_cast<double>(events));
-  std::printf("ingest, policies on : %.2f s for %lld events (%.1f us/event), %zu violations opened\n",
-              m_on, static_cast<long long>(events), m_on * 1e6 / static_cast<double>(events), opened);
+  std::printf(
+      "ingest, policies on : %.2f s for %lld events (%.1f us/event), %zu violations opened\n", m_on,
+      static_cast<long long>(events), m_on * 1e6 / static_cast<double>(events), opened);
   std::printf("policy overhead on the ingest path: %+.1f%% (target <= 10%%)\n",
               (m_on / m_off - 1.0) * 100.0);
-  std::printf("full evaluation after replay: %.0f ms for %d products x %zu policies (%.2f us/product), %zu violations\n",
-              Median(full) * 1e3, products, policies->size(),
-              Median(full) * 1e6 / products, violations);
+  std::printf(
+      "full evaluation after replay: %.0f ms for %d products x %zu policies (%.2f us/product), %zu "
+      "violations\n",
+      Median(full) * 1e3, products, policies->size(), Median(full) * 1e6 / products, violations);
   return 0;
 }

@@ -110,8 +110,9 @@ std::string ProposalStatus(const ProposalOpened& opened,
       return "rejected";
     }
   }
-  const bool blocked = std::any_of(opened.violations.begin(), opened.violations.end(),
-                                   [](const ProposalViolation& v) { return v.severity == "block"; });
+  const bool blocked =
+      std::any_of(opened.violations.begin(), opened.violations.end(),
+                  [](const ProposalViolation& v) { return v.severity == "block"; });
   if (blocked) {
     return "rejected";
   }
@@ -196,77 +197,76 @@ void Governance::EnsureIndex() const {
 }
 
 void Governance::Apply(const EventRecord& record) {
-  std::visit(
-      Overloaded{
-          [&](const PolicyViolationOpened& e) {
-            const auto key = ViolationKey(e.product, e.policy, e.subject);
-            if (state_.open.contains(key)) {
-              return;
-            }
-            state_.violations.push_back({e.decision_key, e.policy, e.kind, e.severity, e.product,
-                                         e.domain, e.subject, e.message, record.event_time,
-                                         std::nullopt});
-            state_.open[key] = state_.violations.size() - 1;
-            ++state_.openings[key];
-            changed_ = true;
-          },
-          [&](const PolicyViolationResolved& e) {
-            const auto key = ViolationKey(e.product, e.policy, e.subject);
-            if (auto it = state_.open.find(key); it != state_.open.end()) {
-              state_.violations[it->second].resolved_at = record.event_time;
-              state_.open.erase(it);
-              changed_ = true;
-            }
-          },
-          [&](const ProposalOpened& e) {
-            ProposalState p;
-            p.opened = e;
-            p.opened_at = record.event_time;
-            p.status = ProposalStatus(e, {});
-            state_.proposals[e.id] = std::move(p);
-            changed_ = true;
-          },
-          [&](const ProposalDecided& e) {
-            auto it = state_.proposals.find(e.proposal);
-            if (it == state_.proposals.end() || it->second.status != "pending") {
-              return;
-            }
-            auto& p = it->second;
-            const auto& needed = p.opened.approvals_needed;
-            if (std::find(needed.begin(), needed.end(), e.team) == needed.end() ||
-                std::any_of(p.decisions.begin(), p.decisions.end(),
-                            [&](const auto& d) { return d.team == e.team; })) {
-              return;
-            }
-            p.decisions.push_back({e.team, e.decision, e.by, record.event_time, e.comment});
-            p.status = ProposalStatus(p.opened, p.decisions);
-            changed_ = true;
-          },
-          [&](const ProposalClosed& e) {
-            if (auto it = state_.proposals.find(e.proposal); it != state_.proposals.end()) {
-              it->second.closed = true;
-              if (e.status == "expired") {
-                it->second.status = "expired";
-              }
-              changed_ = true;
-            }
-          },
-          [&](const AclGranted& e) { acls_.Grant(e.acl); },
-          [&](const AclRevoked& e) { acls_.Revoke(e.acl); },
-          [&](const ProductPublished& e) {
-            if (!index_dirty_) {
-              IndexProduct(e.product, catalog_.state().products.at(e.product).published);
-            }
-          },
-          [&](const ProductUpdated& e) {
-            auto it = catalog_.state().products.find(e.product);
-            if (!index_dirty_ && it != catalog_.state().products.end()) {
-              IndexProduct(e.product, it->second.published);
-            }
-          },
-          [](const auto&) {},
-      },
-      record.event);
+  std::visit(Overloaded{
+                 [&](const PolicyViolationOpened& e) {
+                   const auto key = ViolationKey(e.product, e.policy, e.subject);
+                   if (state_.open.contains(key)) {
+                     return;
+                   }
+                   state_.violations.push_back({e.decision_key, e.policy, e.kind, e.severity,
+                                                e.product, e.domain, e.subject, e.message,
+                                                record.event_time, std::nullopt});
+                   state_.open[key] = state_.violations.size() - 1;
+                   ++state_.openings[key];
+                   changed_ = true;
+                 },
+                 [&](const PolicyViolationResolved& e) {
+                   const auto key = ViolationKey(e.product, e.policy, e.subject);
+                   if (auto it = state_.open.find(key); it != state_.open.end()) {
+                     state_.violations[it->second].resolved_at = record.event_time;
+                     state_.open.erase(it);
+                     changed_ = true;
+                   }
+                 },
+                 [&](const ProposalOpened& e) {
+                   ProposalState p;
+                   p.opened = e;
+                   p.opened_at = record.event_time;
+                   p.status = ProposalStatus(e, {});
+                   state_.proposals[e.id] = std::move(p);
+                   changed_ = true;
+                 },
+                 [&](const ProposalDecided& e) {
+                   auto it = state_.proposals.find(e.proposal);
+                   if (it == state_.proposals.end() || it->second.status != "pending") {
+                     return;
+                   }
+                   auto& p = it->second;
+                   const auto& needed = p.opened.approvals_needed;
+                   if (std::find(needed.begin(), needed.end(), e.team) == needed.end() ||
+                       std::any_of(p.decisions.begin(), p.decisions.end(),
+                                   [&](const auto& d) { return d.team == e.team; })) {
+                     return;
+                   }
+                   p.decisions.push_back({e.team, e.decision, e.by, record.event_time, e.comment});
+                   p.status = ProposalStatus(p.opened, p.decisions);
+                   changed_ = true;
+                 },
+                 [&](const ProposalClosed& e) {
+                   if (auto it = state_.proposals.find(e.proposal); it != state_.proposals.end()) {
+                     it->second.closed = true;
+                     if (e.status == "expired") {
+                       it->second.status = "expired";
+                     }
+                     changed_ = true;
+                   }
+                 },
+                 [&](const AclGranted& e) { acls_.Grant(e.acl); },
+                 [&](const AclRevoked& e) { acls_.Revoke(e.acl); },
+                 [&](const ProductPublished& e) {
+                   if (!index_dirty_) {
+                     IndexProduct(e.product, catalog_.state().products.at(e.product).published);
+                   }
+                 },
+                 [&](const ProductUpdated& e) {
+                   auto it = catalog_.state().products.find(e.product);
+                   if (!index_dirty_ && it != catalog_.state().products.end()) {
+                     IndexProduct(e.product, it->second.published);
+                   }
+                 },
+                 [](const auto&) {},
+             },
+             record.event);
 }
 
 std::string Governance::Digest() const {
@@ -316,8 +316,8 @@ Status Governance::Restore(std::string_view snapshot) {
       ps.status = p.at("status").get<std::string>();
       ps.closed = p.at("closed").get<bool>();
       for (const auto& d : p.at("decisions")) {
-        ps.decisions.push_back({d.at("team").get<std::string>(), d.at("decision").get<std::string>(),
-                                d.at("by").get<std::string>(),
+        ps.decisions.push_back({d.at("team").get<std::string>(),
+                                d.at("decision").get<std::string>(), d.at("by").get<std::string>(),
                                 FromMillis(d.at("at").get<std::int64_t>()),
                                 d.at("comment").get<std::string>()});
       }
@@ -351,8 +351,8 @@ void Governance::Publish() {
 // ---- decisions ------------------------------------------------------------------------
 
 InputSources Governance::Sources(const graph::GraphSnapshot* graph) const {
-  return InputSources{catalog_.state(), schemas_.state(), graph, &acls_, options_.regions,
-                      options_.approvals};
+  return InputSources{catalog_.state(), schemas_.state(), graph,
+                      &acls_,           options_.regions, options_.approvals};
 }
 
 json Governance::InputOf(const std::string& product) const {
@@ -451,15 +451,14 @@ void Governance::EvaluateProduct(const std::string& name, Timestamp time, Batch&
     if (desired.contains(key)) {
       continue;
     }
-    const std::string reason = it == products.end() || it->second.status == "retired"
-                                   ? "product_retired"
-                                   : "compliant";
+    const std::string reason =
+        it == products.end() || it->second.status == "retired" ? "product_retired" : "compliant";
     const auto n = state_.openings.contains(key) ? state_.openings.at(key) : 1;
     const auto decision_key = "policy/" + v->policy + "/" + name + "/" + v->subject + "/" +
                               std::to_string(n) + "/resolved";
-    out.events.push_back(NewEvent{
-        PolicyViolationResolved{decision_key, v->id, v->policy, name, v->subject, reason}, time,
-        std::string(kSource), std::nullopt, decision_key});
+    out.events.push_back(
+        NewEvent{PolicyViolationResolved{decision_key, v->id, v->policy, name, v->subject, reason},
+                 time, std::string(kSource), std::nullopt, decision_key});
   }
   for (const auto& [key, v] : desired) {
     if (state_.open.contains(key)) {
@@ -468,10 +467,11 @@ void Governance::EvaluateProduct(const std::string& name, Timestamp time, Batch&
     const auto n = (state_.openings.contains(key) ? state_.openings.at(key) : 0) + 1;
     const auto decision_key =
         "policy/" + v.policy + "/" + name + "/" + v.subject + "/" + std::to_string(n);
-    json facts = {{"product", name},   {"policy", v.policy},   {"policy_kind", v.kind},
-                  {"severity_level", v.severity}, {"subject", v.subject}, {"message", v.message},
-                  {"domain", domain},  {"owner", owner},       {"violation", decision_key},
-                  {"block", v.severity == "block"}};
+    json facts = {{"product", name},           {"policy", v.policy},
+                  {"policy_kind", v.kind},     {"severity_level", v.severity},
+                  {"subject", v.subject},      {"message", v.message},
+                  {"domain", domain},          {"owner", owner},
+                  {"violation", decision_key}, {"block", v.severity == "block"}};
     std::vector<std::pair<std::string, std::string>> teams = {{owner, "owner"}};
     if (v.severity == "block") {
       teams.emplace_back(options_.team, "governance");
@@ -492,8 +492,7 @@ void Governance::DecideProposal(const std::string& id, Timestamp time, Batch& ou
   const auto& p = it->second;
   const auto owner = [&] {
     auto prod = catalog_.state().products.find(p.opened.product);
-    return prod == catalog_.state().products.end() ? std::string()
-                                                   : prod->second.published.owner;
+    return prod == catalog_.state().products.end() ? std::string() : prod->second.published.owner;
   }();
   json facts = {{"proposal", id},
                 {"product", p.opened.product},
@@ -577,14 +576,11 @@ void Governance::EscalateBreaking(const std::vector<EventRecord>& records, Batch
       owner = prod->second.published.owner;
     }
     const auto key = "unapproved/" + b->subject + "/" + std::to_string(b->to_version);
-    json facts = {{"product", product},
-                  {"subject", b->subject},
-                  {"version", b->to_version},
-                  {"from_version", b->from_version},
-                  {"fingerprint", fingerprint},
-                  {"owner", owner},
-                  {"cause", b->cause},
-                  {"incompatibilities", codec::ToJson(b->incompatibilities)}};
+    json facts = {
+        {"product", product},         {"subject", b->subject},
+        {"version", b->to_version},   {"from_version", b->from_version},
+        {"fingerprint", fingerprint}, {"owner", owner},
+        {"cause", b->cause},          {"incompatibilities", codec::ToJson(b->incompatibilities)}};
     json others = json::array();
     for (const auto& [id, p] : state_.proposals) {
       if (p.opened.fingerprint == fingerprint) {
@@ -634,9 +630,12 @@ void Governance::Tick(Timestamp now, Batch& out) {
           prod != catalog_.state().products.end()) {
         owner = prod->second.published.owner;
       }
-      json facts = {{"proposal", id},          {"product", p.opened.product},
-                    {"subject", p.opened.subject}, {"owner", owner},
-                    {"status", "expired"},     {"expired", true},
+      json facts = {{"proposal", id},
+                    {"product", p.opened.product},
+                    {"subject", p.opened.subject},
+                    {"owner", owner},
+                    {"status", "expired"},
+                    {"expired", true},
                     {"description", p.opened.description},
                     {"decisions", json::array()}};
       Record(out, ProposalClosed{key, id, p.opened.product, "expired"}, now, key,

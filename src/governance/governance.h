@@ -78,10 +78,10 @@ struct ProposalState {
 };
 
 struct GovernanceState {
-  std::vector<ViolationRecord> violations;          // every opening, oldest first
-  std::map<std::string, std::size_t> open;          // violation key -> index in violations
-  std::map<std::string, std::int32_t> openings;     // violation key -> times opened
-  std::map<std::string, ProposalState> proposals;   // by id
+  std::vector<ViolationRecord> violations;         // every opening, oldest first
+  std::map<std::string, std::size_t> open;         // violation key -> index in violations
+  std::map<std::string, std::int32_t> openings;    // violation key -> times opened
+  std::map<std::string, ProposalState> proposals;  // by id
   bool operator==(const GovernanceState&) const = default;
 };
 
@@ -153,7 +153,7 @@ class Governance final : public Projection, public Decider {
   mutable std::map<std::string, std::set<std::string>> by_topic_;    // topic node id -> products
   mutable std::map<std::string, std::set<std::string>> by_subject_;  // subject -> products
   mutable std::map<std::string, std::pair<std::string, std::string>> indexed_;  // product -> keys
-  mutable std::shared_ptr<const graph::GraphSnapshot> graph_now_;    // during one Decide
+  mutable std::shared_ptr<const graph::GraphSnapshot> graph_now_;               // during one Decide
 };
 
 // Runs several deciders as one, in order, over the same batch, under the first

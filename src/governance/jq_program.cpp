@@ -13,9 +13,10 @@ namespace {
 
 // Builtins that may not terminate over a finite input, or reach outside it.
 constexpr std::array<std::string_view, 17> kRefused = {
-    "def",   "range",    "repeat",      "while",       "until",  "recurse_down",
-    "input", "inputs",   "env",         "$ENV",        "halt",   "halt_error",
-    "debug", "stderr",   "input_filename", "combinations", "$__loc__"};
+    "def",          "range",      "repeat", "while",  "until",
+    "recurse_down", "input",      "inputs", "env",    "$ENV",
+    "halt",         "halt_error", "debug",  "stderr", "input_filename",
+    "combinations", "$__loc__"};
 
 bool IdentChar(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '$';

@@ -12,8 +12,8 @@ namespace {
 using nlohmann::json;
 
 constexpr std::array<std::string_view, 7> kLevels = {
-    "NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL",
-    "FULL_TRANSITIVE"};
+    "NONE", "BACKWARD",       "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE",
+    "FULL", "FULL_TRANSITIVE"};
 constexpr std::array<std::string_view, 3> kSchemaTypes = {"AVRO", "JSON", "PROTOBUF"};
 constexpr std::array<std::string_view, 5> kProductFields = {"domain", "owner", "description",
                                                             "quality", "sla"};
@@ -78,9 +78,9 @@ PolicySet& PolicySet::operator=(PolicySet&&) noexcept = default;
 std::size_t PolicySet::size() const { return policies_.size(); }
 
 const std::vector<std::string>& PolicyKinds() {
-  static const std::vector<std::string> kinds = {
-      "required_fields", "naming",   "schema_types", "min_compatibility",
-      "pii",             "locality", "wildcard_acl", "expression"};
+  static const std::vector<std::string> kinds = {"required_fields",   "naming",    "schema_types",
+                                                 "min_compatibility", "pii",       "locality",
+                                                 "wildcard_acl",      "expression"};
   return kinds;
 }
 
@@ -155,11 +155,10 @@ std::optional<PolicyError> CompileInto(const PolicySpec& spec, PolicySet::Compil
     }
   } else if (spec.kind == "min_compatibility") {
     if (!PromiseOf(spec.level)) {
-      return PolicyError{"level",
-                         "\"" + spec.level +
-                             "\" is not a compatibility level (NONE, BACKWARD, "
-                             "BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, "
-                             "FULL_TRANSITIVE)"};
+      return PolicyError{"level", "\"" + spec.level +
+                                      "\" is not a compatibility level (NONE, BACKWARD, "
+                                      "BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, "
+                                      "FULL_TRANSITIVE)"};
     }
   } else if (spec.kind == "expression") {
     if (spec.expression.empty()) {
@@ -184,8 +183,8 @@ void RequiredFields(const PolicySpec& spec, const json& input, std::vector<Viola
   const auto& product = input.value("product", json::object());
   std::string missing;
   for (const auto& f : spec.fields) {
-    const bool absent = f == "schema" ? input.value("schema", json()).is_null()
-                                      : Empty(product.value(f, json()));
+    const bool absent =
+        f == "schema" ? input.value("schema", json()).is_null() : Empty(product.value(f, json()));
     if (absent) {
       missing += (missing.empty() ? "" : ", ") + f;
     }
@@ -299,8 +298,8 @@ void WildcardAcl(const PolicySpec& spec, const json& input, std::vector<Violatio
     const auto op = Str(acl, "operation");
     const auto name = Str(acl, "resource_name");
     const auto pattern = Str(acl, "pattern_type");
-    const bool wildcard = (pattern == "LITERAL" && name == "*") ||
-                          (pattern == "PREFIXED" && name.empty());
+    const bool wildcard =
+        (pattern == "LITERAL" && name == "*") || (pattern == "PREFIXED" && name.empty());
     if (Str(acl, "permission") == "ALLOW" && wildcard &&
         (op == "READ" || op == "WRITE" || op == "ALL")) {
       Add(out, spec, "principal:" + Str(acl, "principal"),

@@ -29,9 +29,9 @@ class JqProgram;
 struct PolicySpec {
   std::string id;
   std::string kind;
-  std::string severity = "warn";  // info | warn | block
-  std::string scope = "*";        // glob over product names, or domain:<d>
-  std::string message;            // optional: replaces the default message
+  std::string severity = "warn";     // info | warn | block
+  std::string scope = "*";           // glob over product names, or domain:<d>
+  std::string message;               // optional: replaces the default message
   std::vector<std::string> fields;   // required_fields
   std::string pattern;               // naming
   std::vector<std::string> allowed;  // schema_types

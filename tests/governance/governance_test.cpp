@@ -70,9 +70,8 @@ std::string OrderSchema(bool email_tagged, bool extra_required = false) {
 class Estate {
  public:
   explicit Estate(const std::filesystem::path& dir) : dir_(dir) {
-    auto loaded = ParseConfig(kConfig, "tributary.toml", [](const std::string&) {
-      return std::optional<std::string>();
-    });
+    auto loaded = ParseConfig(kConfig, "tributary.toml",
+                              [](const std::string&) { return std::optional<std::string>(); });
     REQUIRE(loaded.ok());
     config_ = loaded->config;
     Open();
@@ -89,7 +88,8 @@ class Estate {
                                                    [this] { return lineage_->snapshot(); });
     governance_ = std::make_unique<Governance>(GovernanceOptionsOf(config_), *catalog_, *schemas_,
                                                [this] { return lineage_->snapshot(); });
-    chain_ = std::make_unique<DeciderChain>(std::vector<Decider*>{tracker_.get(), governance_.get()});
+    chain_ =
+        std::make_unique<DeciderChain>(std::vector<Decider*>{tracker_.get(), governance_.get()});
     host_ = std::make_unique<ProjectionHost>(
         *log_, std::vector<Projection*>{catalog_.get(), schemas_.get(), lineage_.get(),
                                         tracker_.get(), governance_.get()});
@@ -325,16 +325,17 @@ TEST_CASE("sign-off: a breaking proposal needs every affected team, one rejectio
     const auto esc = estate.Events("unapproved_breaking_change");
     REQUIRE(esc.size() == 1);
     CHECK(std::get<UnapprovedBreakingChange>(esc[0].event).fingerprint == q.fingerprint);
-    CHECK(estate.Intents("unapproved_breaking_change") ==
-          std::vector<std::pair<std::string, std::string>>{
-              {"unapproved_breaking_change", "sales"},
-              {"unapproved_breaking_change", "governance"}});
+    CHECK(
+        estate.Intents("unapproved_breaking_change") ==
+        std::vector<std::pair<std::string, std::string>>{
+            {"unapproved_breaking_change", "sales"}, {"unapproved_breaking_change", "governance"}});
   }
 }
 
 TEST_CASE("config: a broken policy stops the start with FILE:LINE: policies[i].key") {
   const auto parse = [](const std::string& text) {
-    return ParseConfig(text, "t.toml", [](const std::string&) { return std::optional<std::string>(); });
+    return ParseConfig(text, "t.toml",
+                       [](const std::string&) { return std::optional<std::string>(); });
   };
   auto bad = parse(R"([[policies]]
 id = "ok"

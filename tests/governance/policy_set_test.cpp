@@ -50,13 +50,14 @@ json AvroSchema(bool tagged) {
   if (tagged) {
     email["confluent:tags"] = {"PII"};
   }
-  return {{"type", "AVRO"},
-          {"subject", "orders-value"},
-          {"version", 1},
-          {"compatibility", "BACKWARD"},
-          {"fields",
-           {{{"path", "id"}, {"type", "string"}, {"tags", json::array()}},
-            {{"path", "email"}, {"type", "string"}, {"tags", tagged ? json{"PII"} : json::array()}}}}};
+  return {
+      {"type", "AVRO"},
+      {"subject", "orders-value"},
+      {"version", 1},
+      {"compatibility", "BACKWARD"},
+      {"fields",
+       {{{"path", "id"}, {"type", "string"}, {"tags", json::array()}},
+        {{"path", "email"}, {"type", "string"}, {"tags", tagged ? json{"PII"} : json::array()}}}}};
 }
 
 }  // namespace
@@ -137,11 +138,16 @@ TEST_CASE("pii: tagged fields need the product tag pii and approved consumers") 
   const auto set = One(Spec("gdpr", "pii"));
   auto input = Input();
   input["schema"] = AvroSchema(true);
-  input["consumers"] = json::array(
-      {{{"id", "group:local/billing"}, {"team", "billing"}, {"cluster", "local"},
-        {"region", "eu-west-1"}, {"approved", true}},
-       {{"id", "group:local/adtech"}, {"team", "ads"}, {"cluster", "local"},
-        {"region", "eu-west-1"}, {"approved", false}}});
+  input["consumers"] = json::array({{{"id", "group:local/billing"},
+                                     {"team", "billing"},
+                                     {"cluster", "local"},
+                                     {"region", "eu-west-1"},
+                                     {"approved", true}},
+                                    {{"id", "group:local/adtech"},
+                                     {"team", "ads"},
+                                     {"cluster", "local"},
+                                     {"region", "eu-west-1"},
+                                     {"approved", false}}});
   auto v = set->Evaluate(input);
   REQUIRE(v.size() == 2);
   CHECK(v[0].subject == "product:payments.orders");
@@ -162,9 +168,11 @@ TEST_CASE("pii: tagged fields need the product tag pii and approved consumers") 
 TEST_CASE("locality: a consumer, job or mirror outside the allowed regions") {
   const auto set = One(Spec("eu-only", "locality"));
   auto input = Input();
-  input["consumers"] = json::array(
-      {{{"id", "job:mm2/orders-mirror"}, {"team", "platform"}, {"cluster", "us"},
-        {"region", "us-east-1"}, {"approved", false}}});
+  input["consumers"] = json::array({{{"id", "job:mm2/orders-mirror"},
+                                     {"team", "platform"},
+                                     {"cluster", "us"},
+                                     {"region", "us-east-1"},
+                                     {"approved", false}}});
   CHECK(set->Evaluate(input).empty());  // no allowed_regions: anywhere
   input["product"]["allowed_regions"] = {"eu-west-1", "eu-central-1"};
   const auto v = set->Evaluate(input);
@@ -180,9 +188,10 @@ TEST_CASE("locality: a consumer, job or mirror outside the allowed regions") {
 TEST_CASE("wildcard_acl: no READ or WRITE on every topic") {
   const auto set = One(Spec("no-wildcards", "wildcard_acl"));
   auto input = Input();
-  json acl = {{"cluster", "local"},    {"principal", "User:etl"},  {"resource_type", "TOPIC"},
-              {"resource_name", "*"},  {"pattern_type", "LITERAL"}, {"operation", "READ"},
-              {"permission", "ALLOW"}, {"host", "*"}};
+  json acl = {{"cluster", "local"},        {"principal", "User:etl"},
+              {"resource_type", "TOPIC"},  {"resource_name", "*"},
+              {"pattern_type", "LITERAL"}, {"operation", "READ"},
+              {"permission", "ALLOW"},     {"host", "*"}};
   input["acls"] = json::array({acl});
   auto v = set->Evaluate(input);
   REQUIRE(v.size() == 1);

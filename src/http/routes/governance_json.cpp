@@ -14,9 +14,9 @@ std::string Day(Timestamp t) { return FormatRfc3339(t).substr(0, 10); }
 
 }  // namespace
 
-json ComplianceJson(const governance::GovernanceState& state,
-                    const std::set<std::string>& statuses, const std::set<std::string>& policies,
-                    const std::set<std::string>& domains, Timestamp now) {
+json ComplianceJson(const governance::GovernanceState& state, const std::set<std::string>& statuses,
+                    const std::set<std::string>& policies, const std::set<std::string>& domains,
+                    Timestamp now) {
   json violations = json::array();
   json by_policy = json::object();
   json by_domain = json::object();
@@ -73,8 +73,8 @@ json ComplianceJson(const governance::GovernanceState& state,
   std::int64_t running = open_before;
   for (const auto& [day, counts] : per_day) {
     running += counts.first - counts.second;
-    trend.push_back({{"date", day}, {"opened", counts.first}, {"resolved", counts.second},
-                     {"open", running}});
+    trend.push_back(
+        {{"date", day}, {"opened", counts.first}, {"resolved", counts.second}, {"open", running}});
   }
   return {{"violations", violations},
           {"summary",

@@ -7,8 +7,8 @@
 #include <set>
 
 #include "core/field_codec.h"
-#include "http/routes/governance_json.h"
 #include "core/text_codec.h"
+#include "http/routes/governance_json.h"
 #include "http/routes/route_support.h"
 #include "schema/compatibility.h"
 #include "tracking/breaking_change_detector.h"
@@ -42,8 +42,8 @@ Response GetCompliance(const ApiContext& ctx, const Request& r) {
   }
   const auto state = ctx.governance ? ctx.governance() : nullptr;
   if (state == nullptr) {
-    return Response::Json(200, ComplianceJson(governance::GovernanceState{}, {}, {}, {},
-                                              ctx.clock->Now()));
+    return Response::Json(
+        200, ComplianceJson(governance::GovernanceState{}, {}, {}, {}, ctx.clock->Now()));
   }
   return Response::Json(200, ComplianceJson(*state, ListParam(r, "status"), ListParam(r, "policy"),
                                             ListParam(r, "domain"), ctx.clock->Now()));
@@ -75,7 +75,8 @@ Response GetProposal(const ApiContext& ctx, const Request& r) {
   const auto& id = r.params.at("id");
   const auto state = ctx.governance ? ctx.governance() : nullptr;
   if (state == nullptr || !state->proposals.contains(id)) {
-    return Response::Error(404, "not_found", "no proposal \"" + DisplaySafe(id.substr(0, 64)) + "\"");
+    return Response::Error(404, "not_found",
+                           "no proposal \"" + DisplaySafe(id.substr(0, 64)) + "\"");
   }
   return Response::Json(200, ProposalJson(state->proposals.at(id)));
 }
@@ -91,8 +92,9 @@ std::string NewProposalId() {
 
 // The teams of the product's direct consumers (owner excluded), and the
 // consumers without a team.
-void AffectedTeams(const graph::GraphSnapshot& g, const std::string& topic, const std::string& owner,
-                   std::vector<std::string>& teams, std::vector<std::string>& unowned) {
+void AffectedTeams(const graph::GraphSnapshot& g, const std::string& topic,
+                   const std::string& owner, std::vector<std::string>& teams,
+                   std::vector<std::string>& unowned) {
   std::set<std::string> t;
   std::set<std::string> u;
   const auto v = g.Find(topic);
@@ -127,7 +129,8 @@ Response OpenProposal(const ApiContext& ctx, const Request& r) {
   }
   for (const char* key : {"product", "schema"}) {
     if (!body.contains(key) || !body[key].is_string() || body[key].get<std::string>().empty()) {
-      return Response::Error(400, "bad_request", std::string(key) + ": a non-empty string is required");
+      return Response::Error(400, "bad_request",
+                             std::string(key) + ": a non-empty string is required");
     }
   }
   const auto type_text = body.value("schemaType", std::string("AVRO"));
@@ -139,7 +142,8 @@ Response OpenProposal(const ApiContext& ctx, const Request& r) {
   const auto catalog = ctx.catalog();
   auto it = catalog->products.find(name);
   if (it == catalog->products.end()) {
-    return Response::Error(404, "not_found", "no product named \"" + DisplaySafe(name.substr(0, 256)) + "\"");
+    return Response::Error(404, "not_found",
+                           "no product named \"" + DisplaySafe(name.substr(0, 256)) + "\"");
   }
   const auto& product = it->second.published;
   if (auto s = ctx.auth->AuthorizeWrite(*principal, product.owner); !s.ok()) {
@@ -190,8 +194,8 @@ Response OpenProposal(const ApiContext& ctx, const Request& r) {
   const auto graph = ctx.graph();
   if (ctx.governance_options != nullptr && ctx.governance_options->policies) {
     const auto& o = *ctx.governance_options;
-    governance::InputSources sources{*catalog, *schemas, graph.get(), nullptr, o.regions,
-                                     o.approvals};
+    governance::InputSources sources{*catalog, *schemas,  graph.get(),
+                                     nullptr,  o.regions, o.approvals};
     const auto input = governance::BuildPolicyInput(
         sources, name, it->second, governance::CandidateSchema{type_name, text, subject});
     for (const auto& v : o.policies->Evaluate(input)) {
@@ -230,7 +234,8 @@ Response DecideProposal(const ApiContext& ctx, const Request& r) {
   const auto& id = r.params.at("id");
   const auto state = ctx.governance ? ctx.governance() : nullptr;
   if (state == nullptr || !state->proposals.contains(id)) {
-    return Response::Error(404, "not_found", "no proposal \"" + DisplaySafe(id.substr(0, 64)) + "\"");
+    return Response::Error(404, "not_found",
+                           "no proposal \"" + DisplaySafe(id.substr(0, 64)) + "\"");
   }
   const auto& p = state->proposals.at(id);
   const auto body = json::parse(r.body, nullptr, false);
@@ -252,8 +257,9 @@ Response DecideProposal(const ApiContext& ctx, const Request& r) {
   }
   const bool affected = std::find(needed.begin(), needed.end(), team) != needed.end();
   if (!affected || (principal->role != Role::kAdmin && principal->role != Role::kOwner)) {
-    return Response::Error(403, "forbidden",
-                           "only an owner token of a team in approvals_needed decides this proposal");
+    return Response::Error(
+        403, "forbidden",
+        "only an owner token of a team in approvals_needed decides this proposal");
   }
   if (p.status != "pending") {
     return Response::Error(409, "conflict", "proposal " + id + " is " + p.status);
@@ -276,9 +282,11 @@ Response DecideProposal(const ApiContext& ctx, const Request& r) {
 }  // namespace
 
 void AddGovernanceRoutes(Router& router, const ApiContext& ctx) {
-  router.Add("GET", "/api/v1/compliance", [&ctx](const Request& r) { return GetCompliance(ctx, r); });
+  router.Add("GET", "/api/v1/compliance",
+             [&ctx](const Request& r) { return GetCompliance(ctx, r); });
   router.Add("GET", "/api/v1/proposals", [&ctx](const Request& r) { return GetProposals(ctx, r); });
-  router.Add("POST", "/api/v1/proposals", [&ctx](const Request& r) { return OpenProposal(ctx, r); });
+  router.Add("POST", "/api/v1/proposals",
+             [&ctx](const Request& r) { return OpenProposal(ctx, r); });
   router.Add("GET", "/api/v1/proposals/{id}",
              [&ctx](const Request& r) { return GetProposal(ctx, r); });
   router.Add("POST", "/api/v1/proposals/{id}/decisions",

@@ -9,8 +9,8 @@ namespace {
 
 Result<json> CompliancePage(const ApiContext& ctx, const Request& r) {
   const auto state = ctx.governance ? ctx.governance() : nullptr;
-  json page = ComplianceJson(state ? *state : governance::GovernanceState{}, {}, {}, {},
-                             ctx.clock->Now());
+  json page =
+      ComplianceJson(state ? *state : governance::GovernanceState{}, {}, {}, {}, ctx.clock->Now());
   std::string product;
   if (auto it = r.query.find("product"); it != r.query.end()) {
     product = it->second;
@@ -47,10 +47,8 @@ Result<json> CompliancePage(const ApiContext& ctx, const Request& r) {
   json proposals = json::array();
   if (state) {
     for (const auto& [id, p] : state->proposals) {
-      proposals.push_back({{"id", id},
-                           {"product", p.opened.product},
-                           {"status", p.status},
-                           {"url", Segment(id)}});
+      proposals.push_back(
+          {{"id", id}, {"product", p.opened.product}, {"status", p.status}, {"url", Segment(id)}});
     }
   }
   return json{{"open", open},
