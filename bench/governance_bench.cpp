@@ -29,7 +29,7 @@
 #include "tracking/tracker.h"
 
 using namespace tributary;
-using Clock = std::chrono::steady_clock;
+using Steady = std::chrono::steady_clock;
 
 namespace {
 
@@ -137,7 +137,7 @@ double Median(std::vector<double> v) {
   return v[v.size() / 2];
 }
 
-double Seconds(Clock::time_point a, Clock::time_point b) {
+double Seconds(Steady::time_point a, Steady::time_point b) {
   return std::chrono::duration<double>(b - a).count();
 }
 
@@ -168,14 +168,14 @@ int main(int argc, char** argv) {
       }
       events = static_cast<std::int64_t>(n);
       Stack stack(dir.path(), with ? policies : none);
-      const auto a = Clock::now();
+      const auto a = Steady::now();
       for (auto& b : backlog) {
         if (!stack.writer.Commit(std::move(b)).ok()) {
           std::fprintf(stderr, "commit failed\n");
           return 1;
         }
       }
-      const auto z = Clock::now();
+      const auto z = Steady::now();
       (with ? on : off).push_back(Seconds(a, z));
       if (with) {
         opened = stack.governance.state().violations.size();
@@ -191,9 +191,9 @@ int main(int argc, char** argv) {
           return 1;
         }
         lineage.Publish();
-        const auto e0 = Clock::now();
+        const auto e0 = Steady::now();
         violations = rebuilt.EvaluateAll();
-        full.push_back(Seconds(e0, Clock::now()));
+        full.push_back(Seconds(e0, Steady::now()));
       }
     }
   }
