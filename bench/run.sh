@@ -19,6 +19,9 @@ echo
 echo "== change tracking"
 "$build/bench/tracking_bench"
 echo
+echo "== governance"
+"$build/bench/governance_bench"
+echo
 echo "== notifications"
 "$build/bench/notify_bench"
 echo

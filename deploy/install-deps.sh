@@ -17,6 +17,7 @@ packages=(
   libcurl4-openssl-dev libspdlog-dev catch2 libkainjow-mustache-dev
   prometheus-cpp-dev libgraphviz-dev graphviz libtomlplusplus-dev
   libprotobuf-dev libprotoc-dev protobuf-compiler libssl-dev libbenchmark-dev zlib1g-dev
+  libjq-dev                  # policy expressions (src/governance)
   python3 python3-aiosmtpd python3-avro python3-yaml kcat
   clang libclang-rt-14-dev   # libFuzzer targets (make fuzz)
   wrk                        # HTTP load in make bench

@@ -13,6 +13,7 @@
 // Called on the single writer thread only.
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tributary/commit.h"
@@ -29,6 +30,28 @@ class Decider {
   virtual void Decide(const std::vector<EventRecord>& records, Batch& out) = 0;
   // Decisions of timers due at `now` (event time while catching up, then the wall clock).
   virtual void Tick(Timestamp now, Batch& out) = 0;
+};
+
+// Several deciders as one: each decides in turn over the same batch, under the
+// first one's cursor (so a log written before the others existed keeps its
+// cursor).
+class DeciderSet final : public Decider {
+ public:
+  explicit DeciderSet(std::vector<Decider*> deciders) : deciders_(std::move(deciders)) {}
+  std::string cursor_key() const override { return deciders_.front()->cursor_key(); }
+  void Decide(const std::vector<EventRecord>& records, Batch& out) override {
+    for (auto* d : deciders_) {
+      d->Decide(records, out);
+    }
+  }
+  void Tick(Timestamp now, Batch& out) override {
+    for (auto* d : deciders_) {
+      d->Tick(now, out);
+    }
+  }
+
+ private:
+  std::vector<Decider*> deciders_;
 };
 
 }  // namespace tributary

@@ -288,6 +288,7 @@ struct ProductPublished {
   std::string sla;      // tier-1 | tier-2 | tier-3
   std::vector<std::string> tags;
   std::optional<std::string> schema_subject;
+  std::vector<std::string> allowed_regions;  // data locality (DESIGN.md §9); empty: anywhere
   bool operator==(const ProductPublished&) const = default;
   static constexpr auto Fields() {
     return std::tuple{Field("product", &ProductPublished::product),
@@ -299,7 +300,8 @@ struct ProductPublished {
                       Field("quality", &ProductPublished::quality),
                       Field("sla", &ProductPublished::sla),
                       Field("tags", &ProductPublished::tags),
-                      Field("schema_subject", &ProductPublished::schema_subject)};
+                      Field("schema_subject", &ProductPublished::schema_subject),
+                      Field("allowed_regions", &ProductPublished::allowed_regions)};
   }
 };
 
@@ -723,12 +725,10 @@ struct TopicCreated {
 // How many events of one type the log has recorded, removed ones included.
 struct TypeTotal {
   std::string type;
-  std::int64_t total = 0;    // recorded before the marker, ever
-  std::int64_t removed = 0;  // of them, removed by compactions so far
+  std::int64_t total = 0;  // recorded before the marker, ever
   bool operator==(const TypeTotal&) const = default;
   static constexpr auto Fields() {
-    return std::tuple{Field("type", &TypeTotal::type), Field("total", &TypeTotal::total),
-                      Field("removed", &TypeTotal::removed)};
+    return std::tuple{Field("type", &TypeTotal::type), Field("total", &TypeTotal::total)};
   }
 };
 
@@ -751,6 +751,178 @@ struct LogCompacted {
   }
 };
 
+// ---- governance (DESIGN.md §9) ----------------------------------------------------
+
+// A policy found a product (or one of its consumers, principals, jobs) out of
+// line. Opened once per (policy, product, subject) until resolved.
+struct PolicyViolationOpened {
+  static constexpr std::string_view kType = "policy_violation_opened";
+  static constexpr int kVersion = 1;
+  std::string decision_key;  // also the violation's id
+  std::string policy;        // the policy's id
+  std::string kind;          // the policy's kind, or "error" when its expression failed
+  std::string severity;      // info | warn | block
+  std::string product;
+  std::string domain;
+  std::string subject;  // product:<name>, group:..., job:..., principal:...
+  std::string message;
+  bool operator==(const PolicyViolationOpened&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("decision_key", &PolicyViolationOpened::decision_key),
+                      Field("policy", &PolicyViolationOpened::policy),
+                      Field("kind", &PolicyViolationOpened::kind),
+                      Field("severity", &PolicyViolationOpened::severity),
+                      Field("product", &PolicyViolationOpened::product),
+                      Field("domain", &PolicyViolationOpened::domain),
+                      Field("subject", &PolicyViolationOpened::subject),
+                      Field("message", &PolicyViolationOpened::message)};
+  }
+};
+
+struct PolicyViolationResolved {
+  static constexpr std::string_view kType = "policy_violation_resolved";
+  static constexpr int kVersion = 1;
+  std::string decision_key;
+  std::string violation;  // the decision_key of the opening
+  std::string policy;
+  std::string product;
+  std::string subject;
+  std::string reason;  // compliant | product_retired | policy_removed
+  bool operator==(const PolicyViolationResolved&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("decision_key", &PolicyViolationResolved::decision_key),
+                      Field("violation", &PolicyViolationResolved::violation),
+                      Field("policy", &PolicyViolationResolved::policy),
+                      Field("product", &PolicyViolationResolved::product),
+                      Field("subject", &PolicyViolationResolved::subject),
+                      Field("reason", &PolicyViolationResolved::reason)};
+  }
+};
+
+// One policy result of a proposal, computed when it was opened.
+struct ProposalViolation {
+  std::string policy;
+  std::string severity;
+  std::string subject;
+  std::string message;
+  bool operator==(const ProposalViolation&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("policy", &ProposalViolation::policy),
+                      Field("severity", &ProposalViolation::severity),
+                      Field("subject", &ProposalViolation::subject),
+                      Field("message", &ProposalViolation::message)};
+  }
+};
+
+// A candidate schema for a product, with its verdict computed at once (POST /proposals).
+struct ProposalOpened {
+  static constexpr std::string_view kType = "proposal_opened";
+  static constexpr int kVersion = 1;
+  std::string id;
+  std::string product;
+  std::string subject;
+  std::string schema_type;
+  std::string schema;
+  std::string fingerprint;  // SHA-256 of the type and the schema's canonical form
+  std::string description;
+  bool compatible = true;
+  std::vector<SchemaIncompatibility> incompatibilities;
+  std::vector<ProposalViolation> violations;
+  std::vector<std::string> approvals_needed;  // teams of direct consumers, owner excluded
+  std::vector<std::string> unowned;           // direct consumers without a team
+  Timestamp expires_at;
+  std::string actor;
+  bool operator==(const ProposalOpened&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("id", &ProposalOpened::id), Field("product", &ProposalOpened::product),
+                      Field("subject", &ProposalOpened::subject),
+                      Field("schema_type", &ProposalOpened::schema_type),
+                      Field("schema", &ProposalOpened::schema),
+                      Field("fingerprint", &ProposalOpened::fingerprint),
+                      Field("description", &ProposalOpened::description),
+                      Field("compatible", &ProposalOpened::compatible),
+                      Field("incompatibilities", &ProposalOpened::incompatibilities),
+                      Field("violations", &ProposalOpened::violations),
+                      Field("approvals_needed", &ProposalOpened::approvals_needed),
+                      Field("unowned", &ProposalOpened::unowned),
+                      Field("expires_at", &ProposalOpened::expires_at),
+                      Field("actor", &ProposalOpened::actor)};
+  }
+};
+
+// One affected team's decision on a proposal (POST /proposals/{id}/decisions).
+struct ProposalDecided {
+  static constexpr std::string_view kType = "proposal_decided";
+  static constexpr int kVersion = 1;
+  std::string proposal;
+  std::string team;
+  std::string decision;  // approve | reject
+  std::string by;        // the token's name
+  std::string comment;
+  bool operator==(const ProposalDecided&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("proposal", &ProposalDecided::proposal),
+                      Field("team", &ProposalDecided::team),
+                      Field("decision", &ProposalDecided::decision),
+                      Field("by", &ProposalDecided::by), Field("comment", &ProposalDecided::comment)};
+  }
+};
+
+// A proposal reached its outcome (approved, rejected, expired): the decision
+// that tells its owner.
+struct ProposalClosed {
+  static constexpr std::string_view kType = "proposal_closed";
+  static constexpr int kVersion = 1;
+  std::string decision_key;
+  std::string proposal;
+  std::string product;
+  std::string status;  // approved | rejected | expired
+  bool operator==(const ProposalClosed&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("decision_key", &ProposalClosed::decision_key),
+                      Field("proposal", &ProposalClosed::proposal),
+                      Field("product", &ProposalClosed::product),
+                      Field("status", &ProposalClosed::status)};
+  }
+};
+
+// Sign-off asked of the affected teams of a breaking proposal.
+struct SignoffRequested {
+  static constexpr std::string_view kType = "signoff_requested";
+  static constexpr int kVersion = 1;
+  std::string decision_key;
+  std::string proposal;
+  std::string product;
+  std::vector<std::string> teams;
+  bool operator==(const SignoffRequested&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("decision_key", &SignoffRequested::decision_key),
+                      Field("proposal", &SignoffRequested::proposal),
+                      Field("product", &SignoffRequested::product),
+                      Field("teams", &SignoffRequested::teams)};
+  }
+};
+
+// A breaking schema reached the registry without an approved proposal of the
+// same schema (fingerprint).
+struct UnapprovedBreakingChange {
+  static constexpr std::string_view kType = "unapproved_breaking_change";
+  static constexpr int kVersion = 1;
+  std::string decision_key;
+  std::string product;
+  std::string subject;
+  std::int32_t version = 0;
+  std::string fingerprint;
+  bool operator==(const UnapprovedBreakingChange&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("decision_key", &UnapprovedBreakingChange::decision_key),
+                      Field("product", &UnapprovedBreakingChange::product),
+                      Field("subject", &UnapprovedBreakingChange::subject),
+                      Field("version", &UnapprovedBreakingChange::version),
+                      Field("fingerprint", &UnapprovedBreakingChange::fingerprint)};
+  }
+};
+
 // The closed set. Append new types at the end; never reorder or rename.
 using DomainEvent =
     std::variant<ConsumerStarted, ConsumerStopped, ConsumerProgress, GroupMembersChanged,
@@ -762,7 +934,9 @@ using DomainEvent =
                  ReminderDue, NotificationQueued, NotificationDelivered, NotificationFailed,
                  NotificationDeadLettered, SchemaModeChanged, ProducerStopped, DeprecationAnnounced,
                  AccessRevokedDetected, RetiredWithConsumers, TeamSubscriptionsSet, SourceGap,
-                 LogCompacted, TopicDeleted, TopicCreated>;
+                 LogCompacted, TopicDeleted, TopicCreated, PolicyViolationOpened,
+                 PolicyViolationResolved, ProposalOpened, ProposalDecided, ProposalClosed,
+                 SignoffRequested, UnapprovedBreakingChange>;
 
 // The type name of an event, e.g. "consumer_started".
 std::string_view TypeName(const DomainEvent& event);

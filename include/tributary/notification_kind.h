@@ -20,7 +20,11 @@ namespace tributary {
   X(kSunsetEscalation, "sunset_escalation")                              \
   X(kNewConsumerOnDeprecated, "new_consumer_on_deprecated")              \
   X(kRetiredWithConsumers, "retired_with_consumers")                     \
-  X(kAccessRevoked, "access_revoked")
+  X(kAccessRevoked, "access_revoked")                                    \
+  X(kPolicyViolation, "policy_violation")                                \
+  X(kSignoffRequested, "signoff_requested")                              \
+  X(kProposalDecided, "proposal_decided")                                \
+  X(kUnapprovedBreakingChange, "unapproved_breaking_change")
 // clang-format on
 
 enum class NotificationKind : std::uint8_t {

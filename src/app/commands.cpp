@@ -297,13 +297,18 @@ int RunReplay(const Args& args, std::ostream& out, std::ostream& err) {
   struct Projections {
     explicit Projections(const Config& config)
         : lineage(RoutesOf(config)),
-          tracker({}, catalog, schemas, [this] { return lineage.snapshot(); }) {}
+          tracker({}, catalog, schemas, [this] { return lineage.snapshot(); }),
+          governance(GovernanceOptionsOf(config), catalog, schemas,
+                     [this] { return lineage.snapshot(); }) {}
     CatalogProjection catalog;
     SchemaProjection schemas;
     EventCountsProjection counts;
     graph::LineageProjection lineage;
     tracking::Tracker tracker;  // applies recorded decisions; replay never decides
-    std::vector<Projection*> all() { return {&catalog, &schemas, &counts, &lineage, &tracker}; }
+    governance::Governance governance;  // the same
+    std::vector<Projection*> all() {
+      return {&catalog, &schemas, &counts, &lineage, &tracker, &governance};
+    }
   };
   Projections rebuilt_set(loaded->config);
   ProjectionHost rebuilt(**log, rebuilt_set.all());

@@ -307,7 +307,7 @@ void ReadTopicSource(TableReader& sources, std::string_view key,
 void ApplyOverrides(toml::table& root, const Environment& env,
                     const std::vector<std::string>& names, Diagnostics& diag) {
   static const std::set<std::string, std::less<>> kSections = {
-      "service", "store", "tracking", "notifications", "auth", "replication"};
+      "service", "store", "tracking", "notifications", "auth", "replication", "governance"};
   for (const auto& name : names) {
     constexpr std::string_view kPrefix = "TRIBUTARY_";
     if (name.rfind(kPrefix, 0) != 0) {
@@ -420,6 +420,7 @@ std::set<std::string> ValidateClusters(TableReader& top, std::vector<ClusterConf
     r.String("name", cluster.name, true);
     r.String("id", cluster.id);
     r.String("bootstrap_servers", cluster.bootstrap_servers, true);
+    r.String("region", cluster.region);
     ReadClusterProperties(r, cluster, diag);
     r.RejectUnknown();
     if (!cluster.name.empty() && !cluster_names.insert(cluster.name).second) {
@@ -816,6 +817,71 @@ void ValidateReplication(TableReader& top, Config& c, const std::set<std::string
   }
 }
 
+// One [[policies]] entry's keys; the kind-specific checks and the compilation
+// of its expression follow in ValidatePolicies.
+governance::PolicySpec ReadPolicy(const toml::table& t, const std::string& path,
+                                  Diagnostics& diag) {
+  TableReader r(t, path, diag);
+  governance::PolicySpec spec;
+  r.String("id", spec.id, true);
+  std::vector<std::string_view> kinds;
+  for (const auto& k : governance::PolicyKinds()) {
+    kinds.push_back(k);
+  }
+  r.OneOf("kind", spec.kind, kinds, true);
+  r.OneOf("severity", spec.severity, {"info", "warn", "block"});
+  r.String("scope", spec.scope);
+  r.String("message", spec.message);
+  r.StringList("fields", spec.fields);
+  r.String("pattern", spec.pattern);
+  r.StringList("allowed", spec.allowed);
+  r.String("level", spec.level);
+  r.String("expression", spec.expression);
+  r.RejectUnknown();
+  return spec;
+}
+
+void ValidateGovernance(TableReader& top, GovernanceConfig& g, Diagnostics& diag) {
+  if (const auto* t = top.Table("governance")) {
+    TableReader r(*t, "governance", diag);
+    r.String("team", g.team);
+    r.StringList("pii_tags", g.pii_tags);
+    r.DurationField("proposal_ttl", g.proposal_ttl);
+    r.RejectUnknown();
+  }
+  const auto policies = top.Tables("policies");
+  for (std::size_t i = 0; i < policies.size(); ++i) {
+    g.policies.push_back(ReadPolicy(*policies[i], Indexed("policies", i), diag));
+  }
+  // Each policy is compiled once, here (regular expressions, jq programs); a
+  // broken one stops the start with the key at fault.
+  std::vector<std::pair<std::size_t, governance::PolicyError>> errors;
+  g.compiled = governance::PolicySet::CompileAll(g.policies, g.pii_tags, errors);
+  for (const auto& [i, error] : errors) {
+    const auto* n = policies[i]->get(error.field);
+    const auto key = Indexed("policies", i) + "." + error.field;
+    if (error.field == "kind" || error.field == "severity") {
+      continue;  // already reported by ReadPolicy's OneOf
+    }
+    if (error.field == "id" && policies[i]->get("id") == nullptr) {
+      continue;  // reported as missing
+    }
+    diag.Error(n != nullptr ? n->source() : policies[i]->source(), key, error.message);
+  }
+  if (!g.compiled) {
+    g.compiled = std::make_shared<governance::PolicySet>();
+  }
+  const auto approvals = top.Tables("approvals");
+  for (std::size_t i = 0; i < approvals.size(); ++i) {
+    TableReader r(*approvals[i], Indexed("approvals", i), diag);
+    ApprovalConfig a;
+    r.String("principal", a.principal, true);
+    r.String("product", a.product, true);
+    r.RejectUnknown();
+    g.approvals.push_back(std::move(a));
+  }
+}
+
 // Reads every section in file order, so errors are reported in that order.
 void Validate(const toml::table& root, Config& c, Diagnostics& diag, const Environment& env) {
   TableReader top(root, "", diag);
@@ -831,6 +897,7 @@ void Validate(const toml::table& root, Config& c, Diagnostics& diag, const Envir
   ValidateTeams(top, c.teams, channel_names, diag);
   ValidateRoutes(top, c.routes, diag);
   ValidateAuth(top, c.auth, diag);
+  ValidateGovernance(top, c.governance, diag);
   top.RejectUnknown();
 }
 

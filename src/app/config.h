@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "governance/policy_set.h"
 #include "tributary/clock.h"
 #include "tributary/result.h"
 
@@ -55,6 +56,7 @@ struct ClusterConfig {
   std::string name;
   std::string id;
   std::string bootstrap_servers;
+  std::string region;  // optional: for locality policies (DESIGN.md §9)
   std::map<std::string, std::string> properties;  // passed to librdkafka as is
 };
 
@@ -155,6 +157,23 @@ struct AuthConfig {
   std::vector<TokenConfig> tokens;
 };
 
+// An approval made outside Tributary ([[approvals]]): `principal` may read `product`.
+struct ApprovalConfig {
+  std::string principal;
+  std::string product;
+};
+
+// [governance], [[policies]] and [[approvals]] (DESIGN.md §9).
+struct GovernanceConfig {
+  std::string team;  // escalations go here too
+  std::vector<std::string> pii_tags = {"PII"};
+  Duration proposal_ttl = std::chrono::days(14);
+  std::vector<governance::PolicySpec> policies;
+  std::vector<ApprovalConfig> approvals;
+  // The policies compiled once at load (jq programs included); never null.
+  std::shared_ptr<const governance::PolicySet> compiled;
+};
+
 struct Config {
   std::filesystem::path file;
   ServiceConfig service;
@@ -168,6 +187,7 @@ struct Config {
   std::vector<TeamConfig> teams;
   std::vector<RouteConfig> routes;
   AuthConfig auth;
+  GovernanceConfig governance;
 };
 
 struct LoadedConfig {

@@ -6,6 +6,7 @@
 
 #include "app/check_compat_command.h"
 #include "app/commands.h"
+#include "app/gate_command.h"
 
 namespace {
 
@@ -20,6 +21,8 @@ constexpr const char* kUsage =
     "  backup --config FILE OUT               a consistent copy of the event log\n"
     "  check-compat --type T --level L [--json] PREVIOUS... NEW\n"
     "                                         offline schema compatibility check\n"
+    "  gate --url URL --proposal ID [--token-env VAR] [--wait SECONDS]\n"
+    "                                         may a proposed schema ship? (exit 0/1/2)\n"
     "  devbroker [--brokers N]                a mock Kafka cluster on loopback\n"
     "  version                                version and build information\n"
     "\n"
@@ -53,6 +56,9 @@ int main(int argc, char** argv) {
   }
   if (command == "check-compat") {
     return tributary::app::RunCheckCompat(args, std::cout, std::cerr);
+  }
+  if (command == "gate") {
+    return tributary::app::RunGate(args, std::cout, std::cerr);
   }
   if (command == "devbroker") {
     return tributary::RunDevbroker(args, std::cout, std::cerr);

@@ -78,7 +78,13 @@ notifiers::UiLinkBuilder UiLinks(std::string base_url) {
   return [base_url = std::move(base_url)](const OutboxIntent& intent, const nlohmann::json& ctx) {
     std::string path = "/";
     const std::string product = ctx.value("product", "");
-    if (!product.empty()) {
+    const bool proposal_kind = intent.kind == ToString(NotificationKind::kSignoffRequested) ||
+                               intent.kind == ToString(NotificationKind::kProposalDecided);
+    if (proposal_kind && ctx.contains("proposal") && ctx["proposal"].is_string()) {
+      path = "/ui/proposals/" + PercentEncode(ctx["proposal"].get<std::string>());
+    } else if (intent.kind == ToString(NotificationKind::kPolicyViolation)) {
+      path = "/ui/compliance?product=" + PercentEncode(product);
+    } else if (!product.empty()) {
       const bool deprecation = intent.kind == ToString(NotificationKind::kDeprecation) ||
                                intent.kind == ToString(NotificationKind::kReminder) ||
                                intent.kind == ToString(NotificationKind::kSunsetEscalation) ||

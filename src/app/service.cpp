@@ -29,6 +29,21 @@ void ReportLooseModes(const std::filesystem::path& data_dir) {
 
 }  // namespace
 
+governance::GovernanceOptions GovernanceOptionsOf(const Config& config) {
+  governance::GovernanceOptions options;
+  options.team = config.governance.team;
+  options.pii_tags = config.governance.pii_tags;
+  options.proposal_ttl = config.governance.proposal_ttl;
+  for (const auto& c : config.clusters) {
+    options.regions[c.name] = c.region;
+  }
+  for (const auto& a : config.governance.approvals) {
+    options.approvals.push_back({a.principal, a.product});
+  }
+  options.policies = config.governance.compiled;
+  return options;
+}
+
 Service::Service(Config config, const Clock& clock, std::function<void(const Status&)> on_fatal)
     : config_(std::move(config)), clock_(clock), on_fatal_(std::move(on_fatal)) {}
 
@@ -92,16 +107,19 @@ Status Service::OpenLog() {
   }
   tracker_ = std::make_unique<tracking::Tracker>(std::move(tracking_options), catalog_, schemas_,
                                                  [this] { return lineage_->snapshot(); });
-  // The tracker comes last: it decides over the state the others have applied.
+  governance_ = std::make_unique<governance::Governance>(
+      GovernanceOptionsOf(config_), catalog_, schemas_, [this] { return lineage_->snapshot(); });
+  // The deciders come last: they decide over the state the others have applied.
   projections_ = std::make_unique<ProjectionHost>(
-      *log_,
-      std::vector<Projection*>{&catalog_, &schemas_, &counts_, lineage_.get(), tracker_.get()});
+      *log_, std::vector<Projection*>{&catalog_, &schemas_, &counts_, lineage_.get(),
+                                      tracker_.get(), governance_.get()});
   // Readers see each batch whole: the writer publishes after applying it.
   projections_->SetAfterApply([this] {
     lineage_->Publish();
     catalog_.Publish();
     schemas_.Publish();
     tracker_->Publish();
+    governance_->Publish();
   });
   if (auto s = projections_->Recover(); !s.ok()) {
     return s;
@@ -121,12 +139,12 @@ Status Service::WireWriter() {
     return wired.status();
   }
   // A replica decides only while it leads (DESIGN.md §8).
-  std::vector<Decider*> deciders{tracker_.get()};
+  std::vector<Decider*> deciders{tracker_.get(), governance_.get()};
   if (config_.store.compact_after.count() > 0) {
     compactor_ = std::make_unique<log::Compactor>(config_.store.compact_after);
     deciders.push_back(compactor_.get());
   }
-  deciders_ = std::make_unique<log::DeciderSet>(std::move(deciders));
+  deciders_ = std::make_unique<DeciderSet>(std::move(deciders));
   if (auto s = log_writer_->SetDecider(*deciders_, !replicated); !s.ok()) {
     return s;
   }
@@ -222,6 +240,8 @@ void Service::BuildRoutes() {
   api_->catalog = [this] { return catalog_.published(); };
   api_->schemas = [this] { return schemas_.published(); };
   api_->tracking = [this] { return tracker_->published(); };
+  api_->governance = [this] { return governance_->published(); };
+  api_->governance_options = &governance_->options();
   api_->events = readers_.get();
   api_->notifications = readers_.get();
   api_->clock = &clock_;

@@ -39,9 +39,13 @@
 #include "store/event_log.h"
 #include "store/log_readers.h"
 #include "store/projection_host.h"
+#include "governance/governance.h"
 #include "tracking/tracker.h"
 
 namespace tributary {
+
+// The governance decider's options from the config (policies compiled at load).
+governance::GovernanceOptions GovernanceOptionsOf(const Config& config);
 
 class Service {
  public:
@@ -88,8 +92,10 @@ class Service {
   EventCountsProjection counts_;
   std::unique_ptr<graph::LineageProjection> lineage_;
   std::unique_ptr<tracking::Tracker> tracker_;
+  std::unique_ptr<governance::Governance> governance_;
   std::unique_ptr<log::Compactor> compactor_;  // with [store] compact_after
-  std::unique_ptr<log::DeciderSet> deciders_;
+  // The tracker, then governance, then the compactor.
+  std::unique_ptr<DeciderSet> deciders_;
   std::unique_ptr<ProjectionHost> projections_;
   std::unique_ptr<log::LogWriter> log_writer_;
   std::unique_ptr<ingest::IngestPipeline> pipeline_;

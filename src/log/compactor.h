@@ -28,24 +28,4 @@ class Compactor final : public Decider {
   std::optional<Timestamp> last_cutoff_;
 };
 
-// Several deciders as one: each decides in turn, under the first one's cursor.
-class DeciderSet final : public Decider {
- public:
-  explicit DeciderSet(std::vector<Decider*> deciders) : deciders_(std::move(deciders)) {}
-  std::string cursor_key() const override { return deciders_.front()->cursor_key(); }
-  void Decide(const std::vector<EventRecord>& records, Batch& out) override {
-    for (auto* d : deciders_) {
-      d->Decide(records, out);
-    }
-  }
-  void Tick(Timestamp now, Batch& out) override {
-    for (auto* d : deciders_) {
-      d->Tick(now, out);
-    }
-  }
-
- private:
-  std::vector<Decider*> deciders_;
-};
-
 }  // namespace tributary::log

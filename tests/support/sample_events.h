@@ -99,6 +99,19 @@ inline std::vector<DomainEvent> OneOfEachEventType() {
                    {{"consumer_progress", 5200}, {"notification_failed", 14}}},
       TopicDeleted{topic, "audit_log", "User:ops"},
       TopicCreated{topic, "audit_log", "User:ops"},
+      PolicyViolationOpened{"policy/gdpr/orders/product:orders/1", "gdpr", "pii", "block",
+                            "orders", "sales", "product:orders", "tagged fields, no pii tag"},
+      PolicyViolationResolved{"policy/gdpr/orders/product:orders/1/resolved",
+                              "policy/gdpr/orders/product:orders/1", "gdpr", "orders",
+                              "product:orders", "compliant"},
+      ProposalOpened{"prop-1", "orders", "orders-value", "AVRO", R"({"type":"string"})", "ab12",
+                     "widen", false, {{"field removed", "/fields/1", "READER_FIELD_MISSING", 1}},
+                     {{"gdpr", "block", "product:orders", "no pii tag"}}, {"billing", "fraud"},
+                     {"group:local/x"}, FromMillis(1'700'000'000'000), "sales-ci"},
+      ProposalDecided{"prop-1", "billing", "approve", "billing-ci", "fine"},
+      ProposalClosed{"proposal-closed/prop-1", "prop-1", "orders", "approved"},
+      SignoffRequested{"signoff/prop-1", "prop-1", "orders", {"billing", "fraud"}},
+      UnapprovedBreakingChange{"unapproved/orders-value/2", "orders", "orders-value", 2, "ab12"},
   };
 }
 

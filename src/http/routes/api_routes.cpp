@@ -78,6 +78,7 @@ void AddApiRoutes(Router& router, const ApiContext& context) {
   AddNotificationRoutes(router, context);
   AddDeprecationRoutes(router, context);
   AddCompatibilityRoutes(router, context);
+  AddGovernanceRoutes(router, context);
 }
 
 }  // namespace tributary::http

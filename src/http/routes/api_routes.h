@@ -15,6 +15,7 @@
 
 #include "core/catalog_projection.h"
 #include "core/schema_projection.h"
+#include "governance/governance.h"
 #include "graph/graph_snapshot.h"
 #include "http/auth.h"
 #include "http/metrics.h"
@@ -55,6 +56,10 @@ struct ApiContext {
   // Teams of the config ([[teams]]: name -> contacts) and its [[routes]] (glob -> team).
   std::map<std::string, std::vector<std::string>> config_teams;
   std::vector<std::pair<std::string, std::string>> routes;
+  // Governance (DESIGN.md §9): its published state (violations, proposals) and
+  // options (policies compiled at load, regions, approvals, proposal TTL); may be empty.
+  std::function<std::shared_ptr<const governance::GovernanceState>()> governance;
+  const governance::GovernanceOptions* governance_options = nullptr;
 };
 
 // What one POST /compatibility may spend before it is answered 422

@@ -9,6 +9,8 @@
 //   /ui/node?id=ID[&direction=&depth=&at=]  any node's lineage (SVG with links) and edges
 //   /ui/impact?node=ID             everything downstream, by team
 //   /ui/deprecations[/{product}]   migration boards with progress
+//   /ui/compliance[?product=]      policy violations by domain and policy, with the trend
+//   /ui/proposals/{id}             a schema proposal: verdict, policy results, sign-off
 //   /ui/notifications[?status=]    the notification log with each rendered message
 //   /ui/events[?before=SEQ]        the event log, newest first
 //   /ui/quarantine                 undecodable records

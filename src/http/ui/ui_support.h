@@ -54,6 +54,7 @@ void AddNodePages(Router& router, const ApiContext& ctx, bool demo);
 void AddDeprecationPages(Router& router, const ApiContext& ctx, bool demo);
 void AddNotificationPages(Router& router, const ApiContext& ctx, bool demo);
 void AddLogPages(Router& router, const ApiContext& ctx, bool demo);
+void AddGovernancePages(Router& router, const ApiContext& ctx, bool demo);
 void AddDemoPages(Router& router, const ApiContext& ctx, const DemoView& view);
 
 }  // namespace tributary::http::ui

@@ -76,7 +76,7 @@ Status CheckPublishedField(std::string_view key, const json& value, std::string_
     }
     return value.get<std::string>();
   };
-  if (key == "tags") {
+  if (key == "tags" || key == "allowed_regions") {
     if (!value.is_array()) {
       return js::Expected(where, "an array of strings", value);
     }
@@ -129,9 +129,9 @@ Status CheckPublishedField(std::string_view key, const json& value, std::string_
   return js::CheckName(*s, where);  // domain, schema_subject
 }
 
-constexpr std::array<std::string_view, 9> kPublishedFields{
-    "cluster", "topic", "domain", "owner",         "description",
-    "quality", "sla",   "tags",   "schema_subject"};
+constexpr std::array<std::string_view, 10> kPublishedFields{
+    "cluster", "topic", "domain",         "owner",          "description",
+    "quality", "sla",   "tags",           "schema_subject", "allowed_regions"};
 
 Result<DomainEvent> DecodePublished(const json& data) {
   ProductPublished e;
@@ -143,7 +143,8 @@ Result<DomainEvent> DecodePublished(const json& data) {
   for (const auto key : kPublishedFields) {
     const auto where = js::Join("data", key);
     const auto* v = js::Find(data, key);
-    const bool optional = key == "description" || key == "tags" || key == "schema_subject";
+    const bool optional = key == "description" || key == "tags" || key == "schema_subject" ||
+                          key == "allowed_regions";
     if (v == nullptr) {
       if (optional) {
         continue;
@@ -171,6 +172,11 @@ Result<DomainEvent> DecodePublished(const json& data) {
   if (const auto* v = js::Find(data, "schema_subject")) {
     e.schema_subject = v->get<std::string>();
   }
+  if (const auto* v = js::Find(data, "allowed_regions")) {
+    for (const auto& r : *v) {
+      e.allowed_regions.push_back(r.get<std::string>());
+    }
+  }
   return DomainEvent(std::move(e));
 }
 
@@ -194,7 +200,7 @@ Result<DomainEvent> DecodeUpdated(const json& data) {
   if (e.changes.empty()) {
     return InvalidArgument(
         "data: names no field to change (cluster, topic, domain, owner, description, quality, "
-        "sla, tags, schema_subject)");
+        "sla, tags, schema_subject, allowed_regions)");
   }
   return DomainEvent(std::move(e));
 }

@@ -42,6 +42,9 @@ std::optional<std::pair<std::string, ordered>> TypeAndData(const DomainEvent& ev
           if (e.schema_subject) {
             d["schema_subject"] = *e.schema_subject;
           }
+          if (!e.allowed_regions.empty()) {
+            d["allowed_regions"] = e.allowed_regions;
+          }
           return std::pair{std::string("tributary.product.published"), std::move(d)};
         } else if constexpr (std::is_same_v<T, ProductUpdated>) {
           d["product"] = e.product;
