@@ -20,7 +20,9 @@ namespace tributary {
   X(kSunsetEscalation, "sunset_escalation")                              \
   X(kNewConsumerOnDeprecated, "new_consumer_on_deprecated")              \
   X(kRetiredWithConsumers, "retired_with_consumers")                     \
-  X(kAccessRevoked, "access_revoked")
+  X(kAccessRevoked, "access_revoked")                                    \
+  X(kConsumerUnhealthy, "consumer_unhealthy")                            \
+  X(kDataLossRisk, "data_loss_risk")
 // clang-format on
 
 enum class NotificationKind : std::uint8_t {

@@ -1,5 +1,7 @@
 #include "app/commands.h"
 
+#include "health/health_tracker.h"
+
 #include <arpa/inet.h>
 #include <librdkafka/rdkafka.h>
 #include <netinet/in.h>
@@ -24,6 +26,7 @@
 #include "core/catalog_projection.h"
 #include "core/schema_projection.h"
 #include "graph/lineage_projection.h"
+#include "health/health_tracker.h"
 #include "sim/mock_kafka.h"
 #include "sim/simulator.h"
 #include "sim/smtp_receiver.h"
@@ -297,13 +300,17 @@ int RunReplay(const Args& args, std::ostream& out, std::ostream& err) {
   struct Projections {
     explicit Projections(const Config& config)
         : lineage(RoutesOf(config)),
-          tracker({}, catalog, schemas, [this] { return lineage.snapshot(); }) {}
+          tracker({}, catalog, schemas, [this] { return lineage.snapshot(); }),
+          health({}, {}, catalog, [this] { return lineage.snapshot(); }) {}
     CatalogProjection catalog;
     SchemaProjection schemas;
     EventCountsProjection counts;
     graph::LineageProjection lineage;
     tracking::Tracker tracker;  // applies recorded decisions; replay never decides
-    std::vector<Projection*> all() { return {&catalog, &schemas, &counts, &lineage, &tracker}; }
+    health::HealthTracker health;  // the same: statuses come from consumer_status_changed
+    std::vector<Projection*> all() {
+      return {&catalog, &schemas, &counts, &lineage, &tracker, &health};
+    }
   };
   Projections rebuilt_set(loaded->config);
   ProjectionHost rebuilt(**log, rebuilt_set.all());

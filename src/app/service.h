@@ -38,9 +38,15 @@
 #include "store/event_log.h"
 #include "store/log_readers.h"
 #include "store/projection_host.h"
+#include "app/decider_chain.h"
+#include "health/health_model.h"
+#include "health/health_tracker.h"
 #include "tracking/tracker.h"
 
 namespace tributary {
+namespace ingest::end_offsets {
+class EndOffsetsSource;
+}
 
 class Service {
  public:
@@ -87,6 +93,10 @@ class Service {
   EventCountsProjection counts_;
   std::unique_ptr<graph::LineageProjection> lineage_;
   std::unique_ptr<tracking::Tracker> tracker_;
+  std::unique_ptr<health::HealthModel> health_model_;  // with [health] enabled and consumer offsets read
+  std::unique_ptr<health::HealthTracker> health_;
+  std::unique_ptr<DeciderChain> deciders_;
+  ingest::end_offsets::EndOffsetsSource* end_offsets_ = nullptr;  // owned by the pipeline
   std::unique_ptr<ProjectionHost> projections_;
   std::unique_ptr<log::LogWriter> log_writer_;
   std::unique_ptr<ingest::IngestPipeline> pipeline_;

@@ -61,5 +61,6 @@ void AddTeamRoutes(Router& router, const ApiContext& ctx);
 void AddNotificationRoutes(Router& router, const ApiContext& ctx);
 void AddDeprecationRoutes(Router& router, const ApiContext& ctx);
 void AddCompatibilityRoutes(Router& router, const ApiContext& ctx);
+void AddConsumerRoutes(Router& router, const ApiContext& ctx);
 
 }  // namespace tributary::http
