@@ -288,6 +288,8 @@ struct ProductPublished {
   std::string sla;      // tier-1 | tier-2 | tier-3
   std::vector<std::string> tags;
   std::optional<std::string> schema_subject;
+  std::optional<std::string> history;      // declared: recent | compacted | all
+  std::optional<std::int64_t> retention_ms;  // declared; -1: infinite
   bool operator==(const ProductPublished&) const = default;
   static constexpr auto Fields() {
     return std::tuple{Field("product", &ProductPublished::product),
@@ -299,7 +301,9 @@ struct ProductPublished {
                       Field("quality", &ProductPublished::quality),
                       Field("sla", &ProductPublished::sla),
                       Field("tags", &ProductPublished::tags),
-                      Field("schema_subject", &ProductPublished::schema_subject)};
+                      Field("schema_subject", &ProductPublished::schema_subject),
+                      Field("history", &ProductPublished::history),
+                      Field("retention_ms", &ProductPublished::retention_ms)};
   }
 };
 

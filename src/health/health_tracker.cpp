@@ -205,6 +205,17 @@ std::optional<std::pair<std::int64_t, std::string>> HealthTracker::RetentionOf(
     }
     return std::pair{*f->second.retention_ms, std::string("observed")};
   }
+  // Declared by the catalog (the broker does not answer DescribeConfigs).
+  for (const auto& [name, p] : catalog_.state().products) {
+    const auto& pub = p.published;
+    if (!pub.retention_ms || NodeId::Topic(pub.cluster, pub.topic).str() != topic) {
+      continue;
+    }
+    if (*pub.retention_ms <= 0 || pub.history == "compacted" || pub.history == "all") {
+      return std::nullopt;
+    }
+    return std::pair{*pub.retention_ms, std::string("declared")};
+  }
   return std::nullopt;
 }
 

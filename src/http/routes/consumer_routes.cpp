@@ -195,7 +195,11 @@ json StreamJson(const health::HealthView* view, const ProductState& product) {
   put("partitions", facts ? observed_int(facts->partitions) : json(nullptr), "observed");
   put("replication_factor", facts ? observed_int(facts->replication_factor) : json(nullptr),
       "observed");
-  put("retention_ms", facts ? observed_int(facts->retention_ms) : json(nullptr), "observed");
+  if (facts && facts->retention_ms) {
+    put("retention_ms", *facts->retention_ms, "observed");
+  } else {
+    put("retention_ms", pub.retention_ms ? json(*pub.retention_ms) : json(nullptr), "declared");
+  }
   put("retention_bytes", facts ? observed_int(facts->retention_bytes) : json(nullptr), "observed");
   put("cleanup_policy", facts ? observed_int(facts->cleanup_policy) : json(nullptr), "observed");
   // history: compacted for cleanup.policy=compact, all for infinite retention, else recent.
@@ -207,7 +211,15 @@ json StreamJson(const health::HealthView* view, const ProductState& product) {
   } else if (facts && facts->retention_ms) {
     history = *facts->retention_ms < 0 ? "all" : "recent";
   }
-  put("history", history, "observed");
+  if (!history.is_null()) {
+    put("history", history, "observed");
+  } else if (pub.history) {
+    put("history", *pub.history, "declared");
+  } else if (pub.retention_ms) {
+    put("history", *pub.retention_ms < 0 ? "all" : "recent", "declared");
+  } else {
+    put("history", nullptr, "declared");
+  }
   put("messages_per_second",
       stream && stream->messages_per_second
           ? json(std::round(*stream->messages_per_second * 1000.0) / 1000.0)

@@ -109,7 +109,11 @@ Status EndOffsetsSource::Connect() {
   set("bootstrap.servers", options_.bootstrap_servers);
   set("client.id", "tributary-health");
   set("log_level", "3");
+  // assign() needs a group id; with assign() the group is never joined and
+  // nothing is committed.
+  set("group.id", "tributary-health");
   set("enable.auto.commit", "false");
+  set("enable.auto.offset.store", "false");
   set("enable.partition.eof", "true");
   set("auto.offset.reset", "error");
   // One record per partition is all a read needs.
@@ -263,9 +267,11 @@ void EndOffsetsSource::ReadTopicFacts(Timestamp now, TranslationSink& sink) {
   }
   rd_kafka_metadata_destroy(md);
 
-  if (!describe_configs_supported_ && --describe_configs_skip_ > 0) {
-    // The broker did not answer DescribeConfigs: ask again now and then only.
-  } else if (!facts.empty()) {
+  // DescribeConfigs is asked without waiting (a broker that does not answer it
+  // would hold the writer thread for a whole request timeout): the answer is
+  // taken at a later poll (TakeDescribeConfigs) and merged from then on.
+  if (!describe_in_flight_ && !facts.empty() &&
+      (describe_configs_supported_ || --describe_configs_skip_ <= 0)) {
     std::vector<rd_kafka_ConfigResource_t*> resources;
     for (const auto& [topic, f] : facts) {
       resources.push_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
@@ -277,55 +283,93 @@ void EndOffsetsSource::ReadTopicFacts(Timestamp now, TranslationSink& sink) {
                                               sizeof errstr);
     rd_kafka_DescribeConfigs(client_->rk, resources.data(), resources.size(), opts,
                              client_->admin_queue);
-    rd_kafka_event_t* ev =
-        rd_kafka_queue_poll(client_->admin_queue, Millis(options_.request_timeout) + 1000);
-    bool answered = false;
-    if (ev != nullptr && rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      if (const auto* result = rd_kafka_event_DescribeConfigs_result(ev)) {
-        size_t count = 0;
-        const auto** rs = rd_kafka_DescribeConfigs_result_resources(result, &count);
-        for (size_t i = 0; i < count; ++i) {
-          if (rd_kafka_ConfigResource_error(rs[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            continue;
-          }
-          answered = true;
-          auto& f = facts[rd_kafka_ConfigResource_name(rs[i])];
-          size_t n = 0;
-          const auto** entries = rd_kafka_ConfigResource_configs(rs[i], &n);
-          for (size_t e = 0; e < n; ++e) {
-            const std::string_view name = rd_kafka_ConfigEntry_name(entries[e]);
-            const char* value = rd_kafka_ConfigEntry_value(entries[e]);
-            if (name == "retention.ms") {
-              if (auto v = ParseInt(value)) {
-                f["retention_ms"] = *v;
-              }
-            } else if (name == "retention.bytes") {
-              if (auto v = ParseInt(value)) {
-                f["retention_bytes"] = *v;
-              }
-            } else if (name == "cleanup.policy" && value != nullptr) {
-              f["cleanup_policy"] = value;
-            }
-          }
-        }
-      }
-    }
-    if (!answered && describe_configs_supported_) {
-      spdlog::info("{}: the cluster does not answer DescribeConfigs ({}); topic retention comes "
-                   "from the catalog",
-                   name(), ev == nullptr ? "timed out" : rd_kafka_event_error_string(ev));
-    }
-    describe_configs_supported_ = answered;
-    describe_configs_skip_ = answered ? 0 : kDescribeConfigsRetryEvery;
-    if (ev != nullptr) {
-      rd_kafka_event_destroy(ev);
-    }
     rd_kafka_AdminOptions_destroy(opts);
     for (auto* r : resources) {
       rd_kafka_ConfigResource_destroy(r);
     }
+    describe_in_flight_ = true;
+    describe_sent_ = std::chrono::steady_clock::now();
   }
+  for (auto& [topic, f] : facts) {
+    if (auto c = configs_.find(topic); c != configs_.end()) {
+      for (const auto& [k, v] : c->second.items()) {
+        f[k] = v;
+      }
+    }
+  }
+  RecordFacts(facts, now, sink);
+}
 
+void EndOffsetsSource::TakeDescribeConfigs(Timestamp now, TranslationSink& sink) {
+  if (!describe_in_flight_) {
+    return;
+  }
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(client_->admin_queue, 0);
+  if (ev == nullptr) {
+    if (std::chrono::steady_clock::now() - describe_sent_ <
+        options_.request_timeout + std::chrono::seconds(5)) {
+      return;
+    }
+  }
+  describe_in_flight_ = false;
+  bool answered = false;
+  std::map<std::string, json> changed;
+  if (ev != nullptr && rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (const auto* result = rd_kafka_event_DescribeConfigs_result(ev)) {
+      size_t count = 0;
+      const auto** rs = rd_kafka_DescribeConfigs_result_resources(result, &count);
+      for (size_t i = 0; i < count; ++i) {
+        if (rd_kafka_ConfigResource_error(rs[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+          continue;
+        }
+        answered = true;
+        json c = json::object();
+        size_t n = 0;
+        const auto** entries = rd_kafka_ConfigResource_configs(rs[i], &n);
+        for (size_t e = 0; e < n; ++e) {
+          const std::string_view key = rd_kafka_ConfigEntry_name(entries[e]);
+          const char* value = rd_kafka_ConfigEntry_value(entries[e]);
+          if (key == "retention.ms") {
+            if (auto v = ParseInt(value)) {
+              c["retention_ms"] = *v;
+            }
+          } else if (key == "retention.bytes") {
+            if (auto v = ParseInt(value)) {
+              c["retention_bytes"] = *v;
+            }
+          } else if (key == "cleanup.policy" && value != nullptr) {
+            c["cleanup_policy"] = value;
+          }
+        }
+        const std::string topic = rd_kafka_ConfigResource_name(rs[i]);
+        configs_[topic] = c;
+        // Merged with the last facts recorded (partitions, replication factor).
+        json merged = json::object();
+        if (auto f = facts_.find(topic); f != facts_.end()) {
+          merged = json::parse(f->second.first);
+        }
+        for (const auto& [k, v] : c.items()) {
+          merged[k] = v;
+        }
+        changed[topic] = std::move(merged);
+      }
+    }
+  }
+  if (!answered && describe_configs_supported_) {
+    spdlog::info("{}: the cluster does not answer DescribeConfigs ({}); topic retention comes "
+                 "from the catalog",
+                 name(), ev == nullptr ? "timed out" : rd_kafka_event_error_string(ev));
+  }
+  describe_configs_supported_ = answered;
+  describe_configs_skip_ = answered ? 0 : kDescribeConfigsRetryEvery;
+  if (ev != nullptr) {
+    rd_kafka_event_destroy(ev);
+  }
+  RecordFacts(changed, now, sink);
+}
+
+void EndOffsetsSource::RecordFacts(std::map<std::string, json>& facts, Timestamp now,
+                                   TranslationSink& sink) {
   for (auto& [topic, f] : facts) {
     const auto text = f.dump();
     auto& [stored, n] = facts_[topic];
@@ -359,15 +403,22 @@ Status EndOffsetsSource::Poll(Timestamp now, TranslationSink& sink) {
     partitions = model_.TakeUnfetched();
   }
   if (!full && partitions.empty() && !refresh_facts_) {
+    if (client_) {
+      TakeDescribeConfigs(now, sink);
+    }
     return Status::Ok();
   }
   if (auto s = Connect(); !s.ok()) {
     return s;
   }
   if (full) {
-    next_full_ = steady + options_.interval;
+    // The pipeline asks about once a second: a little slack keeps a 1 s
+    // interval from becoming 2 s.
+    next_full_ = steady + options_.interval -
+                 std::min<Duration>(options_.interval / 5, std::chrono::milliseconds(300));
   }
   ++counters_.polls;
+  TakeDescribeConfigs(now, sink);
   if (full || refresh_facts_) {
     refresh_facts_ = false;
     ReadTopicFacts(now, sink);

@@ -15,9 +15,10 @@
 //     broker answers, DescribeConfigs (retention.ms, retention.bytes,
 //     cleanup.policy) of every topic read and every product topic, each
 //     interval and at once after RefreshTopicFacts(); a change is a
-//     `topic_facts_observed` event. A broker that does not answer
-//     DescribeConfigs (librdkafka's mock cluster) is detected, logged once,
-//     and asked again only every 10 intervals.
+//     `topic_facts_observed` event. DescribeConfigs is sent without waiting
+//     and its answer taken at a later poll. A broker that does not answer it
+//     (librdkafka's mock cluster) is detected, logged once, and asked again
+//     only every 10 intervals.
 //
 // It is also the consumer_offsets translator's CommitObserver, feeding the
 // HealthModel; the model's state is this source's fold state
@@ -35,6 +36,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "health/health_model.h"
 #include "ingest/consumer_offsets/commit_observer.h"
 #include "ingest/polled_source.h"
@@ -48,7 +51,7 @@ struct EndOffsetsOptions {
   Duration interval = std::chrono::seconds(30);
   Duration request_timeout = std::chrono::seconds(10);
   // How long one poll may spend reading records for their timestamps.
-  Duration record_time_budget = std::chrono::seconds(2);
+  Duration record_time_budget = std::chrono::seconds(1);
   std::size_t record_times_per_poll = 1000;
   // Topics of the cluster whose facts are wanted besides those read (the
   // catalog's products). Called on the writer thread; may be empty.
@@ -103,6 +106,11 @@ class EndOffsetsSource final : public PolledSource, public consumer_offsets::Com
       const std::vector<health::TopicPartition>& partitions);
   std::vector<health::RecordTime> ReadRecordTimes(std::vector<health::RecordTime> wanted);
   void ReadTopicFacts(Timestamp now, TranslationSink& sink);
+  // The DescribeConfigs answer, if it came (never waits).
+  void TakeDescribeConfigs(Timestamp now, TranslationSink& sink);
+  // Records the facts that changed as topic_facts_observed events.
+  void RecordFacts(std::map<std::string, nlohmann::json>& facts, Timestamp now,
+                   TranslationSink& sink);
 
   EndOffsetsOptions options_;
   health::HealthModel& model_;
@@ -111,6 +119,9 @@ class EndOffsetsSource final : public PolledSource, public consumer_offsets::Com
   bool refresh_facts_ = false;
   bool describe_configs_supported_ = true;
   int describe_configs_skip_ = 0;
+  bool describe_in_flight_ = false;
+  std::chrono::steady_clock::time_point describe_sent_{};
+  std::map<std::string, nlohmann::json> configs_;  // topic -> the last configs answered
   // topic -> (facts as JSON, changes recorded), as fold state "<prefix>f/<topic>".
   std::map<std::string, std::pair<std::string, std::int64_t>> facts_;
   std::set<std::string> dirty_facts_;
