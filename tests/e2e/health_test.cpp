@@ -286,6 +286,28 @@ TEST_CASE("a group past 0.8 x a 1-hour retention is notified once; recovery and 
   CHECK(body.find("150 records") != std::string::npos);
   REQUIRE(WaitUntil([&] { return hook.requests().size() == 1; }, 20s));
 
+  // The product's stream block: declared retention (the mock cluster answers
+  // Metadata, not DescribeConfigs), observed partitions and rate.
+  REQUIRE(WaitUntil(
+      [&] {
+        const auto product = json::parse(testing::HttpGet(port, "/api/v1/products/trades").body);
+        return product["stream"]["partitions"] == 1;
+      },
+      20s));
+  const auto stream = json::parse(testing::HttpGet(port, "/api/v1/products/trades").body)["stream"];
+  CHECK(stream["retention_ms"] == 3600000);
+  CHECK(stream["sources"]["retention_ms"] == "declared");
+  CHECK(stream["history"] == "recent");
+  CHECK(stream["replication_factor"] == 1);
+  CHECK(stream["sources"]["partitions"] == "observed");
+  // The product page says how much it keeps, and who is at risk.
+  const auto page = testing::HttpGet(port, "/ui/products/trades").body;
+  CHECK(page.find("keeps 1 hour") != std::string::npos);
+  CHECK(page.find("data-loss risk") != std::string::npos);
+  const auto consumers_page = testing::HttpGet(port, "/ui/consumers").body;
+  CHECK(consumers_page.find("group:local/analytics-risk") != std::string::npos);
+  CHECK(testing::HttpGet(port, "/ui/consumers/group%3Alocal%2Fanalytics-risk").status == 200);
+
   // Recovery: it reads on to a record a minute old.
   Commit(p, "analytics-risk", "trades", 0, 150, NowMs());
   p.Flush();
