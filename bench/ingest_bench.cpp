@@ -206,7 +206,12 @@ double Consume(const std::string& bootstrap, std::int64_t count, const std::file
 }
 
 void EndToEnd(std::int64_t count, const std::filesystem::path& base) {
-  auto kafka = std::move(sim::MockKafka::Start(1, {{"__consumer_offsets", 50}})).value();
+  // The backlog's topics exist, as in a real cluster: health fetches their end offsets.
+  std::vector<sim::MockTopic> topics = {{"__consumer_offsets", 50}};
+  for (int t = 0; t < kTopics; ++t) {
+    topics.push_back({"domain.events.v1-" + std::to_string(t), kTopicPartitions});
+  }
+  auto kafka = std::move(sim::MockKafka::Start(1, topics)).value();
   Preload(kafka->bootstrap_servers(), count);
   std::vector<double> off;
   std::vector<double> on;

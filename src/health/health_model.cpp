@@ -397,12 +397,17 @@ void HealthModel::Flush(const FoldWriter& write) {
       w.Int(partition);
       w.Int(p.record_offset);
       w.Int(p.record_time_ms);
-      w.ArrayHeader(static_cast<std::uint32_t>(p.window.size()));
+      // Flat and delta-coded (each commit against the one before): written
+      // for every partition a batch touched, so its size is ingestion's cost.
+      w.ArrayHeader(static_cast<std::uint32_t>(p.window.size() * 3));
+      std::int64_t offset = 0;
+      std::int64_t time = 0;
       for (const auto& c : p.window) {
-        w.ArrayHeader(3);
-        w.Int(c.offset);
-        w.Int(c.time_ms);
+        w.Int(c.offset - offset);
+        w.Int(c.time_ms - time);
         w.Int(c.lag);
+        offset = c.offset;
+        time = c.time_ms;
       }
     }
     write(ReadersKey(key), bytes);
@@ -454,9 +459,13 @@ Status HealthModel::Restore(const std::vector<std::pair<std::string, std::string
           PartitionState p;
           p.record_offset = pj.at(1).get<std::int64_t>();
           p.record_time_ms = pj.at(2).get<std::int64_t>();
-          for (const auto& c : pj.at(3)) {
-            p.window.push_back({c.at(0).get<std::int64_t>(), c.at(1).get<std::int64_t>(),
-                                c.at(2).get<std::int64_t>()});
+          const auto& flat = pj.at(3);
+          std::int64_t offset = 0;
+          std::int64_t time = 0;
+          for (std::size_t i = 0; i + 2 < flat.size(); i += 3) {
+            offset += flat.at(i).get<std::int64_t>();
+            time += flat.at(i + 1).get<std::int64_t>();
+            p.window.push_back({offset, time, flat.at(i + 2).get<std::int64_t>()});
           }
           r.partitions.emplace(pj.at(0).get<std::int32_t>(), std::move(p));
         }

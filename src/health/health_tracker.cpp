@@ -14,11 +14,14 @@ namespace {
 using json = nlohmann::json;
 constexpr const char* kSource = "health";
 
-std::string PartitionKey(std::string_view topic, std::int32_t partition) {
-  std::string k(topic);
-  k += '/';
-  k += std::to_string(partition);
-  return k;
+void AppendSignature(std::string& out, std::string_view topic, std::int32_t partition,
+                     PartitionStatus status) {
+  out += topic;
+  out += '/';
+  out += std::to_string(partition);
+  out += '=';
+  out += static_cast<char>('0' + static_cast<int>(status));
+  out += ';';
 }
 
 PartitionHealthFact FactOf(const std::string& cluster, const PartitionHealth& p) {
@@ -94,7 +97,8 @@ void HealthTracker::Apply(const EventRecord& record) {
             g.status = e.to;
             g.partitions.clear();
             for (const auto& p : e.partitions) {
-              g.partitions[PartitionKey(p.topic, p.partition)] = p.status;
+              AppendSignature(g.partitions, p.topic, p.partition,
+                              ParsePartitionStatus(p.status).value_or(PartitionStatus::kOk));
             }
             ++g.changes;
           },
@@ -145,7 +149,7 @@ Status HealthTracker::Restore(std::string_view snapshot) {
     for (const auto& [id, g] : j.at("groups").items()) {
       GroupDecided d;
       d.status = g.at("s").get<std::string>();
-      d.partitions = g.at("p").get<std::map<std::string, std::string>>();
+      d.partitions = g.at("p").get<std::string>();
       d.changes = g.at("c").get<std::int64_t>();
       d.err_episodes = g.at("e").get<std::int64_t>();
       if (!g.at("since").is_null()) {
@@ -236,6 +240,7 @@ void HealthTracker::Evaluate(Timestamp now, Batch& out) {
   auto view = std::make_shared<HealthView>();
   view->evaluated_at_ms = ToMillis(now);
   view->facts = state_.facts;
+  std::string signature;
   for (std::size_t i = 0; i < models_.size(); ++i) {
     evaluated_generation_[i] = models_[i]->generation();
     auto ev = models_[i]->Evaluate(ToMillis(now));
@@ -263,17 +268,12 @@ void HealthTracker::Evaluate(Timestamp now, Batch& out) {
       // Status changes.
       const auto decided = state_.groups.find(id);
       const std::string to(ToString(g.status));
-      bool changed = decided == state_.groups.end() || decided->second.status != to ||
-                     decided->second.partitions.size() != g.partitions.size();
-      if (!changed) {
-        for (const auto& p : g.partitions) {
-          auto it = decided->second.partitions.find(PartitionKey(p.topic, p.partition));
-          if (it == decided->second.partitions.end() || it->second != ToString(p.status)) {
-            changed = true;
-            break;
-          }
-        }
+      signature.clear();
+      for (const auto& p : g.partitions) {
+        AppendSignature(signature, p.topic, p.partition, p.status);
       }
+      const bool changed = decided == state_.groups.end() || decided->second.status != to ||
+                           decided->second.partitions != signature;
       if (changed) {
         ConsumerStatusChanged e;
         e.group = group_id;

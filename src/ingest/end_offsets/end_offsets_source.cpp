@@ -139,6 +139,23 @@ Status EndOffsetsSource::Connect() {
 }
 
 Result<std::vector<health::EndOffset>> EndOffsetsSource::FetchEndOffsets(
+    const std::vector<health::TopicPartition>& all) {
+  std::vector<health::EndOffset> out;
+  const std::size_t batch = std::max<std::size_t>(1, options_.list_offsets_batch);
+  for (std::size_t from = 0; from < all.size(); from += batch) {
+    const std::vector<health::TopicPartition> part(
+        all.begin() + static_cast<std::ptrdiff_t>(from),
+        all.begin() + static_cast<std::ptrdiff_t>(std::min(all.size(), from + batch)));
+    auto fetched = FetchEndOffsetsBatch(part);
+    if (!fetched.ok()) {
+      return fetched.status();
+    }
+    out.insert(out.end(), fetched->begin(), fetched->end());
+  }
+  return out;
+}
+
+Result<std::vector<health::EndOffset>> EndOffsetsSource::FetchEndOffsetsBatch(
     const std::vector<health::TopicPartition>& partitions) {
   std::vector<health::EndOffset> out;
   if (partitions.empty()) {
