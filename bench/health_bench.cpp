@@ -58,13 +58,14 @@ void Evaluation(int groups, int partitions) {
     }
   }
   const double fill_ms = Ms(Stopwatch::now() - fill_start);
-  std::printf("model: %d groups x %d partitions (%d topics), %lld commits folded in %.0f ms "
-              "(%.1fM commits/s)\n",
-              groups, partitions, topics, static_cast<long long>(groups) * partitions * 10,
-              fill_ms, static_cast<double>(groups) * partitions * 10 / fill_ms / 1000.0);
+  std::printf(
+      "model: %d groups x %d partitions (%d topics), %lld commits folded in %.0f ms "
+      "(%.1fM commits/s)\n",
+      groups, partitions, topics, static_cast<long long>(groups) * partitions * 10, fill_ms,
+      static_cast<double>(groups) * partitions * 10 / fill_ms / 1000.0);
   CatalogProjection catalog;
-  health::HealthTracker tracker({std::chrono::seconds(30), std::chrono::minutes(10), 0.8},
-                                {&model}, catalog, nullptr);
+  health::HealthTracker tracker({std::chrono::seconds(30), std::chrono::minutes(10), 0.8}, {&model},
+                                catalog, nullptr);
   std::vector<double> model_ms;
   std::vector<double> tick_ms;
   std::vector<health::EndOffset> ends;
@@ -97,10 +98,11 @@ void Evaluation(int groups, int partitions) {
   }
   model_ms.erase(model_ms.begin());  // the first evaluation fills in lags: not a steady state
   tick_ms.erase(tick_ms.begin());    // the first tick records every group's first status
-  std::printf("evaluation after a batch of %zu end offsets, %d x %d partitions: model median "
-              "%.1f ms, decider tick (evaluation + decisions + published view) median %.1f ms "
-              "(7 batches; target < 200 ms)\n",
-              ends.size(), groups, partitions, Median(model_ms), Median(tick_ms));
+  std::printf(
+      "evaluation after a batch of %zu end offsets, %d x %d partitions: model median "
+      "%.1f ms, decider tick (evaluation + decisions + published view) median %.1f ms "
+      "(7 batches; target < 200 ms)\n",
+      ends.size(), groups, partitions, Median(model_ms), Median(tick_ms));
 }
 
 struct Stats {
@@ -192,11 +194,12 @@ void ListOffsets(int partitions_total, int batch) {
     ms.push_back(Ms(Stopwatch::now() - start));
   }
   requests = read_stats() - before;
-  std::printf("ListOffsets for %d partitions (%d topics, %d brokers), rounds of %d: %lld requests "
-              "in %d intervals = %.1f per interval (librdkafka statistics); %d end offsets per "
-              "interval; median %.0f ms per interval\n",
-              partitions_total, topics, kBrokers, batch, requests, kIntervals,
-              static_cast<double>(requests) / kIntervals, fetched, Median(ms));
+  std::printf(
+      "ListOffsets for %d partitions (%d topics, %d brokers), rounds of %d: %lld requests "
+      "in %d intervals = %.1f per interval (librdkafka statistics); %d end offsets per "
+      "interval; median %.0f ms per interval\n",
+      partitions_total, topics, kBrokers, batch, requests, kIntervals,
+      static_cast<double>(requests) / kIntervals, fetched, Median(ms));
   rd_kafka_topic_partition_list_destroy(list);
   rd_kafka_destroy(rk);
 }

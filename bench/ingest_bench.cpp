@@ -33,9 +33,9 @@
 
 #include "core/catalog_projection.h"
 #include "health/health_model.h"
-#include "ingest/end_offsets/end_offsets_source.h"
 #include "ingest/consumer_offsets/consumer_offsets_encoder.h"
 #include "ingest/consumer_offsets/consumer_offsets_translator.h"
+#include "ingest/end_offsets/end_offsets_source.h"
 #include "ingest/pipeline.h"
 #include "ingest/source_feed.h"
 #include "log/log_writer.h"
@@ -197,8 +197,8 @@ double Consume(const std::string& bootstrap, std::int64_t count, const std::file
       "end to end%s (consume + decode + fold + durable append, start-up included): %.0f "
       "records/s, %lld records in %.2f s, %lld batches, %lld events appended, %lld "
       "quarantined\n",
-      health ? ", health on" : "", static_cast<double>(count) / secs,
-      static_cast<long long>(count), secs, static_cast<long long>(writer.counters().batches.load()),
+      health ? ", health on" : "", static_cast<double>(count) / secs, static_cast<long long>(count),
+      secs, static_cast<long long>(writer.counters().batches.load()),
       static_cast<long long>(writer.counters().events.load()),
       static_cast<long long>(writer.counters().quarantined.load()));
   std::filesystem::remove_all(dir);
@@ -221,9 +221,10 @@ void EndToEnd(std::int64_t count, const std::filesystem::path& base) {
   }
   std::sort(off.begin(), off.end());
   std::sort(on.begin(), on.end());
-  std::printf("health off vs on, same backlog, alternating, 3 runs each: median %.0f vs %.0f "
-              "records/s (cost %.1f%%; target <= 10%%)\n",
-              off[1], on[1], 100.0 * (off[1] - on[1]) / off[1]);
+  std::printf(
+      "health off vs on, same backlog, alternating, 3 runs each: median %.0f vs %.0f "
+      "records/s (cost %.1f%%; target <= 10%%)\n",
+      off[1], on[1], 100.0 * (off[1] - on[1]) / off[1]);
 }
 
 // A mock cluster with devbroker's topics and the backlog's, pre-loaded; serves

@@ -288,7 +288,7 @@ struct ProductPublished {
   std::string sla;      // tier-1 | tier-2 | tier-3
   std::vector<std::string> tags;
   std::optional<std::string> schema_subject;
-  std::optional<std::string> history;      // declared: recent | compacted | all
+  std::optional<std::string> history;        // declared: recent | compacted | all
   std::optional<std::int64_t> retention_ms;  // declared; -1: infinite
   bool operator==(const ProductPublished&) const = default;
   static constexpr auto Fields() {

@@ -306,7 +306,7 @@ int RunReplay(const Args& args, std::ostream& out, std::ostream& err) {
     SchemaProjection schemas;
     EventCountsProjection counts;
     graph::LineageProjection lineage;
-    tracking::Tracker tracker;  // applies recorded decisions; replay never decides
+    tracking::Tracker tracker;     // applies recorded decisions; replay never decides
     health::HealthTracker health;  // the same: statuses come from consumer_status_changed
     std::vector<Projection*> all() {
       return {&catalog, &schemas, &counts, &lineage, &tracker, &health};

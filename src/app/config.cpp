@@ -164,8 +164,8 @@ class TableReader {
         diag_.Error(n->source(), Key(key), "expected a number, found " + TypeName(*n));
       } else if (!(*v > min && *v <= max)) {
         diag_.Error(n->source(), Key(key),
-                    "must be greater than " + std::to_string(min).substr(0, 3) +
-                        " and at most " + std::to_string(max).substr(0, 3));
+                    "must be greater than " + std::to_string(min).substr(0, 3) + " and at most " +
+                        std::to_string(max).substr(0, 3));
       } else {
         out = *v;
       }
@@ -563,8 +563,8 @@ void ValidateHealth(TableReader& top, HealthConfig& health, Diagnostics& diag) {
   TableReader r(*t, "health", diag);
   r.Bool("enabled", health.enabled);
   r.DurationField("offsets_interval", health.offsets_interval);
-  if (const auto* n = t->get("offsets_interval"); n != nullptr &&
-                                                  health.offsets_interval < std::chrono::seconds(1)) {
+  if (const auto* n = t->get("offsets_interval");
+      n != nullptr && health.offsets_interval < std::chrono::seconds(1)) {
     diag.Error(n->source(), "health.offsets_interval", "must be at least 1s");
   }
   r.Int("window", health.window, 2, 1000);

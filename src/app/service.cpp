@@ -98,8 +98,8 @@ Status Service::OpenLog() {
   std::vector<health::HealthModel*> models;
   if (config_.health.enabled && config_.sources.consumer_offsets) {
     health_model_ = std::make_unique<health::HealthModel>(health::HealthModelOptions{
-        config_.sources.consumer_offsets->cluster,
-        static_cast<std::size_t>(config_.health.window), std::chrono::seconds(1), 32});
+        config_.sources.consumer_offsets->cluster, static_cast<std::size_t>(config_.health.window),
+        std::chrono::seconds(1), 32});
     models.push_back(health_model_.get());
   }
   health_ = std::make_unique<health::HealthTracker>(

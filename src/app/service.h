@@ -17,12 +17,15 @@
 #include <optional>
 
 #include "app/config.h"
+#include "app/decider_chain.h"
 #include "app/lifecycle.h"
 #include "app/notifications.h"
 #include "app/replication.h"
 #include "core/catalog_projection.h"
 #include "core/schema_projection.h"
 #include "graph/lineage_projection.h"
+#include "health/health_model.h"
+#include "health/health_tracker.h"
 #include "http/auth.h"
 #include "http/metrics.h"
 #include "http/routes/api_routes.h"
@@ -38,9 +41,6 @@
 #include "store/event_log.h"
 #include "store/log_readers.h"
 #include "store/projection_host.h"
-#include "app/decider_chain.h"
-#include "health/health_model.h"
-#include "health/health_tracker.h"
 #include "tracking/tracker.h"
 
 namespace tributary {
@@ -93,7 +93,8 @@ class Service {
   EventCountsProjection counts_;
   std::unique_ptr<graph::LineageProjection> lineage_;
   std::unique_ptr<tracking::Tracker> tracker_;
-  std::unique_ptr<health::HealthModel> health_model_;  // with [health] enabled and consumer offsets read
+  std::unique_ptr<health::HealthModel>
+      health_model_;  // with [health] enabled and consumer offsets read
   std::unique_ptr<health::HealthTracker> health_;
   std::unique_ptr<DeciderChain> deciders_;
   ingest::end_offsets::EndOffsetsSource* end_offsets_ = nullptr;  // owned by the pipeline

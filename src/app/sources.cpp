@@ -96,8 +96,8 @@ Result<WiredSources> WireSources(const Config& config, ingest::IngestPipeline& p
           eo.properties = c.properties;
         }
       }
-      auto source = std::make_unique<ingest::end_offsets::EndOffsetsSource>(std::move(eo),
-                                                                            *health.model);
+      auto source =
+          std::make_unique<ingest::end_offsets::EndOffsetsSource>(std::move(eo), *health.model);
       options.observer = source.get();
       wired.end_offsets = source.get();
       if (auto st = pipeline.AddPolledSource(std::move(source)); !st.ok()) {

@@ -5,8 +5,8 @@
 namespace tributary::health {
 namespace {
 
-constexpr std::array<std::string_view, 5> kPartitionNames = {"OK", "WARNING", "STALLED",
-                                                             "STOPPED", "REWIND"};
+constexpr std::array<std::string_view, 5> kPartitionNames = {"OK", "WARNING", "STALLED", "STOPPED",
+                                                             "REWIND"};
 constexpr std::array<std::string_view, 3> kGroupNames = {"OK", "WARN", "ERR"};
 
 }  // namespace

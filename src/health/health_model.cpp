@@ -67,8 +67,8 @@ std::optional<double> InterpolateLagSeconds(std::span<const EndSample> history,
     const auto& b = history[i];
     const double fraction = static_cast<double>(committed - a.end_offset) /
                             static_cast<double>(b.end_offset - a.end_offset);
-    produced_ms = static_cast<double>(a.time_ms) +
-                  fraction * static_cast<double>(b.time_ms - a.time_ms);
+    produced_ms =
+        static_cast<double>(a.time_ms) + fraction * static_cast<double>(b.time_ms - a.time_ms);
   }
   return std::max(0.0, (static_cast<double>(now_ms) - produced_ms) / 1000.0);
 }
@@ -280,9 +280,9 @@ Evaluation HealthModel::Evaluate(std::int64_t now_ms) {
           }
           // Kept until an end offset was known: the first one observed at or
           // after the commit (else the newest).
-          auto s = std::lower_bound(
-              h->begin(), h->end(), c.time_ms,
-              [](const EndSample& e, std::int64_t t) { return e.time_ms < t; });
+          auto s =
+              std::lower_bound(h->begin(), h->end(), c.time_ms,
+                               [](const EndSample& e, std::int64_t t) { return e.time_ms < t; });
           const auto end = s == h->end() ? h->back().end_offset : s->end_offset;
           c.lag = std::max<std::int64_t>(0, end - c.offset);
           MarkDirty(key, r);
@@ -314,7 +314,8 @@ Evaluation HealthModel::Evaluate(std::int64_t now_ms) {
         }
         group->total_lag += *ph.lag;
       }
-      if (ph.lag_seconds && (!group->max_lag_seconds || *ph.lag_seconds > *group->max_lag_seconds)) {
+      if (ph.lag_seconds &&
+          (!group->max_lag_seconds || *ph.lag_seconds > *group->max_lag_seconds)) {
         group->max_lag_seconds = ph.lag_seconds;
       }
       group->status = Worse(group->status, ph.status);

@@ -84,41 +84,40 @@ HealthTracker::HealthTracker(HealthOptions options, std::vector<HealthModel*> mo
       evaluated_generation_(models_.size(), 0) {}
 
 void HealthTracker::Apply(const EventRecord& record) {
-  std::visit(
-      Overloaded{
-          [&](const ConsumerStatusChanged& e) {
-            auto& g = state_.groups[e.group.str()];
-            if (e.to == "ERR" && g.status != "ERR") {
-              ++g.err_episodes;
-              g.err_since = record.event_time;
-            } else if (e.to != "ERR") {
-              g.err_since.reset();
-            }
-            g.status = e.to;
-            g.partitions.clear();
-            for (const auto& p : e.partitions) {
-              AppendSignature(g.partitions, p.topic, p.partition,
-                              ParsePartitionStatus(p.status).value_or(PartitionStatus::kOk));
-            }
-            ++g.changes;
-          },
-          [&](const DataLossRiskDetected& e) {
-            auto& r = state_.risks[{e.group.str(), e.topic.str()}];
-            r.open = true;
-            ++r.episodes;
-          },
-          [&](const DataLossRiskResolved& e) {
-            state_.risks[{e.group.str(), e.topic.str()}].open = false;
-          },
-          [&](const ConsumerUnhealthyDetected& e) {
-            auto& g = state_.groups[e.group.str()];
-            g.alerted_episode = g.err_episodes;
-          },
-          [&](const TopicFactsObserved& e) { state_.facts[e.topic.str()] = e; },
-          [&](const GroupDeleted& e) { state_.groups.erase(e.group.str()); },
-          [](const auto&) {},
-      },
-      record.event);
+  std::visit(Overloaded{
+                 [&](const ConsumerStatusChanged& e) {
+                   auto& g = state_.groups[e.group.str()];
+                   if (e.to == "ERR" && g.status != "ERR") {
+                     ++g.err_episodes;
+                     g.err_since = record.event_time;
+                   } else if (e.to != "ERR") {
+                     g.err_since.reset();
+                   }
+                   g.status = e.to;
+                   g.partitions.clear();
+                   for (const auto& p : e.partitions) {
+                     AppendSignature(g.partitions, p.topic, p.partition,
+                                     ParsePartitionStatus(p.status).value_or(PartitionStatus::kOk));
+                   }
+                   ++g.changes;
+                 },
+                 [&](const DataLossRiskDetected& e) {
+                   auto& r = state_.risks[{e.group.str(), e.topic.str()}];
+                   r.open = true;
+                   ++r.episodes;
+                 },
+                 [&](const DataLossRiskResolved& e) {
+                   state_.risks[{e.group.str(), e.topic.str()}].open = false;
+                 },
+                 [&](const ConsumerUnhealthyDetected& e) {
+                   auto& g = state_.groups[e.group.str()];
+                   g.alerted_episode = g.err_episodes;
+                 },
+                 [&](const TopicFactsObserved& e) { state_.facts[e.topic.str()] = e; },
+                 [&](const GroupDeleted& e) { state_.groups.erase(e.group.str()); },
+                 [](const auto&) {},
+             },
+             record.event);
 }
 
 std::string HealthTracker::Snapshot() const {
@@ -202,8 +201,8 @@ std::string HealthTracker::TeamOf(const graph::GraphSnapshot* graph, const std::
 std::optional<std::pair<std::int64_t, std::string>> HealthTracker::RetentionOf(
     const std::string& topic) const {
   if (auto f = state_.facts.find(topic); f != state_.facts.end() && f->second.retention_ms) {
-    const bool compacted = f->second.cleanup_policy &&
-                           f->second.cleanup_policy->find("delete") == std::string::npos;
+    const bool compacted =
+        f->second.cleanup_policy && f->second.cleanup_policy->find("delete") == std::string::npos;
     if (*f->second.retention_ms <= 0 || compacted) {
       return std::nullopt;  // infinite, or kept by key: nothing ages out by time
     }
@@ -378,9 +377,9 @@ void HealthTracker::CheckUnhealthy(Timestamp now, Batch& out) {
     std::string cluster;
     std::string group_name;
     if (latest_) {
-      auto it = std::lower_bound(
-          latest_->consumers.begin(), latest_->consumers.end(), id,
-          [](const ConsumerView& c, const std::string& k) { return c.id < k; });
+      auto it =
+          std::lower_bound(latest_->consumers.begin(), latest_->consumers.end(), id,
+                           [](const ConsumerView& c, const std::string& k) { return c.id < k; });
       if (it != latest_->consumers.end() && it->id == id) {
         e.team = it->team;
         cluster = it->cluster;
@@ -399,8 +398,8 @@ void HealthTracker::CheckUnhealthy(Timestamp now, Batch& out) {
     const auto team = e.team;
     const auto index = out.events.size();
     out.events.push_back(NewEvent{std::move(e), now, kSource, std::nullopt, key});
-    AddIntent(out, index, key, NotificationKind::kConsumerUnhealthy, team, "high",
-              std::move(facts), now);
+    AddIntent(out, index, key, NotificationKind::kConsumerUnhealthy, team, "high", std::move(facts),
+              now);
   }
 }
 

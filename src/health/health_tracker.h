@@ -47,14 +47,14 @@ struct HealthOptions {
 
 // The projection's state.
 struct GroupDecided {
-  std::string status;                             // OK | WARN | ERR
+  std::string status;  // OK | WARN | ERR
   // Every partition's status, in order: "<topic>/<partition>=<status code>;"...
   // (compared as one string: an evaluation of 600k partitions allocates little).
   std::string partitions;
-  std::int64_t changes = 0;                       // consumer_status_changed applied
-  std::int64_t err_episodes = 0;                  // times it entered ERR
-  std::optional<Timestamp> err_since;             // while ERR
-  std::int64_t alerted_episode = 0;               // the ERR episode last notified
+  std::int64_t changes = 0;            // consumer_status_changed applied
+  std::int64_t err_episodes = 0;       // times it entered ERR
+  std::optional<Timestamp> err_since;  // while ERR
+  std::int64_t alerted_episode = 0;    // the ERR episode last notified
   bool operator==(const GroupDecided&) const = default;
 };
 struct RiskDecided {
@@ -63,7 +63,7 @@ struct RiskDecided {
   bool operator==(const RiskDecided&) const = default;
 };
 struct HealthState {
-  std::map<std::string, GroupDecided> groups;  // by group node id
+  std::map<std::string, GroupDecided> groups;                        // by group node id
   std::map<std::pair<std::string, std::string>, RiskDecided> risks;  // group id, topic id
   std::map<std::string, TopicFactsObserved> facts;                   // by topic node id
   bool operator==(const HealthState&) const = default;
@@ -87,8 +87,8 @@ struct StreamView {
 };
 struct HealthView {
   std::int64_t evaluated_at_ms = 0;
-  std::vector<ConsumerView> consumers;      // by id
-  std::map<std::string, StreamView> topics;  // by topic node id
+  std::vector<ConsumerView> consumers;              // by id
+  std::map<std::string, StreamView> topics;         // by topic node id
   std::map<std::string, TopicFactsObserved> facts;  // by topic node id, observed
 };
 

@@ -10,10 +10,10 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
-#include <set>
-#include <tuple>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -257,18 +257,21 @@ void Metrics::SetConsumerLag(std::vector<ConsumerLag> series, std::size_t cap) {
   if (m.consumer_lag == nullptr) {
     m.consumer_lag = &prometheus::BuildGauge()
                           .Name("tributary_consumer_lag")
-                          .Help("Offsets a consumer group is behind the end of a topic, summed "
-                                "over its partitions.")
+                          .Help(
+                              "Offsets a consumer group is behind the end of a topic, summed "
+                              "over its partitions.")
                           .Register(m.registry);
     m.consumer_lag_seconds = &prometheus::BuildGauge()
                                   .Name("tributary_consumer_lag_seconds")
-                                  .Help("How old the next record a consumer group reads on a "
-                                        "topic is (its worst partition).")
+                                  .Help(
+                                      "How old the next record a consumer group reads on a "
+                                      "topic is (its worst partition).")
                                   .Register(m.registry);
     m.consumer_lag_dropped = &prometheus::BuildGauge()
                                   .Name("tributary_consumer_lag_series_dropped")
-                                  .Help("(group, topic) series left out of tributary_consumer_lag "
-                                        "by health.metrics_series_cap.")
+                                  .Help(
+                                      "(group, topic) series left out of tributary_consumer_lag "
+                                      "by health.metrics_series_cap.")
                                   .Register(m.registry)
                                   .Add({});
   }

@@ -13,9 +13,10 @@
 //   query_duration_seconds{query}              histogram (lineage, impact, ...)
 //   replica_leader / replica_epoch / replica_apply_lag_records   gauges, with
 //   [replication] only (DESIGN.md §8)
-//   consumer_lag{cluster,group,topic}          gauge    offsets behind the end (summed over partitions)
-//   consumer_lag_seconds{cluster,group,topic}  gauge    the worst partition's lag in seconds
-//   consumer_lag_series_dropped                gauge    (group, topic) series left out by the cap
+//   consumer_lag{cluster,group,topic}          gauge    offsets behind the end (summed over
+//   partitions) consumer_lag_seconds{cluster,group,topic}  gauge    the worst partition's lag in
+//   seconds consumer_lag_series_dropped                gauge    (group, topic) series left out by
+//   the cap
 //
 // Ingest figures can be pushed as they happen (Count*) or pulled at scrape
 // time: a hook added with AddScrapeHook() runs at the start of every Render()

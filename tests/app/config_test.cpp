@@ -348,7 +348,8 @@ TEST_CASE("the example config in deploy/ is valid") {
   CHECK(r.ok());
 }
 
-TEST_CASE("[health] is read with its defaults, and its errors name the file, the line and the key") {
+TEST_CASE(
+    "[health] is read with its defaults, and its errors name the file, the line and the key") {
   SECTION("defaults: on, 30s, a window of 10, 10m, 0.8") {
     auto r = Parse("");
     REQUIRE(r.ok());
@@ -360,8 +361,9 @@ TEST_CASE("[health] is read with its defaults, and its errors name the file, the
     CHECK(h.risk_ratio == Approx(0.8));
   }
   SECTION("values") {
-    auto r = Parse("[health]\nenabled = false\noffsets_interval = \"10s\"\nwindow = 5\n"
-                   "alert_after = \"2m\"\nrisk_ratio = 0.5\nmetrics_series_cap = 100\n");
+    auto r = Parse(
+        "[health]\nenabled = false\noffsets_interval = \"10s\"\nwindow = 5\n"
+        "alert_after = \"2m\"\nrisk_ratio = 0.5\nmetrics_series_cap = 100\n");
     REQUIRE(r.ok());
     const auto& h = r->config.health;
     CHECK_FALSE(h.enabled);

@@ -71,7 +71,8 @@ json Consumer(std::uint16_t port, const std::string& group) {
 
 }  // namespace
 
-TEST_CASE("healthy, lagging, stopped and stalled groups get their status over the API, with exact lags") {
+TEST_CASE(
+    "healthy, lagging, stopped and stalled groups get their status over the API, with exact lags") {
   auto kafka = std::move(sim::MockKafka::Start(3, sim::DefaultSourceTopics())).value();
   REQUIRE(kafka->CreateTopic({"orders", kPartitions}).ok());
   TempDir dir;
@@ -114,11 +115,10 @@ TEST_CASE("healthy, lagging, stopped and stalled groups get their status over th
                                                        {"analytics-lagging", "WARN"},
                                                        {"analytics-stopped", "ERR"},
                                                        {"analytics-stalled", "ERR"}};
-  const std::map<std::string, std::string> expected_partition = {
-      {"analytics-healthy", "OK"},
-      {"analytics-lagging", "WARNING"},
-      {"analytics-stopped", "STOPPED"},
-      {"analytics-stalled", "STALLED"}};
+  const std::map<std::string, std::string> expected_partition = {{"analytics-healthy", "OK"},
+                                                                 {"analytics-lagging", "WARNING"},
+                                                                 {"analytics-stopped", "STOPPED"},
+                                                                 {"analytics-stalled", "STALLED"}};
   bool all_right = false;
   std::string last;
   int rounds_after_window = 0;
@@ -214,11 +214,14 @@ TEST_CASE("healthy, lagging, stopped and stalled groups get their status over th
   const auto metrics = testing::HttpGet(port, "/metrics").body;
   CHECK(metrics.find("tributary_consumer_lag{cluster=\"local\",group=\"analytics-healthy\","
                      "topic=\"orders\"} 0") != std::string::npos);
-  CHECK(metrics.find("tributary_consumer_lag_seconds{cluster=\"local\",group=\"analytics-stalled\"") !=
+  CHECK(metrics.find(
+            "tributary_consumer_lag_seconds{cluster=\"local\",group=\"analytics-stalled\"") !=
         std::string::npos);
 }
 
-TEST_CASE("a group past 0.8 x a 1-hour retention is notified once; recovery and a new breach notify again") {
+TEST_CASE(
+    "a group past 0.8 x a 1-hour retention is notified once; recovery and a new breach notify "
+    "again") {
   auto kafka = std::move(sim::MockKafka::Start(1, sim::DefaultSourceTopics())).value();
   REQUIRE(kafka->CreateTopic({"trades", 1}).ok());
   testing::HttpReceiver hook([](std::size_t) { return testing::ScriptedResponse{200, {}, "ok"}; });
@@ -270,8 +273,8 @@ TEST_CASE("a group past 0.8 x a 1-hour retention is notified once; recovery and 
   CHECK(e["seconds_left"].get<double>() == Approx(3600.0 - e["lag_seconds"].get<double>()));
   // Exactly one notification, with the numbers.
   auto notifications = [&] {
-    return json::parse(testing::HttpGet(port, "/api/v1/notifications?kind=data_loss_risk").body)[
-        "notifications"];
+    return json::parse(
+        testing::HttpGet(port, "/api/v1/notifications?kind=data_loss_risk").body)["notifications"];
   };
   REQUIRE(WaitUntil([&] { return notifications().size() == 1; }, 20s));
   std::this_thread::sleep_for(3s);  // evaluations go on: no second one

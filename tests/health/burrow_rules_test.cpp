@@ -177,7 +177,8 @@ TEST_CASE("a lagging consumer reset to an earlier offset is REWIND") {
   }
 }
 
-TEST_CASE("a commit seen before its end offset is kept and evaluated once the end offset is known") {
+TEST_CASE(
+    "a commit seen before its end offset is kept and evaluated once the end offset is known") {
   Script s;
   for (int i = 0; i < 5; ++i) {
     s.Commit(50, i * 10'000);

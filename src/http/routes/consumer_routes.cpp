@@ -226,8 +226,9 @@ json StreamJson(const health::HealthView* view, const ProductState& product) {
           : json(nullptr),
       "observed");
   put("last_produced_at",
-      stream && stream->last_produced_ms ? json(FormatRfc3339(FromMillis(*stream->last_produced_ms)))
-                                         : json(nullptr),
+      stream && stream->last_produced_ms
+          ? json(FormatRfc3339(FromMillis(*stream->last_produced_ms)))
+          : json(nullptr),
       "observed");
   out["sources"] = sources;
   return out;
@@ -257,12 +258,10 @@ std::string HistoryText(const json& stream) {
 }
 
 void AddConsumerRoutes(Router& router, const ApiContext& ctx) {
-  router.Add("GET", "/api/v1/consumers", Timed(ctx, "consumers", [&ctx](const Request& r) {
-               return GetConsumers(ctx, r);
-             }));
-  router.Add("GET", "/api/v1/consumers/{id}", Timed(ctx, "consumer", [&ctx](const Request& r) {
-               return GetConsumer(ctx, r);
-             }));
+  router.Add("GET", "/api/v1/consumers",
+             Timed(ctx, "consumers", [&ctx](const Request& r) { return GetConsumers(ctx, r); }));
+  router.Add("GET", "/api/v1/consumers/{id}",
+             Timed(ctx, "consumer", [&ctx](const Request& r) { return GetConsumer(ctx, r); }));
 }
 
 }  // namespace tributary::http

@@ -122,12 +122,19 @@ Result<json> ProductPage(const ApiContext& ctx, const Request& r) {
       sources += (sources.empty() ? "" : ", ") + v.get<std::string>();
     }
   }
-  json shown = {{"history_text", HistoryText(stream)},
-                {"partitions", stream["partitions"].is_null() ? json("") : json(stream["partitions"].dump())},
-                {"replication_factor", stream["replication_factor"].is_null() ? json("") : json(stream["replication_factor"].dump())},
-                {"rate", stream["messages_per_second"].is_null() ? json("") : json(std::to_string(static_cast<long long>(std::llround(stream["messages_per_second"].get<double>()))))},
-                {"last_produced_at", stream["last_produced_at"].is_null() ? json("") : stream["last_produced_at"]},
-                {"sources_text", sources.empty() ? std::string("nothing observed or declared") : sources}};
+  json shown = {
+      {"history_text", HistoryText(stream)},
+      {"partitions", stream["partitions"].is_null() ? json("") : json(stream["partitions"].dump())},
+      {"replication_factor", stream["replication_factor"].is_null()
+                                 ? json("")
+                                 : json(stream["replication_factor"].dump())},
+      {"rate", stream["messages_per_second"].is_null()
+                   ? json("")
+                   : json(std::to_string(static_cast<long long>(
+                         std::llround(stream["messages_per_second"].get<double>()))))},
+      {"last_produced_at",
+       stream["last_produced_at"].is_null() ? json("") : stream["last_produced_at"]},
+      {"sources_text", sources.empty() ? std::string("nothing observed or declared") : sources}};
   page["stream"] = shown;
   if (health) {
     for (auto& c : consumers) {

@@ -139,7 +139,7 @@ Status CheckPublishedField(std::string_view key, const json& value, std::string_
 }
 
 constexpr std::array<std::string_view, 11> kPublishedFields{
-    "cluster", "topic", "domain",         "owner",   "description",  "quality",
+    "cluster", "topic", "domain",         "owner",   "description", "quality",
     "sla",     "tags",  "schema_subject", "history", "retention_ms"};
 
 Result<DomainEvent> DecodePublished(const json& data) {

@@ -175,8 +175,7 @@ Result<std::vector<health::EndOffset>> EndOffsetsSource::FetchEndOffsetsBatch(
       leaders.insert(l->second);
     }
   }
-  const auto err =
-      rd_kafka_offsets_for_times(client_->rk, list, Millis(options_.request_timeout));
+  const auto err = rd_kafka_offsets_for_times(client_->rk, list, Millis(options_.request_timeout));
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__UNKNOWN_PARTITION) {
     rd_kafka_topic_partition_list_destroy(list);
     return Unavailable("cluster " + options_.cluster + ": ListOffsets: " + rd_kafka_err2str(err));
@@ -280,7 +279,8 @@ void EndOffsetsSource::ReadTopicFacts(Timestamp now, TranslationSink& sink) {
     }
     auto& f = facts[t.topic];
     f["partitions"] = t.partition_cnt;
-    f["replication_factor"] = t.partition_cnt > 0 ? json(t.partitions[0].replica_cnt) : json(nullptr);
+    f["replication_factor"] =
+        t.partition_cnt > 0 ? json(t.partitions[0].replica_cnt) : json(nullptr);
   }
   rd_kafka_metadata_destroy(md);
 
@@ -373,9 +373,10 @@ void EndOffsetsSource::TakeDescribeConfigs(Timestamp now, TranslationSink& sink)
     }
   }
   if (!answered && describe_configs_supported_) {
-    spdlog::info("{}: the cluster does not answer DescribeConfigs ({}); topic retention comes "
-                 "from the catalog",
-                 name(), ev == nullptr ? "timed out" : rd_kafka_event_error_string(ev));
+    spdlog::info(
+        "{}: the cluster does not answer DescribeConfigs ({}); topic retention comes "
+        "from the catalog",
+        name(), ev == nullptr ? "timed out" : rd_kafka_event_error_string(ev));
   }
   describe_configs_supported_ = answered;
   describe_configs_skip_ = answered ? 0 : kDescribeConfigsRetryEvery;
