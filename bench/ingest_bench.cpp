@@ -2,7 +2,11 @@
 //  1. decoding + folding __consumer_offsets offset commits in memory, one core;
 //  2. end to end: a backlog of offset commits (50 partitions, 10k groups over 100
 //     topics) pre-loaded into librdkafka's mock cluster, then consumed, decoded,
-//     folded and durably appended (SQLite, synchronous=FULL) until caught up.
+//     folded and durably appended (SQLite, synchronous=FULL) until caught up;
+//  3. health on vs off (issue 14): the same backlog consumed with and without
+//     consumer health (the commit windows folded and persisted with every
+//     batch, end offsets polled), alternately, 3 runs each, same process.
+//   --health on|off           only the end-to-end part, with or without health
 // Usage: ingest_bench [--records N] [--fold-records N] [--dir D] [--value-version V]
 //   --preload-only BOOTSTRAP  only produce the backlog into an existing cluster
 //                             (its topics must exist) and exit
@@ -28,8 +32,10 @@
 #include <vector>
 
 #include "core/catalog_projection.h"
+#include "health/health_model.h"
 #include "ingest/consumer_offsets/consumer_offsets_encoder.h"
 #include "ingest/consumer_offsets/consumer_offsets_translator.h"
+#include "ingest/end_offsets/end_offsets_source.h"
 #include "ingest/pipeline.h"
 #include "ingest/source_feed.h"
 #include "log/log_writer.h"
@@ -133,7 +139,10 @@ void Preload(const std::string& bootstrap, std::int64_t count) {
 
 // Consumes `count` records of __consumer_offsets from `bootstrap`: decoded, folded
 // and durably appended; timed from opening the event log (start-up included).
-void Consume(const std::string& bootstrap, std::int64_t count, const std::filesystem::path& base) {
+// Returns records per second. With `health`, the commits also feed consumer
+// health's model (persisted with every batch) and its end-offsets source polls.
+double Consume(const std::string& bootstrap, std::int64_t count, const std::filesystem::path& base,
+               bool health = false) {
   const auto dir = base / "tributary-bench-ingest";
   std::filesystem::remove_all(dir);
   SystemClock clock;
@@ -146,10 +155,23 @@ void Consume(const std::string& bootstrap, std::int64_t count, const std::filesy
   }
   log::LogWriter writer(*log, host);
   ingest::IngestPipeline pipeline(writer, writer);
+  co::ConsumerOffsetsOptions co_options{"bench", std::chrono::minutes(15),
+                                        std::chrono::minutes(10)};
+  health::HealthModel model({"bench", 10, std::chrono::seconds(1), 32});
+  if (health) {
+    ingest::end_offsets::EndOffsetsOptions eo;
+    eo.cluster = "bench";
+    eo.bootstrap_servers = bootstrap;
+    eo.interval = std::chrono::seconds(30);
+    auto source = std::make_unique<ingest::end_offsets::EndOffsetsSource>(eo, model);
+    co_options.observer = source.get();
+    if (!pipeline.AddPolledSource(std::move(source)).ok()) {
+      std::exit(1);
+    }
+  }
   if (!pipeline
            .AddSource("bench", "__consumer_offsets",
-                      std::make_unique<co::ConsumerOffsetsTranslator>(co::ConsumerOffsetsOptions{
-                          "bench", std::chrono::minutes(15), std::chrono::minutes(10)}))
+                      std::make_unique<co::ConsumerOffsetsTranslator>(co_options))
            .ok()) {
     std::exit(1);
   }
@@ -172,20 +194,37 @@ void Consume(const std::string& bootstrap, std::int64_t count, const std::filesy
   thread.Stop();
   feed.Stop();
   std::printf(
-      "end to end (consume + decode + fold + durable append, start-up included): %.0f "
+      "end to end%s (consume + decode + fold + durable append, start-up included): %.0f "
       "records/s, %lld records in %.2f s, %lld batches, %lld events appended, %lld "
       "quarantined\n",
-      static_cast<double>(count) / secs, static_cast<long long>(count), secs,
-      static_cast<long long>(writer.counters().batches.load()),
+      health ? ", health on" : "", static_cast<double>(count) / secs, static_cast<long long>(count),
+      secs, static_cast<long long>(writer.counters().batches.load()),
       static_cast<long long>(writer.counters().events.load()),
       static_cast<long long>(writer.counters().quarantined.load()));
   std::filesystem::remove_all(dir);
+  return static_cast<double>(count) / secs;
 }
 
 void EndToEnd(std::int64_t count, const std::filesystem::path& base) {
-  auto kafka = std::move(sim::MockKafka::Start(1, {{"__consumer_offsets", 50}})).value();
+  // The backlog's topics exist, as in a real cluster: health fetches their end offsets.
+  std::vector<sim::MockTopic> topics = {{"__consumer_offsets", 50}};
+  for (int t = 0; t < kTopics; ++t) {
+    topics.push_back({"domain.events.v1-" + std::to_string(t), kTopicPartitions});
+  }
+  auto kafka = std::move(sim::MockKafka::Start(1, topics)).value();
   Preload(kafka->bootstrap_servers(), count);
-  Consume(kafka->bootstrap_servers(), count, base);
+  std::vector<double> off;
+  std::vector<double> on;
+  for (int run = 0; run < 3; ++run) {
+    off.push_back(Consume(kafka->bootstrap_servers(), count, base, false));
+    on.push_back(Consume(kafka->bootstrap_servers(), count, base, true));
+  }
+  std::sort(off.begin(), off.end());
+  std::sort(on.begin(), on.end());
+  std::printf(
+      "health off vs on, same backlog, alternating, 3 runs each: median %.0f vs %.0f "
+      "records/s (cost %.1f%%; target <= 10%%)\n",
+      off[1], on[1], 100.0 * (off[1] - on[1]) / off[1]);
 }
 
 // A mock cluster with devbroker's topics and the backlog's, pre-loaded; serves
@@ -227,6 +266,7 @@ int main(int argc, char** argv) {
   std::string preload_only;
   std::string external;
   bool serve_mock = false;
+  bool health_on = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--serve-mock") {
@@ -250,6 +290,8 @@ int main(int argc, char** argv) {
       preload_only = v;
     } else if (a == "--external") {
       external = v;
+    } else if (a == "--health") {
+      health_on = v == "on";
     } else {
       std::fprintf(stderr, "ingest_bench: unknown option %s\n", a.c_str());
       return 2;
@@ -267,7 +309,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (!external.empty()) {
-    Consume(external, records, base);
+    Consume(external, records, base, health_on);
     return 0;
   }
   FoldInMemory(fold_records);

@@ -13,6 +13,9 @@ echo
 echo "== ingestion"
 "$build/bench/ingest_bench"
 echo
+echo "== consumer health"
+"$build/bench/health_bench"
+echo
 echo "== lineage graph"
 "$build/bench/graph/graph_bench"
 echo

@@ -289,6 +289,8 @@ struct ProductPublished {
   std::vector<std::string> tags;
   std::optional<std::string> schema_subject;
   std::vector<std::string> allowed_regions;  // data locality (DESIGN.md §9); empty: anywhere
+  std::optional<std::string> history;        // declared: recent | compacted | all
+  std::optional<std::int64_t> retention_ms;  // declared; -1: infinite
   bool operator==(const ProductPublished&) const = default;
   static constexpr auto Fields() {
     return std::tuple{Field("product", &ProductPublished::product),
@@ -301,7 +303,9 @@ struct ProductPublished {
                       Field("sla", &ProductPublished::sla),
                       Field("tags", &ProductPublished::tags),
                       Field("schema_subject", &ProductPublished::schema_subject),
-                      Field("allowed_regions", &ProductPublished::allowed_regions)};
+                      Field("allowed_regions", &ProductPublished::allowed_regions),
+                      Field("history", &ProductPublished::history),
+                      Field("retention_ms", &ProductPublished::retention_ms)};
   }
 };
 
@@ -923,6 +927,141 @@ struct UnapprovedBreakingChange {
   }
 };
 
+// ---- consumer health and stream facts (DESIGN.md §10) ---------------------------
+
+// One (group, partition) as evaluated by Burrow's rules (src/health/README.md).
+struct PartitionHealthFact {
+  std::string topic;
+  std::int32_t partition = 0;
+  std::int64_t offset = 0;                 // the newest committed offset
+  std::optional<std::int64_t> end_offset;  // absent: not fetched yet
+  std::optional<std::int64_t> lag;         // end_offset - offset
+  std::optional<double> lag_seconds;
+  std::string status;  // OK | WARNING | STALLED | STOPPED | REWIND
+  bool operator==(const PartitionHealthFact&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("topic", &PartitionHealthFact::topic),
+                      Field("partition", &PartitionHealthFact::partition),
+                      Field("offset", &PartitionHealthFact::offset),
+                      Field("end_offset", &PartitionHealthFact::end_offset),
+                      Field("lag", &PartitionHealthFact::lag),
+                      Field("lag_seconds", &PartitionHealthFact::lag_seconds),
+                      Field("status", &PartitionHealthFact::status)};
+  }
+};
+
+// A group's status, or one of its partitions' statuses, changed (a decision of
+// the health tracker). `partitions` holds every partition as evaluated then.
+struct ConsumerStatusChanged {
+  static constexpr std::string_view kType = "consumer_status_changed";
+  static constexpr int kVersion = 1;
+  NodeId group;
+  std::string from;  // "" for a group first evaluated | OK | WARN | ERR
+  std::string to;
+  std::int64_t total_lag = 0;
+  std::optional<double> max_lag_seconds;
+  std::vector<PartitionHealthFact> partitions;
+  bool operator==(const ConsumerStatusChanged&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("group", &ConsumerStatusChanged::group),
+                      Field("from", &ConsumerStatusChanged::from),
+                      Field("to", &ConsumerStatusChanged::to),
+                      Field("total_lag", &ConsumerStatusChanged::total_lag),
+                      Field("max_lag_seconds", &ConsumerStatusChanged::max_lag_seconds),
+                      Field("partitions", &ConsumerStatusChanged::partitions)};
+  }
+};
+
+// What the broker says about a topic (Metadata, DescribeConfigs), recorded when
+// it changes. Absent: the broker did not answer that part.
+struct TopicFactsObserved {
+  static constexpr std::string_view kType = "topic_facts_observed";
+  static constexpr int kVersion = 1;
+  NodeId topic;
+  std::optional<std::int32_t> partitions;
+  std::optional<std::int32_t> replication_factor;
+  std::optional<std::int64_t> retention_ms;     // -1: infinite
+  std::optional<std::int64_t> retention_bytes;  // -1: infinite
+  std::optional<std::string> cleanup_policy;    // delete | compact | compact,delete
+  bool operator==(const TopicFactsObserved&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("topic", &TopicFactsObserved::topic),
+                      Field("partitions", &TopicFactsObserved::partitions),
+                      Field("replication_factor", &TopicFactsObserved::replication_factor),
+                      Field("retention_ms", &TopicFactsObserved::retention_ms),
+                      Field("retention_bytes", &TopicFactsObserved::retention_bytes),
+                      Field("cleanup_policy", &TopicFactsObserved::cleanup_policy)};
+  }
+};
+
+// A group is so far behind on a topic with time-based retention that it is
+// about to lose data: lag_seconds > risk_ratio x retention.
+struct DataLossRiskDetected {
+  static constexpr std::string_view kType = "data_loss_risk_detected";
+  static constexpr int kVersion = 1;
+  std::string decision_key;
+  NodeId group;
+  NodeId topic;
+  std::string team;  // empty when ownership is unresolved
+  double lag_seconds = 0;
+  std::int64_t lag = 0;
+  std::int64_t retention_ms = 0;
+  std::string retention_source;  // observed | declared
+  double risk_ratio = 0;
+  double seconds_left = 0;  // retention - lag_seconds
+  bool operator==(const DataLossRiskDetected&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("decision_key", &DataLossRiskDetected::decision_key),
+                      Field("group", &DataLossRiskDetected::group),
+                      Field("topic", &DataLossRiskDetected::topic),
+                      Field("team", &DataLossRiskDetected::team),
+                      Field("lag_seconds", &DataLossRiskDetected::lag_seconds),
+                      Field("lag", &DataLossRiskDetected::lag),
+                      Field("retention_ms", &DataLossRiskDetected::retention_ms),
+                      Field("retention_source", &DataLossRiskDetected::retention_source),
+                      Field("risk_ratio", &DataLossRiskDetected::risk_ratio),
+                      Field("seconds_left", &DataLossRiskDetected::seconds_left)};
+  }
+};
+
+// The group is back under the risk threshold: a new breach is a new risk.
+struct DataLossRiskResolved {
+  static constexpr std::string_view kType = "data_loss_risk_resolved";
+  static constexpr int kVersion = 1;
+  std::string decision_key;
+  NodeId group;
+  NodeId topic;
+  double lag_seconds = 0;
+  bool operator==(const DataLossRiskResolved&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("decision_key", &DataLossRiskResolved::decision_key),
+                      Field("group", &DataLossRiskResolved::group),
+                      Field("topic", &DataLossRiskResolved::topic),
+                      Field("lag_seconds", &DataLossRiskResolved::lag_seconds)};
+  }
+};
+
+// A group held a status other than OK/WARN for health.alert_after.
+struct ConsumerUnhealthyDetected {
+  static constexpr std::string_view kType = "consumer_unhealthy_detected";
+  static constexpr int kVersion = 1;
+  std::string decision_key;
+  NodeId group;
+  std::string team;
+  std::string status;  // ERR
+  Timestamp since;
+  std::vector<PartitionHealthFact> partitions;  // the partitions not OK
+  bool operator==(const ConsumerUnhealthyDetected&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("decision_key", &ConsumerUnhealthyDetected::decision_key),
+                      Field("group", &ConsumerUnhealthyDetected::group),
+                      Field("team", &ConsumerUnhealthyDetected::team),
+                      Field("status", &ConsumerUnhealthyDetected::status),
+                      Field("since", &ConsumerUnhealthyDetected::since),
+                      Field("partitions", &ConsumerUnhealthyDetected::partitions)};
+  }
+};
+
 // The closed set. Append new types at the end; never reorder or rename.
 using DomainEvent =
     std::variant<ConsumerStarted, ConsumerStopped, ConsumerProgress, GroupMembersChanged,
@@ -936,7 +1075,9 @@ using DomainEvent =
                  AccessRevokedDetected, RetiredWithConsumers, TeamSubscriptionsSet, SourceGap,
                  LogCompacted, TopicDeleted, TopicCreated, PolicyViolationOpened,
                  PolicyViolationResolved, ProposalOpened, ProposalDecided, ProposalClosed,
-                 SignoffRequested, UnapprovedBreakingChange>;
+                 SignoffRequested, UnapprovedBreakingChange, ConsumerStatusChanged,
+                 TopicFactsObserved, DataLossRiskDetected, DataLossRiskResolved,
+                 ConsumerUnhealthyDetected>;
 
 // The type name of an event, e.g. "consumer_started".
 std::string_view TypeName(const DomainEvent& event);

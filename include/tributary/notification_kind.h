@@ -24,7 +24,9 @@ namespace tributary {
   X(kPolicyViolation, "policy_violation")                                \
   X(kSignoffRequested, "signoff_requested")                              \
   X(kProposalDecided, "proposal_decided")                                \
-  X(kUnapprovedBreakingChange, "unapproved_breaking_change")
+  X(kUnapprovedBreakingChange, "unapproved_breaking_change") \
+  X(kConsumerUnhealthy, "consumer_unhealthy")                            \
+  X(kDataLossRisk, "data_loss_risk")
 // clang-format on
 
 enum class NotificationKind : std::uint8_t {

@@ -1,5 +1,7 @@
 #include "app/commands.h"
 
+#include "health/health_tracker.h"
+
 #include <arpa/inet.h>
 #include <librdkafka/rdkafka.h>
 #include <netinet/in.h>
@@ -24,6 +26,7 @@
 #include "core/catalog_projection.h"
 #include "core/schema_projection.h"
 #include "graph/lineage_projection.h"
+#include "health/health_tracker.h"
 #include "sim/mock_kafka.h"
 #include "sim/simulator.h"
 #include "sim/smtp_receiver.h"
@@ -299,15 +302,17 @@ int RunReplay(const Args& args, std::ostream& out, std::ostream& err) {
         : lineage(RoutesOf(config)),
           tracker({}, catalog, schemas, [this] { return lineage.snapshot(); }),
           governance(GovernanceOptionsOf(config), catalog, schemas,
-                     [this] { return lineage.snapshot(); }) {}
+                     [this] { return lineage.snapshot(); }),
+          health({}, {}, catalog, [this] { return lineage.snapshot(); }) {}
     CatalogProjection catalog;
     SchemaProjection schemas;
     EventCountsProjection counts;
     graph::LineageProjection lineage;
-    tracking::Tracker tracker;  // applies recorded decisions; replay never decides
+    tracking::Tracker tracker;          // applies recorded decisions; replay never decides
     governance::Governance governance;  // the same
+    health::HealthTracker health;       // the same: statuses come from consumer_status_changed
     std::vector<Projection*> all() {
-      return {&catalog, &schemas, &counts, &lineage, &tracker, &governance};
+      return {&catalog, &schemas, &counts, &lineage, &tracker, &governance, &health};
     }
   };
   Projections rebuilt_set(loaded->config);

@@ -151,6 +151,27 @@ class TableReader {
     }
   }
 
+  // A number (an integer is taken as one) with min < value <= max.
+  void Double(std::string_view key, double& out, double min, double max) {
+    if (const auto* n = Get(key, false)) {
+      std::optional<double> v;
+      if (const auto* d = n->as_floating_point()) {
+        v = d->get();
+      } else if (const auto* i = n->as_integer()) {
+        v = static_cast<double>(i->get());
+      }
+      if (!v) {
+        diag_.Error(n->source(), Key(key), "expected a number, found " + TypeName(*n));
+      } else if (!(*v > min && *v <= max)) {
+        diag_.Error(n->source(), Key(key),
+                    "must be greater than " + std::to_string(min).substr(0, 3) + " and at most " +
+                        std::to_string(max).substr(0, 3));
+      } else {
+        out = *v;
+      }
+    }
+  }
+
   void DurationValue(const toml::node& n, const std::string& key, Duration& out) {
     if (const auto* s = n.as_string()) {
       auto d = ParseDuration(s->get());
@@ -307,7 +328,8 @@ void ReadTopicSource(TableReader& sources, std::string_view key,
 void ApplyOverrides(toml::table& root, const Environment& env,
                     const std::vector<std::string>& names, Diagnostics& diag) {
   static const std::set<std::string, std::less<>> kSections = {
-      "service", "store", "tracking", "notifications", "auth", "replication", "governance"};
+      "service", "store", "tracking", "health", "notifications", "auth", "replication",
+      "governance"};
   for (const auto& name : names) {
     constexpr std::string_view kPrefix = "TRIBUTARY_";
     if (name.rfind(kPrefix, 0) != 0) {
@@ -557,6 +579,25 @@ void ValidateTracking(TableReader& top, TrackingConfig& tracking, Diagnostics& d
   r.DurationField("consumer_idle_after", tracking.consumer_idle_after);
   r.DurationField("progress_interval", tracking.progress_interval);
   r.DurationList("reminders_before_sunset", tracking.reminders_before_sunset);
+  r.RejectUnknown();
+}
+
+void ValidateHealth(TableReader& top, HealthConfig& health, Diagnostics& diag) {
+  const auto* t = top.Table("health");
+  if (t == nullptr) {
+    return;
+  }
+  TableReader r(*t, "health", diag);
+  r.Bool("enabled", health.enabled);
+  r.DurationField("offsets_interval", health.offsets_interval);
+  if (const auto* n = t->get("offsets_interval");
+      n != nullptr && health.offsets_interval < std::chrono::seconds(1)) {
+    diag.Error(n->source(), "health.offsets_interval", "must be at least 1s");
+  }
+  r.Int("window", health.window, 2, 1000);
+  r.DurationField("alert_after", health.alert_after);
+  r.Double("risk_ratio", health.risk_ratio, 0.0, 1.0);
+  r.Int("metrics_series_cap", health.metrics_series_cap, 0, 10'000'000);
   r.RejectUnknown();
 }
 
@@ -891,6 +932,7 @@ void Validate(const toml::table& root, Config& c, Diagnostics& diag, const Envir
   ValidateSources(top, c, cluster_names, diag, env);
   ValidateStore(top, c.store, diag);
   ValidateTracking(top, c.tracking, diag);
+  ValidateHealth(top, c.health, diag);
   ValidateNotifications(top, c.notifications, diag);
   const auto channel_names = ValidateChannels(top, c.channels, diag, env);
   CheckFallbackChannel(root, c.notifications, channel_names, diag);

@@ -94,6 +94,17 @@ struct TrackingConfig {
                                                    std::chrono::days(7), std::chrono::days(1)};
 };
 
+// [health] (DESIGN.md §10).
+struct HealthConfig {
+  bool enabled = true;
+  Duration offsets_interval = std::chrono::seconds(30);
+  std::int64_t window = 10;
+  Duration alert_after = std::chrono::minutes(10);
+  double risk_ratio = 0.8;
+  // At most this many (cluster, group, topic) series per lag metric.
+  std::int64_t metrics_series_cap = 10000;
+};
+
 struct NotificationsConfig {
   std::string templates_dir;
   std::string fallback_channel;
@@ -182,6 +193,7 @@ struct Config {
   ReplicationConfig replication;
   SourcesConfig sources;
   TrackingConfig tracking;
+  HealthConfig health;
   NotificationsConfig notifications;
   std::vector<ChannelConfig> channels;
   std::vector<TeamConfig> teams;

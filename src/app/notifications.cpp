@@ -94,6 +94,8 @@ notifiers::UiLinkBuilder UiLinks(std::string base_url) {
       // Ids come from the audit log: encoded as the UI's own links encode them,
       // so no character of theirs can end the URL inside chat or email markup.
       path = "/ui/node?id=" + PercentEncode(ctx["principal"].get<std::string>(), ":/");
+    } else if (ctx.contains("group") && ctx["group"].is_string()) {
+      path = "/ui/consumers/" + PercentEncode(ctx["group"].get<std::string>());
     } else if (ctx.contains("topic") && ctx["topic"].is_string()) {
       path = "/ui/node?id=" + PercentEncode(ctx["topic"].get<std::string>(), ":/");
     }

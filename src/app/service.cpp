@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "app/sources.h"
+#include "ingest/end_offsets/end_offsets_source.h"
 #include "notifiers/channel_registry.h"
 
 namespace tributary {
@@ -109,10 +110,23 @@ Status Service::OpenLog() {
                                                  [this] { return lineage_->snapshot(); });
   governance_ = std::make_unique<governance::Governance>(
       GovernanceOptionsOf(config_), catalog_, schemas_, [this] { return lineage_->snapshot(); });
+  // Consumer health (DESIGN.md §10): evaluated over the model of the cluster
+  // whose __consumer_offsets is read.
+  std::vector<health::HealthModel*> models;
+  if (config_.health.enabled && config_.sources.consumer_offsets) {
+    health_model_ = std::make_unique<health::HealthModel>(health::HealthModelOptions{
+        config_.sources.consumer_offsets->cluster, static_cast<std::size_t>(config_.health.window),
+        std::chrono::seconds(1), 32});
+    models.push_back(health_model_.get());
+  }
+  health_ = std::make_unique<health::HealthTracker>(
+      health::HealthOptions{config_.health.offsets_interval, config_.health.alert_after,
+                            config_.health.risk_ratio},
+      std::move(models), catalog_, [this] { return lineage_->snapshot(); });
   // The deciders come last: they decide over the state the others have applied.
   projections_ = std::make_unique<ProjectionHost>(
       *log_, std::vector<Projection*>{&catalog_, &schemas_, &counts_, lineage_.get(),
-                                      tracker_.get(), governance_.get()});
+                                      tracker_.get(), governance_.get(), health_.get()});
   // Readers see each batch whole: the writer publishes after applying it.
   projections_->SetAfterApply([this] {
     lineage_->Publish();
@@ -134,12 +148,26 @@ Status Service::WireWriter() {
   const bool replicated = config_.replication.enabled;
   log_writer_ = std::make_unique<log::LogWriter>(*log_, *projections_);
   pipeline_ = std::make_unique<ingest::IngestPipeline>(*log_writer_, *log_writer_);
-  auto wired = WireSources(config_, *pipeline_);
+  HealthWiring health;
+  health.model = health_model_.get();
+  if (health.model != nullptr) {
+    health.product_topics = [this, cluster = health.model->cluster()] {
+      std::vector<std::string> topics;
+      for (const auto& [name, p] : catalog_.state().products) {
+        if (p.published.cluster == cluster && p.status != "retired") {
+          topics.push_back(p.published.topic);
+        }
+      }
+      return topics;
+    };
+  }
+  auto wired = WireSources(config_, *pipeline_, health);
   if (!wired.ok()) {
     return wired.status();
   }
+  end_offsets_ = wired->end_offsets;
   // A replica decides only while it leads (DESIGN.md §8).
-  std::vector<Decider*> deciders{tracker_.get(), governance_.get()};
+  std::vector<Decider*> deciders{tracker_.get(), governance_.get(), health_.get()};
   if (config_.store.compact_after.count() > 0) {
     compactor_ = std::make_unique<log::Compactor>(config_.store.compact_after);
     deciders.push_back(compactor_.get());
@@ -215,6 +243,25 @@ void Service::AddScrapeHook() {
       }
       m.SetSourceGapRecordsTotal(feed_->gap_records());
     }
+    if (health_model_) {
+      std::vector<http::Metrics::ConsumerLag> series;
+      const auto view = health_->published();
+      for (const auto& c : view->consumers) {
+        const std::size_t first = series.size();
+        for (const auto& p : c.partitions) {
+          if (series.size() == first || series.back().topic != p.topic) {
+            series.push_back({c.cluster, c.group, p.topic, 0, std::nullopt});
+          }
+          auto& s = series.back();
+          s.lag += p.lag.value_or(0);
+          if (p.lag_seconds && (!s.lag_seconds || *p.lag_seconds > *s.lag_seconds)) {
+            s.lag_seconds = p.lag_seconds;
+          }
+        }
+      }
+      m.SetConsumerLag(std::move(series),
+                       static_cast<std::size_t>(config_.health.metrics_series_cap));
+    }
     if (replica_) {
       const auto r = replica_->Describe();
       m.SetReplica(r["role"] == "leader", r["epoch"].get<std::int64_t>(),
@@ -242,6 +289,8 @@ void Service::BuildRoutes() {
   api_->tracking = [this] { return tracker_->published(); };
   api_->governance = [this] { return governance_->published(); };
   api_->governance_options = &governance_->options();
+  api_->health = [this] { return health_->published(); };
+  api_->health_enabled = health_model_ != nullptr;
   api_->events = readers_.get();
   api_->notifications = readers_.get();
   api_->clock = &clock_;

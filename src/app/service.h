@@ -23,6 +23,8 @@
 #include "core/catalog_projection.h"
 #include "core/schema_projection.h"
 #include "graph/lineage_projection.h"
+#include "health/health_model.h"
+#include "health/health_tracker.h"
 #include "http/auth.h"
 #include "http/metrics.h"
 #include "http/routes/api_routes.h"
@@ -43,6 +45,9 @@
 #include "tracking/tracker.h"
 
 namespace tributary {
+namespace ingest::end_offsets {
+class EndOffsetsSource;
+}
 
 // The governance decider's options from the config (policies compiled at load).
 governance::GovernanceOptions GovernanceOptionsOf(const Config& config);
@@ -93,9 +98,13 @@ class Service {
   std::unique_ptr<graph::LineageProjection> lineage_;
   std::unique_ptr<tracking::Tracker> tracker_;
   std::unique_ptr<governance::Governance> governance_;
+  std::unique_ptr<health::HealthModel>
+      health_model_;  // with [health] enabled and consumer offsets read
+  std::unique_ptr<health::HealthTracker> health_;
   std::unique_ptr<log::Compactor> compactor_;  // with [store] compact_after
-  // The tracker, then governance, then the compactor.
+  // The tracker, governance, health, then the compactor.
   std::unique_ptr<DeciderSet> deciders_;
+  ingest::end_offsets::EndOffsetsSource* end_offsets_ = nullptr;  // owned by the pipeline
   std::unique_ptr<ProjectionHost> projections_;
   std::unique_ptr<log::LogWriter> log_writer_;
   std::unique_ptr<ingest::IngestPipeline> pipeline_;

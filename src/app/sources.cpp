@@ -10,6 +10,7 @@
 #include "ingest/catalog/catalog_translator.h"
 #include "ingest/cluster_directory.h"
 #include "ingest/consumer_offsets/consumer_offsets_translator.h"
+#include "ingest/end_offsets/end_offsets_source.h"
 #include "ingest/openlineage/openlineage_translator.h"
 #include "ingest/schema_registry/registry_poller.h"
 #include "ingest/schema_registry/schemas_translator.h"
@@ -53,7 +54,8 @@ std::vector<ingest::ClusterInfo> ClusterInfos(const Config& config) {
   return infos;
 }
 
-Result<WiredSources> WireSources(const Config& config, ingest::IngestPipeline& pipeline) {
+Result<WiredSources> WireSources(const Config& config, ingest::IngestPipeline& pipeline,
+                                 const HealthWiring& health) {
   WiredSources wired;
   const ingest::ClusterDirectory directory(ClusterInfos(config));
 
@@ -82,6 +84,27 @@ Result<WiredSources> WireSources(const Config& config, ingest::IngestPipeline& p
     ingest::consumer_offsets::ConsumerOffsetsOptions options{s.consumer_offsets->cluster,
                                                              config.tracking.consumer_idle_after,
                                                              config.tracking.progress_interval};
+    if (health.model != nullptr) {
+      // Consumer health: the commits feed the model; end offsets are polled.
+      ingest::end_offsets::EndOffsetsOptions eo;
+      eo.cluster = s.consumer_offsets->cluster;
+      eo.interval = config.health.offsets_interval;
+      eo.product_topics = health.product_topics;
+      for (const auto& c : config.clusters) {
+        if (c.name == eo.cluster) {
+          eo.bootstrap_servers = c.bootstrap_servers;
+          eo.properties = c.properties;
+        }
+      }
+      auto source =
+          std::make_unique<ingest::end_offsets::EndOffsetsSource>(std::move(eo), *health.model);
+      options.observer = source.get();
+      wired.end_offsets = source.get();
+      if (auto st = pipeline.AddPolledSource(std::move(source)); !st.ok()) {
+        return st;
+      }
+      ++wired.polled;
+    }
     if (auto st =
             add(s.consumer_offsets->cluster, s.consumer_offsets->topic,
                 std::make_unique<ingest::consumer_offsets::ConsumerOffsetsTranslator>(options));

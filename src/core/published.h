@@ -16,6 +16,11 @@ class Published {
     std::lock_guard lock(mu_);
     value_ = std::move(copy);
   }
+  // Publishes a value already built (no copy).
+  void Set(std::shared_ptr<const T> state) {
+    std::lock_guard lock(mu_);
+    value_ = std::move(state);
+  }
   std::shared_ptr<const T> Get() const {
     std::lock_guard lock(mu_);
     return value_;

@@ -7,10 +7,13 @@
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <set>
 #include <shared_mutex>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -138,6 +141,12 @@ struct Metrics::Impl {
   prometheus::Family<prometheus::Histogram>& query_duration;
   prometheus::Family<prometheus::Counter>& notifications;
   std::map<std::string, std::int64_t, std::less<>> last_notification_totals;
+  prometheus::Family<prometheus::Gauge>* consumer_lag = nullptr;  // on the first SetConsumerLag()
+  prometheus::Family<prometheus::Gauge>* consumer_lag_seconds = nullptr;
+  prometheus::Gauge* consumer_lag_dropped = nullptr;
+  std::map<std::tuple<std::string, std::string, std::string>,
+           std::pair<prometheus::Gauge*, prometheus::Gauge*>>
+      consumer_series;  // (cluster, group, topic) -> lag, lag seconds (null when unknown)
   prometheus::Gauge* replica_leader = nullptr;  // created on the first SetReplica()
   prometheus::Gauge* replica_epoch = nullptr;
   prometheus::Gauge* replica_apply_lag = nullptr;
@@ -240,6 +249,75 @@ void Metrics::SetReplica(bool leader, std::int64_t epoch, std::int64_t apply_lag
   impl_->replica_leader->Set(leader ? 1 : 0);
   impl_->replica_epoch->Set(static_cast<double>(epoch));
   impl_->replica_apply_lag->Set(static_cast<double>(apply_lag));
+}
+
+void Metrics::SetConsumerLag(std::vector<ConsumerLag> series, std::size_t cap) {
+  std::lock_guard lock(impl_->totals_mu);
+  auto& m = *impl_;
+  if (m.consumer_lag == nullptr) {
+    m.consumer_lag = &prometheus::BuildGauge()
+                          .Name("tributary_consumer_lag")
+                          .Help(
+                              "Offsets a consumer group is behind the end of a topic, summed "
+                              "over its partitions.")
+                          .Register(m.registry);
+    m.consumer_lag_seconds = &prometheus::BuildGauge()
+                                  .Name("tributary_consumer_lag_seconds")
+                                  .Help(
+                                      "How old the next record a consumer group reads on a "
+                                      "topic is (its worst partition).")
+                                  .Register(m.registry);
+    m.consumer_lag_dropped = &prometheus::BuildGauge()
+                                  .Name("tributary_consumer_lag_series_dropped")
+                                  .Help(
+                                      "(group, topic) series left out of tributary_consumer_lag "
+                                      "by health.metrics_series_cap.")
+                                  .Register(m.registry)
+                                  .Add({});
+  }
+  const auto dropped = series.size() > cap ? series.size() - cap : 0;
+  if (dropped > 0) {
+    std::partial_sort(series.begin(), series.begin() + static_cast<std::ptrdiff_t>(cap),
+                      series.end(), [](const ConsumerLag& a, const ConsumerLag& b) {
+                        const double sa = a.lag_seconds.value_or(-1);
+                        const double sb = b.lag_seconds.value_or(-1);
+                        return sa != sb ? sa > sb : a.lag > b.lag;
+                      });
+    series.resize(cap);
+  }
+  m.consumer_lag_dropped->Set(static_cast<double>(dropped));
+  std::set<std::tuple<std::string, std::string, std::string>> keep;
+  for (auto& c : series) {
+    auto key = std::tuple{c.cluster, c.group, c.topic};
+    auto& [lag, seconds] = m.consumer_series[key];
+    const std::map<std::string, std::string> labels = {
+        {"cluster", c.cluster}, {"group", c.group}, {"topic", c.topic}};
+    if (lag == nullptr) {
+      lag = &m.consumer_lag->Add(labels);
+    }
+    lag->Set(static_cast<double>(c.lag));
+    if (c.lag_seconds) {
+      if (seconds == nullptr) {
+        seconds = &m.consumer_lag_seconds->Add(labels);
+      }
+      seconds->Set(*c.lag_seconds);
+    } else if (seconds != nullptr) {
+      m.consumer_lag_seconds->Remove(seconds);
+      seconds = nullptr;
+    }
+    keep.insert(std::move(key));
+  }
+  for (auto it = m.consumer_series.begin(); it != m.consumer_series.end();) {
+    if (keep.contains(it->first)) {
+      ++it;
+      continue;
+    }
+    m.consumer_lag->Remove(it->second.first);
+    if (it->second.second != nullptr) {
+      m.consumer_lag_seconds->Remove(it->second.second);
+    }
+    it = m.consumer_series.erase(it);
+  }
 }
 
 void Metrics::AddScrapeHook(std::function<void(Metrics&)> hook) {

@@ -13,6 +13,10 @@
 //   query_duration_seconds{query}              histogram (lineage, impact, ...)
 //   replica_leader / replica_epoch / replica_apply_lag_records   gauges, with
 //   [replication] only (DESIGN.md §8)
+//   consumer_lag{cluster,group,topic}          gauge    offsets behind the end (summed over
+//   partitions) consumer_lag_seconds{cluster,group,topic}  gauge    the worst partition's lag in
+//   seconds consumer_lag_series_dropped                gauge    (group, topic) series left out by
+//   the cap
 //
 // Ingest figures can be pushed as they happen (Count*) or pulled at scrape
 // time: a hook added with AddScrapeHook() runs at the start of every Render()
@@ -30,8 +34,10 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/router.h"
 
@@ -69,6 +75,19 @@ class Metrics {
   // With [replication]: whether this replica leads (1/0), the newest epoch it
   // applied, and the events-topic records it has not applied yet.
   void SetReplica(bool leader, std::int64_t epoch, std::int64_t apply_lag);
+
+  // Consumer health (DESIGN.md §10): one series per (cluster, group, topic),
+  // replacing the previous set. At most `cap` series per family are kept, the
+  // ones with the largest lag in seconds (then offsets) first; the rest are
+  // counted in tributary_consumer_lag_series_dropped.
+  struct ConsumerLag {
+    std::string cluster;
+    std::string group;
+    std::string topic;
+    std::int64_t lag = 0;
+    std::optional<double> lag_seconds;
+  };
+  void SetConsumerLag(std::vector<ConsumerLag> series, std::size_t cap);
 
   // `method` outside GET/HEAD/POST/PUT/PATCH/DELETE/OPTIONS is counted as
   // "other"; an empty route as "unmatched".

@@ -228,6 +228,12 @@ Status IngestPipeline::Commit(Batch batch) {
         spdlog::error("{}", s.message());
       }
     }
+    // Polled sources may observe the records too (consumer health's commits).
+    for (const auto& polled : polled_) {
+      if (auto s = RestoreTranslator(polled->source); !s.ok()) {
+        spdlog::error("{}", s.message());
+      }
+    }
     return result.status();
   }
   for (const auto& [source, n] : quarantined) {

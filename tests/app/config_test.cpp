@@ -365,3 +365,45 @@ TEST_CASE("the example config in deploy/ is valid") {
   INFO(r.status().message());
   CHECK(r.ok());
 }
+
+TEST_CASE(
+    "[health] is read with its defaults, and its errors name the file, the line and the key") {
+  SECTION("defaults: on, 30s, a window of 10, 10m, 0.8") {
+    auto r = Parse("");
+    REQUIRE(r.ok());
+    const auto& h = r->config.health;
+    CHECK(h.enabled);
+    CHECK(h.offsets_interval == std::chrono::seconds(30));
+    CHECK(h.window == 10);
+    CHECK(h.alert_after == std::chrono::minutes(10));
+    CHECK(h.risk_ratio == Approx(0.8));
+  }
+  SECTION("values") {
+    auto r = Parse(
+        "[health]\nenabled = false\noffsets_interval = \"10s\"\nwindow = 5\n"
+        "alert_after = \"2m\"\nrisk_ratio = 0.5\nmetrics_series_cap = 100\n");
+    REQUIRE(r.ok());
+    const auto& h = r->config.health;
+    CHECK_FALSE(h.enabled);
+    CHECK(h.offsets_interval == std::chrono::seconds(10));
+    CHECK(h.window == 5);
+    CHECK(h.alert_after == std::chrono::minutes(2));
+    CHECK(h.risk_ratio == Approx(0.5));
+    CHECK(h.metrics_series_cap == 100);
+  }
+  SECTION("errors") {
+    const auto e = ErrorsOf(
+        "[health]\noffsets_interval = \"soon\"\nwindow = 1\nrisk_ratio = 1.5\n"
+        "alert_after = 5\ncolour = \"red\"\n");
+    CHECK_THAT(e, Catch::Contains("tributary.toml:2: health.offsets_interval: "));
+    CHECK_THAT(e, Catch::Contains("tributary.toml:3: health.window: must be between 2 and 1000"));
+    CHECK_THAT(e, Catch::Contains("tributary.toml:4: health.risk_ratio: "));
+    CHECK_THAT(e, Catch::Contains("tributary.toml:5: health.alert_after: "));
+    CHECK_THAT(e, Catch::Contains("tributary.toml:6: health.colour: unknown key"));
+  }
+  SECTION("TRIBUTARY_HEALTH_ENABLED overrides") {
+    auto r = Parse("", {{"TRIBUTARY_HEALTH_ENABLED", "false"}});
+    REQUIRE(r.ok());
+    CHECK_FALSE(r->config.health.enabled);
+  }
+}

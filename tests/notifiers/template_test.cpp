@@ -258,6 +258,42 @@ std::vector<Example> Examples() {
                 {"pattern_type", "LITERAL"},
                 {"operation", "WRITE"},
                 {"permission", "DENY"}}}})});
+  // Consumer health (DESIGN.md §10): the facts the health tracker writes.
+  out.push_back({"data_loss_risk", "",
+                 Merge(Common("data_loss_risk", "payments", "critical",
+                              "data_loss_risk/group:local/payments-risk/topic:local/trades/1",
+                              "/ui/consumers/group%3Alocal%2Fpayments-risk"),
+                       {{"group", "group:local/payments-risk"},
+                        {"group_name", "payments-risk"},
+                        {"topic", "topic:local/trades"},
+                        {"topic_name", "trades"},
+                        {"cluster", "local"},
+                        {"lag", 900},
+                        {"lag_seconds", 3001.5},
+                        {"lag_human", "50m"},
+                        {"retention_ms", 3600000},
+                        {"retention_source", "declared"},
+                        {"retention_human", "1h 0m"},
+                        {"risk_ratio", 0.8},
+                        {"risk_percent", 80},
+                        {"seconds_left", 598.5},
+                        {"time_left_human", "9m"}})});
+  out.push_back({"consumer_unhealthy", "",
+                 Merge(Common("consumer_unhealthy", "payments", "high",
+                              "consumer_unhealthy/group:local/payments-fraud/1",
+                              "/ui/consumers/group%3Alocal%2Fpayments-fraud"),
+                       {{"group", "group:local/payments-fraud"},
+                        {"group_name", "payments-fraud"},
+                        {"cluster", "local"},
+                        {"status", "ERR"},
+                        {"since", "2026-11-25T10:00:00.000Z"},
+                        {"for_human", "10m"},
+                        {"partitions",
+                         {{{"topic", "trades"},
+                           {"partition", 0},
+                           {"offset", 100},
+                           {"lag", 1500},
+                           {"status", "STALLED"}}}}})});
   return out;
 }
 

@@ -112,6 +112,24 @@ inline std::vector<DomainEvent> OneOfEachEventType() {
       ProposalClosed{"proposal-closed/prop-1", "prop-1", "orders", "approved"},
       SignoffRequested{"signoff/prop-1", "prop-1", "orders", {"billing", "fraud"}},
       UnapprovedBreakingChange{"unapproved/orders-value/2", "orders", "orders-value", 2, "ab12"},
+      ConsumerStatusChanged{
+          group,
+          "OK",
+          "ERR",
+          1500,
+          93.5,
+          {{"stocktrades", 0, 100, 1600, 1500, 93.5, "STALLED"},
+           {"stocktrades", 1, 200, std::nullopt, std::nullopt, std::nullopt, "OK"}}},
+      TopicFactsObserved{topic, 12, 3, 604800000, -1, "delete"},
+      DataLossRiskDetected{"risk:1", group, topic, "analytics", 3001.5, 900, 3600000, "declared",
+                           0.8, 598.5},
+      DataLossRiskResolved{"risk:1/resolved", group, topic, 61.0},
+      ConsumerUnhealthyDetected{"unhealthy:1",
+                                group,
+                                "analytics",
+                                "ERR",
+                                t,
+                                {{"stocktrades", 0, 100, 1600, 1500, 93.5, "STALLED"}}},
   };
 }
 

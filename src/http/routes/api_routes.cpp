@@ -73,6 +73,7 @@ void AddApiRoutes(Router& router, const ApiContext& context) {
   AddHealthRoutes(router, context);
   AddLineageRoutes(router, context);
   AddProductRoutes(router, context);
+  AddConsumerRoutes(router, context);
   AddLogRoutes(router, context);
   AddTeamRoutes(router, context);
   AddNotificationRoutes(router, context);

@@ -17,6 +17,7 @@
 #include "core/schema_projection.h"
 #include "governance/governance.h"
 #include "graph/graph_snapshot.h"
+#include "health/health_tracker.h"
 #include "http/auth.h"
 #include "http/metrics.h"
 #include "http/router.h"
@@ -35,6 +36,9 @@ struct ApiContext {
   std::function<std::shared_ptr<const SchemaState>()> schemas;
   // The change tracker's published state (deprecations and migrations); may be empty.
   std::function<std::shared_ptr<const tracking::TrackingState>()> tracking;
+  // Consumer health's latest evaluation (DESIGN.md §10); may be empty.
+  std::function<std::shared_ptr<const health::HealthView>()> health;
+  bool health_enabled = false;
   EventReader* events = nullptr;                // the committed log
   NotificationReader* notifications = nullptr;  // the outbox and its deliveries
   const Clock* clock = nullptr;

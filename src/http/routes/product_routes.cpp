@@ -1,6 +1,7 @@
 // Product routes of the HTTP API (DESIGN.md §5). Data products: the list, one product with its
 // schema history, and deprecation.
 
+#include "http/routes/consumer_json.h"
 #include "http/routes/route_support.h"
 
 #include "core/input_rules.h"
@@ -103,6 +104,22 @@ Response GetProduct(const ApiContext& ctx, const Request& r) {
       }
     });
   }
+  // Consumer health and stream facts (DESIGN.md §10).
+  const auto health = ctx.health ? ctx.health() : nullptr;
+  if (health) {
+    for (auto& c : consumers) {
+      const auto id = c["id"].get<std::string>();
+      auto found = std::lower_bound(
+          health->consumers.begin(), health->consumers.end(), id,
+          [](const health::ConsumerView& v, const std::string& k) { return v.id < k; });
+      if (found != health->consumers.end() && found->id == id) {
+        c["status"] = std::string(health::ToString(found->status));
+        c["total_lag"] = found->total_lag;
+        c["max_lag_seconds"] = found->max_lag_seconds ? json(*found->max_lag_seconds) : json();
+      }
+    }
+  }
+  body["stream"] = StreamJson(health.get(), it->second);
   body["producers"] = producers;
   body["consumer_list"] = consumers;
   if (it->second.deprecation) {

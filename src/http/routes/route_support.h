@@ -62,5 +62,6 @@ void AddNotificationRoutes(Router& router, const ApiContext& ctx);
 void AddDeprecationRoutes(Router& router, const ApiContext& ctx);
 void AddCompatibilityRoutes(Router& router, const ApiContext& ctx);
 void AddGovernanceRoutes(Router& router, const ApiContext& ctx);
+void AddConsumerRoutes(Router& router, const ApiContext& ctx);
 
 }  // namespace tributary::http

@@ -10,6 +10,7 @@
 #include "core/event_codec.h"
 #include "core/text_codec.h"
 #include "http/params.h"
+#include "http/routes/consumer_json.h"
 #include "http/routes/graph_render.h"
 #include "tributary/overloaded.h"
 
@@ -111,6 +112,43 @@ Result<json> ProductPage(const ApiContext& ctx, const Request& r) {
                              {"last_seen", Time(edge.last_seen)}});
       }
     });
+  }
+  // Stream facts and each consumer's health (DESIGN.md §10).
+  const auto health = ctx.health ? ctx.health() : nullptr;
+  auto stream = StreamJson(health.get(), it->second);
+  std::string sources;
+  for (const auto& [k, v] : stream["sources"].items()) {
+    if (!v.is_null() && sources.find(v.get<std::string>()) == std::string::npos) {
+      sources += (sources.empty() ? "" : ", ") + v.get<std::string>();
+    }
+  }
+  json shown = {
+      {"history_text", HistoryText(stream)},
+      {"partitions", stream["partitions"].is_null() ? json("") : json(stream["partitions"].dump())},
+      {"replication_factor", stream["replication_factor"].is_null()
+                                 ? json("")
+                                 : json(stream["replication_factor"].dump())},
+      {"rate", stream["messages_per_second"].is_null()
+                   ? json("")
+                   : json(std::to_string(static_cast<long long>(
+                         std::llround(stream["messages_per_second"].get<double>()))))},
+      {"last_produced_at",
+       stream["last_produced_at"].is_null() ? json("") : stream["last_produced_at"]},
+      {"sources_text", sources.empty() ? std::string("nothing observed or declared") : sources}};
+  page["stream"] = shown;
+  if (health) {
+    for (auto& c : consumers) {
+      const auto id = c["id"].get<std::string>();
+      for (const auto& v : health->consumers) {
+        if (v.id == id) {
+          c["health"] = {{"status", std::string(health::ToString(v.status))},
+                         {"lag", std::to_string(v.total_lag)},
+                         {"lag_time", LagText(v.max_lag_seconds)},
+                         {"url", Segment(v.id)},
+                         {"at_risk", !v.risks.empty()}};
+        }
+      }
+    }
   }
   page["producers"] = producers;
   page["consumers"] = consumers;

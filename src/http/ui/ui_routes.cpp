@@ -8,6 +8,7 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
   const bool with_demo = demo != nullptr;
   ui::AddOverviewPages(router, ctx, with_demo);
   ui::AddProductPages(router, ctx, with_demo);
+  ui::AddConsumerPages(router, ctx, with_demo);
   ui::AddNodePages(router, ctx, with_demo);
   ui::AddDeprecationPages(router, ctx, with_demo);
   ui::AddNotificationPages(router, ctx, with_demo);

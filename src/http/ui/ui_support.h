@@ -50,6 +50,9 @@ Response ServePage(const ApiContext& ctx, bool demo, const Request& r, const std
 // Each group of pages (one file each).
 void AddOverviewPages(Router& router, const ApiContext& ctx, bool demo);
 void AddProductPages(Router& router, const ApiContext& ctx, bool demo);
+void AddConsumerPages(Router& router, const ApiContext& ctx, bool demo);
+// "2d 4h", "3h 20m", "45s": a lag in seconds for a person ("" when unknown).
+std::string LagText(const std::optional<double>& seconds);
 void AddNodePages(Router& router, const ApiContext& ctx, bool demo);
 void AddDeprecationPages(Router& router, const ApiContext& ctx, bool demo);
 void AddNotificationPages(Router& router, const ApiContext& ctx, bool demo);

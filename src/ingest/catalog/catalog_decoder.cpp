@@ -96,8 +96,14 @@ Status CheckPublishedField(std::string_view key, const json& value, std::string_
     }
     return Status::Ok();
   }
-  if (key == "schema_subject" && value.is_null()) {
-    return Status::Ok();  // clears the explicit subject
+  if ((key == "schema_subject" || key == "history" || key == "retention_ms") && value.is_null()) {
+    return Status::Ok();  // clears the explicit subject, the declared history or retention
+  }
+  if (key == "retention_ms") {
+    if (!value.is_number_integer() || value.get<std::int64_t>() < -1) {
+      return js::Expected(where, "an integer of milliseconds (-1: infinite)", value);
+    }
+    return Status::Ok();
   }
   auto s = string_value();
   if (!s.ok()) {
@@ -121,6 +127,9 @@ Status CheckPublishedField(std::string_view key, const json& value, std::string_
   if (key == "sla") {
     return js::OneOf(*s, {"tier-1", "tier-2", "tier-3"}, where);
   }
+  if (key == "history") {
+    return js::OneOf(*s, {"recent", "compacted", "all"}, where);
+  }
   if (key == "domain") {
     if (auto st = CheckText(*s, where, kMaxShortTextBytes); !st.ok()) {
       return st;
@@ -129,9 +138,9 @@ Status CheckPublishedField(std::string_view key, const json& value, std::string_
   return js::CheckName(*s, where);  // domain, schema_subject
 }
 
-constexpr std::array<std::string_view, 10> kPublishedFields{
-    "cluster", "topic", "domain",         "owner",          "description",
-    "quality", "sla",   "tags",           "schema_subject", "allowed_regions"};
+constexpr std::array<std::string_view, 12> kPublishedFields{
+    "cluster", "topic", "domain",         "owner",           "description", "quality",
+    "sla",     "tags",  "schema_subject", "allowed_regions", "history",     "retention_ms"};
 
 Result<DomainEvent> DecodePublished(const json& data) {
   ProductPublished e;
@@ -144,7 +153,7 @@ Result<DomainEvent> DecodePublished(const json& data) {
     const auto where = js::Join("data", key);
     const auto* v = js::Find(data, key);
     const bool optional = key == "description" || key == "tags" || key == "schema_subject" ||
-                          key == "allowed_regions";
+                          key == "allowed_regions" || key == "history" || key == "retention_ms";
     if (v == nullptr) {
       if (optional) {
         continue;
@@ -177,6 +186,12 @@ Result<DomainEvent> DecodePublished(const json& data) {
       e.allowed_regions.push_back(r.get<std::string>());
     }
   }
+  if (const auto* v = js::Find(data, "history"); v != nullptr && !v->is_null()) {
+    e.history = v->get<std::string>();
+  }
+  if (const auto* v = js::Find(data, "retention_ms"); v != nullptr && !v->is_null()) {
+    e.retention_ms = v->get<std::int64_t>();
+  }
   return DomainEvent(std::move(e));
 }
 
@@ -189,7 +204,8 @@ Result<DomainEvent> DecodeUpdated(const json& data) {
   e.product = std::move(product).value();
   for (const auto key : kPublishedFields) {
     const auto it = data.find(key);
-    if (it == data.end() || (it->is_null() && key != "schema_subject")) {
+    if (it == data.end() ||
+        (it->is_null() && key != "schema_subject" && key != "history" && key != "retention_ms")) {
       continue;
     }
     if (auto s = CheckPublishedField(key, *it, js::Join("data", key)); !s.ok()) {
@@ -200,7 +216,7 @@ Result<DomainEvent> DecodeUpdated(const json& data) {
   if (e.changes.empty()) {
     return InvalidArgument(
         "data: names no field to change (cluster, topic, domain, owner, description, quality, "
-        "sla, tags, schema_subject, allowed_regions)");
+        "sla, tags, schema_subject, allowed_regions, history, retention_ms)");
   }
   return DomainEvent(std::move(e));
 }

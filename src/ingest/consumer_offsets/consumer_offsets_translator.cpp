@@ -90,6 +90,9 @@ Status ConsumerOffsetsTranslator::Restore(
 }
 
 void ConsumerOffsetsTranslator::Flush(TranslationSink& sink) {
+  if (options_.observer != nullptr) {
+    options_.observer->FlushObserved(sink);
+  }
   std::string bytes;
   for (const auto& key : dirty_topics_) {
     auto it = topics_.find(key);
@@ -195,6 +198,9 @@ void ConsumerOffsetsTranslator::EmitMembers(const GroupFold& g, Timestamp at,
 
 void ConsumerOffsetsTranslator::DeleteGroup(const std::string& group, Timestamp at,
                                             TranslationSink& sink) {
+  if (options_.observer != nullptr) {
+    options_.observer->OnGroupDeleted(group);
+  }
   // Every topic the group read stops, and its fold state goes.
   for (auto it = topics_.lower_bound(TopicKeyView(group, ""));
        it != topics_.end() && it->first.first == group;) {
@@ -226,6 +232,9 @@ ConsumerOffsetsTranslator::Topics::iterator ConsumerOffsetsTranslator::EraseTopi
 void ConsumerOffsetsTranslator::FoldCommit(std::string_view group, std::string_view topic,
                                            std::int32_t partition, std::int64_t offset,
                                            std::int64_t commit_ms, TranslationSink& sink) {
+  if (options_.observer != nullptr) {
+    options_.observer->OnCommit(group, topic, partition, offset, commit_ms);
+  }
   Topics::iterator it;
   if (auto found = topic_index_.find(TopicKeyView(group, topic)); found != topic_index_.end()) {
     it = found->second;
@@ -331,6 +340,9 @@ void ConsumerOffsetsTranslator::Translate(const RawRecord& record, TranslationSi
 void ConsumerOffsetsTranslator::FoldOffsetDeleted(const OffsetCommitTombstone& t, Timestamp at,
                                                   TranslationSink& sink) {
   const TopicKeyView key{t.group, t.topic};
+  if (options_.observer != nullptr) {
+    options_.observer->OnOffsetDeleted(t.group, t.topic, t.partition);
+  }
   sink.Emit(OffsetDeleted{NodeId::Group(options_.cluster, t.group),
                           NodeId::Topic(options_.cluster, t.topic), t.partition},
             at);

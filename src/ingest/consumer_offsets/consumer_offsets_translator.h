@@ -26,6 +26,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "ingest/consumer_offsets/commit_observer.h"
 #include "ingest/translator.h"
 
 namespace tributary::ingest::consumer_offsets {
@@ -43,6 +44,8 @@ struct ConsumerOffsetsOptions {
   std::string cluster;
   Duration idle_after = std::chrono::minutes(15);
   Duration progress_interval = std::chrono::minutes(10);
+  // Sees every commit (consumer health); may be null. Must outlive the translator.
+  CommitObserver* observer = nullptr;
 };
 
 class ConsumerOffsetsTranslator final : public SourceTranslator {

@@ -1,0 +1,502 @@
+#include "health/health_model.h"
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "core/msgpack.h"
+
+namespace tributary::health {
+namespace {
+
+using SV = std::pair<std::string_view, std::string_view>;
+constexpr char kSep = '\x1f';
+constexpr std::int64_t kRateWindowMs = 5 * 60 * 1000;
+
+void Thin(std::vector<EndSample>& h, std::size_t cap) {
+  if (h.size() <= cap || cap < 4) {
+    if (h.size() > cap) {
+      h.erase(h.begin());
+    }
+    return;
+  }
+  // Drop every other sample of the older half: the history keeps its newest
+  // samples dense and reaches twice as far back.
+  const std::size_t half = h.size() / 2;
+  std::vector<EndSample> out;
+  out.reserve(h.size());
+  for (std::size_t i = 0; i < h.size(); ++i) {
+    if (i < half && i % 2 == 1) {
+      continue;
+    }
+    out.push_back(h[i]);
+  }
+  h = std::move(out);
+}
+
+}  // namespace
+
+std::optional<double> InterpolateLagSeconds(std::span<const EndSample> history,
+                                            std::int64_t committed, std::int64_t now_ms) {
+  if (history.empty()) {
+    return std::nullopt;
+  }
+  const auto& last = history.back();
+  if (committed >= last.end_offset) {
+    return 0.0;
+  }
+  double produced_ms = 0;
+  std::size_t i = 0;
+  while (i < history.size() && history[i].end_offset <= committed) {
+    ++i;
+  }
+  if (i == 0) {
+    // Older than the history: extrapolate at the history's average rate, or
+    // at least as old as the first sample.
+    const auto& first = history.front();
+    if (last.end_offset > first.end_offset && last.time_ms > first.time_ms) {
+      const double per_ms = static_cast<double>(last.end_offset - first.end_offset) /
+                            static_cast<double>(last.time_ms - first.time_ms);
+      produced_ms = static_cast<double>(first.time_ms) -
+                    static_cast<double>(first.end_offset - committed) / per_ms;
+    } else {
+      produced_ms = static_cast<double>(first.time_ms);
+    }
+  } else {
+    const auto& a = history[i - 1];
+    const auto& b = history[i];
+    const double fraction = static_cast<double>(committed - a.end_offset) /
+                            static_cast<double>(b.end_offset - a.end_offset);
+    produced_ms =
+        static_cast<double>(a.time_ms) + fraction * static_cast<double>(b.time_ms - a.time_ms);
+  }
+  return std::max(0.0, (static_cast<double>(now_ms) - produced_ms) / 1000.0);
+}
+
+HealthModel::HealthModel(HealthModelOptions options) : options_(std::move(options)) {
+  options_.window = std::max<std::size_t>(options_.window, 1);
+}
+
+void HealthModel::MarkDirty(const Key& key, Readers& r) {
+  if (!r.dirty) {
+    r.dirty = true;
+    dirty_readers_.push_back(key);
+  }
+}
+
+const std::vector<EndSample>* HealthModel::Ends(std::string_view topic,
+                                                std::int32_t partition) const {
+  auto t = ends_.find(topic);
+  if (t == ends_.end()) {
+    return nullptr;
+  }
+  auto p = t->second.partitions.find(partition);
+  return p == t->second.partitions.end() || p->second.empty() ? nullptr : &p->second;
+}
+
+std::span<const EndSample> HealthModel::History(std::string_view topic,
+                                                std::int32_t partition) const {
+  const auto* h = Ends(topic, partition);
+  return h == nullptr ? std::span<const EndSample>() : std::span<const EndSample>(*h);
+}
+
+void HealthModel::OnCommit(std::string_view group, std::string_view topic, std::int32_t partition,
+                           std::int64_t offset, std::int64_t commit_ms) {
+  auto it = readers_.find(SV(group, topic));
+  if (it == readers_.end()) {
+    Readers r;
+    r.group = group;
+    r.topic = topic;
+    it = readers_.emplace(Key{std::string(group), std::string(topic)}, std::move(r)).first;
+  }
+  auto& r = it->second;
+  auto [pit, inserted] = r.partitions.try_emplace(partition);
+  const auto* ends = Ends(topic, partition);
+  if (inserted && ends == nullptr) {
+    unfetched_.insert(TopicPartition{std::string(topic), partition});
+  }
+  CommitSample c{offset, commit_ms, kUnknownLag};
+  if (ends != nullptr) {
+    c.lag = std::max<std::int64_t>(0, ends->back().end_offset - offset);
+  }
+  auto& w = pit->second.window;
+  if (!w.empty() && commit_ms >= w.back().time_ms &&
+      commit_ms - w.back().time_ms < options_.min_distance.count() && offset >= w.back().offset &&
+      w.size() > 1) {
+    w.back() = c;  // too close to the newest: it moves instead of filling the window
+  } else {
+    w.push_back(c);
+    if (w.size() > options_.window) {
+      w.erase(w.begin());
+    }
+  }
+  MarkDirty(it->first, r);
+}
+
+void HealthModel::OnOffsetDeleted(std::string_view group, std::string_view topic,
+                                  std::int32_t partition) {
+  auto it = readers_.find(SV(group, topic));
+  if (it == readers_.end()) {
+    return;
+  }
+  it->second.partitions.erase(partition);
+  MarkDirty(it->first, it->second);
+  if (it->second.partitions.empty()) {
+    readers_.erase(it);
+  }
+}
+
+void HealthModel::OnGroupDeleted(std::string_view group) {
+  auto it = readers_.lower_bound(SV(group, std::string_view()));
+  while (it != readers_.end() && it->first.first == group) {
+    MarkDirty(it->first, it->second);
+    it = readers_.erase(it);
+  }
+}
+
+void HealthModel::ObserveEndOffsets(std::span<const EndOffset> offsets, std::int64_t at_ms) {
+  for (const auto& e : offsets) {
+    auto t = ends_.find(e.topic);
+    if (t == ends_.end()) {
+      t = ends_.emplace(e.topic, TopicEnds{}).first;
+    }
+    auto& h = t->second.partitions[e.partition];
+    if (!h.empty() && h.back().time_ms >= at_ms) {
+      h.back() = {std::max(h.back().time_ms, at_ms), e.end_offset};
+    } else {
+      h.push_back({at_ms, e.end_offset});
+      Thin(h, options_.history);
+    }
+    t->second.dirty = true;
+    dirty_ends_.insert(e.topic);
+    unfetched_.erase(TopicPartition{e.topic, e.partition});
+  }
+  ++generation_;
+}
+
+void HealthModel::ObserveRecordTimes(std::span<const RecordTime> times) {
+  std::map<std::tuple<std::string_view, std::int32_t, std::int64_t>, std::int64_t> known;
+  for (const auto& t : times) {
+    known[{t.topic, t.partition, t.offset}] = t.timestamp_ms ? *t.timestamp_ms : -2;
+  }
+  for (auto& [key, r] : readers_) {
+    for (auto& [partition, p] : r.partitions) {
+      if (p.window.empty()) {
+        continue;
+      }
+      const auto offset = p.window.back().offset;
+      auto k = known.find({std::string_view(r.topic), partition, offset});
+      if (k != known.end() && (p.record_offset != offset || p.record_time_ms != k->second)) {
+        p.record_offset = offset;
+        p.record_time_ms = k->second;
+        MarkDirty(key, r);
+      }
+    }
+  }
+}
+
+std::vector<TopicPartition> HealthModel::ReadPartitions() const {
+  std::set<TopicPartition> out;
+  for (const auto& [key, r] : readers_) {
+    for (const auto& [partition, p] : r.partitions) {
+      out.insert(TopicPartition{r.topic, partition});
+    }
+  }
+  return {out.begin(), out.end()};
+}
+
+std::vector<std::string> HealthModel::ReadTopics() const {
+  std::set<std::string> out;
+  for (const auto& [key, r] : readers_) {
+    out.insert(r.topic);
+  }
+  return {out.begin(), out.end()};
+}
+
+std::vector<TopicPartition> HealthModel::TakeUnfetched() {
+  std::vector<TopicPartition> out(unfetched_.begin(), unfetched_.end());
+  unfetched_.clear();
+  return out;
+}
+
+std::vector<RecordTime> HealthModel::RecordTimesWanted() const {
+  std::set<std::tuple<std::string, std::int32_t, std::int64_t>> out;
+  for (const auto& [key, r] : readers_) {
+    for (const auto& [partition, p] : r.partitions) {
+      if (p.window.empty()) {
+        continue;
+      }
+      const auto* h = Ends(r.topic, partition);
+      const auto offset = p.window.back().offset;
+      if (h == nullptr || h->back().end_offset <= offset) {
+        continue;  // not lagging
+      }
+      if (p.record_offset == offset) {
+        continue;  // known, or known not to be readable
+      }
+      out.insert({r.topic, partition, offset});
+    }
+  }
+  std::vector<RecordTime> wanted;
+  wanted.reserve(out.size());
+  for (const auto& [topic, partition, offset] : out) {
+    wanted.push_back({topic, partition, offset, std::nullopt});
+  }
+  return wanted;
+}
+
+Evaluation HealthModel::Evaluate(std::int64_t now_ms) {
+  Evaluation ev;
+  ev.cluster = options_.cluster;
+  ev.evaluated_at_ms = now_ms;
+  GroupHealth* group = nullptr;
+  const std::map<std::int32_t, std::vector<EndSample>>* topic_ends = nullptr;
+  std::string_view ends_topic;
+  for (auto& [key, r] : readers_) {
+    if (group == nullptr || group->group != key.first) {
+      group = &ev.groups.emplace_back();
+      group->group = key.first;
+    }
+    if (topic_ends == nullptr || ends_topic != r.topic) {
+      auto t = ends_.find(r.topic);
+      topic_ends = t == ends_.end() ? nullptr : &t->second.partitions;
+      ends_topic = r.topic;
+    }
+    for (auto& [partition, p] : r.partitions) {
+      if (p.window.empty()) {
+        continue;
+      }
+      const std::vector<EndSample>* h = nullptr;
+      if (topic_ends != nullptr) {
+        auto it = topic_ends->find(partition);
+        if (it != topic_ends->end() && !it->second.empty()) {
+          h = &it->second;
+        }
+      }
+      if (h != nullptr) {
+        for (auto& c : p.window) {
+          if (c.lag != kUnknownLag) {
+            continue;
+          }
+          // Kept until an end offset was known: the first one observed at or
+          // after the commit (else the newest).
+          auto s =
+              std::lower_bound(h->begin(), h->end(), c.time_ms,
+                               [](const EndSample& e, std::int64_t t) { return e.time_ms < t; });
+          const auto end = s == h->end() ? h->back().end_offset : s->end_offset;
+          c.lag = std::max<std::int64_t>(0, end - c.offset);
+          MarkDirty(key, r);
+        }
+      }
+      const auto& newest = p.window.back();
+      PartitionHealth ph;
+      ph.topic = r.topic;
+      ph.partition = partition;
+      ph.offset = newest.offset;
+      ph.last_commit_ms = newest.time_ms;
+      std::optional<std::int64_t> end;
+      if (h != nullptr) {
+        end = h->back().end_offset;
+        ph.end_offset = end;
+        ph.lag = std::max<std::int64_t>(0, *end - newest.offset);
+      }
+      ph.status = EvaluatePartition(p.window, options_.window, end, now_ms);
+      if (ph.lag) {
+        if (*ph.lag == 0) {
+          ph.lag_seconds = 0.0;
+          ph.lag_seconds_source = "caught_up";
+        } else if (p.record_offset == newest.offset && p.record_time_ms >= 0) {
+          ph.lag_seconds = std::max(0.0, static_cast<double>(now_ms - p.record_time_ms) / 1000.0);
+          ph.lag_seconds_source = "record_timestamp";
+        } else if (auto s = InterpolateLagSeconds(*h, newest.offset, now_ms)) {
+          ph.lag_seconds = *s;
+          ph.lag_seconds_source = "interpolated";
+        }
+        group->total_lag += *ph.lag;
+      }
+      if (ph.lag_seconds &&
+          (!group->max_lag_seconds || *ph.lag_seconds > *group->max_lag_seconds)) {
+        group->max_lag_seconds = ph.lag_seconds;
+      }
+      group->status = Worse(group->status, ph.status);
+      group->partitions.push_back(std::move(ph));
+    }
+  }
+  for (const auto& [topic, te] : ends_) {
+    TopicStream ts;
+    ts.topic = topic;
+    double rate = 0;
+    bool rated = false;
+    for (const auto& [partition, h] : te.partitions) {
+      if (h.empty()) {
+        continue;
+      }
+      ++ts.partitions_seen;
+      const auto& last = h.back();
+      ts.end_offsets += last.end_offset;
+      if (h.size() < 2) {
+        continue;
+      }
+      // The rate over the last few minutes (at least the last two samples).
+      std::size_t from = h.size() - 2;
+      while (from > 0 && last.time_ms - h[from - 1].time_ms <= kRateWindowMs) {
+        --from;
+      }
+      if (last.time_ms > h[from].time_ms) {
+        rate += static_cast<double>(last.end_offset - h[from].end_offset) * 1000.0 /
+                static_cast<double>(last.time_ms - h[from].time_ms);
+        rated = true;
+      }
+      // Produced last between the last sample before the end moved and the
+      // first that shows it moved.
+      std::size_t i = h.size() - 1;
+      while (i > 0 && h[i - 1].end_offset == last.end_offset) {
+        --i;
+      }
+      if (i > 0 && (!ts.last_produced_ms || h[i].time_ms > *ts.last_produced_ms)) {
+        ts.last_produced_ms = h[i].time_ms;
+      }
+    }
+    if (rated) {
+      ts.messages_per_second = rate;
+    }
+    ev.topics.push_back(std::move(ts));
+  }
+  return ev;
+}
+
+std::string HealthModel::ReadersKey(const Key& key) const {
+  std::string k = fold_prefix() + "w/";
+  k += key.first;
+  k += kSep;
+  k += key.second;
+  return k;
+}
+
+std::string HealthModel::EndsKey(const std::string& topic) const {
+  return fold_prefix() + "e/" + topic;
+}
+
+void HealthModel::Flush(const FoldWriter& write) {
+  std::string bytes;
+  for (const auto& key : dirty_readers_) {
+    auto it = readers_.find(key);
+    if (it == readers_.end()) {
+      write(ReadersKey(key), std::nullopt);
+      continue;
+    }
+    auto& r = it->second;
+    r.dirty = false;
+    bytes.clear();
+    msgpack::Writer w(bytes);
+    w.ArrayHeader(3);
+    w.String(r.group);
+    w.String(r.topic);
+    w.ArrayHeader(static_cast<std::uint32_t>(r.partitions.size()));
+    for (const auto& [partition, p] : r.partitions) {
+      w.ArrayHeader(4);
+      w.Int(partition);
+      w.Int(p.record_offset);
+      w.Int(p.record_time_ms);
+      // Flat and delta-coded (each commit against the one before): written
+      // for every partition a batch touched, so its size is ingestion's cost.
+      w.ArrayHeader(static_cast<std::uint32_t>(p.window.size() * 3));
+      std::int64_t offset = 0;
+      std::int64_t time = 0;
+      for (const auto& c : p.window) {
+        w.Int(c.offset - offset);
+        w.Int(c.time_ms - time);
+        w.Int(c.lag);
+        offset = c.offset;
+        time = c.time_ms;
+      }
+    }
+    write(ReadersKey(key), bytes);
+  }
+  dirty_readers_.clear();
+  for (const auto& topic : dirty_ends_) {
+    auto it = ends_.find(topic);
+    if (it == ends_.end()) {
+      write(EndsKey(topic), std::nullopt);
+      continue;
+    }
+    it->second.dirty = false;
+    bytes.clear();
+    msgpack::Writer w(bytes);
+    w.ArrayHeader(2);
+    w.String(topic);
+    w.ArrayHeader(static_cast<std::uint32_t>(it->second.partitions.size()));
+    for (const auto& [partition, h] : it->second.partitions) {
+      w.ArrayHeader(2);
+      w.Int(partition);
+      w.ArrayHeader(static_cast<std::uint32_t>(h.size()));
+      for (const auto& s : h) {
+        w.ArrayHeader(2);
+        w.Int(s.time_ms);
+        w.Int(s.end_offset);
+      }
+    }
+    write(EndsKey(topic), bytes);
+  }
+  dirty_ends_.clear();
+}
+
+Status HealthModel::Restore(const std::vector<std::pair<std::string, std::string>>& entries) {
+  readers_.clear();
+  ends_.clear();
+  unfetched_.clear();
+  dirty_readers_.clear();
+  dirty_ends_.clear();
+  const auto readers_prefix = fold_prefix() + "w/";
+  const auto ends_prefix = fold_prefix() + "e/";
+  try {
+    for (const auto& [key, value] : entries) {
+      const auto j = nlohmann::json::from_msgpack(value);
+      if (key.rfind(readers_prefix, 0) == 0) {
+        Readers r;
+        r.group = j.at(0).get<std::string>();
+        r.topic = j.at(1).get<std::string>();
+        for (const auto& pj : j.at(2)) {
+          PartitionState p;
+          p.record_offset = pj.at(1).get<std::int64_t>();
+          p.record_time_ms = pj.at(2).get<std::int64_t>();
+          const auto& flat = pj.at(3);
+          std::int64_t offset = 0;
+          std::int64_t time = 0;
+          for (std::size_t i = 0; i + 2 < flat.size(); i += 3) {
+            offset += flat.at(i).get<std::int64_t>();
+            time += flat.at(i + 1).get<std::int64_t>();
+            p.window.push_back({offset, time, flat.at(i + 2).get<std::int64_t>()});
+          }
+          r.partitions.emplace(pj.at(0).get<std::int32_t>(), std::move(p));
+        }
+        Key k{r.group, r.topic};
+        readers_.emplace(std::move(k), std::move(r));
+      } else if (key.rfind(ends_prefix, 0) == 0) {
+        TopicEnds te;
+        const auto topic = j.at(0).get<std::string>();
+        for (const auto& pj : j.at(1)) {
+          auto& h = te.partitions[pj.at(0).get<std::int32_t>()];
+          for (const auto& s : pj.at(1)) {
+            h.push_back({s.at(0).get<std::int64_t>(), s.at(1).get<std::int64_t>()});
+          }
+        }
+        ends_.emplace(topic, std::move(te));
+      }
+    }
+  } catch (const std::exception& e) {
+    return Corruption(std::string("health fold state: ") + e.what());
+  }
+  // Partitions read whose end offsets were never fetched: fetch them first.
+  for (const auto& [key, r] : readers_) {
+    for (const auto& [partition, p] : r.partitions) {
+      if (Ends(r.topic, partition) == nullptr) {
+        unfetched_.insert(TopicPartition{r.topic, partition});
+      }
+    }
+  }
+  ++generation_;
+  return Status::Ok();
+}
+
+}  // namespace tributary::health
