@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/event_codec.h"
+#include "ingest/kafka_conf.h"
 
 namespace tributary::ingest::end_offsets {
 namespace {
@@ -101,32 +102,22 @@ Status EndOffsetsSource::Connect() {
     return Status::Ok();
   }
   auto client = std::make_unique<Client>();
-  char errstr[512];
-  rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  auto set = [&](const std::string& k, const std::string& v) {
-    return rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof errstr) == RD_KAFKA_CONF_OK;
-  };
-  set("bootstrap.servers", options_.bootstrap_servers);
-  set("client.id", "tributary-health");
-  set("log_level", "3");
   // assign() needs a group id; with assign() the group is never joined and
-  // nothing is committed.
-  set("group.id", "tributary-health");
-  set("enable.auto.commit", "false");
-  set("enable.auto.offset.store", "false");
-  set("enable.partition.eof", "true");
-  set("auto.offset.reset", "error");
-  // One record per partition is all a read needs.
-  set("fetch.max.bytes", "1048576");
-  set("max.partition.fetch.bytes", "65536");
-  set("queued.max.messages.kbytes", "4096");
-  for (const auto& [k, v] : options_.properties) {
-    if (!set(k, v)) {
-      rd_kafka_conf_destroy(conf);
-      return InvalidArgument("cluster " + options_.cluster + ": librdkafka property " + k + ": " +
-                             errstr);
-    }
+  // nothing is committed. One record per partition is all a read needs.
+  const std::vector<std::pair<std::string, std::string>> defaults = {
+      {"client.id", "tributary-health"},        {"group.id", "tributary-health"},
+      {"enable.auto.commit", "false"},          {"enable.auto.offset.store", "false"},
+      {"enable.partition.eof", "true"},         {"auto.offset.reset", "error"},
+      {"fetch.max.bytes", "1048576"},           {"max.partition.fetch.bytes", "65536"},
+      {"queued.max.messages.kbytes", "4096"},
+  };
+  auto made = NewKafkaConf(options_.cluster, options_.bootstrap_servers, options_.properties,
+                           defaults, {"group.id", "enable.auto.commit", "auto.offset.reset"});
+  if (!made.ok()) {
+    return made.status();
   }
+  rd_kafka_conf_t* conf = *made;
+  char errstr[512];
   client->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof errstr);
   if (client->rk == nullptr) {
     rd_kafka_conf_destroy(conf);
