@@ -63,14 +63,16 @@ Outcome Year(const std::filesystem::path& dir, int groups, int days, bool compac
       clock.Set(at);
       for (int g = 0; g < groups; ++g) {
         const auto group = NodeId::Group("prod-eu-west-1", "svc-" + std::to_string(g));
-        const auto topic = NodeId::Topic("prod-eu-west-1", "domain.events-" + std::to_string(g % 500));
+        const auto topic =
+            NodeId::Topic("prod-eu-west-1", "domain.events-" + std::to_string(g % 500));
         if (d == 0 && s == 0) {
-          batch.events.push_back(NewEvent{ConsumerStarted{group, topic, "observed", "consumer_offsets"},
-                                          at, "prod/__consumer_offsets", std::nullopt, std::nullopt});
+          batch.events.push_back(
+              NewEvent{ConsumerStarted{group, topic, "observed", "consumer_offsets"}, at,
+                       "prod/__consumer_offsets", std::nullopt, std::nullopt});
         }
-        batch.events.push_back(
-            NewEvent{ConsumerProgress{group, topic, (static_cast<std::int64_t>(d) * 144 + s) * 1000, 12, 40},
-                     at, "prod/__consumer_offsets", std::nullopt, std::nullopt});
+        batch.events.push_back(NewEvent{
+            ConsumerProgress{group, topic, (static_cast<std::int64_t>(d) * 144 + s) * 1000, 12, 40},
+            at, "prod/__consumer_offsets", std::nullopt, std::nullopt});
         if (batch.events.size() >= kBatch) {
           flush();
         }
@@ -84,7 +86,8 @@ Outcome Year(const std::filesystem::path& dir, int groups, int days, bool compac
       if (at > 0) {
         Batch marker;
         const Timestamp cutoff = FromMillis(at - at % ToMillis(FromMillis(0) + kDay));
-        marker.events.push_back(NewEvent{LogCompacted{cutoff, {}}, day + kDay, "store", std::nullopt,
+        marker.events.push_back(NewEvent{LogCompacted{cutoff, {}}, day + kDay, "store",
+                                         std::nullopt,
                                          "log_compacted/" + std::to_string(ToMillis(cutoff))});
         if (auto r = log->Append(marker); !r.ok()) {
           std::fprintf(stderr, "marker: %s\n", r.status().ToString().c_str());

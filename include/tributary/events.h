@@ -838,7 +838,8 @@ struct ProposalOpened {
   std::string actor;
   bool operator==(const ProposalOpened&) const = default;
   static constexpr auto Fields() {
-    return std::tuple{Field("id", &ProposalOpened::id), Field("product", &ProposalOpened::product),
+    return std::tuple{Field("id", &ProposalOpened::id),
+                      Field("product", &ProposalOpened::product),
                       Field("subject", &ProposalOpened::subject),
                       Field("schema_type", &ProposalOpened::schema_type),
                       Field("schema", &ProposalOpened::schema),
@@ -865,10 +866,10 @@ struct ProposalDecided {
   std::string comment;
   bool operator==(const ProposalDecided&) const = default;
   static constexpr auto Fields() {
-    return std::tuple{Field("proposal", &ProposalDecided::proposal),
-                      Field("team", &ProposalDecided::team),
-                      Field("decision", &ProposalDecided::decision),
-                      Field("by", &ProposalDecided::by), Field("comment", &ProposalDecided::comment)};
+    return std::tuple{
+        Field("proposal", &ProposalDecided::proposal), Field("team", &ProposalDecided::team),
+        Field("decision", &ProposalDecided::decision), Field("by", &ProposalDecided::by),
+        Field("comment", &ProposalDecided::comment)};
   }
 };
 
@@ -1063,21 +1064,19 @@ struct ConsumerUnhealthyDetected {
 };
 
 // The closed set. Append new types at the end; never reorder or rename.
-using DomainEvent =
-    std::variant<ConsumerStarted, ConsumerStopped, ConsumerProgress, GroupMembersChanged,
-                 GroupDeleted, OffsetDeleted, ProducerObserved, AclGranted, AclRevoked,
-                 SchemaRegistered, SchemaDeleted, CompatibilityLevelChanged, ProductPublished,
-                 ProductUpdated, ProductDeprecated, ProductUndeprecated, ProductRetired,
-                 TeamUpserted, OwnershipAssigned, JobObserved, BreakingChangeDetected,
-                 CompatibleChangeRecorded, ConsumerOnDeprecated, MigrationStatusChanged,
-                 ReminderDue, NotificationQueued, NotificationDelivered, NotificationFailed,
-                 NotificationDeadLettered, SchemaModeChanged, ProducerStopped, DeprecationAnnounced,
-                 AccessRevokedDetected, RetiredWithConsumers, TeamSubscriptionsSet, SourceGap,
-                 LogCompacted, TopicDeleted, TopicCreated, PolicyViolationOpened,
-                 PolicyViolationResolved, ProposalOpened, ProposalDecided, ProposalClosed,
-                 SignoffRequested, UnapprovedBreakingChange, ConsumerStatusChanged,
-                 TopicFactsObserved, DataLossRiskDetected, DataLossRiskResolved,
-                 ConsumerUnhealthyDetected>;
+using DomainEvent = std::variant<
+    ConsumerStarted, ConsumerStopped, ConsumerProgress, GroupMembersChanged, GroupDeleted,
+    OffsetDeleted, ProducerObserved, AclGranted, AclRevoked, SchemaRegistered, SchemaDeleted,
+    CompatibilityLevelChanged, ProductPublished, ProductUpdated, ProductDeprecated,
+    ProductUndeprecated, ProductRetired, TeamUpserted, OwnershipAssigned, JobObserved,
+    BreakingChangeDetected, CompatibleChangeRecorded, ConsumerOnDeprecated, MigrationStatusChanged,
+    ReminderDue, NotificationQueued, NotificationDelivered, NotificationFailed,
+    NotificationDeadLettered, SchemaModeChanged, ProducerStopped, DeprecationAnnounced,
+    AccessRevokedDetected, RetiredWithConsumers, TeamSubscriptionsSet, SourceGap, LogCompacted,
+    TopicDeleted, TopicCreated, PolicyViolationOpened, PolicyViolationResolved, ProposalOpened,
+    ProposalDecided, ProposalClosed, SignoffRequested, UnapprovedBreakingChange,
+    ConsumerStatusChanged, TopicFactsObserved, DataLossRiskDetected, DataLossRiskResolved,
+    ConsumerUnhealthyDetected>;
 
 // The type name of an event, e.g. "consumer_started".
 std::string_view TypeName(const DomainEvent& event);

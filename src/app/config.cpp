@@ -328,8 +328,8 @@ void ReadTopicSource(TableReader& sources, std::string_view key,
 void ApplyOverrides(toml::table& root, const Environment& env,
                     const std::vector<std::string>& names, Diagnostics& diag) {
   static const std::set<std::string, std::less<>> kSections = {
-      "service", "store", "tracking", "health", "notifications", "auth", "replication",
-      "governance"};
+      "service",       "store", "tracking",    "health",
+      "notifications", "auth",  "replication", "governance"};
   for (const auto& name : names) {
     constexpr std::string_view kPrefix = "TRIBUTARY_";
     if (name.rfind(kPrefix, 0) != 0) {
@@ -555,7 +555,8 @@ void ValidateStore(TableReader& top, StoreConfig& store, Diagnostics& diag) {
     const auto* text = n->as_string();
     auto d = text != nullptr ? ParseDuration(text->get()) : Result<Duration>(Duration{0});
     if (text == nullptr) {
-      diag.Error(n->source(), "store.compact_after", "expected a duration like \"90d\", or \"off\"");
+      diag.Error(n->source(), "store.compact_after",
+                 "expected a duration like \"90d\", or \"off\"");
     } else if (text->get() == "off") {
       store.compact_after = Duration{0};
     } else if (!d.ok()) {

@@ -56,7 +56,7 @@ struct ClusterConfig {
   std::string name;
   std::string id;
   std::string bootstrap_servers;
-  std::string region;  // optional: for locality policies (DESIGN.md §9)
+  std::string region;                             // optional: for locality policies (DESIGN.md §9)
   std::map<std::string, std::string> properties;  // passed to librdkafka as is
 };
 

@@ -22,6 +22,7 @@
 #include "app/replication.h"
 #include "core/catalog_projection.h"
 #include "core/schema_projection.h"
+#include "governance/governance.h"
 #include "graph/lineage_projection.h"
 #include "health/health_model.h"
 #include "health/health_tracker.h"
@@ -41,7 +42,6 @@
 #include "store/event_log.h"
 #include "store/log_readers.h"
 #include "store/projection_host.h"
-#include "governance/governance.h"
 #include "tracking/tracker.h"
 
 namespace tributary {

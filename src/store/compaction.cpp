@@ -36,9 +36,10 @@ struct Stored {
 };
 
 std::optional<Stored> Load(SQLite::Database& db, std::string_view type) {
-  SQLite::Statement q(db,
-                      "SELECT counted_seq, total, removed, scanned_seq, target_seq, cutoff, max_day "
-                      "FROM compaction_state WHERE type = ?");
+  SQLite::Statement q(
+      db,
+      "SELECT counted_seq, total, removed, scanned_seq, target_seq, cutoff, max_day "
+      "FROM compaction_state WHERE type = ?");
   q.bind(1, std::string(type));
   if (!q.executeStep()) {
     return std::nullopt;
@@ -72,12 +73,11 @@ std::string KeyOf(std::string_view type, const Row& row) {
   if (!event.ok()) {
     return {};
   }
-  return std::visit(Overloaded{[](const ConsumerProgress& e) {
-                                 return e.consumer.str() + '\n' + e.topic.str();
-                               },
-                               [](const NotificationFailed& e) { return e.idempotency_key; },
-                               [](const auto&) { return std::string(); }},
-                    *event);
+  return std::visit(
+      Overloaded{[](const ConsumerProgress& e) { return e.consumer.str() + '\n' + e.topic.str(); },
+                 [](const NotificationFailed& e) { return e.idempotency_key; },
+                 [](const auto&) { return std::string(); }},
+      *event);
 }
 
 std::int64_t DayOf(std::int64_t millis) {
@@ -95,7 +95,8 @@ LogCompacted Prepare(SQLite::Database& db, const LogCompacted& marker, std::int6
   LogCompacted filled{marker.cutoff, {}};
   for (const auto type : kTypes) {
     Stored s = Load(db, type).value_or(Stored{});
-    SQLite::Statement count(db, "SELECT COUNT(*) FROM events WHERE type = ? AND seq > ? AND seq <= ?");
+    SQLite::Statement count(db,
+                            "SELECT COUNT(*) FROM events WHERE type = ? AND seq > ? AND seq <= ?");
     count.bind(1, CodeOf(type));
     count.bind(2, s.counted_seq);
     count.bind(3, bound);
@@ -143,7 +144,8 @@ StepResult Step(SQLite::Database& db, std::size_t budget) {
                                        static_cast<std::size_t>(payload.getBytes()))});
       }
     }
-    SQLite::Statement find(db, "SELECT day, seq FROM compaction_candidates WHERE type = ? AND key = ?");
+    SQLite::Statement find(db,
+                           "SELECT day, seq FROM compaction_candidates WHERE type = ? AND key = ?");
     SQLite::Statement remember(
         db, "INSERT OR REPLACE INTO compaction_candidates(type, key, day, seq) VALUES(?,?,?,?)");
     SQLite::Statement remove(db, "DELETE FROM events WHERE seq = ?");

@@ -37,8 +37,7 @@ class Database;
 
 namespace tributary::compaction {
 
-inline constexpr std::array<std::string_view, 2> kTypes{"consumer_progress",
-                                                        "notification_failed"};
+inline constexpr std::array<std::string_view, 2> kTypes{"consumer_progress", "notification_failed"};
 
 bool IsCompactable(std::string_view type);
 

@@ -29,12 +29,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "store/compaction.h"
 #include "tributary/clock.h"
 #include "tributary/commit.h"
 #include "tributary/committed_state.h"
 #include "tributary/event_reader.h"
 #include "tributary/events.h"
-#include "store/compaction.h"
 #include "tributary/result.h"
 
 namespace SQLite {

@@ -71,8 +71,8 @@ void WriteHistory(const std::filesystem::path& dir) {
       }
     }
     const std::string key = "intent-" + std::to_string(d);
-    batch.events.push_back(At(NotificationQueued{key, "reminder", "team-a", "hook"}, day + 2h,
-                              key + "/queued"));
+    batch.events.push_back(
+        At(NotificationQueued{key, "reminder", "team-a", "hook"}, day + 2h, key + "/queued"));
     for (int a = 1; a <= 3; ++a) {
       batch.events.push_back(At(NotificationFailed{key, "hook", a, "503", day + 2h + 1min * a},
                                 day + 2h + 1min * a, key + "/failed/" + std::to_string(a)));
@@ -127,8 +127,9 @@ std::size_t CountOf(const std::vector<Row>& rows, const std::string& type) {
 
 }  // namespace
 
-TEST_CASE("compaction thins old progress samples and attempts, keeps every fact and decision, "
-          "and replay --verify equals the live state") {
+TEST_CASE(
+    "compaction thins old progress samples and attempts, keeps every fact and decision, "
+    "and replay --verify equals the live state") {
   TempDir dir;
   WriteHistory(dir / "data");
   const auto before = Rows(dir / "data");
@@ -144,8 +145,8 @@ TEST_CASE("compaction thins old progress samples and attempts, keeps every fact 
   auto service = std::make_unique<Service>(c, clock);
   REQUIRE(service->Start().ok());
   constexpr int kCompacted = kDays - 90;  // days recorded before the cutoff
-  const std::size_t expected_samples =
-      static_cast<std::size_t>(kCompacted * kGroups + (kDays - kCompacted) * kGroups * kSamplesPerDay);
+  const std::size_t expected_samples = static_cast<std::size_t>(
+      kCompacted * kGroups + (kDays - kCompacted) * kGroups * kSamplesPerDay);
   REQUIRE(WaitUntil(
       [&] { return CountOf(Rows(dir / "data"), "consumer_progress") == expected_samples; }, 120s));
   service->Stop();
@@ -178,10 +179,9 @@ TEST_CASE("compaction thins old progress samples and attempts, keeps every fact 
     }
   }
   CHECK((last_after == last_before));
-  const auto day_zero_kept =
-      std::count_if(after.begin(), after.end(), [](const Row& r) {
-        return r.type == "consumer_progress" && r.event_time < ToMillis(kStart + kDay);
-      });
+  const auto day_zero_kept = std::count_if(after.begin(), after.end(), [](const Row& r) {
+    return r.type == "consumer_progress" && r.event_time < ToMillis(kStart + kDay);
+  });
   CHECK(day_zero_kept == kGroups);
   for (const auto& r : after) {
     if (r.type == "consumer_progress" && r.event_time < ToMillis(kStart + kDay)) {
@@ -205,8 +205,9 @@ TEST_CASE("compaction thins old progress samples and attempts, keeps every fact 
   // Only compaction removes, and only the two high-volume types.
   SQLite::Database db((dir / "data" / EventLog::kFileName).string(), SQLite::OPEN_READWRITE);
   CHECK_THROWS(db.exec("DELETE FROM events WHERE seq = " + std::to_string(facts_after[3].seq)));
-  CHECK_THROWS(db.exec("DELETE FROM events WHERE type = (SELECT code FROM event_types WHERE name "
-                       "= 'consumer_progress')"));
+  CHECK_THROWS(
+      db.exec("DELETE FROM events WHERE type = (SELECT code FROM event_types WHERE name "
+              "= 'consumer_progress')"));
   db.exec("INSERT INTO compaction_lock(running) VALUES(1)");
   CHECK_THROWS(db.exec("DELETE FROM events WHERE seq = " + std::to_string(facts_after[3].seq)));
 }
@@ -260,8 +261,7 @@ TEST_CASE("compaction is a function of the log: different steps and a restart en
     }
     auto state = b->CompactionState();
     REQUIRE(state.ok());
-    CHECK(state->at("consumer_progress").removed ==
-          110 * kGroups * (kSamplesPerDay - 1));
+    CHECK(state->at("consumer_progress").removed == 110 * kGroups * (kSamplesPerDay - 1));
     CHECK(state->at("notification_failed").removed == 110 * 2);
   }
   const auto rows_a = Rows(dir / "a");

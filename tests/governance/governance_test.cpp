@@ -88,8 +88,7 @@ class Estate {
                                                    [this] { return lineage_->snapshot(); });
     governance_ = std::make_unique<Governance>(GovernanceOptionsOf(config_), *catalog_, *schemas_,
                                                [this] { return lineage_->snapshot(); });
-    chain_ =
-        std::make_unique<DeciderSet>(std::vector<Decider*>{tracker_.get(), governance_.get()});
+    chain_ = std::make_unique<DeciderSet>(std::vector<Decider*>{tracker_.get(), governance_.get()});
     host_ = std::make_unique<ProjectionHost>(
         *log_, std::vector<Projection*>{catalog_.get(), schemas_.get(), lineage_.get(),
                                         tracker_.get(), governance_.get()});

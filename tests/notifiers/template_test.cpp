@@ -16,10 +16,10 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "tributary/notification_kind.h"
 #include "notifiers//templates/template_set.h"
 #include "notifiers/channel_registry.h"
 #include "support/temp_dir.h"
+#include "tributary/notification_kind.h"
 
 namespace tributary::notifiers {
 namespace {

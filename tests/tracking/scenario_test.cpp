@@ -665,8 +665,9 @@ TEST_CASE("a topic deleted and created again under live consumers is a new topic
   BaseEstate(mesh);
   mesh.Fetch("User:svc-risk-engine", "stocktrades", kT0 + 2min);
   const std::string topic = "topic:local/stocktrades";
-  const std::set<std::string> before = {"group:local/analytics-pnl", "group:local/analytics-trending",
-                                        "group:local/risk-limits", "principal:User:svc-risk-engine"};
+  const std::set<std::string> before = {"group:local/analytics-pnl",
+                                        "group:local/analytics-trending", "group:local/risk-limits",
+                                        "principal:User:svc-risk-engine"};
   REQUIRE(mesh.ObservedReaders(topic, kT0 + 30min) == before);
 
   mesh.TopicChange("kafka.DeleteTopics", "stocktrades", kT0 + 1h);

@@ -391,7 +391,8 @@ Status Classify(const json& data, const std::vector<CrnSegment>& resource_segmen
     return Status::Ok();
   }
   const bool produce = out.method == "kafka.Produce";
-  const bool topic_change = out.method == "kafka.CreateTopics" || out.method == "kafka.DeleteTopics";
+  const bool topic_change =
+      out.method == "kafka.CreateTopics" || out.method == "kafka.DeleteTopics";
   if (!produce && !topic_change && !IsConsumeMethod(out.method)) {
     return Status::Ok();
   }

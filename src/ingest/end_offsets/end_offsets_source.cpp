@@ -105,10 +105,10 @@ Status EndOffsetsSource::Connect() {
   // assign() needs a group id; with assign() the group is never joined and
   // nothing is committed. One record per partition is all a read needs.
   const std::vector<std::pair<std::string, std::string>> defaults = {
-      {"client.id", "tributary-health"},        {"group.id", "tributary-health"},
-      {"enable.auto.commit", "false"},          {"enable.auto.offset.store", "false"},
-      {"enable.partition.eof", "true"},         {"auto.offset.reset", "error"},
-      {"fetch.max.bytes", "1048576"},           {"max.partition.fetch.bytes", "65536"},
+      {"client.id", "tributary-health"},      {"group.id", "tributary-health"},
+      {"enable.auto.commit", "false"},        {"enable.auto.offset.store", "false"},
+      {"enable.partition.eof", "true"},       {"auto.offset.reset", "error"},
+      {"fetch.max.bytes", "1048576"},         {"max.partition.fetch.bytes", "65536"},
       {"queued.max.messages.kbytes", "4096"},
   };
   auto made = NewKafkaConf(options_.cluster, options_.bootstrap_servers, options_.properties,
