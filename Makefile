@@ -10,6 +10,11 @@ CTEST_ARGS ?=
 comma := ,
 
 CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DTRIBUTARY_SANITIZE=$(SANITIZE)
+# Sanitized trees keep line tables only (-g1: file:line in every report), which
+# compiles and links markedly faster than full debug information.
+ifneq ($(SANITIZE),)
+CMAKE_FLAGS += "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG" "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
+endif
 ifneq ($(shell command -v ccache 2>/dev/null),)
 CMAKE_FLAGS += -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache
 endif
@@ -44,6 +49,7 @@ FUZZ_SECONDS ?= 60
 fuzz: deps
 	@cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
 	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTRIBUTARY_FUZZ=ON -DTRIBUTARY_SANITIZE=address,undefined \
+	  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -gline-tables-only -DNDEBUG" \
 	  $(if $(shell command -v ccache 2>/dev/null),-DCMAKE_CXX_COMPILER_LAUNCHER=ccache,) > /dev/null
 	@cmake --build build-fuzz --target fuzzers -j $(JOBS)
 	@fuzz/run.sh build-fuzz $(FUZZ_SECONDS)

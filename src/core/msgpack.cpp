@@ -11,7 +11,7 @@ void Writer::BigEndian(std::uint64_t v, int bytes) {
   }
 }
 
-void Writer::Int(std::int64_t v) {
+void Writer::WideInt(std::int64_t v) {
   if (v >= 0) {
     if (v <= 0x7f) {
       Byte(static_cast<std::uint8_t>(v));

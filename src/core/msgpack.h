@@ -17,7 +17,13 @@ class Writer {
   explicit Writer(std::string& out) : out_(out) {}
   void Nil() { out_.push_back(static_cast<char>(0xc0)); }
   void Bool(bool v) { out_.push_back(static_cast<char>(v ? 0xc3 : 0xc2)); }
-  void Int(std::int64_t v);
+  void Int(std::int64_t v) {
+    if (v >= -32 && v <= 0x7f) {  // positive and negative fixint: one byte
+      out_.push_back(static_cast<char>(static_cast<std::uint8_t>(v)));
+    } else {
+      WideInt(v);
+    }
+  }
   void Double(double v);
   void String(std::string_view v);
   // Raw bytes (bin 8/16/32): any byte, NUL and invalid UTF-8 included.
@@ -28,6 +34,7 @@ class Writer {
   void Raw(std::string_view bytes) { out_.append(bytes); }
 
  private:
+  void WideInt(std::int64_t v);
   void Byte(std::uint8_t b) { out_.push_back(static_cast<char>(b)); }
   void BigEndian(std::uint64_t v, int bytes);
   std::string& out_;

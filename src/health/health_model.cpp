@@ -1,6 +1,8 @@
 #include "health/health_model.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdio>
 
 #include <nlohmann/json.hpp>
 
@@ -73,15 +75,36 @@ std::optional<double> InterpolateLagSeconds(std::span<const EndSample> history,
   return std::max(0.0, (static_cast<double>(now_ms) - produced_ms) / 1000.0);
 }
 
-HealthModel::HealthModel(HealthModelOptions options) : options_(std::move(options)) {
+HealthModel::HealthModel(HealthModelOptions options)
+    : options_(std::move(options)), prefix_("health/" + options_.cluster + "/") {
   options_.window = std::max<std::size_t>(options_.window, 1);
 }
 
-void HealthModel::MarkDirty(const Key& key, Readers& r) {
-  if (!r.dirty) {
-    r.dirty = true;
-    dirty_readers_.push_back(key);
+HealthModel::ReadersMap::iterator HealthModel::AddReaders(Key key, Readers r) {
+  auto [it, inserted] = readers_.emplace(std::move(key), std::move(r));
+  if (inserted) {
+    index_.emplace(KeyView(it->first.first, it->first.second), it);
   }
+  return it;
+}
+
+HealthModel::ReadersMap::iterator HealthModel::EraseReaders(ReadersMap::iterator it) {
+  ++erase_epoch_;
+  index_.erase(KeyView(it->first.first, it->first.second));
+  return readers_.erase(it);
+}
+
+std::int64_t HealthModel::JournalId(Readers& r) {
+  if (r.journal_epoch != journal_epoch_) {
+    r.journal_epoch = journal_epoch_;
+    r.journal_id = journal_ids_++;
+    msgpack::Writer w(journal_);
+    w.Int(kKeyOp);
+    w.Int(r.journal_id);
+    w.String(r.group);
+    w.String(r.topic);
+  }
+  return r.journal_id;
 }
 
 const std::vector<EndSample>* HealthModel::Ends(std::string_view topic,
@@ -101,25 +124,54 @@ std::span<const EndSample> HealthModel::History(std::string_view topic,
 }
 
 void HealthModel::OnCommit(std::string_view group, std::string_view topic, std::int32_t partition,
-                           std::int64_t offset, std::int64_t commit_ms) {
-  auto it = readers_.find(SV(group, topic));
-  if (it == readers_.end()) {
-    Readers r;
-    r.group = group;
-    r.topic = topic;
-    it = readers_.emplace(Key{std::string(group), std::string(topic)}, std::move(r)).first;
+                           std::int64_t offset, std::int64_t commit_ms, void** entry,
+                           std::uint64_t* epoch) {
+  Readers* found = nullptr;
+  if (entry != nullptr && *entry != nullptr && *epoch == erase_epoch_) {
+    found = static_cast<Readers*>(*entry);
+  } else if (auto f = index_.find(KeyView(group, topic)); f != index_.end()) {
+    found = &f->second->second;
+  } else {
+    Readers fresh;
+    fresh.group = group;
+    fresh.topic = topic;
+    found = &AddReaders(Key{std::string(group), std::string(topic)}, std::move(fresh))->second;
   }
-  auto& r = it->second;
+  if (entry != nullptr) {
+    *entry = found;
+    *epoch = erase_epoch_;
+  }
+  auto& r = *found;
   auto [pit, inserted] = r.partitions.try_emplace(partition);
-  const auto* ends = Ends(topic, partition);
-  if (inserted && ends == nullptr) {
-    unfetched_.insert(TopicPartition{std::string(topic), partition});
+  auto& state = pit->second;
+  if (state.ends == nullptr) {
+    state.ends = Ends(topic, partition);
+    if (inserted && state.ends == nullptr) {
+      unfetched_.insert(TopicPartition{std::string(topic), partition});
+    }
   }
-  CommitSample c{offset, commit_ms, kUnknownLag};
-  if (ends != nullptr) {
-    c.lag = std::max<std::int64_t>(0, ends->back().end_offset - offset);
+  std::int64_t lag = kUnknownLag;
+  if (state.ends != nullptr && !state.ends->empty()) {
+    lag = std::max<std::int64_t>(0, state.ends->back().end_offset - offset);
   }
-  auto& w = pit->second.window;
+  const auto id = JournalId(r);
+  msgpack::Writer w(journal_);
+  w.Int(kCommitOp);
+  w.Int(id);
+  w.Int(partition);
+  w.Int(offset);
+  w.Int(commit_ms);
+  w.Int(lag);
+  ApplyCommit(r, partition, offset, commit_ms, lag);
+}
+
+void HealthModel::ApplyCommit(Readers& r, std::int32_t partition, std::int64_t offset,
+                              std::int64_t commit_ms, std::int64_t lag) {
+  auto& w = r.partitions[partition].window;
+  if (w.capacity() == 0) {
+    w.reserve(options_.window + 1);  // one allocation for the window's life
+  }
+  const CommitSample c{offset, commit_ms, lag};
   if (!w.empty() && commit_ms >= w.back().time_ms &&
       commit_ms - w.back().time_ms < options_.min_distance.count() && offset >= w.back().offset &&
       w.size() > 1) {
@@ -130,27 +182,44 @@ void HealthModel::OnCommit(std::string_view group, std::string_view topic, std::
       w.erase(w.begin());
     }
   }
-  MarkDirty(it->first, r);
 }
 
 void HealthModel::OnOffsetDeleted(std::string_view group, std::string_view topic,
                                   std::int32_t partition) {
-  auto it = readers_.find(SV(group, topic));
-  if (it == readers_.end()) {
+  auto found = index_.find(KeyView(group, topic));
+  if (found == index_.end()) {
     return;
   }
+  msgpack::Writer w(journal_);
+  const auto id = JournalId(found->second->second);
+  w.Int(kDeletedOp);
+  w.Int(id);
+  w.Int(partition);
+  ApplyOffsetDeleted(found->second, partition);
+}
+
+void HealthModel::ApplyOffsetDeleted(ReadersMap::iterator it, std::int32_t partition) {
   it->second.partitions.erase(partition);
-  MarkDirty(it->first, it->second);
   if (it->second.partitions.empty()) {
-    readers_.erase(it);
+    EraseReaders(it);
   }
 }
 
 void HealthModel::OnGroupDeleted(std::string_view group) {
   auto it = readers_.lower_bound(SV(group, std::string_view()));
+  if (it == readers_.end() || it->first.first != group) {
+    return;
+  }
+  msgpack::Writer w(journal_);
+  w.Int(kGroupGoneOp);
+  w.String(group);
+  ApplyGroupDeleted(group);
+}
+
+void HealthModel::ApplyGroupDeleted(std::string_view group) {
+  auto it = readers_.lower_bound(SV(group, std::string_view()));
   while (it != readers_.end() && it->first.first == group) {
-    MarkDirty(it->first, it->second);
-    it = readers_.erase(it);
+    it = EraseReaders(it);
   }
 }
 
@@ -161,6 +230,12 @@ void HealthModel::ObserveEndOffsets(std::span<const EndOffset> offsets, std::int
       t = ends_.emplace(e.topic, TopicEnds{}).first;
     }
     auto& h = t->second.partitions[e.partition];
+    if (!h.empty() && e.end_offset < h.back().end_offset) {
+      // The end of a partition never moves back while the topic lives: this is
+      // a new topic of the same name (deleted and re-created) or a truncated
+      // one. The old history says nothing about its rate.
+      h.clear();
+    }
     if (!h.empty() && h.back().time_ms >= at_ms) {
       h.back() = {std::max(h.back().time_ms, at_ms), e.end_offset};
     } else {
@@ -189,7 +264,13 @@ void HealthModel::ObserveRecordTimes(std::span<const RecordTime> times) {
       if (k != known.end() && (p.record_offset != offset || p.record_time_ms != k->second)) {
         p.record_offset = offset;
         p.record_time_ms = k->second;
-        MarkDirty(key, r);
+        const auto id = JournalId(r);
+        msgpack::Writer w(journal_);
+        w.Int(kRecordTimeOp);
+        w.Int(id);
+        w.Int(partition);
+        w.Int(offset);
+        w.Int(k->second);
       }
     }
   }
@@ -285,7 +366,14 @@ Evaluation HealthModel::Evaluate(std::int64_t now_ms) {
                                [](const EndSample& e, std::int64_t t) { return e.time_ms < t; });
           const auto end = s == h->end() ? h->back().end_offset : s->end_offset;
           c.lag = std::max<std::int64_t>(0, end - c.offset);
-          MarkDirty(key, r);
+          const auto id = JournalId(r);
+          msgpack::Writer w(journal_);
+          w.Int(kLagOp);
+          w.Int(id);
+          w.Int(partition);
+          w.Int(c.time_ms);
+          w.Int(c.offset);
+          w.Int(c.lag);
         }
       }
       const auto& newest = p.window.back();
@@ -377,16 +465,11 @@ std::string HealthModel::EndsKey(const std::string& topic) const {
   return fold_prefix() + "e/" + topic;
 }
 
-void HealthModel::Flush(const FoldWriter& write) {
+void HealthModel::WriteCheckpoint(const FoldWriter& write) {
   std::string bytes;
-  for (const auto& key : dirty_readers_) {
-    auto it = readers_.find(key);
-    if (it == readers_.end()) {
-      write(ReadersKey(key), std::nullopt);
-      continue;
-    }
-    auto& r = it->second;
-    r.dirty = false;
+  std::set<std::string> written;
+  std::size_t total = 0;
+  for (const auto& [key, r] : readers_) {
     bytes.clear();
     msgpack::Writer w(bytes);
     w.ArrayHeader(3);
@@ -398,8 +481,7 @@ void HealthModel::Flush(const FoldWriter& write) {
       w.Int(partition);
       w.Int(p.record_offset);
       w.Int(p.record_time_ms);
-      // Flat and delta-coded (each commit against the one before): written
-      // for every partition a batch touched, so its size is ingestion's cost.
+      // Flat and delta-coded (each commit against the one before).
       w.ArrayHeader(static_cast<std::uint32_t>(p.window.size() * 3));
       std::int64_t offset = 0;
       std::int64_t time = 0;
@@ -411,9 +493,42 @@ void HealthModel::Flush(const FoldWriter& write) {
         time = c.time_ms;
       }
     }
-    write(ReadersKey(key), bytes);
+    auto k = ReadersKey(key);
+    total += bytes.size();
+    write(k, bytes);
+    written.insert(std::move(k));
   }
-  dirty_readers_.clear();
+  for (const auto& k : checkpointed_) {
+    if (!written.contains(k)) {
+      write(k, std::nullopt);
+    }
+  }
+  for (auto& k : journal_keys_) {
+    write(std::move(k), std::nullopt);
+  }
+  journal_keys_.clear();
+  journal_bytes_ = 0;
+  checkpointed_ = std::move(written);
+  checkpoint_bytes_ = total;
+}
+
+void HealthModel::Flush(const FoldWriter& write) {
+  if (!journal_.empty()) {
+    if (journal_bytes_ + journal_.size() > std::max(options_.checkpoint_bytes, checkpoint_bytes_)) {
+      WriteCheckpoint(write);
+    } else {
+      char seq[24];
+      std::snprintf(seq, sizeof seq, "%020llu", static_cast<unsigned long long>(journal_seq_++));
+      auto key = prefix_ + "j/" + seq;
+      journal_bytes_ += journal_.size();
+      write(key, journal_);
+      journal_keys_.push_back(std::move(key));
+    }
+    journal_.clear();
+    ++journal_epoch_;
+    journal_ids_ = 0;
+  }
+  std::string bytes;
   for (const auto& topic : dirty_ends_) {
     auto it = ends_.find(topic);
     if (it == ends_.end()) {
@@ -441,18 +556,130 @@ void HealthModel::Flush(const FoldWriter& write) {
   dirty_ends_.clear();
 }
 
+Status HealthModel::Replay(const std::string& key, std::string_view entry) {
+  msgpack::Reader in(entry);
+  std::vector<Key> ids;  // looked up at each op: an op may have removed it
+  const auto named = [&](std::int64_t id) -> Readers* {
+    if (id < 0 || static_cast<std::size_t>(id) >= ids.size()) {
+      return nullptr;
+    }
+    const auto& k = ids[static_cast<std::size_t>(id)];
+    auto it = index_.find(KeyView(k.first, k.second));
+    return it == index_.end() ? nullptr : &it->second->second;
+  };
+  while (in.ok() && !in.AtEnd()) {
+    const auto op = in.ReadInt();
+    const auto at = in.position();
+    if (op == kGroupGoneOp) {
+      const auto group = in.ReadString();
+      if (in.ok()) {
+        ApplyGroupDeleted(group);
+      }
+      continue;
+    }
+    const auto id = in.ReadInt();
+    if (op == kKeyOp) {
+      std::string group(in.ReadString());
+      std::string topic(in.ReadString());
+      if (!in.ok()) {
+        break;
+      }
+      if (id != static_cast<std::int64_t>(ids.size())) {
+        return Corruption("health journal " + key + ": id " + std::to_string(id) +
+                          " out of sequence at byte " + std::to_string(at));
+      }
+      if (!index_.contains(KeyView(group, topic))) {
+        Readers r;
+        r.group = group;
+        r.topic = topic;
+        AddReaders(Key{group, topic}, std::move(r));
+      }
+      ids.emplace_back(std::move(group), std::move(topic));
+      continue;
+    }
+    auto* r = named(id);
+    const auto partition = static_cast<std::int32_t>(in.ReadInt());
+    if (r == nullptr || !in.ok()) {
+      return Corruption("health journal " + key + ": an op at byte " + std::to_string(at) +
+                        " names no (group, topic)");
+    }
+    switch (op) {
+      case kCommitOp: {
+        const auto offset = in.ReadInt();
+        const auto ms = in.ReadInt();
+        const auto lag = in.ReadInt();
+        if (in.ok()) {
+          ApplyCommit(*r, partition, offset, ms, lag);
+        }
+        break;
+      }
+      case kDeletedOp:
+        if (auto it = index_.find(KeyView(r->group, r->topic)); it != index_.end()) {
+          ApplyOffsetDeleted(it->second, partition);
+        }
+        break;
+      case kRecordTimeOp: {
+        const auto offset = in.ReadInt();
+        const auto ms = in.ReadInt();
+        if (auto p = r->partitions.find(partition); in.ok() && p != r->partitions.end()) {
+          p->second.record_offset = offset;
+          p->second.record_time_ms = ms;
+        }
+        break;
+      }
+      case kLagOp: {
+        const auto ms = in.ReadInt();
+        const auto offset = in.ReadInt();
+        const auto lag = in.ReadInt();
+        if (auto p = r->partitions.find(partition); in.ok() && p != r->partitions.end()) {
+          for (auto& c : p->second.window) {
+            if (c.time_ms == ms && c.offset == offset && c.lag == kUnknownLag) {
+              c.lag = lag;
+            }
+          }
+        }
+        break;
+      }
+      default:
+        return Corruption("health journal " + key + ": unknown op " + std::to_string(op) +
+                          " at byte " + std::to_string(at));
+    }
+  }
+  if (!in.ok()) {
+    return Corruption("health journal " + key + ": " + in.error());
+  }
+  return Status::Ok();
+}
+
 Status HealthModel::Restore(const std::vector<std::pair<std::string, std::string>>& entries) {
   readers_.clear();
+  index_.clear();
+  ++erase_epoch_;
   ends_.clear();
   unfetched_.clear();
-  dirty_readers_.clear();
   dirty_ends_.clear();
+  journal_.clear();
+  ++journal_epoch_;
+  journal_ids_ = 0;
+  journal_seq_ = 0;
+  journal_keys_.clear();
+  journal_bytes_ = 0;
+  checkpoint_bytes_ = 0;
+  checkpointed_.clear();
   const auto readers_prefix = fold_prefix() + "w/";
   const auto ends_prefix = fold_prefix() + "e/";
+  const auto journal_prefix = fold_prefix() + "j/";
+  std::vector<std::pair<std::string_view, std::string_view>> journal;
   try {
     for (const auto& [key, value] : entries) {
+      if (key.starts_with(journal_prefix)) {
+        journal.emplace_back(key, value);
+        continue;
+      }
       const auto j = nlohmann::json::from_msgpack(value);
       if (key.rfind(readers_prefix, 0) == 0) {
+        checkpointed_.insert(key);
+        checkpoint_bytes_ += value.size();
         Readers r;
         r.group = j.at(0).get<std::string>();
         r.topic = j.at(1).get<std::string>();
@@ -471,7 +698,7 @@ Status HealthModel::Restore(const std::vector<std::pair<std::string, std::string
           r.partitions.emplace(pj.at(0).get<std::int32_t>(), std::move(p));
         }
         Key k{r.group, r.topic};
-        readers_.emplace(std::move(k), std::move(r));
+        AddReaders(std::move(k), std::move(r));
       } else if (key.rfind(ends_prefix, 0) == 0) {
         TopicEnds te;
         const auto topic = j.at(0).get<std::string>();
@@ -486,6 +713,19 @@ Status HealthModel::Restore(const std::vector<std::pair<std::string, std::string
     }
   } catch (const std::exception& e) {
     return Corruption(std::string("health fold state: ") + e.what());
+  }
+  // The journal after the checkpoint, in order (the sequence is zero-padded).
+  std::sort(journal.begin(), journal.end());
+  for (const auto& [key, value] : journal) {
+    if (auto s = Replay(std::string(key), value); !s.ok()) {
+      return s;
+    }
+    journal_keys_.emplace_back(key);
+    journal_bytes_ += value.size();
+    const auto digits = key.substr(journal_prefix.size());
+    std::uint64_t seq = 0;
+    std::from_chars(digits.data(), digits.data() + digits.size(), seq);
+    journal_seq_ = seq + 1;
   }
   // Partitions read whose end offsets were never fetched: fetch them first.
   for (const auto& [key, r] : readers_) {

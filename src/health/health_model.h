@@ -8,7 +8,12 @@
 //
 // Its state is fold state under "health/<cluster>/" (Restore/Flush), written
 // in the same transaction as the commits and end offsets that changed it, so a
-// restart resumes exactly where the log is. A commit seen before any end
+// restart resumes exactly where the log is. The commit windows are written as
+// a journal: each flush appends one entry with what changed since the last
+// (the new commits with their lag, deletions, record times), and when the
+// journal outgrows the last checkpoint, a checkpoint of every window replaces
+// it. A window is rewritten only at checkpoints, so persisting costs about
+// what the new commits weigh, not what the windows weigh. A commit seen before any end
 // offset of its partition keeps an unknown lag until one is observed; it is
 // evaluated then.
 //
@@ -22,6 +27,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -40,6 +46,10 @@ struct HealthModelOptions {
   // End-offset samples kept per partition; older ones are thinned out, so the
   // history reaches further back the longer it runs.
   std::size_t history = 32;
+  // A checkpoint of every window replaces the journal once the journal is
+  // larger than this and than the last checkpoint (so persisting costs at most
+  // about twice the journal, and a restart replays at most that much).
+  std::size_t checkpoint_bytes = 16u << 20;
 };
 
 struct TopicPartition {
@@ -120,8 +130,12 @@ class HealthModel {
   const HealthModelOptions& options() const { return options_; }
 
   // ---- observations -------------------------------------------------------------
+  // `entry` and `epoch`, when given, are a hint the caller keeps per (group,
+  // topic) between commits: OnCommit notes its entry there and uses it next
+  // time instead of looking it up, while the epoch says it is still there.
   void OnCommit(std::string_view group, std::string_view topic, std::int32_t partition,
-                std::int64_t offset, std::int64_t commit_ms);
+                std::int64_t offset, std::int64_t commit_ms, void** entry = nullptr,
+                std::uint64_t* epoch = nullptr);
   void OnOffsetDeleted(std::string_view group, std::string_view topic, std::int32_t partition);
   void OnGroupDeleted(std::string_view group);
   // End offsets fetched at `at_ms`.
@@ -150,11 +164,13 @@ class HealthModel {
   std::span<const EndSample> History(std::string_view topic, std::int32_t partition) const;
 
   // ---- fold state ---------------------------------------------------------------
-  std::string fold_prefix() const { return "health/" + options_.cluster + "/"; }
+  const std::string& fold_prefix() const { return prefix_; }
   Status Restore(const std::vector<std::pair<std::string, std::string>>& entries);
   using FoldWriter = std::function<void(std::string key, std::optional<std::string> value)>;
   // Writes what changed since the last flush.
   void Flush(const FoldWriter& write);
+  // Journal entries written since the last checkpoint.
+  std::size_t journal_entries() const { return journal_keys_.size(); }
 
   std::size_t group_topics() const { return readers_.size(); }
 
@@ -163,12 +179,18 @@ class HealthModel {
     std::vector<CommitSample> window;  // oldest first
     std::int64_t record_offset = -1;   // the offset whose record time is known
     std::int64_t record_time_ms = -1;  // -1: unknown; -2: not readable
+    // The partition's end-offset history once known (a node of ends_, which
+    // never moves): the commit hot path looks it up once.
+    const std::vector<EndSample>* ends = nullptr;
   };
   struct Readers {
     std::string group;
     std::string topic;
     std::map<std::int32_t, PartitionState> partitions;
-    bool dirty = false;
+    // Its id in the journal entry being written (valid while journal_epoch
+    // equals the model's).
+    std::uint64_t journal_epoch = 0;
+    std::int64_t journal_id = 0;
   };
   struct TopicEnds {
     std::map<std::int32_t, std::vector<EndSample>> partitions;
@@ -184,17 +206,55 @@ class HealthModel {
     }
   };
 
-  void MarkDirty(const Key& key, Readers& r);
+  using KeyView = std::pair<std::string_view, std::string_view>;
+  struct KeyViewHash {
+    std::size_t operator()(const KeyView& k) const {
+      return std::hash<std::string_view>{}(k.first) * 1099511628211ULL ^
+             std::hash<std::string_view>{}(k.second);
+    }
+  };
+  using ReadersMap = std::map<Key, Readers, KeyLess>;
+
+  ReadersMap::iterator AddReaders(Key key, Readers r);
+  ReadersMap::iterator EraseReaders(ReadersMap::iterator it);
+  // The journal: ops appended as they happen, written by Flush.
+  enum Op : std::int64_t {
+    kKeyOp = 0,         // id, group, topic: names a (group, topic) for this entry
+    kCommitOp = 1,      // id, partition, offset, commit ms, lag
+    kDeletedOp = 2,     // id, partition: the group's offset was deleted
+    kGroupGoneOp = 3,   // group: the group was deleted
+    kRecordTimeOp = 4,  // id, partition, offset, record time ms
+    kLagOp = 5,         // id, partition, commit ms, offset, lag: a lag filled in
+  };
+  std::int64_t JournalId(Readers& r);
+  void ApplyCommit(Readers& r, std::int32_t partition, std::int64_t offset, std::int64_t commit_ms,
+                   std::int64_t lag);
+  void ApplyOffsetDeleted(ReadersMap::iterator it, std::int32_t partition);
+  void ApplyGroupDeleted(std::string_view group);
+  Status Replay(const std::string& key, std::string_view entry);
+  void WriteCheckpoint(const FoldWriter& write);
   std::string ReadersKey(const Key& key) const;
   std::string EndsKey(const std::string& topic) const;
   const std::vector<EndSample>* Ends(std::string_view topic, std::int32_t partition) const;
 
   HealthModelOptions options_;
-  std::map<Key, Readers, KeyLess> readers_;
+  std::string prefix_;  // fold_prefix()
+  ReadersMap readers_;
+  // readers_ by hash, for the commit hot path; the views point into readers_'
+  // keys (map nodes never move). Kept in step by AddReaders and EraseReaders.
+  std::unordered_map<KeyView, ReadersMap::iterator, KeyViewHash> index_;
+  std::uint64_t erase_epoch_ = 1;  // bumps when an entry of readers_ goes (hints)
   std::map<std::string, TopicEnds, std::less<>> ends_;
   std::set<TopicPartition> unfetched_;
-  std::vector<Key> dirty_readers_;
   std::set<std::string> dirty_ends_;
+  std::string journal_;               // ops since the last flush
+  std::uint64_t journal_epoch_ = 1;   // bumps with every entry written
+  std::int64_t journal_ids_ = 0;      // ids given in the current entry
+  std::uint64_t journal_seq_ = 0;     // the next entry's sequence number
+  std::vector<std::string> journal_keys_;  // entries since the last checkpoint
+  std::size_t journal_bytes_ = 0;          // their size
+  std::size_t checkpoint_bytes_ = 0;       // the last checkpoint's size
+  std::set<std::string> checkpointed_;     // the window keys it wrote
   std::uint64_t generation_ = 0;
 };
 

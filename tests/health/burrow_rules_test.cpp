@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "health/burrow_rules.h"
+#include "core/msgpack.h"
 #include "health/health_model.h"
 
 using namespace tributary;
@@ -269,4 +270,136 @@ TEST_CASE("the model's fold state restores the same evaluation") {
     CHECK(a.groups[i].total_lag == b.groups[i].total_lag);
   }
   CHECK(b.groups[0].status == GroupStatus::kErr);  // "g" stalled
+}
+
+TEST_CASE("a topic deleted and re-created: the old incarnation's offsets count for nothing") {
+  Script s;
+  // The old topic: 100 messages per second for 100 s, the group at its end.
+  for (int i = 0; i <= 10; ++i) {
+    s.End(10'000 + i * 1000, i * 10'000);
+  }
+  s.Commit(20'000, 100'000);
+  // Kafka deletes the group's offsets of a deleted topic (an offset tombstone).
+  s.model.OnOffsetDeleted("g", "orders", 0);
+  // The new topic of the same name: its end starts again, 1 message per second.
+  s.End(10, 110'000);
+  s.End(20, 120'000);
+  s.Commit(5, 120'000);
+  const auto ev = s.model.Evaluate(120'000);
+  REQUIRE(ev.groups.size() == 1);
+  const auto& p = ev.groups[0].partitions.at(0);
+  CHECK(p.lag == 15);
+  CHECK(p.status == PartitionStatus::kOk);  // not REWIND against the old offsets
+  // Lag seconds and the rate come from the new incarnation's history only.
+  CHECK(*p.lag_seconds == Approx(15.0));
+  REQUIRE(ev.topics.size() == 1);
+  CHECK(*ev.topics[0].messages_per_second == Approx(1.0));
+  const auto history = s.model.History("orders", 0);
+  REQUIRE(history.size() == 2);
+  CHECK(history.front().end_offset == 10);
+}
+
+TEST_CASE("the journal and its checkpoints restore every window exactly, at any flush") {
+  // Small checkpoints, so that the run crosses many of them.
+  HealthModelOptions options{"local", 5, std::chrono::seconds(1), 32};
+  options.checkpoint_bytes = 3000;
+  HealthModel live(options);
+  std::map<std::string, std::string> stored;
+  const auto flush = [&] {
+    live.Flush([&](std::string k, std::optional<std::string> v) {
+      if (v) {
+        stored[k] = *v;
+      } else {
+        stored.erase(k);
+      }
+    });
+  };
+  const auto summary = [](HealthModel& m, std::int64_t now) {
+    std::string out;
+    for (const auto& g : m.Evaluate(now).groups) {
+      out += g.group + ":" + std::to_string(static_cast<int>(g.status)) + "[";
+      for (const auto& p : g.partitions) {
+        out += p.topic + "/" + std::to_string(p.partition) + "@" + std::to_string(p.offset) + "," +
+               std::to_string(p.last_commit_ms) + "," + std::to_string(p.lag.value_or(-1)) + "," +
+               std::to_string(static_cast<int>(p.status)) + ";";
+      }
+      out += "]";
+    }
+    return out;
+  };
+  std::uint32_t seed = 7;
+  const auto next = [&](std::uint32_t n) {
+    seed = seed * 1103515245u + 12345u;
+    return (seed >> 8) % n;
+  };
+  std::int64_t t = 0;
+  std::map<std::pair<std::string, std::int32_t>, std::int64_t> ends;
+  int checkpoints = 0;
+  std::size_t last_entries = 0;
+  for (int step = 0; step < 3000; ++step) {
+    t += 100 + next(900);
+    const auto group = "g" + std::to_string(next(6));
+    const auto topic = "t" + std::to_string(next(3));
+    const auto partition = static_cast<std::int32_t>(next(4));
+    const auto roll = next(100);
+    auto& end = ends[{topic, partition}];
+    if (roll < 70) {
+      live.OnCommit(group, topic, partition, std::max<std::int64_t>(0, end - next(50)), t);
+    } else if (roll < 85) {
+      end += next(100);
+      const EndOffset e{topic, partition, end};
+      live.ObserveEndOffsets(std::span(&e, 1), t);
+    } else if (roll < 90) {
+      live.OnOffsetDeleted(group, topic, partition);
+    } else if (roll < 92) {
+      live.OnGroupDeleted(group);
+    } else if (roll < 96) {
+      std::vector<RecordTime> times;
+      for (const auto& w : live.RecordTimesWanted()) {
+        times.push_back({w.topic, w.partition, w.offset, t - 5000});
+      }
+      live.ObserveRecordTimes(times);
+    } else {
+      live.Evaluate(t);  // fills in lags that were waiting for an end offset
+    }
+    if (next(10) == 0) {
+      flush();
+      if (live.journal_entries() < last_entries) {
+        ++checkpoints;
+      }
+      last_entries = live.journal_entries();
+      if (next(5) == 0) {
+        HealthModel restored(options);
+        std::vector<std::pair<std::string, std::string>> entries(stored.begin(), stored.end());
+        REQUIRE(restored.Restore(entries).ok());
+        INFO("step " << step);
+        REQUIRE(summary(restored, t + 60'000) == summary(live, t + 60'000));
+        flush();  // the lags Evaluate filled in
+      }
+    }
+  }
+  CHECK(checkpoints >= 3);
+  // Journal entries and checkpointed windows are both in the fold state.
+  bool journal = false;
+  bool windows = false;
+  for (const auto& [k, v] : stored) {
+    journal = journal || k.starts_with("health/local/j/");
+    windows = windows || k.starts_with("health/local/w/");
+  }
+  CHECK(windows);
+  (void)journal;
+}
+
+TEST_CASE("a corrupt journal entry is a clear error naming it") {
+  HealthModel model{HealthModelOptions{"local", 5, std::chrono::seconds(1), 32}};
+  std::string entry;
+  msgpack::Writer w(entry);
+  w.Int(1);  // a commit
+  w.Int(3);  // of an id never named
+  w.Int(0);
+  const std::vector<std::pair<std::string, std::string>> entries = {
+      {"health/local/j/00000000000000000004", entry}};
+  const auto s = model.Restore(entries);
+  REQUIRE_FALSE(s.ok());
+  CHECK_THAT(s.message(), Catch::Contains("health journal health/local/j/00000000000000000004"));
 }

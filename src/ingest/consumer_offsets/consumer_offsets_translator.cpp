@@ -232,9 +232,6 @@ ConsumerOffsetsTranslator::Topics::iterator ConsumerOffsetsTranslator::EraseTopi
 void ConsumerOffsetsTranslator::FoldCommit(std::string_view group, std::string_view topic,
                                            std::int32_t partition, std::int64_t offset,
                                            std::int64_t commit_ms, TranslationSink& sink) {
-  if (options_.observer != nullptr) {
-    options_.observer->OnCommit(group, topic, partition, offset, commit_ms);
-  }
   Topics::iterator it;
   if (auto found = topic_index_.find(TopicKeyView(group, topic)); found != topic_index_.end()) {
     it = found->second;
@@ -245,6 +242,9 @@ void ConsumerOffsetsTranslator::FoldCommit(std::string_view group, std::string_v
     it = AddTopic(TopicKey{std::string(group), std::string(topic)}, std::move(fold));
   }
   auto& f = it->second;
+  if (options_.observer != nullptr) {
+    options_.observer->OnCommit(group, topic, partition, offset, commit_ms, f.observer_hint);
+  }
   MarkDirty(it->first, &f);
   f.offsets[partition] = offset;
   f.last_commit_ms = std::max(f.last_commit_ms, commit_ms);

@@ -70,6 +70,7 @@ class ConsumerOffsetsTranslator final : public SourceTranslator {
     std::int64_t commits_since_sample = 0;
     bool active = false;
     bool dirty = false;  // changed since the last Flush
+    CommitObserver::Hint observer_hint;
   };
   struct Member {
     std::string member_id;

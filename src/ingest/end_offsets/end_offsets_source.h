@@ -87,8 +87,8 @@ class EndOffsetsSource final : public PolledSource, public consumer_offsets::Com
 
   // CommitObserver
   void OnCommit(std::string_view group, std::string_view topic, std::int32_t partition,
-                std::int64_t offset, std::int64_t commit_ms) override {
-    model_.OnCommit(group, topic, partition, offset, commit_ms);
+                std::int64_t offset, std::int64_t commit_ms, Hint& hint) override {
+    model_.OnCommit(group, topic, partition, offset, commit_ms, &hint.entry, &hint.epoch);
   }
   void OnOffsetDeleted(std::string_view group, std::string_view topic,
                        std::int32_t partition) override {
