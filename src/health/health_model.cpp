@@ -333,27 +333,30 @@ Evaluation HealthModel::Evaluate(std::int64_t now_ms) {
   GroupHealth* group = nullptr;
   const std::map<std::int32_t, std::vector<EndSample>>* topic_ends = nullptr;
   std::string_view ends_topic;
+  ev.groups.reserve(readers_.size());
   for (auto& [key, r] : readers_) {
     if (group == nullptr || group->group != key.first) {
       group = &ev.groups.emplace_back();
       group->group = key.first;
     }
-    if (topic_ends == nullptr || ends_topic != r.topic) {
-      auto t = ends_.find(r.topic);
-      topic_ends = t == ends_.end() ? nullptr : &t->second.partitions;
-      ends_topic = r.topic;
-    }
+    group->partitions.reserve(group->partitions.size() + r.partitions.size());
     for (auto& [partition, p] : r.partitions) {
       if (p.window.empty()) {
         continue;
       }
-      const std::vector<EndSample>* h = nullptr;
-      if (topic_ends != nullptr) {
-        auto it = topic_ends->find(partition);
-        if (it != topic_ends->end() && !it->second.empty()) {
-          h = &it->second;
+      if (p.ends == nullptr) {
+        if (topic_ends == nullptr || ends_topic != r.topic) {
+          auto t = ends_.find(r.topic);
+          topic_ends = t == ends_.end() ? nullptr : &t->second.partitions;
+          ends_topic = r.topic;
+        }
+        if (topic_ends != nullptr) {
+          if (auto it = topic_ends->find(partition); it != topic_ends->end()) {
+            p.ends = &it->second;
+          }
         }
       }
+      const std::vector<EndSample>* h = p.ends != nullptr && !p.ends->empty() ? p.ends : nullptr;
       if (h != nullptr) {
         for (auto& c : p.window) {
           if (c.lag != kUnknownLag) {

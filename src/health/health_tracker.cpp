@@ -199,7 +199,7 @@ std::string HealthTracker::TeamOf(const graph::GraphSnapshot* graph, const std::
 }
 
 std::optional<std::pair<std::int64_t, std::string>> HealthTracker::RetentionOf(
-    const std::string& topic) const {
+    const std::string& topic, const DeclaredRetention& declared) const {
   if (auto f = state_.facts.find(topic); f != state_.facts.end() && f->second.retention_ms) {
     const bool compacted =
         f->second.cleanup_policy && f->second.cleanup_policy->find("delete") == std::string::npos;
@@ -209,17 +209,25 @@ std::optional<std::pair<std::int64_t, std::string>> HealthTracker::RetentionOf(
     return std::pair{*f->second.retention_ms, std::string("observed")};
   }
   // Declared by the catalog (the broker does not answer DescribeConfigs).
-  for (const auto& [name, p] : catalog_.state().products) {
-    const auto& pub = p.published;
-    if (!pub.retention_ms || NodeId::Topic(pub.cluster, pub.topic).str() != topic) {
-      continue;
-    }
-    if (*pub.retention_ms <= 0 || pub.history == "compacted" || pub.history == "all") {
-      return std::nullopt;
-    }
-    return std::pair{*pub.retention_ms, std::string("declared")};
+  if (auto d = declared.find(topic); d != declared.end() && d->second) {
+    return std::pair{*d->second, std::string("declared")};
   }
   return std::nullopt;
+}
+
+HealthTracker::DeclaredRetention HealthTracker::Declared() const {
+  DeclaredRetention out;
+  for (const auto& [name, p] : catalog_.state().products) {
+    const auto& pub = p.published;
+    if (!pub.retention_ms) {
+      continue;
+    }
+    // The first product of a topic decides, as the products are ordered.
+    const bool ages = *pub.retention_ms > 0 && pub.history != "compacted" && pub.history != "all";
+    out.try_emplace(NodeId::Topic(pub.cluster, pub.topic).str(),
+                    ages ? std::optional<std::int64_t>(*pub.retention_ms) : std::nullopt);
+  }
+  return out;
 }
 
 void HealthTracker::Tick(Timestamp now, Batch& out) {
@@ -240,10 +248,14 @@ void HealthTracker::Evaluate(Timestamp now, Batch& out) {
   view->evaluated_at_ms = ToMillis(now);
   view->facts = state_.facts;
   std::string signature;
+  const auto declared = Declared();
+  // The worst lag per topic of a group: (topic, (lag seconds, lag)).
+  std::vector<std::pair<std::string_view, std::pair<double, std::int64_t>>> by_topic;
   for (std::size_t i = 0; i < models_.size(); ++i) {
     evaluated_generation_[i] = models_[i]->generation();
     auto ev = models_[i]->Evaluate(ToMillis(now));
     const auto& cluster = ev.cluster;
+    view->consumers.reserve(view->consumers.size() + ev.groups.size());
     for (auto& ts : ev.topics) {
       const auto id = NodeId::Topic(cluster, ts.topic).str();
       StreamView sv{std::move(ts), std::nullopt};
@@ -290,13 +302,16 @@ void HealthTracker::Evaluate(Timestamp now, Batch& out) {
                                       "consumer_status/" + id + "/" + std::to_string(changes + 1)});
       }
 
-      // Data-loss risk, per topic the group reads.
-      std::map<std::string, std::pair<double, std::int64_t>> by_topic;  // lag seconds, lag
+      // Data-loss risk, per topic the group reads (its partitions come by topic).
+      by_topic.clear();
       for (const auto& p : g.partitions) {
         if (!p.lag_seconds) {
           continue;
         }
-        auto& [seconds, lag] = by_topic[p.topic];
+        if (by_topic.empty() || by_topic.back().first != p.topic) {
+          by_topic.emplace_back(p.topic, std::pair<double, std::int64_t>{0.0, 0});
+        }
+        auto& [seconds, lag] = by_topic.back().second;
         if (*p.lag_seconds >= seconds) {
           seconds = *p.lag_seconds;
           lag = p.lag.value_or(0);
@@ -304,7 +319,7 @@ void HealthTracker::Evaluate(Timestamp now, Batch& out) {
       }
       for (const auto& [topic, worst] : by_topic) {
         const auto topic_id = NodeId::Topic(cluster, topic);
-        const auto retention = RetentionOf(topic_id.str());
+        const auto retention = RetentionOf(topic_id.str(), declared);
         if (!retention) {
           continue;
         }
@@ -355,8 +370,10 @@ void HealthTracker::Evaluate(Timestamp now, Batch& out) {
       view->consumers.push_back(std::move(cv));
     }
   }
-  std::sort(view->consumers.begin(), view->consumers.end(),
-            [](const ConsumerView& a, const ConsumerView& b) { return a.id < b.id; });
+  const auto by_id = [](const ConsumerView& a, const ConsumerView& b) { return a.id < b.id; };
+  if (!std::is_sorted(view->consumers.begin(), view->consumers.end(), by_id)) {
+    std::sort(view->consumers.begin(), view->consumers.end(), by_id);  // several clusters
+  }
   latest_ = view;
   published_.Set(std::shared_ptr<const HealthView>(view));
 }

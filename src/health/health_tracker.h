@@ -122,9 +122,14 @@ class HealthTracker final : public Projection, public Decider {
   void Evaluate(Timestamp now, Batch& out);
   void CheckUnhealthy(Timestamp now, Batch& out);
   std::string TeamOf(const graph::GraphSnapshot* graph, const std::string& id) const;
+  // The catalog's declared retention by topic node id (nullopt: declared, but
+  // nothing ages out by time), built once per evaluation.
+  using DeclaredRetention = std::map<std::string, std::optional<std::int64_t>, std::less<>>;
+  DeclaredRetention Declared() const;
   // The retention of `topic` (a node id): observed, else declared; nullopt when
   // neither, or not time-based.
-  std::optional<std::pair<std::int64_t, std::string>> RetentionOf(const std::string& topic) const;
+  std::optional<std::pair<std::int64_t, std::string>> RetentionOf(
+      const std::string& topic, const DeclaredRetention& declared) const;
 
   HealthOptions options_;
   std::vector<HealthModel*> models_;
