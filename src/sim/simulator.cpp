@@ -404,6 +404,26 @@ class RecordProducer {
     }
   }
 
+  // The partition count of `topic` if the cluster has it, else 0; asks for
+  // every topic's metadata, so that asking creates nothing (a request naming
+  // the topic would have the mock cluster create it).
+  Result<std::int32_t> PartitionsIfExists(const std::string& topic, int timeout_ms) {
+    const rd_kafka_metadata_t* md = nullptr;
+    const auto err = rd_kafka_metadata(rk_, 1, nullptr, &md, timeout_ms);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Unavailable("simulator: cannot read the cluster's metadata: " +
+                         std::string(rd_kafka_err2str(err)));
+    }
+    std::int32_t partitions = 0;
+    for (int i = 0; i < md->topic_cnt; ++i) {
+      if (topic == md->topics[i].topic && md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        partitions = md->topics[i].partition_cnt;
+      }
+    }
+    rd_kafka_metadata_destroy(md);
+    return partitions;
+  }
+
   // The partition count of `topic`, asking the cluster.
   Result<std::int32_t> Partitions(const std::string& topic, int timeout_ms) {
     rd_kafka_topic_t* t = rd_kafka_topic_new(rk_, topic.c_str(), nullptr);
@@ -1307,7 +1327,7 @@ Result<std::unique_ptr<Simulator>> Simulator::Start(SimulatorOptions options) {
     return partitions.status();
   }
   // The consumer-health story runs where its topic exists (the demo creates it).
-  auto ticks = (*producer)->Partitions(kMarketTicksTopic, 5000);
+  auto ticks = (*producer)->PartitionsIfExists(kMarketTicksTopic, 10000);
   auto impl = std::make_unique<Impl>(std::move(options), std::move(*producer), *partitions,
                                      ticks.ok() ? *ticks : 0);
   impl->Begin();
