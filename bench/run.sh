@@ -48,3 +48,6 @@ echo "== log size after a year of progress sampling, with and without compaction
 echo
 echo "== Burrow side by side (optional: deploy/install-deps.sh --with-burrow)"
 "$(dirname "$0")/burrow/run.sh" "$build"
+echo
+echo "== Burrow and Tributary statuses for one scripted scenario (~1 min; optional as above)"
+"$(dirname "$0")/burrow/status.sh" "$build"

@@ -367,6 +367,9 @@ class SpeedClock final : public Clock {
       : start_(SystemClock().Now()),
         steady_start_(std::chrono::steady_clock::now()),
         speed_(speed) {}
+  // Simulated time `start()` was the real now at steady time `steady_start()`.
+  Timestamp start() const { return start_; }
+  std::chrono::steady_clock::time_point steady_start() const { return steady_start_; }
   Timestamp Now() const override {
     const auto real = std::chrono::steady_clock::now() - steady_start_;
     return start_ + std::chrono::duration_cast<Duration>(std::chrono::duration<double, std::milli>(
@@ -524,12 +527,19 @@ Config DemoConfig(const std::string& data_dir, std::uint16_t http_port,
   config.notifications.digest_window = std::chrono::minutes(0);
   config.channels = DemoChannels("http://127.0.0.1:" + std::to_string(http_port), smtp_port);
   config.notifications.fallback_channel = "demo-inbox";
+  // End offsets every 2 s of real time: the demo's laggard commits every 6 s
+  // or more, so each of its commits has its own end offset (DESIGN.md §10).
+  config.health.offsets_interval = std::chrono::seconds(2);
   return config;
 }
 
 sim::SimulatorOptions DemoSimulatorOptions(const std::string& bootstrap_servers,
-                                           const DemoArgs& demo) {
+                                           const DemoArgs& demo, const SpeedClock& clock) {
   sim::SimulatorOptions sim_options;
+  // The simulator's clock is the services' clock: commit times and record
+  // timestamps read as the service's now does.
+  sim_options.origin = clock.start();
+  sim_options.origin_steady = clock.steady_start();
   sim_options.bootstrap_servers = bootstrap_servers;
   sim_options.seed = static_cast<std::uint64_t>(demo.seed);
   sim_options.speed = demo.speed;
@@ -624,6 +634,12 @@ int RunDemo(const Args& args, std::ostream& out, std::ostream& err) {
     err << "demo: " << kafka.status().message() << "\n";
     return 1;
   }
+  // The consumer-health story's topic (sim/simulator.h).
+  if (auto s = (*kafka)->CreateTopic({sim::kMarketTicksTopic, sim::kMarketTicksPartitions});
+      !s.ok()) {
+    err << "demo: " << s.message() << "\n";
+    return 1;
+  }
   auto smtp = sim::SmtpReceiver::Start("127.0.0.1", 0);
   if (!smtp.ok()) {
     err << "demo: " << smtp.status().message() << "\n";
@@ -669,7 +685,7 @@ int RunDemo(const Args& args, std::ostream& out, std::ostream& err) {
       return 1;
     }
   }
-  auto started = sim::Simulator::Start(DemoSimulatorOptions(bootstrap_servers, demo));
+  auto started = sim::Simulator::Start(DemoSimulatorOptions(bootstrap_servers, demo, clock));
   if (!started.ok()) {
     err << "demo: " << started.status().message() << "\n";
     stop_all();

@@ -150,7 +150,17 @@ Result<WiredSources> WireSources(const Config& config, ingest::IngestPipeline& p
   }
   if (s.audit_log) {
     ingest::audit_log::AuditLogOptions options{
-        s.audit_log->cluster, directory, config.tracking.consumer_idle_after, {}};
+        s.audit_log->cluster, directory, config.tracking.consumer_idle_after, {}, {}};
+    if (auto* end_offsets = wired.end_offsets) {
+      // A config change on the health cluster: its topic facts are read again
+      // at the source's next poll (both run on the writer thread).
+      options.request_topic_facts = [end_offsets, cluster = s.consumer_offsets->cluster](
+                                        const std::string& on, const std::string&) {
+        if (on == cluster) {
+          end_offsets->RefreshTopicFacts();
+        }
+      };
+    }
     if (auto st = add(s.audit_log->cluster, s.audit_log->topic,
                       std::make_unique<ingest::audit_log::AuditLogTranslator>(options));
         !st.ok()) {

@@ -113,7 +113,12 @@ void HealthTracker::Apply(const EventRecord& record) {
                    auto& g = state_.groups[e.group.str()];
                    g.alerted_episode = g.err_episodes;
                  },
-                 [&](const TopicFactsObserved& e) { state_.facts[e.topic.str()] = e; },
+                 [&](const TopicFactsObserved& e) {
+                   state_.facts[e.topic.str()] = e;
+                   // A retention changes risks and the published stream facts:
+                   // evaluated at the next tick, not the next interval.
+                   last_evaluation_.reset();
+                 },
                  [&](const GroupDeleted& e) { state_.groups.erase(e.group.str()); },
                  [](const auto&) {},
              },

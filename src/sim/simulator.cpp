@@ -46,6 +46,7 @@ constexpr const char* kSchemasTopic = "_schemas";
 constexpr const char* kAuditTopic = "confluent-audit-log-events";
 constexpr const char* kCatalogTopic = "tributary.catalog";
 constexpr const char* kLineageTopic = "openlineage.events";
+constexpr const char* kTicksTopic = kMarketTicksTopic;
 constexpr const char* kCatalogSource = "/tributary/demo/catalog";
 constexpr std::size_t kStorylineLines = 1000;
 
@@ -85,6 +86,22 @@ constexpr JobMigration kJobMigrations[] = {
     {"us_enriched_stock_trades", 70 * kMinute},
 };
 constexpr const char* kLateConsumer = "risk-backtest";
+
+// ---- consumer health (DESIGN.md §10): market-ticks, which keeps 6 hours ----
+// Records arrive on every partition once per tick (commit_every_); 5 hours of
+// them are on the topic when the mesh comes online. risk-replay starts 4h30m
+// behind and reads a third as fast as they arrive, committing every
+// laggard_every_: its lag in records grows at every commit (WARNING) and its
+// lag in time by 2/3 s a second, past 0.8 x 6 h = 4h48m about half an hour in
+// (data-loss risk). ticks-archiver commits the same offset, an hour behind,
+// every tick while the end offset moves on (STALLED).
+constexpr std::int64_t kTicksRetention = 6 * kHour;  // declared in the catalog
+constexpr std::int64_t kTicksBacklog = 5 * kHour;
+constexpr std::int64_t kLaggardBehind = 4 * kHour + 30 * kMinute;
+constexpr std::int64_t kLaggardSlowdown = 3;  // it reads 1 record of every 3
+constexpr std::int64_t kStalledBehind = kHour;
+constexpr const char* kLaggard = "risk-replay";
+constexpr const char* kStalled = "ticks-archiver";
 constexpr const char* kRevokedPrincipal = "User:svc-fraud-scan";
 
 // Generation g of the stock-trades product: stocktrades, stocktrades.v2, ...
@@ -387,6 +404,26 @@ class RecordProducer {
     }
   }
 
+  // The partition count of `topic` if the cluster has it, else 0; asks for
+  // every topic's metadata, so that asking creates nothing (a request naming
+  // the topic would have the mock cluster create it).
+  Result<std::int32_t> PartitionsIfExists(const std::string& topic, int timeout_ms) {
+    const rd_kafka_metadata_t* md = nullptr;
+    const auto err = rd_kafka_metadata(rk_, 1, nullptr, &md, timeout_ms);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      return Unavailable("simulator: cannot read the cluster's metadata: " +
+                         std::string(rd_kafka_err2str(err)));
+    }
+    std::int32_t partitions = 0;
+    for (int i = 0; i < md->topic_cnt; ++i) {
+      if (topic == md->topics[i].topic && md->topics[i].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        partitions = md->topics[i].partition_cnt;
+      }
+    }
+    rd_kafka_metadata_destroy(md);
+    return partitions;
+  }
+
   // The partition count of `topic`, asking the cluster.
   Result<std::int32_t> Partitions(const std::string& topic, int timeout_ms) {
     rd_kafka_topic_t* t = rd_kafka_topic_new(rk_, topic.c_str(), nullptr);
@@ -501,17 +538,22 @@ struct JobState {
 class Simulator::Impl {
  public:
   Impl(SimulatorOptions options, std::unique_ptr<RecordProducer> producer,
-       std::int32_t offsets_partitions)
+       std::int32_t offsets_partitions, std::int32_t ticks_partitions)
       : options_(std::move(options)),
         producer_(std::move(producer)),
         offsets_partitions_(offsets_partitions),
+        ticks_partitions_(ticks_partitions),
         rng_(options_.seed),
-        sim_start_ms_(ToMillis(SystemClock().Now())),
-        real_start_(std::chrono::steady_clock::now()) {
+        sim_start_ms_(ToMillis(options_.origin ? *options_.origin : SystemClock().Now())),
+        real_start_(options_.origin ? options_.origin_steady : std::chrono::steady_clock::now()) {
     // Commits every 10 simulated seconds, but not more often than every 50 ms of
     // real time (at high speeds), so the volume stays bounded.
     commit_every_ =
         std::max<std::int64_t>(10 * kSecond, static_cast<std::int64_t>(options_.speed * 50));
+    // The laggard commits at most every 6 s of real time, so that a health
+    // check's end offsets (every few seconds) fall between its commits.
+    laggard_every_ =
+        std::max<std::int64_t>(6 * kMinute, static_cast<std::int64_t>(options_.speed * 6000));
     audit_every_ = std::max<std::int64_t>(kMinute, static_cast<std::int64_t>(options_.speed * 100));
     std::string namespace_hosts;
     for (const char c : options_.bootstrap_servers) {
@@ -909,6 +951,82 @@ class Simulator::Impl {
     At(t + commit_every_, [this](std::int64_t next) { CommitTick(next); });
   }
 
+  // ---- consumer health: a laggard heading for data loss, a stalled group -----------
+
+  void StartHealthStory(std::int64_t t) {
+    ProductPublished e;
+    e.product = kTicksTopic;
+    e.cluster = options_.cluster;
+    e.topic = kTicksTopic;
+    e.domain = "execution";
+    e.owner = "trade-gateway";
+    e.description = "Top-of-book quotes for every listed symbol, kept for 6 hours";
+    e.quality = "raw";
+    e.sla = "tier-2";
+    e.tags = {"trading", "market-data"};
+    e.history = "recent";
+    e.retention_ms = kTicksRetention;
+    Catalog(e, kTicksTopic, t);
+    Catalog(OwnershipAssigned{NodeId::Group(options_.cluster, kLaggard), "risk"}, kLaggard, t);
+    Catalog(OwnershipAssigned{NodeId::Group(options_.cluster, kStalled), "compliance"}, kStalled,
+            t);
+    producing_["User:svc-trade-gateway"].insert(kTicksTopic);
+    ticks_backlog_ = kTicksBacklog / commit_every_;
+    ticks_end_.assign(static_cast<std::size_t>(ticks_partitions_), 0);
+    for (std::int64_t k = 0; k < ticks_backlog_; ++k) {
+      ProduceTicks(t - kTicksBacklog + k * commit_every_);
+    }
+    CommitTicks(kLaggard, ticks_backlog_ - kLaggardBehind / commit_every_, t);
+    CommitTicks(kStalled, ticks_backlog_ - kStalledBehind / commit_every_, t);
+    Note(t, std::string("group ") + kLaggard + " replays " + kTicksTopic +
+                " (keeps 6 hours) from 4h30m back, reading a third as fast as it is written");
+    Note(t, std::string("group ") + kStalled + " is stuck on " + kTicksTopic +
+                ": it commits the same offset while records arrive");
+    At(t + commit_every_, [this](std::int64_t next) { TicksTick(next); });
+    At(t + laggard_every_, [this](std::int64_t next) { LaggardTick(next); });
+  }
+
+  // One record on every partition of market-ticks, stamped `t`.
+  void ProduceTicks(std::int64_t t) {
+    static constexpr const char* kSymbols[] = {"ACME", "GLOBX", "INITech", "UMBR", "WAYN"};
+    for (std::int32_t p = 0; p < ticks_partitions_; ++p) {
+      auto& end = ticks_end_[static_cast<std::size_t>(p)];
+      const std::string value = std::string(R"({"symbol":")") +
+                                kSymbols[(end + p) % std::size(kSymbols)] + R"(","bid":)" +
+                                std::to_string(100 + end % 17) + "}";
+      Produce(kTicksTopic, p, std::nullopt, value, t);
+      ++end;
+    }
+  }
+
+  // `group` commits `offset` on every partition of market-ticks.
+  void CommitTicks(const char* group, std::int64_t offset, std::int64_t t) {
+    for (std::int32_t p = 0; p < ticks_partitions_; ++p) {
+      co::OffsetCommit commit;
+      commit.value_version = 3;
+      commit.group = group;
+      commit.topic = kTicksTopic;
+      commit.partition = p;
+      commit.offset = std::max<std::int64_t>(0, offset);
+      commit.leader_epoch = 0;
+      commit.commit_timestamp_ms = t;
+      Offsets(co::Encode(commit), group, t);
+    }
+  }
+
+  void TicksTick(std::int64_t t) {
+    ProduceTicks(t);
+    CommitTicks(kStalled, ticks_backlog_ - kStalledBehind / commit_every_, t);
+    At(t + commit_every_, [this](std::int64_t next) { TicksTick(next); });
+  }
+
+  void LaggardTick(std::int64_t t) {
+    const std::int64_t written = ticks_end_.empty() ? 0 : ticks_end_.front() - ticks_backlog_;
+    CommitTicks(kLaggard,
+                ticks_backlog_ - kLaggardBehind / commit_every_ + written / kLaggardSlowdown, t);
+    At(t + laggard_every_, [this](std::int64_t next) { LaggardTick(next); });
+  }
+
   // ---- audit log and lineage ticks ----------------------------------------------
 
   void AuditTick(std::int64_t t) {
@@ -1039,6 +1157,9 @@ class Simulator::Impl {
     Produce(kLineageTopic, -1, "s3://demo-lake/daily_pnl",
             ingest::openlineage::EncodeDatasetEvent(dataset), t);
 
+    if (ticks_partitions_ > 0) {
+      StartHealthStory(t);
+    }
     Note(t, "mesh online: " + std::to_string(std::size(kTeams)) + " teams, " +
                 std::to_string(products.size()) + " data products, " +
                 std::to_string(groups_.size()) + " consumer groups, " +
@@ -1152,10 +1273,12 @@ class Simulator::Impl {
   const SimulatorOptions options_;
   const std::unique_ptr<RecordProducer> producer_;
   const std::int32_t offsets_partitions_;
+  const std::int32_t ticks_partitions_;  // 0: no market-ticks topic, no health story
   std::mt19937_64 rng_;
   const std::int64_t sim_start_ms_;
   const std::chrono::steady_clock::time_point real_start_;
   std::int64_t commit_every_ = 0;
+  std::int64_t laggard_every_ = 0;
   std::int64_t audit_every_ = 0;
   std::string kafka_namespace_;
 
@@ -1169,6 +1292,8 @@ class Simulator::Impl {
   std::map<std::string, JobState> jobs_;
   std::map<std::string, std::set<std::string>> producing_;  // principal -> topics
   std::map<std::string, Fetch> fetching_;                   // principal -> what it fetches
+  std::vector<std::int64_t> ticks_end_;                     // market-ticks: records per partition
+  std::int64_t ticks_backlog_ = 0;                          // records per partition at the start
 
   std::mutex stop_mu_;  // serializes Stop()
   std::mutex mu_;       // guards the wait on cv_
@@ -1201,7 +1326,10 @@ Result<std::unique_ptr<Simulator>> Simulator::Start(SimulatorOptions options) {
   if (!partitions.ok()) {
     return partitions.status();
   }
-  auto impl = std::make_unique<Impl>(std::move(options), std::move(*producer), *partitions);
+  // The consumer-health story runs where its topic exists (the demo creates it).
+  auto ticks = (*producer)->PartitionsIfExists(kMarketTicksTopic, 10000);
+  auto impl = std::make_unique<Impl>(std::move(options), std::move(*producer), *partitions,
+                                     ticks.ok() ? *ticks : 0);
   impl->Begin();
   return std::unique_ptr<Simulator>(new Simulator(std::move(impl)));
 }

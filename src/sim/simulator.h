@@ -10,6 +10,9 @@
 //   tributary.catalog           products, deprecations, retirements, teams with
 //                               contacts, ownership, ACLs created and deleted
 //   openlineage.events          stream jobs reading and writing topics
+//   market-ticks                where it exists (the demo creates it): records
+//                               for the consumer-health story, read by a laggard
+//                               heading for data loss and by a stalled group
 //
 // The mesh is a stock-trading company (domains execution, marketing, users,
 // analytics). A scripted storyline repeats on a simulated clock that starts at
@@ -29,6 +32,11 @@
 //   +45m    READ revoked from a principal that is actively fetching
 //   sunset+6h  the deprecated generation is retired; +12h the next cycle
 //
+// Consumer health (first cycle on, where market-ticks exists): the product
+// market-ticks keeps 6 hours (declared); risk-replay starts 4h30m behind and
+// falls further behind (WARN, a data-loss risk from about +30m);
+// ticks-archiver commits the same offset while records arrive (STALLED, ERR).
+//
 // Deterministic for a given seed apart from wall-clock timing: the same seed
 // yields the same records in the same order (only the wall clock decides how
 // far the run gets).
@@ -38,14 +46,22 @@
 // flushes the producer and is idempotent. Storyline() and records_produced()
 // are thread-safe.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "tributary/clock.h"
 #include "tributary/result.h"
 
 namespace tributary::sim {
+
+// The topic of the consumer-health story and its partitions, for whoever
+// creates the cluster's topics (the demo).
+inline constexpr const char* kMarketTicksTopic = "market-ticks";
+inline constexpr int kMarketTicksPartitions = 3;
 
 struct SimulatorOptions {
   std::string bootstrap_servers;
@@ -55,6 +71,11 @@ struct SimulatorOptions {
   std::string cluster_id = "lkc-demo";         // audit-log CRNs read kafka=<cluster_id>
   std::string webhook_channel = "demo-inbox";  // every team's contacts
   std::string email_channel = "demo-email";
+  // The simulated clock's origin: simulated time `origin` at steady time
+  // `origin_steady`; unset, the real now when Start runs. The demo passes its
+  // service clock's, so that both read the same time.
+  std::optional<Timestamp> origin;
+  std::chrono::steady_clock::time_point origin_steady{};
 };
 
 class Simulator {

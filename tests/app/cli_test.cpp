@@ -17,6 +17,8 @@
 #include <thread>
 #include <tuple>
 
+#include <nlohmann/json.hpp>
+
 #include "support/http_client.h"
 #include "support/temp_dir.h"
 #include "support/xml_check.h"
@@ -265,6 +267,55 @@ TEST_CASE("demo at speed 60 delivers a breaking change and a deprecation within 
   }
   CHECK(moving);
   CHECK(tributary::testing::HttpGet(p, "/").status == 200);
+
+  // Consumer health: risk-replay falls ever further behind on market-ticks,
+  // which keeps 6 hours, and passes 0.8 x 6 h (a data-loss risk, WARN);
+  // ticks-archiver commits the same offset while records arrive (STALLED, ERR).
+  const auto consumer = [&](const std::string& group) {
+    const auto r = tributary::testing::HttpGet(p, "/api/v1/consumers/group%3Ademo%2F" + group);
+    return r.status == 200 ? nlohmann::json::parse(r.body) : nlohmann::json(nullptr);
+  };
+  nlohmann::json laggard;
+  nlohmann::json stalled;
+  bool lagging = false;
+  bool stuck = false;
+  while (std::chrono::steady_clock::now() - started < std::chrono::minutes(4) &&
+         !(lagging && stuck)) {
+    laggard = consumer("risk-replay");
+    stalled = consumer("ticks-archiver");
+    lagging = !laggard.is_null() && laggard["status"] == "WARN" && !laggard["at_risk"].empty();
+    stuck = !stalled.is_null() && stalled["status"] == "ERR" && !stalled["partitions"].empty();
+    for (const auto& part : stuck ? stalled["partitions"] : nlohmann::json::array()) {
+      stuck = stuck && part["status"] == "STALLED";
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  INFO(laggard.dump() << "\n" << stalled.dump());
+  CHECK(lagging);
+  CHECK(stuck);
+  if (lagging) {
+    CHECK(laggard["at_risk"] == nlohmann::json::array({"topic:demo/market-ticks"}));
+    CHECK(laggard["max_lag_seconds"].get<double>() > 0.8 * 6 * 3600);
+    for (const auto& part : laggard["partitions"]) {
+      CHECK(part["status"] == "WARNING");
+      CHECK(part["lag"].get<std::int64_t>() > 0);
+    }
+    const auto risks = nlohmann::json::parse(
+        tributary::testing::HttpGet(p, "/api/v1/events?type=data_loss_risk_detected").body);
+    bool notified = false;
+    for (const auto& e : risks["events"]) {
+      notified = notified || (e["data"]["group"] == "group:demo/risk-replay" &&
+                              e["data"]["retention_ms"] == 6 * 3600 * 1000);
+    }
+    CHECK(notified);
+  }
+  // The consumers page puts the risk first and shows both.
+  const auto consumers_page = tributary::testing::HttpGet(p, "/ui/consumers").body;
+  const auto risk_at = consumers_page.find("group:demo/risk-replay");
+  CHECK(risk_at != std::string::npos);
+  CHECK(consumers_page.find("group:demo/ticks-archiver") != std::string::npos);
+  CHECK(consumers_page.find("topic:demo/market-ticks") != std::string::npos);
+  CHECK(risk_at < consumers_page.find("group:demo/ticks-archiver"));
 
   // Every page the demo serves, reached by following the UI's links from the
   // overview, is well-formed XML, and so is every standalone lineage SVG.

@@ -393,7 +393,9 @@ Status Classify(const json& data, const std::vector<CrnSegment>& resource_segmen
   const bool produce = out.method == "kafka.Produce";
   const bool topic_change =
       out.method == "kafka.CreateTopics" || out.method == "kafka.DeleteTopics";
-  if (!produce && !topic_change && !IsConsumeMethod(out.method)) {
+  const bool config_change =
+      out.method == "kafka.AlterConfigs" || out.method == "kafka.IncrementalAlterConfigs";
+  if (!produce && !topic_change && !config_change && !IsConsumeMethod(out.method)) {
     return Status::Ok();
   }
   // The topic: authorizationInfo when it names a topic, else the resource CRN.
@@ -408,11 +410,20 @@ Status Classify(const json& data, const std::vector<CrnSegment>& resource_segmen
       }
     }
   }
+  if (config_change) {
+    // A broker's configs (resource Cluster) may change a topic's defaults:
+    // no topic named, every topic's facts are read again.
+    out.action = AuditAction::kConfigChange;
+  }
   if (topic.empty()) {
     return Status::Ok();  // e.g. OffsetCommit authorized on the group
   }
   if (auto s = js::CheckName(topic, "data.authorizationInfo.resourceName"); !s.ok()) {
     return s;
+  }
+  if (config_change) {
+    out.topic = NodeId::Topic(out.cluster, topic);
+    return Status::Ok();
   }
   if (topic_change) {
     // The same name created again after a deletion is a new topic.
@@ -480,6 +491,8 @@ std::string_view ToString(AuditAction action) {
       return "topic_created";
     case AuditAction::kTopicDeleted:
       return "topic_deleted";
+    case AuditAction::kConfigChange:
+      return "config_change";
     case AuditAction::kOther:
       return "other";
   }

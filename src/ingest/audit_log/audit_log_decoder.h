@@ -19,6 +19,10 @@
 //   kProduce    kafka.Produce on a topic, granted
 //   kConsume    kafka.FetchConsumer, kafka.Fetch, kafka.OffsetCommit,
 //               kafka.TxnOffsetCommit on a topic, granted
+//   kTopicCreated / kTopicDeleted  kafka.CreateTopics / kafka.DeleteTopics, granted
+//   kConfigChange  kafka.AlterConfigs / kafka.IncrementalAlterConfigs, granted:
+//               `topic` is set when the resource is a topic (absent for a
+//               broker's configs); the caller re-reads the topic facts
 //   kOther      everything else, including every denied request: a denied
 //               request never yields an observed edge.
 //
@@ -40,8 +44,17 @@
 
 namespace tributary::ingest::audit_log {
 
-enum class AuditAction { kAclChange, kProduce, kConsume, kTopicCreated, kTopicDeleted, kOther };
-// "acl_change" | "produce" | "consume" | "topic_created" | "topic_deleted" | "other"
+enum class AuditAction {
+  kAclChange,
+  kProduce,
+  kConsume,
+  kTopicCreated,
+  kTopicDeleted,
+  kConfigChange,
+  kOther
+};
+// "acl_change" | "produce" | "consume" | "topic_created" | "topic_deleted" |
+// "config_change" | "other"
 std::string_view ToString(AuditAction action);
 
 struct AuditLogEvent {
@@ -58,7 +71,8 @@ struct AuditLogEvent {
   std::string operation;      // authorizationInfo.operation, e.g. Write
   bool granted = false;
   AuditAction action = AuditAction::kOther;
-  std::optional<NodeId> topic;           // kProduce / kConsume: topic:<cluster>/<topic>
+  std::optional<NodeId>
+      topic;  // kProduce / kConsume / kTopic* / kConfigChange: topic:<cluster>/<topic>
   std::vector<AclBinding> acl_bindings;  // kAclChange, when the request names them
 };
 

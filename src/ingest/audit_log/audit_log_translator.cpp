@@ -56,6 +56,11 @@ void AuditLogTranslator::Translate(const RawRecord& record, TranslationSink& sin
         sink.Emit(TopicCreated{*e.topic, "audit_log", e.principal}, e.time);
       }
       break;
+    case AuditAction::kConfigChange:
+      if (options_.request_topic_facts) {
+        options_.request_topic_facts(e.cluster, e.topic ? std::string(e.topic->name()) : "");
+      }
+      break;
     case AuditAction::kOther:
       break;
   }

@@ -4,8 +4,10 @@
 // consumer is "principal consumes topic" (folded by ObservedEdges: facts only on
 // first sight and after idleness). ACL changes that name their bindings become
 // acl_granted / acl_revoked; every ACL change also asks for a reconcile (the
-// Admin API source, where the broker supports it). Denied requests never make
-// edges. State lives under "al/<cluster>/". Single-threaded.
+// Admin API source, where the broker supports it); a config change
+// (AlterConfigs, IncrementalAlterConfigs) asks for the topic facts to be read
+// again (the end-offsets source). Denied requests never make edges. State
+// lives under "al/<cluster>/". Single-threaded.
 
 #include <functional>
 
@@ -19,6 +21,9 @@ struct AuditLogOptions {
   ClusterDirectory clusters;
   Duration idle_after = std::chrono::minutes(15);
   std::function<void(const std::string& cluster)> request_acl_reconcile;  // may be empty
+  // A granted AlterConfigs / IncrementalAlterConfigs: the cluster, and the
+  // topic's name (empty for a broker's configs). May be empty.
+  std::function<void(const std::string& cluster, const std::string& topic)> request_topic_facts;
 };
 
 class AuditLogTranslator final : public SourceTranslator {

@@ -45,6 +45,12 @@ std::optional<std::pair<std::string, ordered>> TypeAndData(const DomainEvent& ev
           if (!e.allowed_regions.empty()) {
             d["allowed_regions"] = e.allowed_regions;
           }
+          if (e.history) {
+            d["history"] = *e.history;
+          }
+          if (e.retention_ms) {
+            d["retention_ms"] = *e.retention_ms;
+          }
           return std::pair{std::string("tributary.product.published"), std::move(d)};
         } else if constexpr (std::is_same_v<T, ProductUpdated>) {
           d["product"] = e.product;

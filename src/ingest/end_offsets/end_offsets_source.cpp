@@ -278,8 +278,14 @@ void EndOffsetsSource::ReadTopicFacts(Timestamp now, TranslationSink& sink) {
   // DescribeConfigs is asked without waiting (a broker that does not answer it
   // would hold the writer thread for a whole request timeout): the answer is
   // taken at a later poll (TakeDescribeConfigs) and merged from then on.
-  if (!describe_in_flight_ && !facts.empty() &&
-      (describe_configs_supported_ || --describe_configs_skip_ <= 0)) {
+  // A refresh (RefreshTopicFacts, a topic first read) asks even a broker that
+  // did not answer before; one that waits for an answer to an earlier request
+  // is asked once that answer is taken (refresh_facts_ stays set until then).
+  if (facts.empty()) {
+    refresh_facts_ = false;
+  } else if (!describe_in_flight_ &&
+             (refresh_facts_ || describe_configs_supported_ || --describe_configs_skip_ <= 0)) {
+    refresh_facts_ = false;
     std::vector<rd_kafka_ConfigResource_t*> resources;
     for (const auto& [topic, f] : facts) {
       resources.push_back(rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic.c_str()));
@@ -428,8 +434,17 @@ Status EndOffsetsSource::Poll(Timestamp now, TranslationSink& sink) {
   }
   ++counters_.polls;
   TakeDescribeConfigs(now, sink);
-  if (full || refresh_facts_) {
-    refresh_facts_ = false;
+  if (!full && !refresh_facts_) {
+    // The facts of a topic first read are read at once, as its end offsets
+    // are (a full poll reads every topic's).
+    for (const auto& tp : partitions) {
+      if (!facts_.contains(tp.topic)) {
+        refresh_facts_ = true;
+        break;
+      }
+    }
+  }
+  if (full || (refresh_facts_ && !describe_in_flight_)) {
     ReadTopicFacts(now, sink);
   }
   auto ends = FetchEndOffsets(partitions);

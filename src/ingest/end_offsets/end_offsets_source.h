@@ -15,11 +15,13 @@
 //   * Topic facts: Metadata (partitions, replication factor) and, where the
 //     broker answers, DescribeConfigs (retention.ms, retention.bytes,
 //     cleanup.policy) of every topic read and every product topic, each
-//     interval and at once after RefreshTopicFacts(); a change is a
+//     interval, and at the next poll when a topic is first read or after
+//     RefreshTopicFacts() (the audit log's AlterConfigs); a change is a
 //     `topic_facts_observed` event. DescribeConfigs is sent without waiting
-//     and its answer taken at a later poll. A broker that does not answer it
-//     (librdkafka's mock cluster) is detected, logged once, and asked again
-//     only every 10 intervals.
+//     and its answer taken at a later poll (a refresh that finds one in
+//     flight asks again once it is answered). A broker that does not answer
+//     it (librdkafka's mock cluster) is detected, logged once, and asked again
+//     only every 10 intervals or on a refresh.
 //
 // It is also the consumer_offsets translator's CommitObserver, feeding the
 // HealthModel; the model's state is this source's fold state
@@ -97,7 +99,10 @@ class EndOffsetsSource final : public PolledSource, public consumer_offsets::Com
   void OnGroupDeleted(std::string_view group) override { model_.OnGroupDeleted(group); }
   void FlushObserved(TranslationSink& sink) override;
 
-  // The topic's configs changed (audit log AlterConfigs): read its facts at the next poll.
+  // A topic's configs changed (the audit log's AlterConfigs or
+  // IncrementalAlterConfigs): the facts of every topic read and every product
+  // topic are read again at the next poll (one Metadata and one
+  // DescribeConfigs request), not at the next interval.
   void RefreshTopicFacts() { refresh_facts_ = true; }
 
   const EndOffsetsCounters& counters() const { return counters_; }

@@ -265,6 +265,55 @@ TEST_CASE("ACL changes become acl events and ask for a reconcile") {
   }
 }
 
+TEST_CASE("topic config changes ask for the topic facts to be read again") {
+  std::vector<std::pair<std::string, std::string>> asked;  // (cluster, topic)
+  auto options = Options();
+  options.request_topic_facts = [&](const std::string& cluster, const std::string& topic) {
+    asked.emplace_back(cluster, topic);
+  };
+  AuditLogTranslator translator(options);
+  RecordingSink sink;
+  auto feed = [&](const AuditLogSpec& spec) {
+    RawRecord raw;
+    raw.topic = "confluent-audit-log-events";
+    const auto value = EncodeAuditLogEvent(spec);
+    raw.value = value;
+    translator.Translate(raw, sink);
+    translator.Flush(sink);
+  };
+  auto config_change = [](std::string method, std::string resource_type, std::string name) {
+    auto spec = Spec(std::move(method), std::move(name), kT0, "User:platform-admin");
+    spec.resource_type = std::move(resource_type);
+    spec.operation = "AlterConfigs";
+    return spec;
+  };
+
+  SECTION("kafka.IncrementalAlterConfigs on a topic names the topic and its cluster") {
+    feed(config_change("kafka.IncrementalAlterConfigs", "Topic", "orders"));
+    CHECK(asked == std::vector<std::pair<std::string, std::string>>{{"prod", "orders"}});
+    CHECK(sink.events.empty());
+    CHECK(sink.quarantined.empty());
+  }
+  SECTION("kafka.AlterConfigs (the older request) does the same") {
+    feed(config_change("kafka.AlterConfigs", "Topic", "payments"));
+    CHECK(asked == std::vector<std::pair<std::string, std::string>>{{"prod", "payments"}});
+  }
+  SECTION("a broker's configs (resource Cluster) ask for every topic: no topic named") {
+    feed(config_change("kafka.IncrementalAlterConfigs", "Cluster", ""));
+    CHECK(asked == std::vector<std::pair<std::string, std::string>>{{"prod", ""}});
+  }
+  SECTION("a denied config change asks for nothing") {
+    auto spec = config_change("kafka.IncrementalAlterConfigs", "Topic", "orders");
+    spec.granted = false;
+    feed(spec);
+    CHECK(asked.empty());
+  }
+  SECTION("reading configs (DescribeConfigs) is no change") {
+    feed(config_change("kafka.DescribeConfigs", "Topic", "orders"));
+    CHECK(asked.empty());
+  }
+}
+
 TEST_CASE("records that cannot be read are quarantined, tombstones skipped") {
   Harness h;
   SECTION("a value that is not JSON is quarantined with a reason") {

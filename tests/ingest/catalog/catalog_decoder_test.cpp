@@ -423,3 +423,27 @@ TEST_CASE("the encoder writes what the decoder reads") {
   }
   CHECK_FALSE(EncodeCatalogEvent(env, GroupDeleted{NodeId::Group("local", "g")}).ok());
 }
+
+TEST_CASE("the encoder keeps a product's declared history and retention (the demo lost them)") {
+  const CatalogEnvelope env{"id-10", "/catalog/sim", FromMillis(1'772'000'000'000)};
+  ProductPublished p;
+  p.product = "ticks";
+  p.cluster = "local";
+  p.topic = "ticks";
+  p.domain = "execution";
+  p.owner = "gateway";
+  p.description = "Quotes";
+  p.quality = "raw";
+  p.sla = "tier-2";
+  p.history = "recent";
+  p.retention_ms = 6 * 3'600'000;
+  const auto encoded = EncodeCatalogEvent(env, p);
+  REQUIRE(encoded.ok());
+  const auto decoded = DecodeCatalogEvent(*encoded);
+  INFO(*encoded);
+  REQUIRE(decoded.ok());
+  const auto& back = std::get<ProductPublished>(decoded->event);
+  CHECK(back.history == std::optional<std::string>("recent"));
+  CHECK(back.retention_ms == std::optional<std::int64_t>(6 * 3'600'000));
+  CHECK(decoded->event == DomainEvent(p));
+}
