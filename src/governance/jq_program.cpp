@@ -168,13 +168,38 @@ Result<std::unique_ptr<JqProgram>> JqProgram::Compile(std::string_view program) 
   return std::unique_ptr<JqProgram>(new JqProgram(std::move(state)));
 }
 
-Result<nlohmann::json> JqProgram::Evaluate(const nlohmann::json& input) const {
-  std::lock_guard lock(mu_);
+struct JqInput::Value {
+  jv value;
+  ~Value() { jv_free(value); }
+};
+
+JqInput::JqInput(std::unique_ptr<Value> value) : value_(std::move(value)) {}
+JqInput::JqInput(JqInput&&) noexcept = default;
+JqInput& JqInput::operator=(JqInput&&) noexcept = default;
+JqInput::~JqInput() = default;
+
+Result<JqInput> JqInput::Parse(const nlohmann::json& input) {
   const std::string text = input.dump();
   jv parsed = jv_parse_sized(text.data(), static_cast<int>(text.size()));
   if (!jv_is_valid(parsed)) {
     return InvalidArgument("jq: the input is not JSON: " + JvToString(jv_invalid_get_msg(parsed)));
   }
+  auto value = std::make_unique<Value>();
+  value->value = parsed;
+  return JqInput(std::move(value));
+}
+
+Result<nlohmann::json> JqProgram::Evaluate(const nlohmann::json& input) const {
+  auto parsed = JqInput::Parse(input);
+  if (!parsed.ok()) {
+    return parsed.status();
+  }
+  return Evaluate(*parsed);
+}
+
+Result<nlohmann::json> JqProgram::Evaluate(const JqInput& input) const {
+  std::lock_guard lock(mu_);
+  jv parsed = jv_copy(input.value_->value);
   state_->errors.clear();
   jq_start(state_->jq, parsed, 0);
   jv result = jq_next(state_->jq);

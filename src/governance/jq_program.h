@@ -28,6 +28,22 @@
 
 namespace tributary::governance {
 
+// A JSON document parsed once for libjq, so that several programs can run over
+// it without each parsing it again (the policy input of one evaluation).
+class JqInput {
+ public:
+  static Result<JqInput> Parse(const nlohmann::json& input);
+  JqInput(JqInput&&) noexcept;
+  JqInput& operator=(JqInput&&) noexcept;
+  ~JqInput();
+
+ private:
+  friend class JqProgram;
+  struct Value;
+  explicit JqInput(std::unique_ptr<Value> value);
+  std::unique_ptr<Value> value_;
+};
+
 class JqProgram {
  public:
   // Compiles `program`; an InvalidArgument with jq's message (or the refused
@@ -40,6 +56,7 @@ class JqProgram {
   // The first output of the program over `input` (null when it has none), or
   // the run-time error jq reports.
   Result<nlohmann::json> Evaluate(const nlohmann::json& input) const;
+  Result<nlohmann::json> Evaluate(const JqInput& input) const;
 
  private:
   struct State;

@@ -1,6 +1,7 @@
 #include "governance/policy_set.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "governance/jq_program.h"
@@ -309,8 +310,12 @@ void WildcardAcl(const PolicySpec& spec, const json& input, std::vector<Violatio
   }
 }
 
-void Expression(const PolicySet::Compiled& p, const json& input, std::vector<Violation>& out) {
-  auto result = p.program->Evaluate(input);
+void Expression(const PolicySet::Compiled& p, const json& input,
+                std::optional<Result<JqInput>>& parsed, std::vector<Violation>& out) {
+  if (!parsed) {
+    parsed = JqInput::Parse(input);  // once for every expression of this evaluation
+  }
+  auto result = parsed->ok() ? p.program->Evaluate(**parsed) : Result<json>(parsed->status());
   if (!result.ok()) {
     out.push_back({p.spec.id, "error", p.spec.severity, ProductSubject(input),
                    "error: " + result.status().message()});
@@ -376,6 +381,7 @@ std::vector<Violation> PolicySet::Evaluate(const nlohmann::json& input) const {
   const auto& product = input.value("product", json::object());
   const auto name = Str(product, "name");
   const auto domain = Str(product, "domain");
+  std::optional<Result<JqInput>> parsed;
   for (const auto& p : policies_) {
     const auto& spec = p->spec;
     if (!InScope(spec.scope, name, domain)) {
@@ -396,7 +402,7 @@ std::vector<Violation> PolicySet::Evaluate(const nlohmann::json& input) const {
     } else if (spec.kind == "wildcard_acl") {
       WildcardAcl(spec, input, out);
     } else if (spec.kind == "expression") {
-      Expression(*p, input, out);
+      Expression(*p, input, parsed, out);
     }
   }
   return out;

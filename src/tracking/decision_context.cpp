@@ -33,12 +33,14 @@ std::string DecisionContext::OwnerOf(const std::string& product) const {
 
 const std::pair<const std::string, ProductState>* DecisionContext::ProductOnTopic(
     const std::string& topic) const {
-  for (const auto& entry : catalog_.products) {
-    if (TopicOf(entry.second) == topic) {
-      return &entry;
+  if (!by_topic_) {
+    by_topic_.emplace();
+    for (const auto& entry : catalog_.products) {
+      by_topic_->try_emplace(TopicOf(entry.second), &entry);
     }
   }
-  return nullptr;
+  auto it = by_topic_->find(topic);
+  return it == by_topic_->end() ? nullptr : it->second;
 }
 
 std::optional<std::string> DecisionContext::TopicOfSubject(const std::string& subject) const {

@@ -108,6 +108,10 @@ class DecisionContext {
   const TrackingState& tracking_;
   const TrackingOptions& options_;
   Batch& out_;
+  // Products by their topic's node id (the first by name), built at the first
+  // ProductOnTopic of this context: the catalog does not change while it lives.
+  mutable std::optional<std::map<std::string, const std::pair<const std::string, ProductState>*>>
+      by_topic_;
 };
 
 // The node id of a product's topic.
