@@ -155,12 +155,17 @@ void HealthModel::OnCommit(std::string_view group, std::string_view topic, std::
     lag = std::max<std::int64_t>(0, state.ends->back().end_offset - offset);
   }
   const auto id = JournalId(r);
+  // Offset and time against the partition's newest commit (both sides of the
+  // journal know it), so that a commit takes a few bytes.
+  const auto& window = state.window;
+  const auto base_offset = window.empty() ? 0 : window.back().offset;
+  const auto base_ms = window.empty() ? 0 : window.back().time_ms;
   msgpack::Writer w(journal_);
   w.Int(kCommitOp);
   w.Int(id);
   w.Int(partition);
-  w.Int(offset);
-  w.Int(commit_ms);
+  w.Int(offset - base_offset);
+  w.Int(commit_ms - base_ms);
   w.Int(lag);
   ApplyCommit(r, partition, offset, commit_ms, lag);
 }
@@ -608,8 +613,9 @@ Status HealthModel::Replay(const std::string& key, std::string_view entry) {
     }
     switch (op) {
       case kCommitOp: {
-        const auto offset = in.ReadInt();
-        const auto ms = in.ReadInt();
+        const auto& window = r->partitions[partition].window;
+        const auto offset = in.ReadInt() + (window.empty() ? 0 : window.back().offset);
+        const auto ms = in.ReadInt() + (window.empty() ? 0 : window.back().time_ms);
         const auto lag = in.ReadInt();
         if (in.ok()) {
           ApplyCommit(*r, partition, offset, ms, lag);

@@ -220,7 +220,7 @@ class HealthModel {
   // The journal: ops appended as they happen, written by Flush.
   enum Op : std::int64_t {
     kKeyOp = 0,         // id, group, topic: names a (group, topic) for this entry
-    kCommitOp = 1,      // id, partition, offset, commit ms, lag
+    kCommitOp = 1,      // id, partition, offset and ms against the newest commit, lag
     kDeletedOp = 2,     // id, partition: the group's offset was deleted
     kGroupGoneOp = 3,   // group: the group was deleted
     kRecordTimeOp = 4,  // id, partition, offset, record time ms
