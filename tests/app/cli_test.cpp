@@ -373,11 +373,12 @@ TEST_CASE(
   };
   // (policy, subject) -> status
   const auto violations = [&] {
-    std::map<std::pair<std::string, std::string>, std::string> out;
-    for (const auto& v : get("/api/v1/compliance")["violations"]) {
-      out[{v["policy"], v["subject"]}] = v["status"];
+    std::map<std::pair<std::string, std::string>, std::string> found;
+    const auto compliance = get("/api/v1/compliance");
+    for (const auto& v : compliance["violations"]) {
+      found[{v["policy"], v["subject"]}] = v["status"];
     }
-    return out;
+    return found;
   };
   const auto has = [&](const std::string& policy, const std::string& subject,
                        const std::string& status) {
@@ -420,7 +421,8 @@ TEST_CASE(
                                                         {"customer-insights", "approve"},
                                                         {"analytics-streaming", "reject"}});
   CHECK(within([&] {
-    for (const auto& n : get("/api/v1/notifications?kind=proposal_decided")["notifications"]) {
+    const auto list = get("/api/v1/notifications?kind=proposal_decided");
+    for (const auto& n : list["notifications"]) {
       if (n["team"] == "user-identity" && n["status"] == "delivered") {
         return true;
       }

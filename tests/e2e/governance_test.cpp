@@ -23,6 +23,7 @@
 #include "support/http_receiver.h"
 #include "support/kafka_producer.h"
 #include "support/process.h"
+#include "support/smtp_sink.h"  // FreePort
 #include "support/temp_dir.h"
 
 using namespace tributary;
@@ -504,7 +505,8 @@ TEST_CASE(
   estate.Serve();
   const auto open = [&] {
     std::set<std::pair<std::string, std::string>> out;
-    for (const auto& v : estate.Get("/api/v1/compliance?status=open")["violations"]) {
+    const auto compliance = estate.Get("/api/v1/compliance?status=open");
+    for (const auto& v : compliance["violations"]) {
       out.emplace(v["policy"].get<std::string>(), v["subject"].get<std::string>());
     }
     return out;
