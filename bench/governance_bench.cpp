@@ -176,8 +176,6 @@ int main(int argc, char** argv) {
     return 1;
   }
   const auto none = governance::PolicySet::Compile({}, {}).value();
-  std::printf("governance_bench: %d products x %zu policies, %d runs\n", products, policies->size(),
-              runs);
   std::vector<double> on, off, full;
   std::size_t violations = 0;
   std::size_t opened = 0;
@@ -208,6 +206,8 @@ int main(int argc, char** argv) {
         Median(full) * 1e3, products, policies->size(), Median(full) * 1e6 / products, violations);
     return 0;
   }
+  std::printf("governance_bench: %d products x %zu policies, %d runs\n", products, policies->size(),
+              runs);
   for (int run = 0; run < runs; ++run) {
     for (const bool with : {true, false}) {
       testing::TempDir dir;
