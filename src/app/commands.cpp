@@ -3,8 +3,10 @@
 #include "health/health_tracker.h"
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <librdkafka/rdkafka.h>
 #include <netinet/in.h>
+#include <openssl/sha.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <filesystem>
@@ -505,6 +508,70 @@ std::vector<ChannelConfig> DemoChannels(const std::string& base, std::uint16_t s
   return {inbox, email};
 }
 
+// The cluster the demo's mirror job writes to: known by its address (the
+// OpenLineage namespace), in another region; nothing is read from it.
+constexpr const char* kDemoMirrorBootstrap = "us-east-1.demo.internal:9092";
+
+// The teams the demo's sign-off story speaks for, each with an owner token
+// "demo-<team>" (the simulator calls the API as their tooling would; a person
+// may paste one into the UI).
+const std::vector<std::string>& DemoTokenTeams() {
+  static const std::vector<std::string> teams = {"user-identity", "growth", "customer-insights",
+                                                 "analytics-streaming"};
+  return teams;
+}
+std::string DemoToken(const std::string& team) { return "demo-" + team; }
+
+std::string Sha256Hex(const std::string& text) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
+  std::string hex;
+  char buf[3];
+  for (unsigned char b : digest) {
+    std::snprintf(buf, sizeof buf, "%02x", b);
+    hex += buf;
+  }
+  return hex;
+}
+
+// The demo's governance: personal data, locality, complete metadata, and
+// approvals of the readers of personal data that were agreed outside Tributary.
+GovernanceConfig DemoGovernance() {
+  GovernanceConfig g;
+  g.team = "compliance";
+  governance::PolicySpec required;
+  required.id = "required-metadata";
+  required.kind = "required_fields";
+  required.severity = "block";
+  required.fields = {"domain", "owner", "description", "quality", "sla"};
+  governance::PolicySpec pii;
+  pii.id = "gdpr-pii";
+  pii.kind = "pii";
+  pii.severity = "block";
+  governance::PolicySpec locality;
+  locality.id = "eu-only";
+  locality.kind = "locality";
+  locality.severity = "warn";
+  governance::PolicySpec typed;
+  typed.id = "tier1-typed";
+  typed.kind = "expression";
+  typed.severity = "warn";
+  typed.expression = R"(.product.sla != "tier-1" or .schema.type != "JSON")";
+  typed.message = "tier-1 products need Avro or Protobuf schemas";
+  g.policies = {required, pii, locality, typed};
+  g.approvals = {{"group:demo/growth-campaigns", "users"},
+                 {"group:demo/customer-360", "users"},
+                 {"job:demo-ksqldb/us_enriched_stock_trades", "users"},
+                 {"User:svc-flink", "users"},
+                 {"group:demo/customer-360", "accounts"},
+                 {"group:demo/portfolio-valuation", "accounts"},
+                 {"User:svc-fraud-scan", "accounts"},
+                 {"group:demo/us-trade-reporting", "us_enriched_stock_trades"}};
+  auto compiled = governance::PolicySet::Compile(g.policies, g.pii_tags);
+  g.compiled = compiled.ok() ? *compiled : nullptr;  // constant policies: they compile
+  return g;
+}
+
 // Every source read from the embedded cluster "demo", notifications to the demo channels.
 Config DemoConfig(const std::string& data_dir, std::uint16_t http_port,
                   const std::string& bootstrap_servers, std::uint16_t smtp_port) {
@@ -512,7 +579,8 @@ Config DemoConfig(const std::string& data_dir, std::uint16_t http_port,
   config.service.data_dir = data_dir;
   config.service.http_host = "127.0.0.1";
   config.service.http_port = http_port;
-  config.clusters.push_back({"demo", "lkc-demo", bootstrap_servers, {}});
+  config.clusters.push_back({"demo", "lkc-demo", bootstrap_servers, "eu-west-1", {}});
+  config.clusters.push_back({"demo-us", "", kDemoMirrorBootstrap, "us-east-1", {}});
   config.sources.consumer_offsets = TopicSourceConfig{"__consumer_offsets", "demo"};
   config.sources.schemas = SchemaSourceConfig{"_schemas", "", "", std::chrono::seconds(30), "demo"};
   config.sources.audit_log = TopicSourceConfig{"confluent-audit-log-events", "demo"};
@@ -530,11 +598,59 @@ Config DemoConfig(const std::string& data_dir, std::uint16_t http_port,
   // End offsets every 2 s of real time: the demo's laggard commits every 6 s
   // or more, so each of its commits has its own end offset (DESIGN.md §10).
   config.health.offsets_interval = std::chrono::seconds(2);
+  config.governance = DemoGovernance();
+  for (const auto& team : DemoTokenTeams()) {
+    TokenConfig token;
+    token.name = team + "-demo";
+    token.sha256 = Sha256Hex(DemoToken(team));
+    token.role = "owner";
+    token.team = team;
+    config.auth.tokens.push_back(std::move(token));
+  }
   return config;
 }
 
+std::size_t CollectBody(char* data, std::size_t size, std::size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+// POST `base` + path with a JSON body and a bearer token: (status, body), or
+// (0, the transport error).
+std::pair<int, std::string> DemoApiPost(const std::string& base, const std::string& path,
+                                        const std::string& body, const std::string& token) {
+  std::pair<int, std::string> answer{0, ""};
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) {
+    return {0, "cannot initialise libcurl"};
+  }
+  const std::string url = base + path;
+  const std::string auth = "Authorization: Bearer " + token;
+  curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+  headers = curl_slist_append(headers, auth.c_str());
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, CollectBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &answer.second);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 30L);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  if (const CURLcode rc = curl_easy_perform(curl); rc != CURLE_OK) {
+    answer.second = curl_easy_strerror(rc);
+  } else {
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    answer.first = static_cast<int>(status);
+  }
+  curl_slist_free_all(headers);
+  curl_easy_cleanup(curl);
+  return answer;
+}
+
 sim::SimulatorOptions DemoSimulatorOptions(const std::string& bootstrap_servers,
-                                           const DemoArgs& demo, const SpeedClock& clock) {
+                                           const DemoArgs& demo, const SpeedClock& clock,
+                                           const std::string& base) {
   sim::SimulatorOptions sim_options;
   // The simulator's clock is the services' clock: commit times and record
   // timestamps read as the service's now does.
@@ -547,6 +663,14 @@ sim::SimulatorOptions DemoSimulatorOptions(const std::string& bootstrap_servers,
   sim_options.cluster_id = "lkc-demo";
   sim_options.webhook_channel = "demo-inbox";
   sim_options.email_channel = "demo-email";
+  sim_options.mirror_namespace = std::string("kafka://") + kDemoMirrorBootstrap;
+  sim_options.api_post = [base](const std::string& path, const std::string& body,
+                                const std::string& token) {
+    return DemoApiPost(base, path, body, token);
+  };
+  for (const auto& team : DemoTokenTeams()) {
+    sim_options.team_tokens[team] = DemoToken(team);
+  }
   return sim_options;
 }
 
@@ -606,6 +730,8 @@ void PrintDemoBanner(std::ostream& out, const DemoArgs& demo, const std::string&
   }
   out << "  inbox:  " << base << "/ui/demo (what the teams were told)\n"
       << "  api:    " << base << "/api/v1/products\n"
+      << "  tokens: demo-<team> is an owner token of <team> (user-identity, growth,\n"
+      << "          customer-insights, analytics-streaming): sign-off in the UI\n"
       << "  kafka:  " << bootstrap_servers << " (embedded mock cluster)\n"
       << "  data:   " << data_dir << "\n"
       << "Ctrl-C stops it.\n"
@@ -685,7 +811,8 @@ int RunDemo(const Args& args, std::ostream& out, std::ostream& err) {
       return 1;
     }
   }
-  auto started = sim::Simulator::Start(DemoSimulatorOptions(bootstrap_servers, demo, clock));
+  auto started =
+      sim::Simulator::Start(DemoSimulatorOptions(bootstrap_servers, demo, clock, base));
   if (!started.ok()) {
     err << "demo: " << started.status().message() << "\n";
     stop_all();

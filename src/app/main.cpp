@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "app/check_compat_command.h"
+#include "app/check_policy_command.h"
 #include "app/commands.h"
 #include "app/gate_command.h"
 
@@ -21,6 +22,9 @@ constexpr const char* kUsage =
     "  backup --config FILE OUT               a consistent copy of the event log\n"
     "  check-compat --type T --level L [--json] PREVIOUS... NEW\n"
     "                                         offline schema compatibility check\n"
+    "  check-policy --config FILE PRODUCT.json [SCHEMA]\n"
+    "                                         the policies against a product, offline (exit "
+    "0/1/2)\n"
     "  gate --url URL --proposal ID [--token-env VAR] [--wait SECONDS]\n"
     "                                         may a proposed schema ship? (exit 0/1/2)\n"
     "  devbroker [--brokers N]                a mock Kafka cluster on loopback\n"
@@ -56,6 +60,9 @@ int main(int argc, char** argv) {
   }
   if (command == "check-compat") {
     return tributary::app::RunCheckCompat(args, std::cout, std::cerr);
+  }
+  if (command == "check-policy") {
+    return tributary::app::RunCheckPolicy(args, std::cout, std::cerr);
   }
   if (command == "gate") {
     return tributary::app::RunGate(args, std::cout, std::cerr);

@@ -62,6 +62,27 @@ constexpr std::int64_t kSunsetAfter = 3 * kDay;  // after the deprecation
 constexpr std::int64_t kRetireAfterSunset = 6 * kHour;
 constexpr std::int64_t kCycleLength = kDeprecateAt + kSunsetAfter + 12 * kHour;
 constexpr std::int64_t kLineageRunningEvery = 15 * kMinute;
+// Governance (first cycle): a required-field miss and its fix, a breaking
+// users-value proposal and its sign-off, then a mirror job taking users out of
+// its region (after the sign-off: its unapproved reading of personal data
+// would fail the proposal's policies).
+constexpr std::int64_t kUndescribedAt = 8 * kMinute;
+constexpr std::int64_t kDescribedAt = 32 * kMinute;
+constexpr std::int64_t kMirrorAt = 26 * kMinute;
+constexpr std::int64_t kProposalAt = 16 * kMinute;
+constexpr const char* kSchemaOwner = "user-identity";  // owns users
+struct Signoff {
+  const char* team;
+  const char* decision;
+  std::int64_t at;
+  const char* comment;
+};
+constexpr Signoff kSignoffs[] = {
+    {"growth", "approve", 18 * kMinute, "campaign targeting copes with it"},
+    {"customer-insights", "approve", 20 * kMinute, "customer-360 fills it in for old records"},
+    {"analytics-streaming", "reject", 22 * kMinute,
+     "the ksqlDB join reads users with the old schema and would fail on every record"},
+};
 
 // Consumers of the deprecated generation and when they move (dual read at
 // `dual`, old topic dropped at `drop`), cycle-relative.
@@ -138,6 +159,7 @@ struct ProductSpec {
   std::string quality;
   std::string sla;
   std::vector<std::string> tags;
+  std::vector<std::string> allowed_regions = {};  // empty: anywhere
 };
 
 ProductSpec StockTradesProduct(int generation) {
@@ -162,14 +184,16 @@ std::vector<ProductSpec> BaseProducts() {
        "Registered users and their region",
        "authoritative",
        "tier-1",
-       {"pii"}},
+       {"pii"},
+       {"eu-west-1"}},
       {"accounts",
        "users",
        "accounts-platform",
        "Brokerage accounts and balances",
        "authoritative",
        "tier-1",
-       {"pii", "finance"}},
+       {"pii", "finance"},
+       {"eu-west-1"}},
       {"pageviews",
        "marketing",
        "web-platform",
@@ -269,6 +293,13 @@ std::vector<JobSpec> JobSpecs() {
 
 ordered Field(const char* name, ordered type) { return ordered{{"name", name}, {"type", type}}; }
 
+// A field holding personal data, tagged as Confluent's data contracts tag it.
+ordered PiiField(const char* name, ordered type) {
+  auto field = Field(name, std::move(type));
+  field["confluent:tags"] = ordered::array({"PII"});
+  return field;
+}
+
 std::string AvroRecord(const std::string& name, std::vector<ordered> fields) {
   ordered record;
   record["type"] = "record";
@@ -295,12 +326,16 @@ std::string StockTradesSchema(int generation) {
                     std::move(fields));
 }
 
-std::string UsersSchema(const std::vector<std::string>& extra_fields) {
-  std::vector<ordered> fields = {Field("registertime", "long"), Field("userid", "string"),
-                                 Field("regionid", "string"), Field("gender", "string")};
+// `date_of_birth`: the breaking candidate of the proposal (a required field).
+std::string UsersSchema(const std::vector<std::string>& extra_fields, bool date_of_birth = false) {
+  std::vector<ordered> fields = {Field("registertime", "long"), PiiField("userid", "string"),
+                                 Field("regionid", "string"), PiiField("gender", "string")};
   for (const auto& f : extra_fields) {
     fields.push_back(
         ordered{{"name", f}, {"type", ordered::array({"null", "string"})}, {"default", nullptr}});
+  }
+  if (date_of_birth) {
+    fields.push_back(PiiField("date_of_birth", "string"));
   }
   return AvroRecord("User", std::move(fields));
 }
@@ -318,7 +353,7 @@ std::string SchemaOf(const std::string& product) {
     return PageviewsSchema("long");
   }
   if (product == "accounts") {
-    return AvroRecord("Account", {Field("account_id", "string"), Field("userid", "string"),
+    return AvroRecord("Account", {Field("account_id", "string"), PiiField("userid", "string"),
                                   Field("balance", "double"), Field("currency", "string")});
   }
   if (product == "trending_stocks") {
@@ -331,7 +366,7 @@ std::string SchemaOf(const std::string& product) {
   if (product == "us_enriched_stock_trades") {
     return AvroRecord("EnrichedStockTrade",
                       {Field("symbol", "string"), Field("quantity", "int"), Field("price", "int"),
-                       Field("userid", "string"), Field("regionid", "string")});
+                       PiiField("userid", "string"), Field("regionid", "string")});
   }
   return StockTradesSchema(0);
 }
@@ -531,6 +566,7 @@ struct JobState {
   JobSpec spec;
   std::vector<std::string> inputs;  // topics read now
   std::string run_id;
+  std::string output_namespace;  // where its outputs live; empty: the demo cluster
 };
 
 }  // namespace
@@ -725,7 +761,8 @@ class Simulator::Impl {
       spec.inputs.push_back({kafka_namespace_, topic});
     }
     for (const auto& topic : job.spec.outputs) {
-      spec.outputs.push_back({kafka_namespace_, topic});
+      spec.outputs.push_back(
+          {job.output_namespace.empty() ? kafka_namespace_ : job.output_namespace, topic});
     }
     if (std::string_view(job.spec.job_namespace) == "demo-ksqldb") {
       spec.producer = "https://github.com/OpenLineage/OpenLineage/tree/1.26.0/integration/ksqldb";
@@ -1063,6 +1100,7 @@ class Simulator::Impl {
     e.quality = p.quality;
     e.sla = p.sla;
     e.tags = p.tags;
+    e.allowed_regions = p.allowed_regions;
     e.schema_subject = p.name + "-value";
     Catalog(e, p.name, t);
   }
@@ -1207,6 +1245,9 @@ class Simulator::Impl {
       Note(t, "pageviews-value v" + std::to_string(v) + " registered under NONE: viewtime " + from +
                   " -> " + to + " (breaking change)");
     });
+    if (cycle == 0) {
+      ScheduleGovernance(c);
+    }
     At(c + kDeprecateAt, [this, old_product, new_product](std::int64_t t) {
       ProductDeprecated e;
       e.product = old_product;
@@ -1264,6 +1305,100 @@ class Simulator::Impl {
     At(c + kCycleLength, [this, cycle](std::int64_t t) { StartCycle(cycle + 1, t); });
   }
 
+  // ---- governance ---------------------------------------------------------------------
+
+  // The first cycle's governance story: a product published without a
+  // description (described later), a breaking proposal that two teams approve
+  // and one rejects, and a mirror job copying users to another region.
+  void ScheduleGovernance(std::int64_t c) {
+    At(c + kProposalAt, [this](std::int64_t t) { ProposeUsersSchema(t); });
+    for (const auto& step : kSignoffs) {
+      At(c + step.at, [this, step](std::int64_t t) { Decide(step, t); });
+    }
+    At(c + kUndescribedAt, [this](std::int64_t t) {
+      PublishProduct(
+          {"campaign_clicks", "marketing", "growth", "", "raw", "tier-3", {"clickstream"}}, t);
+      Note(t, "data product campaign_clicks published without a description");
+    });
+    At(c + kDescribedAt, [this](std::int64_t t) {
+      ProductUpdated e;
+      e.product = "campaign_clicks";
+      e.changes = {{"description", "Clicks on marketing campaigns, one record per click"}};
+      Catalog(e, e.product, t);
+      Note(t, "campaign_clicks gets its description");
+    });
+    At(c + kMirrorAt, [this](std::int64_t t) {
+      JobState job;
+      job.spec = {"demo-mm2", "users-to-us", "growth", {"users"}, {"users"}};
+      job.inputs = {"users"};
+      job.run_id = NewUuid();
+      job.output_namespace = options_.mirror_namespace;
+      Catalog(OwnershipAssigned{NodeId::Job(job.spec.job_namespace, job.spec.name), job.spec.team},
+              job.spec.name, t);
+      auto& stored = jobs_.insert_or_assign(job.spec.name, std::move(job)).first->second;
+      Lineage(stored, "START", t);
+      Note(t, "MirrorMaker 2 job demo-mm2/users-to-us starts copying users to " +
+                  options_.mirror_namespace + " (outside users' allowed regions)");
+    });
+  }
+
+  // POSTs to the service's API as `team`; the answer, or status 0 without an API.
+  std::pair<int, std::string> Post(const std::string& path, const nlohmann::json& body,
+                                   const std::string& team) {
+    if (!options_.api_post) {
+      return {0, ""};
+    }
+    const auto token = options_.team_tokens.find(team);
+    return options_.api_post(path, body.dump(),
+                             token == options_.team_tokens.end() ? "" : token->second);
+  }
+
+  void ProposeUsersSchema(std::int64_t t) {
+    proposal_.clear();
+    if (!options_.api_post) {
+      return;
+    }
+    const auto [status, body] =
+        Post("/api/v1/proposals",
+             {{"product", "users"},
+              {"schemaType", "AVRO"},
+              {"schema", UsersSchema(users_extra_fields_, true)},
+              {"description", "date_of_birth becomes required (age checks)"}},
+             kSchemaOwner);
+    const auto answer = nlohmann::json::parse(body, nullptr, false);
+    if (status != 201 || !answer.is_object() || !answer.contains("id")) {
+      Note(t, "proposal for users-value not opened: HTTP " + std::to_string(status) + " " +
+                  body.substr(0, 200));
+      return;
+    }
+    proposal_ = answer["id"].get<std::string>();
+    std::string teams;
+    for (const auto& team : answer.value("approvals_needed", nlohmann::json::array())) {
+      teams += (teams.empty() ? "" : ", ") + team.get<std::string>();
+    }
+    Note(t, std::string(kSchemaOwner) + " proposes a breaking users-value (date_of_birth " +
+                "required): proposal " + proposal_ + ", " + answer.value("status", "?") +
+                ", sign-off asked of " + teams);
+  }
+
+  void Decide(const Signoff& step, std::int64_t t) {
+    if (proposal_.empty()) {
+      return;
+    }
+    const auto [status, body] =
+        Post("/api/v1/proposals/" + proposal_ + "/decisions",
+             {{"decision", step.decision}, {"comment", step.comment}}, step.team);
+    const auto answer = nlohmann::json::parse(body, nullptr, false);
+    if (status != 200 || !answer.is_object()) {
+      Note(t, std::string("team ") + step.team + " could not decide on proposal " + proposal_ +
+                  ": HTTP " + std::to_string(status) + " " + body.substr(0, 200));
+      return;
+    }
+    Note(t, std::string("team ") + step.team + " " +
+                (std::string_view(step.decision) == "approve" ? "approves" : "rejects") +
+                " proposal " + proposal_ + ": now " + answer.value("status", "?"));
+  }
+
   struct Fetch {
     std::string topic;
     bool granted = true;
@@ -1294,6 +1429,7 @@ class Simulator::Impl {
   std::map<std::string, Fetch> fetching_;                   // principal -> what it fetches
   std::vector<std::int64_t> ticks_end_;                     // market-ticks: records per partition
   std::int64_t ticks_backlog_ = 0;                          // records per partition at the start
+  std::string proposal_;                                    // the users-value proposal ("" none)
 
   std::mutex stop_mu_;  // serializes Stop()
   std::mutex mu_;       // guards the wait on cv_

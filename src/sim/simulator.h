@@ -21,10 +21,20 @@
 // timeline (simulated time from the start of a cycle; at speed 60 a simulated
 // minute is a real second):
 //
-//   +0      mesh online (first cycle) / next stocktrades generation published
+//   +0      mesh online (first cycle) / next stocktrades generation published;
+//           schemas declare personal data (`confluent:tags` PII): users,
+//           accounts, and us_enriched_stock_trades, whose product lacks the
+//           `pii` tag (a policy violation)
 //   +5m     compatible evolution of users-value (an optional field)
+//   +8m     (first cycle) campaign_clicks published without a description
+//           (a required-field miss), described at +32m
 //   +10m    pageviews-value set to compatibility NONE
 //   +12m    breaking pageviews-value version (viewtime changes type)
+//   +16m    (first cycle) user-identity proposes a breaking users-value schema
+//           over the API (POST /api/v1/proposals); growth (+18m) and
+//           customer-insights (+20m) approve, analytics-streaming (+22m) rejects
+//   +26m    (first cycle) a MirrorMaker 2 job starts copying users to the US
+//           cluster (OpenLineage; a locality breach: users stays in eu-west-1)
 //   +20m    the current stocktrades generation deprecated, sunset +3 days,
 //           replaced by the next generation
 //   +25m..  its consumers migrate one by one (dual read, then stop the old)
@@ -48,9 +58,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tributary/clock.h"
@@ -76,6 +89,17 @@ struct SimulatorOptions {
   // service clock's, so that both read the same time.
   std::optional<Timestamp> origin;
   std::chrono::steady_clock::time_point origin_steady{};
+  // The OpenLineage namespace of the cluster the mirror job writes to (a
+  // cluster the service knows by that bootstrap address, in another region).
+  std::string mirror_namespace = "kafka://us-east-1.demo.internal:9092";
+  // The service's HTTP API as the teams' tooling calls it: POST `path` with a
+  // JSON body and a bearer token, returning the status (0: no answer) and the
+  // body. Called from the simulation thread. Null: the API steps of the
+  // storyline (a schema proposal and its sign-off) are skipped.
+  std::function<std::pair<int, std::string>(const std::string& path, const std::string& body,
+                                            const std::string& token)>
+      api_post;
+  std::map<std::string, std::string> team_tokens;  // team -> an owner token of it
 };
 
 class Simulator {

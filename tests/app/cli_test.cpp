@@ -12,6 +12,8 @@
 #include <deque>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -107,12 +109,14 @@ TEST_CASE("the CLI explains itself and rejects what it does not know") {
   SECTION("--help lists every subcommand") {
     const auto r = RunCommand("--help");
     CHECK(r.exit_code == 0);
-    for (const char* cmd : {"serve", "demo", "replay", "check-compat", "devbroker", "version"}) {
+    for (const char* cmd : {"serve", "demo", "replay", "check-compat", "check-policy", "gate",
+                            "devbroker", "version"}) {
       CHECK_THAT(r.output, Catch::Contains(cmd));
     }
   }
   SECTION("every subcommand has --help") {
-    for (const char* cmd : {"serve", "demo", "replay", "check-compat", "devbroker"}) {
+    for (const char* cmd :
+         {"serve", "demo", "replay", "check-compat", "check-policy", "gate", "devbroker"}) {
       const auto r = RunCommand(std::string(cmd) + " --help");
       INFO(cmd << ": " << r.output);
       CHECK(r.exit_code == 0);
@@ -391,4 +395,100 @@ TEST_CASE("demo at speed 60 delivers a breaking change and a deprecation within 
   std::ifstream in(out);
   const std::string text(std::istreambuf_iterator<char>(in), {});
   CHECK_THAT(text, Catch::Contains("http://127.0.0.1:" + std::to_string(port) + "/"));
+}
+
+TEST_CASE(
+    "demo: declared personal data, a mirror out of its region, a required-field miss, and a "
+    "proposal two teams approve and one rejects") {
+  TempDir dir;
+  const int port = FreePort();
+  const auto out = dir / "demo.out";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    freopen(out.c_str(), "w", stdout);
+    freopen(out.c_str(), "a", stderr);
+    const auto port_text = std::to_string(port);
+    const auto data = (dir / "data").string();
+    execl(kBinary.c_str(), kBinary.c_str(), "demo", "--port", port_text.c_str(), "--speed", "120",
+          "--seed", "3", "--data-dir", data.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  REQUIRE(WaitHealthy(port));
+  const auto p = static_cast<std::uint16_t>(port);
+  const auto get = [&](const std::string& target) {
+    const auto r = tributary::testing::HttpGet(p, target);
+    REQUIRE(r.status == 200);
+    return nlohmann::json::parse(r.body);
+  };
+  // (policy, subject) -> status
+  const auto violations = [&] {
+    std::map<std::pair<std::string, std::string>, std::string> found;
+    const auto compliance = get("/api/v1/compliance");
+    for (const auto& v : compliance["violations"]) {
+      found[{v["policy"], v["subject"]}] = v["status"];
+    }
+    return found;
+  };
+  const auto has = [&](const std::string& policy, const std::string& subject,
+                       const std::string& status) {
+    const auto all = violations();
+    const auto it = all.find({policy, subject});
+    return it != all.end() && it->second == status;
+  };
+  // At 120x the first cycle's governance story (to +32 simulated minutes)
+  // takes 16 s; allow for a slow machine.
+  const auto within = [](const std::function<bool()>& done) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (done()) {
+        return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }
+    return done();
+  };
+  // A derived product carries a PII-tagged field without the product tag.
+  CHECK(within([&] { return has("gdpr-pii", "product:us_enriched_stock_trades", "open"); }));
+  // The proposal: two teams approve, one rejects; the owner hears the outcome.
+  nlohmann::json proposal;
+  CHECK(within([&] {
+    const auto list = get("/api/v1/proposals?product=users")["proposals"];
+    if (list.size() != 1 || list[0]["status"] != "rejected") {
+      return false;
+    }
+    proposal = list[0];
+    return true;
+  }));
+  CHECK(proposal["compatible"] == false);
+  CHECK(proposal["approvals_needed"] ==
+        nlohmann::json({"analytics-streaming", "customer-insights", "growth"}));
+  std::map<std::string, std::string> decisions;
+  for (const auto& d : proposal["decisions"]) {
+    decisions[d["team"]] = d["decision"];
+  }
+  CHECK(decisions == std::map<std::string, std::string>{{"growth", "approve"},
+                                                        {"customer-insights", "approve"},
+                                                        {"analytics-streaming", "reject"}});
+  CHECK(within([&] {
+    const auto list = get("/api/v1/notifications?kind=proposal_decided");
+    for (const auto& n : list["notifications"]) {
+      if (n["team"] == "user-identity" && n["status"] == "delivered") {
+        return true;
+      }
+    }
+    return false;
+  }));
+  // A mirror job copies users to the US cluster: a locality breach.
+  CHECK(within([&] { return has("eu-only", "job:demo-mm2/users-to-us", "open"); }));
+  // campaign_clicks was published without a description, then described.
+  CHECK(within([&] { return has("required-metadata", "product:campaign_clicks", "resolved"); }));
+  // The pageviews change reached the registry without an approved proposal.
+  CHECK(within(
+      [&] { return !get("/api/v1/events?type=unapproved_breaking_change")["events"].empty(); }));
+  // The UI shows it.
+  const auto page = tributary::testing::HttpGet(p, "/ui/compliance");
+  CHECK(page.status == 200);
+  CHECK_THAT(page.body, Catch::Contains("users-to-us"));
+  kill(pid, SIGINT);
+  CHECK(WaitExit(pid) == 0);
 }

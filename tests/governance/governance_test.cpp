@@ -50,6 +50,12 @@ severity = "block"
 id = "eu-only"
 kind = "locality"
 
+[[policies]]
+id = "fragile"
+kind = "expression"
+severity = "warn"
+expression = 'if .product.name == "exploding" then error("no rule for " + .product.name) else true end'
+
 [[approvals]]
 principal = "group:local/billing"
 product = "orders"
@@ -108,6 +114,8 @@ class Estate {
     log_.reset();
     Open();
   }
+
+  void Tick(Timestamp now) { REQUIRE(writer_->Tick(now).ok()); }
 
   void Add(DomainEvent e, Timestamp t) {
     Batch b;
@@ -329,6 +337,63 @@ TEST_CASE("sign-off: a breaking proposal needs every affected team, one rejectio
         std::vector<std::pair<std::string, std::string>>{
             {"unapproved_breaking_change", "sales"}, {"unapproved_breaking_change", "governance"}});
   }
+}
+
+TEST_CASE("sign-off: a proposal nobody decides expires after its TTL and the owner is told") {
+  testing::TempDir dir;
+  Estate estate(dir.path());
+  estate.Product("orders", "sales", "local");
+  estate.Schema("orders-value", 1, OrderSchema(false));
+  ProposalOpened p;
+  p.id = "prop-ttl";
+  p.product = "orders";
+  p.subject = "orders-value";
+  p.schema_type = "AVRO";
+  p.schema = OrderSchema(false, true);
+  p.fingerprint = SchemaFingerprint("AVRO", p.schema);
+  p.compatible = false;
+  p.approvals_needed = {"billing", "fraud"};
+  p.expires_at = kT0 + std::chrono::days(14);
+  estate.Add(p, kT0);
+  estate.Add(ProposalDecided{"prop-ttl", "billing", "approve", "billing-ci", ""}, kT0 + 1h);
+
+  estate.Tick(kT0 + std::chrono::days(13));  // not yet
+  CHECK(estate.Events("proposal_closed").empty());
+  CHECK(estate.governance().state().proposals.at("prop-ttl").status == "pending");
+
+  estate.Tick(kT0 + std::chrono::days(14) + 1min);
+  const auto closed = estate.Events("proposal_closed");
+  REQUIRE(closed.size() == 1);
+  CHECK(std::get<ProposalClosed>(closed[0].event).status == "expired");
+  CHECK(estate.governance().state().proposals.at("prop-ttl").status == "expired");
+  CHECK(estate.Intents("proposal_decided") ==
+        std::vector<std::pair<std::string, std::string>>{{"proposal_decided", "sales"}});
+  // Expired once: later ticks and a late decision change nothing.
+  estate.Tick(kT0 + std::chrono::days(15));
+  estate.Add(ProposalDecided{"prop-ttl", "fraud", "approve", "fraud-ci", ""},
+             kT0 + std::chrono::days(15));
+  CHECK(estate.Events("proposal_closed").size() == 1);
+  CHECK(estate.governance().state().proposals.at("prop-ttl").status == "expired");
+  CHECK(estate.Intents("proposal_decided").size() == 1);
+}
+
+TEST_CASE("an expression that throws opens a violation of kind error; the pipeline goes on") {
+  testing::TempDir dir;
+  Estate estate(dir.path());
+  estate.Product("exploding", "sales", "local");
+  estate.Product("orders", "sales", "local");
+  estate.Schema("orders-value", 1, OrderSchema(true));
+  const auto opened = estate.Events("policy_violation_opened");
+  REQUIRE(opened.size() == 2);
+  const auto& error = std::get<PolicyViolationOpened>(opened[0].event);
+  CHECK(error.policy == "fragile");
+  CHECK(error.kind == "error");
+  CHECK(error.product == "exploding");
+  CHECK(error.message == "error: no rule for exploding");
+  // The events after it were applied and judged.
+  CHECK(std::get<PolicyViolationOpened>(opened[1].event).policy == "gdpr-pii");
+  CHECK(estate.Intents("policy_violation").front() ==
+        std::pair<std::string, std::string>{"policy_violation", "sales"});
 }
 
 TEST_CASE("config: a broken policy stops the start with FILE:LINE: policies[i].key") {

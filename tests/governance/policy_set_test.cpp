@@ -91,6 +91,10 @@ TEST_CASE("naming: the product name must match the pattern of its scope") {
   CHECK(set->Evaluate(input).empty());
   input["product"]["name"] = "Payments-Orders";
   REQUIRE(set->Evaluate(input).size() == 1);
+  SECTION("renamed to the pattern, it is compliant") {
+    input["product"]["name"] = "payments.orders_placed";
+    CHECK(set->Evaluate(input).empty());
+  }
   SECTION("a product outside the scope is not evaluated") {
     input["product"]["domain"] = "marketing";
     CHECK(set->Evaluate(input).empty());
@@ -115,6 +119,8 @@ TEST_CASE("schema_types: only the allowed schema types") {
   const auto v = set->Evaluate(input);
   REQUIRE(v.size() == 1);
   CHECK(v[0].message == "schema type JSON is not allowed (allowed: AVRO, PROTOBUF)");
+  input["schema"]["type"] = "PROTOBUF";  // moved to an allowed type
+  CHECK(set->Evaluate(input).empty());
 }
 
 TEST_CASE("min_compatibility: the subject's level promises at least the required one") {
