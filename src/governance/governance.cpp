@@ -167,6 +167,8 @@ Governance::Governance(GovernanceOptions options, const CatalogProjection& catal
 void Governance::Reset() {
   state_ = {};
   acls_ = {};
+  job_inputs_.clear();
+  dropped_inputs_.clear();
   changed_ = true;
   index_dirty_ = true;
 }
@@ -250,6 +252,15 @@ void Governance::Apply(const EventRecord& record) {
                      }
                      changed_ = true;
                    }
+                 },
+                 [&](const JobObserved& e) {
+                   auto& previous = job_inputs_[e.job.str()];
+                   for (const auto& t : previous) {
+                     if (std::find(e.inputs.begin(), e.inputs.end(), t) == e.inputs.end()) {
+                       dropped_inputs_.insert(t.str());
+                     }
+                   }
+                   previous = e.inputs;
                  },
                  [&](const AclGranted& e) { acls_.Grant(e.acl); },
                  [&](const AclRevoked& e) { acls_.Revoke(e.acl); },
@@ -610,6 +621,12 @@ void Governance::Decide(const std::vector<EventRecord>& records, Batch& out) {
       proposals.insert(d->proposal);
     }
   }
+  for (const auto& topic : dropped_inputs_) {
+    if (auto it = by_topic_.find(topic); it != by_topic_.end()) {
+      touched.insert(it->second.begin(), it->second.end());
+    }
+  }
+  dropped_inputs_.clear();
   const auto time = records.back().event_time;
   for (const auto& name : touched) {
     EvaluateProduct(name, time, out);

@@ -151,6 +151,11 @@ class Governance final : public Projection, public Decider {
   // Indexes over the catalog (derived, rebuilt after Restore/Reset).
   mutable bool index_dirty_ = true;
   mutable std::map<std::string, std::set<std::string>> by_topic_;    // topic node id -> products
+  // The inputs each job was last seen reading (from job_observed), and the
+  // topics some job stopped reading since the last Decide: their products are
+  // evaluated again (a violation the job caused there resolves).
+  std::map<std::string, std::vector<NodeId>> job_inputs_;
+  std::set<std::string> dropped_inputs_;
   mutable std::map<std::string, std::set<std::string>> by_subject_;  // subject -> products
   mutable std::map<std::string, std::pair<std::string, std::string>> indexed_;  // product -> keys
   mutable std::shared_ptr<const graph::GraphSnapshot> graph_now_;               // during one Decide

@@ -282,6 +282,22 @@ TEST_CASE("consumers: an unapproved reader of personal data, a mirror job outsid
     resolved |= std::get<PolicyViolationResolved>(r.event).subject == "group:local/adtech";
   }
   CHECK(resolved);
+
+  // The mirror job now reads another topic: what it caused on orders resolves.
+  estate.Add(JobObserved{NodeId::FromTrusted("job:mm2/orders-mirror"),
+                         "run-2",
+                         "RUNNING",
+                         {NodeId::FromTrusted("topic:local/other")},
+                         {NodeId::FromTrusted("topic:us/other")}},
+             kT0 + 2h);
+  std::set<std::string> mirror_resolved;
+  for (const auto& r : estate.Events("policy_violation_resolved")) {
+    const auto& e = std::get<PolicyViolationResolved>(r.event);
+    if (e.subject == "job:mm2/orders-mirror") {
+      mirror_resolved.insert(e.policy);
+    }
+  }
+  CHECK(mirror_resolved == std::set<std::string>{"eu-only", "gdpr-pii"});
 }
 
 TEST_CASE("sign-off: a breaking proposal needs every affected team, one rejection rejects") {
