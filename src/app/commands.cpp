@@ -811,8 +811,7 @@ int RunDemo(const Args& args, std::ostream& out, std::ostream& err) {
       return 1;
     }
   }
-  auto started =
-      sim::Simulator::Start(DemoSimulatorOptions(bootstrap_servers, demo, clock, base));
+  auto started = sim::Simulator::Start(DemoSimulatorOptions(bootstrap_servers, demo, clock, base));
   if (!started.ok()) {
     err << "demo: " << started.status().message() << "\n";
     stop_all();

@@ -150,7 +150,7 @@ class Governance final : public Projection, public Decider {
   Published<GovernanceState> published_;
   // Indexes over the catalog (derived, rebuilt after Restore/Reset).
   mutable bool index_dirty_ = true;
-  mutable std::map<std::string, std::set<std::string>> by_topic_;    // topic node id -> products
+  mutable std::map<std::string, std::set<std::string>> by_topic_;  // topic node id -> products
   // The inputs each job was last seen reading (from job_observed), and the
   // topics some job stopped reading since the last Decide: their products are
   // evaluated again (a violation the job caused there resolves).

@@ -247,10 +247,10 @@ class HealthModel {
   std::map<std::string, TopicEnds, std::less<>> ends_;
   std::set<TopicPartition> unfetched_;
   std::set<std::string> dirty_ends_;
-  std::string journal_;               // ops since the last flush
-  std::uint64_t journal_epoch_ = 1;   // bumps with every entry written
-  std::int64_t journal_ids_ = 0;      // ids given in the current entry
-  std::uint64_t journal_seq_ = 0;     // the next entry's sequence number
+  std::string journal_;                    // ops since the last flush
+  std::uint64_t journal_epoch_ = 1;        // bumps with every entry written
+  std::int64_t journal_ids_ = 0;           // ids given in the current entry
+  std::uint64_t journal_seq_ = 0;          // the next entry's sequence number
   std::vector<std::string> journal_keys_;  // entries since the last checkpoint
   std::size_t journal_bytes_ = 0;          // their size
   std::size_t checkpoint_bytes_ = 0;       // the last checkpoint's size

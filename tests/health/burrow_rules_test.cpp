@@ -6,8 +6,8 @@
 
 #include <vector>
 
-#include "health/burrow_rules.h"
 #include "core/msgpack.h"
+#include "health/burrow_rules.h"
 #include "health/health_model.h"
 
 using namespace tributary;
