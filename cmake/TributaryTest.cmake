@@ -1,13 +1,19 @@
-# tributary_add_test(NAME SOURCES file... LIBS target...)
+# tributary_add_test(NAME SOURCES file... LIBS target... [SEPARATE file...])
 # One Catch2 executable; every TEST_CASE in it becomes its own CTest test.
+# In a unity build (TRIBUTARY_UNITY) the sources are compiled together; the
+# SEPARATE ones (whose file-local helpers share a name with another file's)
+# are compiled on their own.
 include(Catch)
 
 add_library(tributary_catch_main OBJECT ${PROJECT_SOURCE_DIR}/tests/catch_main.cpp)
 target_link_libraries(tributary_catch_main PUBLIC Catch2::Catch2)
 
 function(tributary_add_test name)
-  cmake_parse_arguments(T "" "" "SOURCES;LIBS" ${ARGN})
-  add_executable(${name} ${T_SOURCES} $<TARGET_OBJECTS:tributary_catch_main>)
+  cmake_parse_arguments(T "" "" "SOURCES;LIBS;SEPARATE" ${ARGN})
+  add_executable(${name} ${T_SOURCES} ${T_SEPARATE} $<TARGET_OBJECTS:tributary_catch_main>)
+  if(T_SEPARATE)
+    set_source_files_properties(${T_SEPARATE} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
+  endif()
   target_link_libraries(${name} PRIVATE Catch2::Catch2 tributary_warnings ${T_LIBS})
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests ${PROJECT_SOURCE_DIR}/src
                                              ${PROJECT_SOURCE_DIR})

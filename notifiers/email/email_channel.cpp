@@ -119,7 +119,7 @@ std::size_t ReadUpload(char* buffer, std::size_t size, std::size_t n, void* user
   return len;
 }
 
-std::size_t Discard(char*, std::size_t size, std::size_t n, void*) { return size * n; }
+std::size_t DiscardResponse(char*, std::size_t size, std::size_t n, void*) { return size * n; }
 
 class EmailChannel final : public Channel {
  public:
@@ -176,7 +176,7 @@ class EmailChannel final : public Channel {
     curl_easy_setopt(c, CURLOPT_READFUNCTION, ReadUpload);
     curl_easy_setopt(c, CURLOPT_READDATA, &upload);
     curl_easy_setopt(c, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(mail.size()));
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, Discard);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, DiscardResponse);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, static_cast<long>(config_.timeout.count()));

@@ -51,7 +51,8 @@ Service::Service(Config config, const Clock& clock, std::function<void(const Sta
 Service::~Service() { Stop(); }
 
 Status Service::Start() {
-  for (auto step : {&Service::LoadTemplatesAndAuth, &Service::OpenLog, &Service::WireWriter}) {
+  for (auto step : {&Service::LoadTemplatesAndAuth, &Service::OpenLog, &Service::WireWriter,
+                    &Service::OpenCatalogWriter}) {
     if (auto s = (this->*step)(); !s.ok()) {
       return s;
     }
@@ -228,6 +229,37 @@ Status Service::WireWriter() {
   return lineage_intake_->Restore(*log_writer_);
 }
 
+Status Service::OpenCatalogWriter() {
+  CatalogWriterOptions options;
+  options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
+      config_.service.write_timeout);
+  if (const auto& catalog = config_.sources.catalog) {
+    const auto& name = catalog->cluster.empty() && !config_.clusters.empty()
+                           ? config_.clusters.front().name
+                           : catalog->cluster;
+    for (const auto& c : config_.clusters) {
+      if (c.name == name) {
+        options.kafka = log::replication::KafkaClientConfig{c.name, c.bootstrap_servers,
+                                                            c.properties};
+      }
+    }
+    if (!options.kafka) {
+      return InvalidArgument("sources.catalog: no cluster named \"" + name + "\"");
+    }
+    options.topic = catalog->topic;
+  }
+  Writer& writer = replica_ ? replica_->api_writer() : *api_writer_;
+  auto opened = CatalogWriter::Open(
+      std::move(options), writer,
+      [readers = readers_.get()](const std::string& source) { return readers->Offsets(source); },
+      clock_);
+  if (!opened.ok()) {
+    return opened.status();
+  }
+  catalog_writer_ = std::move(opened).value();
+  return Status::Ok();
+}
+
 void Service::AddScrapeHook() {
   metrics_->AddScrapeHook([this](http::Metrics& m) {
     if (pipeline_ && log_writer_) {
@@ -304,6 +336,7 @@ void Service::BuildRoutes() {
   }
   api_->writer = replica_ ? &replica_->api_writer() : api_writer_.get();
   api_->lineage = replica_ ? &replica_->lineage_intake() : lineage_intake_.get();
+  api_->catalog_writes = catalog_writer_.get();
   for (const auto& t : config_.teams) {
     api_->config_teams[t.name] = t.contacts;
   }
@@ -433,6 +466,7 @@ void Service::Stop() {
   replica_.reset();
   feed_.reset();
   pipeline_.reset();
+  catalog_writer_.reset();
   lineage_intake_.reset();
   api_writer_.reset();
   dispatcher_writer_.reset();

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 
+#include "app/catalog_writer.h"
 #include "app/config.h"
 #include "app/lifecycle.h"
 #include "app/notifications.h"
@@ -81,6 +82,7 @@ class Service {
   Status LoadTemplatesAndAuth();
   Status OpenLog();
   Status WireWriter();
+  Status OpenCatalogWriter();
   void BuildRoutes();
   Status StartServer();
   Status StartWriter();
@@ -115,6 +117,7 @@ class Service {
   std::unique_ptr<LogReaders> readers_;
   std::unique_ptr<ingest::openlineage::OpenLineageIntake> lineage_intake_;
   std::unique_ptr<Replica> replica_;  // with [replication] only
+  std::unique_ptr<CatalogWriter> catalog_writer_;  // the API's catalog writes
   std::unique_ptr<http::Authenticator> auth_;
   std::unique_ptr<http::Metrics> metrics_;
   std::unique_ptr<http::ApiContext> api_;

@@ -45,8 +45,10 @@ nlohmann::json StateToJson(const CatalogState& state) {
   return out;
 }
 
+}  // namespace
+
 // Merges the fields named in `changes` into `published`.
-void MergeUpdate(ProductPublished& published, const nlohmann::json& changes) {
+void MergeProductUpdate(ProductPublished& published, const nlohmann::json& changes) {
   if (!changes.is_object()) {
     return;
   }
@@ -61,8 +63,6 @@ void MergeUpdate(ProductPublished& published, const nlohmann::json& changes) {
     published = std::move(updated);
   }
 }
-
-}  // namespace
 
 std::string Fnv1a64::Hex() const {
   char buf[17];
@@ -98,7 +98,7 @@ void CatalogProjection::Apply(const EventRecord& record) {
                    if (it == state_.products.end()) {
                      return;
                    }
-                   MergeUpdate(it->second.published, e.changes);
+                   MergeProductUpdate(it->second.published, e.changes);
                    it->second.last_changed = record.seq;
                  },
                  [&](const ProductDeprecated& e) {

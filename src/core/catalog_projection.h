@@ -37,6 +37,10 @@ struct CatalogState {
   bool operator==(const CatalogState&) const = default;
 };
 
+// Merges the published fields named in `changes` (a product_updated's) into
+// `published`; unknown keys and `product` are ignored.
+void MergeProductUpdate(ProductPublished& published, const nlohmann::json& changes);
+
 class CatalogProjection final : public Projection {
  public:
   std::string_view name() const override { return "catalog"; }

@@ -8,7 +8,7 @@
 namespace tributary::http {
 namespace {
 
-bool PercentDecode(std::string_view in, std::string& out, bool plus_is_space) {
+bool PercentDecodeInto(std::string_view in, std::string& out, bool plus_is_space) {
   auto decoded = tributary::PercentDecode(in, plus_is_space);
   if (!decoded) {
     return false;
@@ -43,7 +43,7 @@ Response Response::Error(int status, std::string_view code, std::string_view mes
 bool ParseTarget(std::string_view target, std::string& path,
                  std::multimap<std::string, std::string>& query) {
   const auto q = target.find('?');
-  if (!PercentDecode(target.substr(0, q), path, false)) {
+  if (!PercentDecodeInto(target.substr(0, q), path, false)) {
     return false;
   }
   query.clear();
@@ -61,8 +61,8 @@ bool ParseTarget(std::string_view target, std::string& path,
     const auto eq = pair.find('=');
     std::string key;
     std::string value;
-    if (!PercentDecode(pair.substr(0, eq), key, true) ||
-        !PercentDecode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1),
+    if (!PercentDecodeInto(pair.substr(0, eq), key, true) ||
+        !PercentDecodeInto(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1),
                        value, true)) {
       return false;
     }

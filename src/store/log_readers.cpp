@@ -36,6 +36,14 @@ Result<EventSeq> LogReaders::LastSeq() {
   return (*log)->LastSeq();
 }
 
+Result<std::vector<SourceOffset>> LogReaders::Offsets(const std::string& source) {
+  auto log = Connection();
+  if (!log.ok()) {
+    return log.status();
+  }
+  return (*log)->Offsets(source);
+}
+
 Result<std::vector<StoredQuarantineRecord>> LogReaders::Quarantine(std::int64_t after_id,
                                                                    std::size_t limit) {
   auto log = Connection();

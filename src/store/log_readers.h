@@ -33,6 +33,9 @@ class LogReaders final : public EventReader, public NotificationReader {
   Result<std::vector<StoredQuarantineRecord>> Quarantine(std::int64_t after_id,
                                                          std::size_t limit) override;
 
+  // The stored next offsets of a source (what the log has applied of it).
+  Result<std::vector<SourceOffset>> Offsets(const std::string& source);
+
   // NotificationReader
   Result<std::vector<StoredIntent>> QueuedIntents(std::size_t limit) override;
   Result<std::vector<StoredDelivery>> DueDeliveries(Timestamp now, std::size_t limit) override;

@@ -435,7 +435,9 @@ TEST_CASE("deprecating a product takes its owner team or an admin and shows on t
   const auto accepted =
       c.Request("POST", "/api/v1/products/stocktrades/deprecate", request.dump(), kOwner);
   REQUIRE(accepted.status == 202);
-  CHECK(json::parse(accepted.body)["seq"].get<std::int64_t>() > 0);
+  // Produced to the catalog topic and answered once the catalog source applied it.
+  CHECK(json::parse(accepted.body)["accepted"] == true);
+  CHECK(GetJson(port, "/api/v1/products/stocktrades")["status"] == "deprecated");
   json board;
   REQUIRE(WaitUntil(
       [&] {

@@ -23,6 +23,7 @@
 #include "http/router.h"
 #include "schema/work_budget.h"
 #include "tracking/tracker.h"
+#include "tributary/catalog_writes.h"
 #include "tributary/event_reader.h"
 #include "tributary/lineage_intake.h"
 #include "tributary/notification_reader.h"
@@ -46,6 +47,10 @@ struct ApiContext {
   Metrics* metrics = nullptr;  // may be null
   // Commits through the single writer; the result says which events were new.
   Writer* writer = nullptr;
+  // Self-service catalog writes (publish, update, deprecate, retire): to the
+  // catalog topic, or straight to the log without one. May be null (then the
+  // writes go through `writer`).
+  CatalogWrites* catalog_writes = nullptr;
   // POST /lineage: the OpenLineage source's decoding and fold.
   LineageIntake* lineage = nullptr;
   std::vector<std::string> clusters;  // configured cluster names, in config order

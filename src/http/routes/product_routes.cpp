@@ -56,15 +56,13 @@ Response GetProducts(const ApiContext& ctx, const Request& r) {
                               {"next", more ? json(products.back()["name"]) : json(nullptr)}});
 }
 
-Response GetProduct(const ApiContext& ctx, const Request& r) {
-  if (auto p = Admit(ctx, r, false); !p.ok()) {
-    return FromStatus(p.status());
-  }
-  const auto& name = r.params.at("name");
+}  // namespace
+
+std::optional<json> ProductDetail(const ApiContext& ctx, const std::string& name) {
   const auto catalog = ctx.catalog();
   auto it = catalog->products.find(name);
   if (it == catalog->products.end()) {
-    return Response::Error(404, "not_found", "no product named \"" + name + "\"");
+    return std::nullopt;
   }
   const auto g = ctx.graph();
   json body = ProductJson(it->second, *g);
@@ -128,7 +126,21 @@ Response GetProduct(const ApiContext& ctx, const Request& r) {
                            {"sunset", FormatRfc3339(d.sunset)},
                            {"replacement", d.replacement ? json(*d.replacement) : json()}};
   }
-  return Response::Json(200, body);
+  return body;
+}
+
+namespace {
+
+Response GetProduct(const ApiContext& ctx, const Request& r) {
+  if (auto p = Admit(ctx, r, false); !p.ok()) {
+    return FromStatus(p.status());
+  }
+  const auto& name = r.params.at("name");
+  auto detail = ProductDetail(ctx, name);
+  if (!detail) {
+    return Response::Error(404, "not_found", "no product named \"" + name + "\"");
+  }
+  return Response::Json(200, *detail);
 }
 
 Response DeprecateProduct(const ApiContext& ctx, const Request& r) {
@@ -199,14 +211,26 @@ Response DeprecateProduct(const ApiContext& ctx, const Request& r) {
   if (auto h = r.headers.find("idempotency-key"); h != r.headers.end() && !h->second.empty()) {
     dedup = "api-deprecate:" + name + ":" + h->second;
   }
-  NewEvent event{fact, now, "api:" + principal->name, std::nullopt, dedup};
-  auto appended = CommitEvent(ctx, std::move(event), {principal->name, it->second.published.owner});
-  if (!appended.ok()) {
-    return FromStatus(appended.status());
+  const WriteGrant grant{principal->name, it->second.published.owner};
+  json seq = nullptr;
+  bool duplicate = false;
+  if (ctx.catalog_writes != nullptr && ctx.catalog_writes->destination() != "log") {
+    // To the catalog topic (the system of record), answered once applied here.
+    if (auto s = ctx.catalog_writes->Write(fact, grant, dedup); !s.ok()) {
+      return FromStatus(s);
+    }
+  } else {
+    NewEvent event{fact, now, "api:" + principal->name, std::nullopt, dedup};
+    auto appended = CommitEvent(ctx, std::move(event), grant);
+    if (!appended.ok()) {
+      return FromStatus(appended.status());
+    }
+    seq = appended->seqs.empty() ? 0 : appended->seqs[0].value();
+    duplicate = appended->duplicates == 1;
   }
   return Response::Json(202, {{"accepted", true},
-                              {"seq", appended->seqs.empty() ? 0 : appended->seqs[0].value()},
-                              {"duplicate", appended->duplicates == 1},
+                              {"seq", seq},
+                              {"duplicate", duplicate},
                               {"product", name},
                               {"reason", fact.reason},
                               {"sunset", FormatRfc3339(fact.sunset)},
@@ -216,6 +240,7 @@ Response DeprecateProduct(const ApiContext& ctx, const Request& r) {
 }  // namespace
 
 void AddProductRoutes(Router& router, const ApiContext& ctx) {
+  AddProductWriteRoutes(router, ctx);
   router.Add("GET", "/api/v1/products", [&ctx](const Request& r) { return GetProducts(ctx, r); });
   router.Add("GET", "/api/v1/products/{name}",
              [&ctx](const Request& r) { return GetProduct(ctx, r); });

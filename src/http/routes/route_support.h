@@ -52,10 +52,14 @@ std::optional<std::string> OwningTeam(const ApiContext& ctx, const NodeId& node)
 // One event through the writer.
 Result<AppendResult> CommitEvent(const ApiContext& ctx, NewEvent event, const WriteGrant& grant);
 
+// GET /products/{name}'s body, or nullopt when there is no such product.
+std::optional<nlohmann::json> ProductDetail(const ApiContext& ctx, const std::string& name);
+
 // Each resource's routes (one file each).
 void AddHealthRoutes(Router& router, const ApiContext& ctx);
 void AddLineageRoutes(Router& router, const ApiContext& ctx);
 void AddProductRoutes(Router& router, const ApiContext& ctx);
+void AddProductWriteRoutes(Router& router, const ApiContext& ctx);  // product_writes.cpp
 void AddLogRoutes(Router& router, const ApiContext& ctx);
 void AddTeamRoutes(Router& router, const ApiContext& ctx);
 void AddNotificationRoutes(Router& router, const ApiContext& ctx);

@@ -452,6 +452,17 @@ bool IsCatalogEventType(std::string_view type) {
   return false;
 }
 
+Result<DomainEvent> DecodeCatalogData(std::string_view type, const json& data,
+                                      const std::string& actor) {
+  if (!IsCatalogEventType(type)) {
+    return InvalidArgument("type: " + js::Quote(type) + " is not a catalog event type");
+  }
+  if (!data.is_object()) {
+    return js::Expected("data", "an object", data);
+  }
+  return DecodeData(type, data, actor);
+}
+
 Result<DecodedCatalogEvent> DecodeCatalogEvent(std::string_view value,
                                                std::span<const RecordHeader> headers) {
   try {

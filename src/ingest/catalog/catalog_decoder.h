@@ -20,6 +20,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "ingest/raw_record.h"
 #include "tributary/clock.h"
 #include "tributary/events.h"
@@ -39,6 +41,12 @@ struct DecodedCatalogEvent {
 // binary-mode event). Refuses values over 1 MiB.
 Result<DecodedCatalogEvent> DecodeCatalogEvent(std::string_view value,
                                                std::span<const RecordHeader> headers = {});
+
+// The event one catalog CloudEvent's `data` becomes (`actor`: its source),
+// validated as DecodeCatalogEvent does; errors name the field ("data.owner: ...").
+// The API's catalog writes use it so that they accept exactly what the topic does.
+Result<DomainEvent> DecodeCatalogData(std::string_view type, const nlohmann::json& data,
+                                      const std::string& actor);
 
 // The CloudEvent types this decoder understands.
 bool IsCatalogEventType(std::string_view type);

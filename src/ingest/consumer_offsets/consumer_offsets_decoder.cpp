@@ -13,10 +13,6 @@ namespace {
 using wire::WireReader;
 
 // The newest value versions this decoder knows (see README.md).
-constexpr std::int16_t kNewestOffsetCommitValue = 4;   // v4 is flexible
-constexpr std::int16_t kNewestGroupMetadataValue = 4;  // v4 is flexible
-constexpr std::int16_t kNewestConsumerGroupValue = 0;  // KIP-848 values, flexible from v0
-constexpr std::int16_t kNewestConsumerProtocol = 3;
 
 // A value's version and the layout it is read with.
 struct Version {

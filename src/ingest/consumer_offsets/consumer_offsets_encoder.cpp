@@ -14,9 +14,6 @@ namespace {
 
 using wire::WireWriter;
 
-constexpr std::int16_t kNewestOffsetCommitValue = 4;
-constexpr std::int16_t kNewestGroupMetadataValue = 4;
-constexpr std::int16_t kNewestConsumerProtocol = 3;
 
 // The layout a (possibly newer) version is written with.
 std::int16_t Layout(std::int16_t version, std::int16_t newest) {

@@ -24,6 +24,13 @@
 
 namespace tributary::ingest::consumer_offsets {
 
+// The newest value versions this build knows: the decoder reads up to them,
+// the encoder writes them.
+inline constexpr std::int16_t kNewestOffsetCommitValue = 4;   // v4 is flexible
+inline constexpr std::int16_t kNewestGroupMetadataValue = 4;  // v4 is flexible
+inline constexpr std::int16_t kNewestConsumerGroupValue = 0;  // KIP-848 values, flexible from v0
+inline constexpr std::int16_t kNewestConsumerProtocol = 3;
+
 // The INT16 that starts every key (the "apiKey" of the *Key.json definitions).
 enum class RecordType : std::int16_t {
   kLegacyOffsetCommit = 0,  // same key and values as kOffsetCommit (old brokers)

@@ -14,14 +14,14 @@
 namespace tributary::log::replication {
 namespace {
 
-constexpr std::int64_t kFormat = 1;
+constexpr std::int64_t kCommandFormat = 1;
 
 struct Delivered {
   bool done = false;
   rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
 };
 
-void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+void OnCommandDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
   auto* d = static_cast<Delivered*>(m->_private);
   d->err = m->err;
   d->done = true;
@@ -39,7 +39,7 @@ std::string EncodeCommand(const Command& command) {
   std::string out;
   msgpack::Writer w(out);
   w.ArrayHeader(command.grant ? 7 : 5);
-  w.Int(kFormat);
+  w.Int(kCommandFormat);
   w.String(command.id);
   w.String(command.kind);
   w.String(command.source);
@@ -65,7 +65,7 @@ Result<Command> DecodeCommand(std::string_view value) {
   if (!r.ok()) {
     return Corruption(std::string("malformed command: ") + r.error());
   }
-  if (format != kFormat) {
+  if (format != kCommandFormat) {
     return Corruption("command format " + std::to_string(format) + " is not known to this build");
   }
   Command c;
@@ -116,7 +116,7 @@ Result<std::unique_ptr<CommandClient>> CommandClient::Open(CommandClientOptions 
   if (!conf.ok()) {
     return conf.status();
   }
-  rd_kafka_conf_set_dr_msg_cb(*conf, &OnDelivery);
+  rd_kafka_conf_set_dr_msg_cb(*conf, &OnCommandDelivery);
   char errstr[512];
   client->producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, *conf, errstr, sizeof errstr);
   if (client->producer_ == nullptr) {

@@ -21,7 +21,7 @@ struct DeliverySlot {
   std::int64_t offset = -1;
 };
 
-void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
+void OnEventDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void*) {
   auto* slot = static_cast<DeliverySlot*>(m->_private);
   slot->err = m->err;
   slot->offset = m->offset;
@@ -127,7 +127,7 @@ Status EventsTopic::OpenProducer() {
   if (!conf.ok()) {
     return conf.status();
   }
-  rd_kafka_conf_set_dr_msg_cb(*conf, &OnDelivery);
+  rd_kafka_conf_set_dr_msg_cb(*conf, &OnEventDelivery);
   char errstr[512];
   producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, *conf, errstr, sizeof errstr);
   if (producer_ == nullptr) {

@@ -5,7 +5,7 @@
 namespace tributary::log::replication {
 namespace {
 
-constexpr std::int64_t kFormat = 1;
+constexpr std::int64_t kRecordFormat = 1;
 constexpr std::uint32_t kFields = 9;
 
 const char* KindName(RecordKind kind) {
@@ -36,7 +36,7 @@ std::string EncodeRecord(const TopicRecord& record) {
   out.reserve(record.bytes.size() + 64);
   msgpack::Writer w(out);
   w.ArrayHeader(kFields);
-  w.Int(kFormat);
+  w.Int(kRecordFormat);
   w.String(KindName(record.kind));
   w.Int(record.epoch);
   w.String(record.replica_id);
@@ -64,7 +64,7 @@ Result<TopicRecord> DecodeRecord(std::string_view value) {
   if (!r.ok()) {
     return Corruption(std::string("malformed replication record: ") + r.error());
   }
-  if (format != kFormat) {
+  if (format != kRecordFormat) {
     return Corruption("replication record format " + std::to_string(format) +
                       " is not known to this build (it reads format 1)");
   }
