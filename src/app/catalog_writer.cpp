@@ -57,10 +57,7 @@ const std::string& ProductOf(const DomainEvent& event) {
 
 CatalogWriter::CatalogWriter(CatalogWriterOptions options, Writer& writer, OffsetsFn offsets,
                              const Clock& clock)
-    : options_(std::move(options)),
-      writer_(writer),
-      offsets_(std::move(offsets)),
-      clock_(clock) {
+    : options_(std::move(options)), writer_(writer), offsets_(std::move(offsets)), clock_(clock) {
   if (options_.kafka) {
     source_ = options_.kafka->cluster + "/" + options_.topic;
   }
@@ -157,7 +154,8 @@ Status CatalogWriter::Produce(const DomainEvent& event, const WriteGrant& grant)
                        std::string(rd_kafka_err2str(delivered.err)) + "; retry");
   }
   // Applied once the catalog source's stored next offset passes the record.
-  for (auto pause = std::chrono::milliseconds(2);; pause = std::min(pause * 2, std::chrono::milliseconds(50))) {
+  for (auto pause = std::chrono::milliseconds(2);;
+       pause = std::min(pause * 2, std::chrono::milliseconds(50))) {
     auto offsets = offsets_(source_);
     if (offsets.ok()) {
       for (const auto& o : *offsets) {

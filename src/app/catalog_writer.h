@@ -40,9 +40,8 @@ class CatalogWriter final : public CatalogWrites {
   // `offsets(source)`: the log's stored next offsets of a source
   // ("<cluster>/<topic>"), read from any thread. `writer`: the API writer.
   using OffsetsFn = std::function<Result<std::vector<SourceOffset>>(const std::string&)>;
-  static Result<std::unique_ptr<CatalogWriter>> Open(CatalogWriterOptions options,
-                                                     Writer& writer, OffsetsFn offsets,
-                                                     const Clock& clock);
+  static Result<std::unique_ptr<CatalogWriter>> Open(CatalogWriterOptions options, Writer& writer,
+                                                     OffsetsFn offsets, const Clock& clock);
   ~CatalogWriter() override;
   CatalogWriter(const CatalogWriter&) = delete;
   CatalogWriter& operator=(const CatalogWriter&) = delete;

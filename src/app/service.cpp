@@ -231,16 +231,16 @@ Status Service::WireWriter() {
 
 Status Service::OpenCatalogWriter() {
   CatalogWriterOptions options;
-  options.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(
-      config_.service.write_timeout);
+  options.timeout =
+      std::chrono::duration_cast<std::chrono::milliseconds>(config_.service.write_timeout);
   if (const auto& catalog = config_.sources.catalog) {
     const auto& name = catalog->cluster.empty() && !config_.clusters.empty()
                            ? config_.clusters.front().name
                            : catalog->cluster;
     for (const auto& c : config_.clusters) {
       if (c.name == name) {
-        options.kafka = log::replication::KafkaClientConfig{c.name, c.bootstrap_servers,
-                                                            c.properties};
+        options.kafka =
+            log::replication::KafkaClientConfig{c.name, c.bootstrap_servers, c.properties};
       }
     }
     if (!options.kafka) {

@@ -116,7 +116,7 @@ class Service {
   std::unique_ptr<log::WriterClient> dispatcher_writer_;  // 30 s per commit
   std::unique_ptr<LogReaders> readers_;
   std::unique_ptr<ingest::openlineage::OpenLineageIntake> lineage_intake_;
-  std::unique_ptr<Replica> replica_;  // with [replication] only
+  std::unique_ptr<Replica> replica_;               // with [replication] only
   std::unique_ptr<CatalogWriter> catalog_writer_;  // the API's catalog writes
   std::unique_ptr<http::Authenticator> auth_;
   std::unique_ptr<http::Metrics> metrics_;

@@ -63,7 +63,7 @@ bool ParseTarget(std::string_view target, std::string& path,
     std::string value;
     if (!PercentDecodeInto(pair.substr(0, eq), key, true) ||
         !PercentDecodeInto(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1),
-                       value, true)) {
+                           value, true)) {
       return false;
     }
     query.emplace(std::move(key), std::move(value));

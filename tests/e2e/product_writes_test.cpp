@@ -125,9 +125,8 @@ class Estate {
         "fields = [\"tags\"]\n"
         "[[policies]]\nid = \"dotted-names\"\nkind = \"naming\"\nseverity = \"warn\"\n"
         "pattern = \"^[a-z]+\\\\.[a-z0-9.]+$\"\n";
-    auto loaded = ParseConfig(toml, "tributary.toml", [](const std::string&) {
-      return std::optional<std::string>();
-    });
+    auto loaded = ParseConfig(toml, "tributary.toml",
+                              [](const std::string&) { return std::optional<std::string>(); });
     INFO(toml);
     REQUIRE(loaded.ok());
     service_ = std::make_unique<Service>(loaded->config, clock_);
@@ -267,10 +266,9 @@ TEST_CASE(
   Estate estate;
   REQUIRE(estate.Send("POST", "/api/v1/products", Payments().dump(), "payments").status == 201);
   const json change = {{"description", "Settled payments (EUR and USD)"}, {"sla", "tier-2"}};
-  CHECK(estate.Send("PATCH", "/api/v1/products/payments.settled", change.dump(), "").status ==
-        401);
-  CHECK(estate.Send("PATCH", "/api/v1/products/payments.settled", change.dump(), "viewer")
-            .status == 403);
+  CHECK(estate.Send("PATCH", "/api/v1/products/payments.settled", change.dump(), "").status == 401);
+  CHECK(estate.Send("PATCH", "/api/v1/products/payments.settled", change.dump(), "viewer").status ==
+        403);
   CHECK(estate.Send("PATCH", "/api/v1/products/payments.settled", change.dump(), "risk").status ==
         403);
   CHECK(estate.Send("PATCH", "/api/v1/products/nope", change.dump(), "payments").status == 404);
@@ -299,17 +297,17 @@ TEST_CASE(
   REQUIRE(retired.status == 200);
   CHECK(estate.Get("/api/v1/products/payments.settled")["status"] == "retired");
   CHECK(estate.Send("POST", "/api/v1/products/payments.settled/retire", "", "ops").status == 409);
-  CHECK(estate.Send("PATCH", "/api/v1/products/payments.settled", change.dump(), "payments")
-            .status == 409);
+  CHECK(
+      estate.Send("PATCH", "/api/v1/products/payments.settled", change.dump(), "payments").status ==
+      409);
 
   const auto records = ReadCatalogTopic(estate.bootstrap());
   REQUIRE(records.size() == 3);
   const auto updated = json::parse(records[1].value);
   CHECK(updated["type"] == "tributary.product.updated");
-  CHECK(updated["data"] ==
-        json({{"product", "payments.settled"},
-              {"description", "Settled payments (EUR and USD)"},
-              {"sla", "tier-2"}}));
+  CHECK(updated["data"] == json({{"product", "payments.settled"},
+                                 {"description", "Settled payments (EUR and USD)"},
+                                 {"sla", "tier-2"}}));
   const auto retire = json::parse(records[2].value);
   CHECK(retire["type"] == "tributary.product.retired");
   CHECK(retire["source"] == "ops-token");

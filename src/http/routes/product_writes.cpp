@@ -33,7 +33,8 @@ const json* Field(const json& object, std::string_view key) {
 }
 
 bool Empty(const json* v) {
-  return v == nullptr || v->is_null() || (v->is_string() && v->get_ref<const std::string&>().empty());
+  return v == nullptr || v->is_null() ||
+         (v->is_string() && v->get_ref<const std::string&>().empty());
 }
 
 json ViolationJson(std::string_view policy, std::string_view severity, std::string_view message) {
@@ -62,8 +63,7 @@ void AddPolicyViolations(const ApiContext& ctx, const ProductState& candidate, j
   const auto graph = ctx.graph();
   governance::InputSources sources{*catalog, *schemas,  graph.get(),
                                    nullptr,  o.regions, o.approvals};
-  const auto input =
-      governance::BuildPolicyInput(sources, candidate.published.product, candidate);
+  const auto input = governance::BuildPolicyInput(sources, candidate.published.product, candidate);
   for (const auto& v : o.policies->Evaluate(input)) {
     if (v.severity == "block") {
       out.push_back(ViolationJson(v.policy, v.severity, v.message));
@@ -134,8 +134,8 @@ Response PublishProduct(const ApiContext& ctx, const Request& r) {
     data["cluster"] = ctx.clusters.front();
   }
   // Who may publish for the owner comes before what is wrong with the rest.
-  if (const auto* owner = Field(data, "owner"); owner != nullptr && owner->is_string() &&
-                                                      !owner->get_ref<const std::string&>().empty()) {
+  if (const auto* owner = Field(data, "owner");
+      owner != nullptr && owner->is_string() && !owner->get_ref<const std::string&>().empty()) {
     if (auto s = ctx.auth->AuthorizeWrite(*principal, owner->get<std::string>()); !s.ok()) {
       return FromStatus(s);
     }
@@ -169,9 +169,9 @@ Response PublishProduct(const ApiContext& ctx, const Request& r) {
   if (violations.empty() || data.contains("product")) {
     const auto catalog = ctx.catalog();
     if (catalog->products.contains(name)) {
-      return Response::Error(409, "conflict",
-                             "product \"" + name + "\" exists; change it with PATCH /products/" +
-                                 name);
+      return Response::Error(
+          409, "conflict",
+          "product \"" + name + "\" exists; change it with PATCH /products/" + name);
     }
   }
   AddPolicyViolations(ctx, candidate, violations);
@@ -231,8 +231,8 @@ Response UpdateProduct(const ApiContext& ctx, const Request& r) {
       emptied[std::string(key)] = "";
     }
   }
-  if (const auto* owner = Field(data, "owner"); owner != nullptr && owner->is_string() &&
-                                                      !owner->get_ref<const std::string&>().empty()) {
+  if (const auto* owner = Field(data, "owner");
+      owner != nullptr && owner->is_string() && !owner->get_ref<const std::string&>().empty()) {
     // Handing a product to another team is the current owner's (or an admin's) call;
     // the new owner need not agree, as with a catalog event.
     if (owner->get_ref<const std::string&>() != current.published.owner &&

@@ -14,7 +14,6 @@ namespace {
 
 using wire::WireWriter;
 
-
 // The layout a (possibly newer) version is written with.
 std::int16_t Layout(std::int16_t version, std::int16_t newest) {
   assert(version >= 0 && "a record version is never negative");
