@@ -58,6 +58,25 @@ Response GetProducts(const ApiContext& ctx, const Request& r) {
 
 }  // namespace
 
+Result<ProductWriteTarget> AdmitProductWrite(const ApiContext& ctx, const Request& r) {
+  auto principal = Admit(ctx, r, true);
+  if (!principal.ok()) {
+    return principal.status();
+  }
+  const auto& name = r.params.at("name");
+  ProductWriteTarget target{std::move(principal).value(), ctx.catalog(), nullptr};
+  auto it = target.catalog->products.find(name);
+  if (it == target.catalog->products.end()) {
+    return NotFound("no product named \"" + name + "\"");
+  }
+  target.product = &it->second;
+  if (auto s = ctx.auth->AuthorizeWrite(target.principal, target.product->published.owner);
+      !s.ok()) {
+    return s;
+  }
+  return target;
+}
+
 std::optional<json> ProductDetail(const ApiContext& ctx, const std::string& name) {
   const auto catalog = ctx.catalog();
   auto it = catalog->products.find(name);
@@ -144,22 +163,17 @@ Response GetProduct(const ApiContext& ctx, const Request& r) {
 }
 
 Response DeprecateProduct(const ApiContext& ctx, const Request& r) {
-  // Authentication first: a write without a token is 401 whatever the target.
-  auto principal = Admit(ctx, r, true);
-  if (!principal.ok()) {
-    return FromStatus(principal.status());
+  // Authentication first: a write without a token is 401 whatever the target;
+  // only the product's owner team (or an admin) may deprecate it.
+  auto target = AdmitProductWrite(ctx, r);
+  if (!target.ok()) {
+    return FromStatus(target.status());
   }
   const auto& name = r.params.at("name");
-  const auto catalog = ctx.catalog();
-  auto it = catalog->products.find(name);
-  if (it == catalog->products.end()) {
-    return Response::Error(404, "not_found", "no product named \"" + name + "\"");
-  }
-  // Only the product's owner team (or an admin) may deprecate it.
-  if (auto s = ctx.auth->AuthorizeWrite(*principal, it->second.published.owner); !s.ok()) {
-    return FromStatus(s);
-  }
-  if (it->second.status == "retired") {
+  const auto& catalog = target->catalog;
+  const auto* principal = &target->principal;
+  const auto* product = target->product;
+  if (product->status == "retired") {
     return Response::Error(409, "conflict", "product \"" + name + "\" is retired");
   }
   const auto body = json::parse(r.body, nullptr, false);
@@ -211,7 +225,7 @@ Response DeprecateProduct(const ApiContext& ctx, const Request& r) {
   if (auto h = r.headers.find("idempotency-key"); h != r.headers.end() && !h->second.empty()) {
     dedup = "api-deprecate:" + name + ":" + h->second;
   }
-  const WriteGrant grant{principal->name, it->second.published.owner};
+  const WriteGrant grant{principal->name, product->published.owner};
   json seq = nullptr;
   bool duplicate = false;
   if (ctx.catalog_writes != nullptr && ctx.catalog_writes->destination() != "log") {

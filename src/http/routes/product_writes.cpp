@@ -190,20 +190,13 @@ Response PublishProduct(const ApiContext& ctx, const Request& r) {
 }
 
 Response UpdateProduct(const ApiContext& ctx, const Request& r) {
-  auto principal = Admit(ctx, r, true);
-  if (!principal.ok()) {
-    return FromStatus(principal.status());
+  auto target = AdmitProductWrite(ctx, r);
+  if (!target.ok()) {
+    return FromStatus(target.status());
   }
   const auto& name = r.params.at("name");
-  const auto catalog = ctx.catalog();
-  auto it = catalog->products.find(name);
-  if (it == catalog->products.end()) {
-    return Response::Error(404, "not_found", "no product named \"" + name + "\"");
-  }
-  const auto& current = it->second;
-  if (auto s = ctx.auth->AuthorizeWrite(*principal, current.published.owner); !s.ok()) {
-    return FromStatus(s);
-  }
+  const auto* principal = &target->principal;
+  const auto& current = *target->product;
   auto body = BodyObject(r);
   if (!body.ok()) {
     return FromStatus(body.status());
@@ -277,23 +270,16 @@ Response UpdateProduct(const ApiContext& ctx, const Request& r) {
 }
 
 Response RetireProduct(const ApiContext& ctx, const Request& r) {
-  auto principal = Admit(ctx, r, true);
-  if (!principal.ok()) {
-    return FromStatus(principal.status());
+  auto target = AdmitProductWrite(ctx, r);
+  if (!target.ok()) {
+    return FromStatus(target.status());
   }
   const auto& name = r.params.at("name");
-  const auto catalog = ctx.catalog();
-  auto it = catalog->products.find(name);
-  if (it == catalog->products.end()) {
-    return Response::Error(404, "not_found", "no product named \"" + name + "\"");
-  }
-  if (auto s = ctx.auth->AuthorizeWrite(*principal, it->second.published.owner); !s.ok()) {
-    return FromStatus(s);
-  }
-  if (it->second.status == "retired") {
+  const auto* principal = &target->principal;
+  if (target->product->status == "retired") {
     return Response::Error(409, "conflict", "product \"" + name + "\" is already retired");
   }
-  const WriteGrant grant{principal->name, it->second.published.owner};
+  const WriteGrant grant{principal->name, target->product->published.owner};
   if (auto s = Write(ctx, ProductRetired{name, principal->name}, grant); !s.ok()) {
     return FromStatus(s);
   }

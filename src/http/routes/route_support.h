@@ -52,6 +52,16 @@ std::optional<std::string> OwningTeam(const ApiContext& ctx, const NodeId& node)
 // One event through the writer.
 Result<AppendResult> CommitEvent(const ApiContext& ctx, NewEvent event, const WriteGrant& grant);
 
+// A write to the product named by the path: the token (401, 403 for a
+// reader), then the product (404), then the owning team or an admin (403), in
+// that order. `product` points into `catalog`.
+struct ProductWriteTarget {
+  Principal principal;
+  std::shared_ptr<const CatalogState> catalog;
+  const ProductState* product = nullptr;
+};
+Result<ProductWriteTarget> AdmitProductWrite(const ApiContext& ctx, const Request& r);
+
 // GET /products/{name}'s body, or nullopt when there is no such product.
 std::optional<nlohmann::json> ProductDetail(const ApiContext& ctx, const std::string& name);
 
