@@ -7,6 +7,7 @@ include(Catch)
 
 add_library(tributary_catch_main OBJECT ${PROJECT_SOURCE_DIR}/tests/catch_main.cpp)
 target_link_libraries(tributary_catch_main PUBLIC Catch2::Catch2)
+target_compile_options(tributary_catch_main PRIVATE $<$<CONFIG:Release>:-O1>)
 
 function(tributary_add_test name)
   cmake_parse_arguments(T "" "" "SOURCES;LIBS;SEPARATE" ${ARGN})
@@ -15,6 +16,9 @@ function(tributary_add_test name)
     set_source_files_properties(${T_SEPARATE} PROPERTIES SKIP_UNITY_BUILD_INCLUSION ON)
   endif()
   target_link_libraries(${name} PRIVATE Catch2::Catch2 tributary_warnings ${T_LIBS})
+  # The product's libraries are built as configured; the test code itself needs
+  # no -O3 (its large test functions compile markedly faster at -O1).
+  target_compile_options(${name} PRIVATE $<$<CONFIG:Release>:-O1>)
   target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests ${PROJECT_SOURCE_DIR}/src
                                              ${PROJECT_SOURCE_DIR})
   target_compile_definitions(${name} PRIVATE
