@@ -33,6 +33,8 @@ function(tributary_add_test name)
   target_compile_definitions(${name} PRIVATE
     TRIBUTARY_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
     TRIBUTARY_BINARY_DIR="${PROJECT_BINARY_DIR}")
-  catch_discover_tests(${name} TEST_PREFIX "${name}: "
+  # `-w NoTests`: a CTest test whose name reaches no TEST_CASE fails instead of
+  # passing empty (CMake lists split a name at ';', so names must not hold one).
+  catch_discover_tests(${name} TEST_PREFIX "${name}: " EXTRA_ARGS -w NoTests
                        PROPERTIES ENVIRONMENT "TRIBUTARY_TEST_BINARY_DIR=${PROJECT_BINARY_DIR}")
 endfunction()

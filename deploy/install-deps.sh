@@ -26,9 +26,10 @@ packages=(
   python3-jsonschema         # the OpenAPI contract test validates API responses with it
 )
 lint=true
+ui=false
 for arg in "$@"; do
   case "$arg" in
-    --with-ui) packages+=(chromium) ;;
+    --with-ui) packages+=(chromium); ui=true ;;
     --with-burrow) packages+=(burrow zookeeper) ;;
     --no-lint) lint=false ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
@@ -36,7 +37,7 @@ for arg in "$@"; do
 done
 # Node and npm run the OpenAPI lint (@redocly/cli, below); Debian's, unless the
 # machine has them already (e.g. from another source).
-if $lint && { ! command -v node > /dev/null || ! command -v npm > /dev/null; }; then
+if { $lint || $ui; } && { ! command -v node > /dev/null || ! command -v npm > /dev/null; }; then
   packages+=(nodejs npm)
 fi
 
@@ -69,4 +70,18 @@ if $lint &&
   echo "install-deps: installing @redocly/cli@$redocly_version into $tools_dir"
   npm install --prefix "$tools_dir" --no-save --no-audit --no-fund --loglevel=error \
     "@redocly/cli@$redocly_version"
+fi
+
+# puppeteer-core drives the headless Chromium of the UI tests (sign-in, forms,
+# CSRF; tests/e2e/ui_forms_test.mjs), pinned, in its own tools directory (an
+# npm install into the Redocly one would prune it). The 22.x line runs on
+# Debian 12's Node 18 and drives Debian's Chromium.
+puppeteer_version=22.15.0
+ui_tools_dir="$tools_dir/ui"
+if $ui &&
+  [[ "$(node -p "require('$ui_tools_dir/node_modules/puppeteer-core/package.json').version" \
+        2> /dev/null)" != "$puppeteer_version" ]]; then
+  echo "install-deps: installing puppeteer-core@$puppeteer_version into $ui_tools_dir"
+  PUPPETEER_SKIP_DOWNLOAD=true npm install --prefix "$ui_tools_dir" --no-save --no-audit \
+    --no-fund --loglevel=error "puppeteer-core@$puppeteer_version"
 fi

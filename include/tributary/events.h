@@ -1063,6 +1063,149 @@ struct ConsumerUnhealthyDetected {
   }
 };
 
+// ---- self-service access (DESIGN.md §5) ----------------------------------------
+
+// A team asked READ on a product for a principal (POST /products/{name}/access-requests).
+struct AccessRequested {
+  static constexpr std::string_view kType = "access_requested";
+  static constexpr int kVersion = 1;
+  std::string id;  // "acc-<hex>"
+  std::string product;
+  std::string cluster;    // the product's topic when asked
+  std::string topic;
+  std::string principal;  // e.g. User:svc-trending
+  std::string team;       // the requesting team
+  std::string purpose;
+  std::string actor;  // the token's name
+  bool operator==(const AccessRequested&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("id", &AccessRequested::id),
+                      Field("product", &AccessRequested::product),
+                      Field("cluster", &AccessRequested::cluster),
+                      Field("topic", &AccessRequested::topic),
+                      Field("principal", &AccessRequested::principal),
+                      Field("team", &AccessRequested::team),
+                      Field("purpose", &AccessRequested::purpose),
+                      Field("actor", &AccessRequested::actor)};
+  }
+};
+
+// The owning team (or an admin) approved or denied an access request.
+struct AccessDecided {
+  static constexpr std::string_view kType = "access_decided";
+  static constexpr int kVersion = 1;
+  std::string request;
+  std::string product;
+  std::string decision;  // approve | deny
+  std::string by;        // the token's name
+  std::string comment;
+  bool operator==(const AccessDecided&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{
+        Field("request", &AccessDecided::request), Field("product", &AccessDecided::product),
+        Field("decision", &AccessDecided::decision), Field("by", &AccessDecided::by),
+        Field("comment", &AccessDecided::comment)};
+  }
+};
+
+// The ACL of an approved access request is in place: created by Tributary
+// (CreateAcls, `acl_management = true`) or observed (an ALLOW READ covering the
+// principal and the topic, from the catalog, the audit log or the Admin API).
+struct AclApplied {
+  static constexpr std::string_view kType = "acl_applied";
+  static constexpr int kVersion = 1;
+  std::string request;
+  std::string product;
+  AclBinding acl;
+  std::string via;  // create_acls | observed
+  bool operator==(const AclApplied&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("request", &AclApplied::request),
+                      Field("product", &AclApplied::product), Field("acl", &AclApplied::acl),
+                      Field("via", &AclApplied::via)};
+  }
+};
+
+// ---- next versions and dual support (DESIGN.md §5) -------------------------------
+
+// One field-level difference between two schemas (the next-version notice).
+struct FieldChange {
+  std::string change;  // added | removed | retyped
+  std::string path;    // e.g. "price", "customer.email"
+  std::string from_type;  // "" when added
+  std::string to_type;    // "" when removed
+  bool operator==(const FieldChange&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("change", &FieldChange::change), Field("path", &FieldChange::path),
+                      Field("from_type", &FieldChange::from_type),
+                      Field("to_type", &FieldChange::to_type)};
+  }
+};
+
+// The owner published the next version of a product (POST
+// /products/{name}/next-version): `product` replaces `replaces`, whose
+// deprecation follows; the candidate schema is the new product's declared one.
+struct ProductVersioned {
+  static constexpr std::string_view kType = "product_versioned";
+  static constexpr int kVersion = 1;
+  std::string product;   // the new version, e.g. stocktrades.v3
+  std::string replaces;  // e.g. stocktrades.v2
+  std::string schema_type;
+  std::string schema;
+  std::vector<FieldChange> diff;  // from the old product's latest live schema
+  std::string proposal;           // the proposal it resolves ("" none)
+  Timestamp sunset;               // of the old product
+  std::string reason;
+  std::string actor;
+  bool operator==(const ProductVersioned&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("product", &ProductVersioned::product),
+                      Field("replaces", &ProductVersioned::replaces),
+                      Field("schema_type", &ProductVersioned::schema_type),
+                      Field("schema", &ProductVersioned::schema),
+                      Field("diff", &ProductVersioned::diff),
+                      Field("proposal", &ProductVersioned::proposal),
+                      Field("sunset", &ProductVersioned::sunset),
+                      Field("reason", &ProductVersioned::reason),
+                      Field("actor", &ProductVersioned::actor)};
+  }
+};
+
+// Consumers still read a versioned product's old topic, but nothing has been
+// produced to it for tracking.dual_support_grace.
+struct DualSupportBroken {
+  static constexpr std::string_view kType = "dual_support_broken";
+  static constexpr int kVersion = 1;
+  std::string decision_key;
+  std::string product;      // the old product
+  std::string replacement;  // the new one
+  std::vector<AffectedConsumer> consumers;  // still reading the old topic
+  std::optional<Timestamp> last_produced;
+  bool operator==(const DualSupportBroken&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("decision_key", &DualSupportBroken::decision_key),
+                      Field("product", &DualSupportBroken::product),
+                      Field("replacement", &DualSupportBroken::replacement),
+                      Field("consumers", &DualSupportBroken::consumers),
+                      Field("last_produced", &DualSupportBroken::last_produced)};
+  }
+};
+
+// No consumer reads a versioned product's old topic any more: it can be retired.
+struct ReadyToRetire {
+  static constexpr std::string_view kType = "ready_to_retire";
+  static constexpr int kVersion = 1;
+  std::string decision_key;
+  std::string product;
+  std::string replacement;
+  bool operator==(const ReadyToRetire&) const = default;
+  static constexpr auto Fields() {
+    return std::tuple{Field("decision_key", &ReadyToRetire::decision_key),
+                      Field("product", &ReadyToRetire::product),
+                      Field("replacement", &ReadyToRetire::replacement)};
+  }
+};
+
 // The closed set. Append new types at the end; never reorder or rename.
 using DomainEvent = std::variant<
     ConsumerStarted, ConsumerStopped, ConsumerProgress, GroupMembersChanged, GroupDeleted,
@@ -1076,7 +1219,8 @@ using DomainEvent = std::variant<
     TopicDeleted, TopicCreated, PolicyViolationOpened, PolicyViolationResolved, ProposalOpened,
     ProposalDecided, ProposalClosed, SignoffRequested, UnapprovedBreakingChange,
     ConsumerStatusChanged, TopicFactsObserved, DataLossRiskDetected, DataLossRiskResolved,
-    ConsumerUnhealthyDetected>;
+    ConsumerUnhealthyDetected, AccessRequested, AccessDecided, AclApplied, ProductVersioned,
+    DualSupportBroken, ReadyToRetire>;
 
 // The type name of an event, e.g. "consumer_started".
 std::string_view TypeName(const DomainEvent& event);

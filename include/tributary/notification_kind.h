@@ -24,9 +24,13 @@ namespace tributary {
   X(kPolicyViolation, "policy_violation")                                \
   X(kSignoffRequested, "signoff_requested")                              \
   X(kProposalDecided, "proposal_decided")                                \
-  X(kUnapprovedBreakingChange, "unapproved_breaking_change") \
+  X(kUnapprovedBreakingChange, "unapproved_breaking_change")            \
   X(kConsumerUnhealthy, "consumer_unhealthy")                            \
-  X(kDataLossRisk, "data_loss_risk")
+  X(kDataLossRisk, "data_loss_risk")                                     \
+  X(kAccessRequested, "access_requested")                                \
+  X(kAccessDecided, "access_decided")                                    \
+  X(kDualSupportBroken, "dual_support_broken")                           \
+  X(kReadyToRetire, "ready_to_retire")
 // clang-format on
 
 enum class NotificationKind : std::uint8_t {

@@ -517,7 +517,7 @@ constexpr const char* kDemoMirrorBootstrap = "us-east-1.demo.internal:9092";
 // may paste one into the UI).
 const std::vector<std::string>& DemoTokenTeams() {
   static const std::vector<std::string> teams = {"user-identity", "growth", "customer-insights",
-                                                 "analytics-streaming"};
+                                                 "analytics-streaming", "trade-gateway"};
   return teams;
 }
 std::string DemoToken(const std::string& team) { return "demo-" + team; }
@@ -731,7 +731,8 @@ void PrintDemoBanner(std::ostream& out, const DemoArgs& demo, const std::string&
   out << "  inbox:  " << base << "/ui/demo (what the teams were told)\n"
       << "  api:    " << base << "/api/v1/products\n"
       << "  tokens: demo-<team> is an owner token of <team> (user-identity, growth,\n"
-      << "          customer-insights, analytics-streaming): sign-off in the UI\n"
+      << "          customer-insights, analytics-streaming, trade-gateway): sign in at\n"
+      << "          " << base << "/ui/signin to publish, decide and sign off\n"
       << "  kafka:  " << bootstrap_servers << " (embedded mock cluster)\n"
       << "  data:   " << data_dir << "\n"
       << "Ctrl-C stops it.\n"

@@ -443,6 +443,7 @@ std::set<std::string> ValidateClusters(TableReader& top, std::vector<ClusterConf
     r.String("id", cluster.id);
     r.String("bootstrap_servers", cluster.bootstrap_servers, true);
     r.String("region", cluster.region);
+    r.Bool("acl_management", cluster.acl_management);
     ReadClusterProperties(r, cluster, diag);
     r.RejectUnknown();
     if (!cluster.name.empty() && !cluster_names.insert(cluster.name).second) {
@@ -580,6 +581,26 @@ void ValidateTracking(TableReader& top, TrackingConfig& tracking, Diagnostics& d
   r.DurationField("consumer_idle_after", tracking.consumer_idle_after);
   r.DurationField("progress_interval", tracking.progress_interval);
   r.DurationList("reminders_before_sunset", tracking.reminders_before_sunset);
+  r.DurationField("default_deprecation_period", tracking.default_deprecation_period);
+  r.DurationField("dual_support_grace", tracking.dual_support_grace);
+  r.String("next_version_topic", tracking.next_version_topic);
+  // Only the three placeholders; what is left must be a valid topic name.
+  std::string rest = tracking.next_version_topic;
+  for (const char* p : {"{product}", "{base}", "{n}"}) {
+    for (auto at = rest.find(p); at != std::string::npos; at = rest.find(p)) {
+      rest.replace(at, std::string_view(p).size(), "x");
+    }
+  }
+  const bool valid = !rest.empty() && rest.size() <= 249 &&
+                     std::all_of(rest.begin(), rest.end(), [](char c) {
+                       return std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
+                              c == '_' || c == '-';
+                     });
+  if (!valid) {
+    diag.Error(t->source(), r.Key("next_version_topic"),
+               "a topic name (letters, digits, '.', '_', '-') with the placeholders {product}, "
+               "{base} and {n} only");
+  }
   r.RejectUnknown();
 }
 

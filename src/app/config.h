@@ -58,6 +58,7 @@ struct ClusterConfig {
   std::string bootstrap_servers;
   std::string region;                             // optional: for locality policies (DESIGN.md §9)
   std::map<std::string, std::string> properties;  // passed to librdkafka as is
+  bool acl_management = false;  // approved access requests are applied with CreateAcls
 };
 
 struct TopicSourceConfig {
@@ -92,6 +93,12 @@ struct TrackingConfig {
   Duration progress_interval = std::chrono::minutes(10);
   std::vector<Duration> reminders_before_sunset = {std::chrono::days(30), std::chrono::days(14),
                                                    std::chrono::days(7), std::chrono::days(1)};
+  // Next versions (DESIGN.md §5): the old product's sunset when none is given,
+  // how long its topic may go without writes while consumers remain, and the
+  // new version's topic ({product}, {base}, {n}).
+  Duration default_deprecation_period = std::chrono::days(90);
+  Duration dual_support_grace = std::chrono::hours(1);
+  std::string next_version_topic = "{product}";
 };
 
 // [health] (DESIGN.md §10).

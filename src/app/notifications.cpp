@@ -88,7 +88,8 @@ notifiers::UiLinkBuilder UiLinks(std::string base_url) {
       const bool deprecation = intent.kind == ToString(NotificationKind::kDeprecation) ||
                                intent.kind == ToString(NotificationKind::kReminder) ||
                                intent.kind == ToString(NotificationKind::kSunsetEscalation) ||
-                               intent.kind == ToString(NotificationKind::kNewConsumerOnDeprecated);
+                               intent.kind == ToString(NotificationKind::kNewConsumerOnDeprecated) ||
+                               intent.kind == ToString(NotificationKind::kDualSupportBroken);
       path = (deprecation ? "/ui/deprecations/" : "/ui/products/") + PercentEncode(product);
     } else if (ctx.contains("principal") && ctx["principal"].is_string()) {
       // Ids come from the audit log: encoded as the UI's own links encode them,

@@ -37,6 +37,10 @@ governance::GovernanceOptions GovernanceOptionsOf(const Config& config) {
   options.proposal_ttl = config.governance.proposal_ttl;
   for (const auto& c : config.clusters) {
     options.regions[c.name] = c.region;
+    options.bootstrap[c.name] = c.bootstrap_servers;
+    if (c.acl_management) {
+      options.acl_managed_clusters.insert(c.name);
+    }
   }
   for (const auto& a : config.governance.approvals) {
     options.approvals.push_back({a.principal, a.product});
@@ -104,6 +108,18 @@ Status Service::OpenLog() {
   lineage_ = std::make_unique<graph::LineageProjection>(std::move(routes));
   tracking::TrackingOptions tracking_options;
   tracking_options.reminders_before_sunset = config_.tracking.reminders_before_sunset;
+  tracking_options.dual_support_grace = config_.tracking.dual_support_grace;
+  tracking_options.last_produced = [this](const std::string& topic) -> std::optional<Timestamp> {
+    const auto view = health_ ? health_->published() : nullptr;
+    if (view == nullptr) {
+      return std::nullopt;
+    }
+    auto it = view->topics.find(topic);
+    if (it == view->topics.end() || !it->second.stream.last_produced_ms) {
+      return std::nullopt;
+    }
+    return FromMillis(*it->second.stream.last_produced_ms);
+  };
   for (const auto& c : config_.clusters) {
     tracking_options.clusters.push_back(c.name);
   }
@@ -337,6 +353,16 @@ void Service::BuildRoutes() {
   api_->writer = replica_ ? &replica_->api_writer() : api_writer_.get();
   api_->lineage = replica_ ? &replica_->lineage_intake() : lineage_intake_.get();
   api_->catalog_writes = catalog_writer_.get();
+  sessions_ = std::make_unique<http::SessionStore>(clock_);
+  api_->sessions = sessions_.get();
+  api_->tls = !config_.service.tls_cert.empty();
+  api_->default_deprecation_period = config_.tracking.default_deprecation_period;
+  api_->next_version_topic = config_.tracking.next_version_topic;
+  if (std::any_of(config_.clusters.begin(), config_.clusters.end(),
+                  [](const ClusterConfig& c) { return c.acl_management; })) {
+    acl_admin_ = std::make_unique<AclAdministrator>(config_.clusters, config_.service.write_timeout);
+    api_->create_acl = [this](const AclBinding& acl) { return acl_admin_->Create(acl); };
+  }
   for (const auto& t : config_.teams) {
     api_->config_teams[t.name] = t.contacts;
   }

@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 
+#include "app/acl_admin.h"
 #include "app/catalog_writer.h"
 #include "app/config.h"
 #include "app/lifecycle.h"
@@ -118,7 +119,9 @@ class Service {
   std::unique_ptr<ingest::openlineage::OpenLineageIntake> lineage_intake_;
   std::unique_ptr<Replica> replica_;               // with [replication] only
   std::unique_ptr<CatalogWriter> catalog_writer_;  // the API's catalog writes
+  std::unique_ptr<AclAdministrator> acl_admin_;    // clusters with acl_management = true
   std::unique_ptr<http::Authenticator> auth_;
+  std::unique_ptr<http::SessionStore> sessions_;  // the UI's sign-in sessions
   std::unique_ptr<http::Metrics> metrics_;
   std::unique_ptr<http::ApiContext> api_;
   std::unique_ptr<http::Router> router_;

@@ -3,6 +3,7 @@
 #include <openssl/sha.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 
 #include "core/field_codec.h"
@@ -25,12 +26,11 @@ std::string IntentSeverity(const std::string& severity) {
   return severity == "warn" ? "warning" : "info";
 }
 
-// Appends a decision and one intent per team (deduplicated, "" skipped).
-void Record(Batch& out, DomainEvent event, Timestamp time, const std::string& key,
-            NotificationKind kind, const std::string& severity, const json& facts,
-            const std::vector<std::pair<std::string, std::string>>& teams_and_roles) {
-  const std::size_t index = out.events.size();
-  out.events.push_back(NewEvent{std::move(event), time, std::string(kSource), std::nullopt, key});
+// Appends one intent per team (deduplicated, "" skipped), caused by the event
+// at `index` of the batch when there is one.
+void Tell(Batch& out, std::optional<std::size_t> index, Timestamp time, const std::string& key,
+          NotificationKind kind, const std::string& severity, const json& facts,
+          const std::vector<std::pair<std::string, std::string>>& teams_and_roles) {
   std::set<std::string> told;
   for (const auto& [team, role] : teams_and_roles) {
     if (team.empty() || !told.insert(team).second) {
@@ -50,6 +50,26 @@ void Record(Batch& out, DomainEvent event, Timestamp time, const std::string& ke
     intent.caused_by_event = index;
     out.outbox.push_back(std::move(intent));
   }
+}
+
+// Appends a decision and one intent per team (deduplicated, "" skipped).
+void Record(Batch& out, DomainEvent event, Timestamp time, const std::string& key,
+            NotificationKind kind, const std::string& severity, const json& facts,
+            const std::vector<std::pair<std::string, std::string>>& teams_and_roles) {
+  const std::size_t index = out.events.size();
+  out.events.push_back(NewEvent{std::move(event), time, std::string(kSource), std::nullopt, key});
+  Tell(out, index, time, key, kind, severity, facts, teams_and_roles);
+}
+
+json OptionalMillis(const std::optional<Timestamp>& t) {
+  return t ? json(ToMillis(*t)) : json(nullptr);
+}
+
+std::optional<Timestamp> MillisOrNull(const json& j) {
+  if (j.is_null()) {
+    return std::nullopt;
+  }
+  return FromMillis(j.get<std::int64_t>());
 }
 
 json ViolationJson(const ViolationRecord& v) {
@@ -86,6 +106,18 @@ json StateToJson(const GovernanceState& state, const AclIndex& acls) {
                      {"decisions", decisions},
                      {"closed", p.closed}};
   }
+  json access = json::object();
+  for (const auto& [id, a] : state.access_requests) {
+    access[id] = {{"requested", codec::ToJson(a.requested)},
+                  {"requested_at", ToMillis(a.requested_at)},
+                  {"status", a.status},
+                  {"decided_by", a.decided_by},
+                  {"decided_at", OptionalMillis(a.decided_at)},
+                  {"comment", a.comment},
+                  {"acl", a.acl ? codec::ToJson(*a.acl) : json(nullptr)},
+                  {"applied_via", a.applied_via},
+                  {"applied_at", OptionalMillis(a.applied_at)}};
+  }
   json literal = json::object();
   for (const auto& [k, list] : acls.literal) {
     literal[k] = codec::ToJson(list);
@@ -93,6 +125,7 @@ json StateToJson(const GovernanceState& state, const AclIndex& acls) {
   return {{"violations", violations},
           {"openings", state.openings},
           {"proposals", proposals},
+          {"access_requests", access},
           {"acls", {{"literal", literal}, {"patterns", codec::ToJson(acls.patterns)}}}};
 }
 
@@ -153,6 +186,61 @@ std::string SchemaFingerprint(const std::string& type, const std::string& schema
     hex += buf;
   }
   return hex;
+}
+
+AclBinding RequiredAcl(const AccessRequested& request) {
+  return AclBinding{request.cluster, request.principal, "TOPIC", request.topic,
+                    "LITERAL",       "READ",            "ALLOW", "*"};
+}
+
+std::string AclCommand(const AclBinding& acl, const std::string& bootstrap) {
+  const auto quoted = [](const std::string& text) {
+    std::string out = "'";
+    for (char c : text) {
+      out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return out + "'";
+  };
+  std::string op;  // READ -> Read, as kafka-acls spells operations
+  for (std::size_t i = 0; i < acl.operation.size(); ++i) {
+    const auto c = static_cast<unsigned char>(acl.operation[i]);
+    op += static_cast<char>(i == 0 ? c : std::tolower(c));
+  }
+  std::string command = "kafka-acls --bootstrap-server " +
+                        (bootstrap.empty() ? std::string("BOOTSTRAP") : quoted(bootstrap)) +
+                        " --add --" +
+                        (acl.permission == "DENY" ? "deny" : "allow") +
+                        "-principal " + quoted(acl.principal) + " --operation " + op +
+                        " --topic " + quoted(acl.resource_name);
+  if (acl.pattern_type == "PREFIXED") {
+    command += " --resource-pattern-type prefixed";
+  }
+  return command;
+}
+
+bool Covers(const AclBinding& acl, const AccessRequested& request) {
+  if (acl.cluster != request.cluster || acl.resource_type != "TOPIC" ||
+      acl.permission != "ALLOW" || (acl.operation != "READ" && acl.operation != "ALL") ||
+      (acl.principal != request.principal && acl.principal != "User:*") ||
+      (!acl.host.empty() && acl.host != "*")) {
+    return false;
+  }
+  if (acl.pattern_type == "PREFIXED") {
+    return request.topic.starts_with(acl.resource_name);
+  }
+  return acl.pattern_type == "LITERAL" &&
+         (acl.resource_name == request.topic || acl.resource_name == "*");
+}
+
+std::vector<Approval> ApprovalsOf(const GovernanceState& state,
+                                  const std::vector<Approval>& configured) {
+  std::vector<Approval> out = configured;
+  for (const auto& [id, a] : state.access_requests) {
+    if (a.status == "approved" || a.status == "applied") {
+      out.push_back({a.requested.principal, a.requested.product});
+    }
+  }
+  return out;
 }
 
 Governance::Governance(GovernanceOptions options, const CatalogProjection& catalog,
@@ -253,6 +341,47 @@ void Governance::Apply(const EventRecord& record) {
                      changed_ = true;
                    }
                  },
+                 [&](const AccessRequested& e) {
+                   AccessRequestState a;
+                   a.requested = e;
+                   a.requested_at = record.event_time;
+                   state_.access_requests.emplace(e.id, std::move(a));
+                   changed_ = true;
+                 },
+                 [&](const AccessDecided& e) {
+                   auto it = state_.access_requests.find(e.request);
+                   if (it == state_.access_requests.end() || it->second.status != "pending") {
+                     return;
+                   }
+                   auto& a = it->second;
+                   a.status = e.decision == "approve" ? "approved" : "denied";
+                   a.decided_by = e.by;
+                   a.decided_at = record.event_time;
+                   a.comment = e.comment;
+                   changed_ = true;
+                 },
+                 [&](const AclApplied& e) {
+                   auto it = state_.access_requests.find(e.request);
+                   if (it == state_.access_requests.end() || it->second.status != "approved") {
+                     return;
+                   }
+                   auto& a = it->second;
+                   a.status = "applied";
+                   a.acl = e.acl;
+                   a.applied_via = e.via;
+                   a.applied_at = record.event_time;
+                   changed_ = true;
+                 },
+                 [&](const ProductVersioned& e) {
+                   auto it = state_.proposals.find(e.proposal);
+                   if (e.proposal.empty() || it == state_.proposals.end() ||
+                       it->second.status == "approved" || it->second.status == "not_needed") {
+                     return;
+                   }
+                   it->second.status = "versioned";
+                   it->second.closed = true;
+                   changed_ = true;
+                 },
                  [&](const JobObserved& e) {
                    auto& previous = job_inputs_[e.job.str()];
                    for (const auto& t : previous) {
@@ -334,6 +463,26 @@ Status Governance::Restore(std::string_view snapshot) {
       }
       state.proposals.emplace(id, std::move(ps));
     }
+    for (const auto& [id, a] : j.at("access_requests").items()) {
+      AccessRequestState as;
+      if (auto s = codec::FromJson(a.at("requested"), as.requested, "requested"); !s.ok()) {
+        return Corruption("governance snapshot: " + s.message());
+      }
+      as.requested_at = FromMillis(a.at("requested_at").get<std::int64_t>());
+      as.status = a.at("status").get<std::string>();
+      as.decided_by = a.at("decided_by").get<std::string>();
+      as.decided_at = MillisOrNull(a.at("decided_at"));
+      as.comment = a.at("comment").get<std::string>();
+      if (!a.at("acl").is_null()) {
+        as.acl.emplace();
+        if (auto s = codec::FromJson(a.at("acl"), *as.acl, "acl"); !s.ok()) {
+          return Corruption("governance snapshot: " + s.message());
+        }
+      }
+      as.applied_via = a.at("applied_via").get<std::string>();
+      as.applied_at = MillisOrNull(a.at("applied_at"));
+      state.access_requests.emplace(id, std::move(as));
+    }
     for (const auto& [k, list] : j.at("acls").at("literal").items()) {
       if (auto s = codec::FromJson(list, acls.literal[k], "acls"); !s.ok()) {
         return Corruption("governance snapshot: " + s.message());
@@ -362,8 +511,9 @@ void Governance::Publish() {
 // ---- decisions ------------------------------------------------------------------------
 
 InputSources Governance::Sources(const graph::GraphSnapshot* graph) const {
-  return InputSources{catalog_.state(), schemas_.state(), graph,
-                      &acls_,           options_.regions, options_.approvals};
+  return InputSources{catalog_.state(), schemas_.state(),
+                      graph,            &acls_,
+                      options_.regions, ApprovalsOf(state_, options_.approvals)};
 }
 
 json Governance::InputOf(const std::string& product) const {
@@ -424,6 +574,8 @@ void Governance::Touch(const DomainEvent& event, std::set<std::string>& touched)
                  },
                  [&](const AclGranted& e) { on_acl(e.acl); },
                  [&](const AclRevoked& e) { on_acl(e.acl); },
+                 [&](const AccessDecided& e) { touched.insert(e.product); },
+                 [&](const AclApplied& e) { touched.insert(e.product); },
                  [&](const ConsumerStarted& e) { on_topic(e.topic.str()); },
                  [&](const ConsumerStopped& e) { on_topic(e.topic.str()); },
                  [&](const JobObserved& e) {
@@ -605,6 +757,80 @@ void Governance::EscalateBreaking(const std::vector<EventRecord>& records, Batch
   }
 }
 
+void Governance::DecideAccess(const std::vector<EventRecord>& records, Batch& out) const {
+  const auto owner_of = [&](const std::string& product) {
+    auto prod = catalog_.state().products.find(product);
+    return prod == catalog_.state().products.end() ? std::string() : prod->second.published.owner;
+  };
+  const auto facts_of = [&](const AccessRequestState& a) {
+    const auto& q = a.requested;
+    const auto acl = RequiredAcl(q);
+    return json{{"request", q.id},
+                {"product", q.product},
+                {"topic", NodeId::Topic(q.cluster, q.topic).str()},
+                {"topic_name", q.topic},
+                {"cluster", q.cluster},
+                {"principal", q.principal},
+                {"requester", q.team},
+                {"purpose", q.purpose},
+                {"owner", owner_of(q.product)},
+                {"status", a.status},
+                {"decided_by", a.decided_by},
+                {"comment", a.comment},
+                {"approved", a.status == "approved" || a.status == "applied"},
+                {"denied", a.status == "denied"},
+                {"acl_managed", options_.acl_managed_clusters.contains(q.cluster)},
+                {"acl", codec::ToJson(acl)},
+                {"acl_command",
+                 AclCommand(acl, options_.bootstrap.contains(q.cluster)
+                                     ? options_.bootstrap.at(q.cluster)
+                                     : std::string())}};
+  };
+  std::set<std::string> check;  // approved requests to match against the ACLs seen
+  for (const auto& r : records) {
+    if (const auto* q = std::get_if<AccessRequested>(&r.event)) {
+      auto it = state_.access_requests.find(q->id);
+      if (it == state_.access_requests.end()) {
+        continue;
+      }
+      const auto key = "access/" + q->id + "/requested";
+      Tell(out, std::nullopt, r.event_time, key, NotificationKind::kAccessRequested, "info",
+           facts_of(it->second), {{owner_of(q->product), "owner"}});
+    } else if (const auto* d = std::get_if<AccessDecided>(&r.event)) {
+      auto it = state_.access_requests.find(d->request);
+      if (it == state_.access_requests.end() || it->second.decided_at != r.event_time) {
+        continue;  // refused by Apply (not pending)
+      }
+      const auto key = "access/" + d->request + "/decided";
+      Tell(out, std::nullopt, r.event_time, key, NotificationKind::kAccessDecided,
+           d->decision == "approve" ? "info" : "warning", facts_of(it->second),
+           {{it->second.requested.team, "requester"}});
+      check.insert(d->request);
+    } else if (std::holds_alternative<AclGranted>(r.event)) {
+      for (const auto& [id, a] : state_.access_requests) {
+        if (a.status == "approved") {
+          check.insert(id);
+        }
+      }
+    }
+  }
+  const auto time = records.back().event_time;
+  for (const auto& id : check) {
+    const auto& a = state_.access_requests.at(id);
+    if (a.status != "approved") {
+      continue;
+    }
+    for (const auto& acl : acls_.Covering(a.requested.cluster, a.requested.topic)) {
+      if (Covers(acl, a.requested)) {
+        const auto key = "access/" + id + "/applied";
+        out.events.push_back(NewEvent{AclApplied{id, a.requested.product, acl, "observed"}, time,
+                                      std::string(kSource), std::nullopt, key});
+        break;
+      }
+    }
+  }
+}
+
 void Governance::Decide(const std::vector<EventRecord>& records, Batch& out) {
   if (records.empty()) {
     return;
@@ -635,6 +861,7 @@ void Governance::Decide(const std::vector<EventRecord>& records, Batch& out) {
     DecideProposal(id, time, out);
   }
   EscalateBreaking(records, out);
+  DecideAccess(records, out);
   graph_now_.reset();
 }
 

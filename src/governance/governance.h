@@ -42,6 +42,8 @@ struct GovernanceOptions {
   std::map<std::string, std::string> regions;  // cluster -> region
   std::vector<Approval> approvals;
   std::shared_ptr<const PolicySet> policies;  // null: no policies
+  std::set<std::string> acl_managed_clusters;  // [[clusters]] acl_management = true
+  std::map<std::string, std::string> bootstrap;  // cluster -> bootstrap.servers (ACL commands)
 };
 
 // One violation, from its opening to its resolution.
@@ -71,10 +73,24 @@ struct ProposalDecision {
 struct ProposalState {
   ProposalOpened opened;
   Timestamp opened_at;
-  std::string status;  // not_needed | pending | approved | rejected | expired
+  std::string status;  // not_needed | pending | approved | rejected | expired | versioned
   std::vector<ProposalDecision> decisions;
   bool closed = false;  // proposal_closed recorded
   bool operator==(const ProposalState&) const = default;
+};
+
+// One access request, from its asking to its ACL (DESIGN.md §5).
+struct AccessRequestState {
+  AccessRequested requested;
+  Timestamp requested_at;
+  std::string status = "pending";  // pending | approved | denied | applied
+  std::string decided_by;
+  std::optional<Timestamp> decided_at;
+  std::string comment;
+  std::optional<AclBinding> acl;  // the binding observed or created, once applied
+  std::string applied_via;        // create_acls | observed
+  std::optional<Timestamp> applied_at;
+  bool operator==(const AccessRequestState&) const = default;
 };
 
 struct GovernanceState {
@@ -82,8 +98,27 @@ struct GovernanceState {
   std::map<std::string, std::size_t> open;         // violation key -> index in violations
   std::map<std::string, std::int32_t> openings;    // violation key -> times opened
   std::map<std::string, ProposalState> proposals;  // by id
+  std::map<std::string, AccessRequestState> access_requests;  // by id
   bool operator==(const GovernanceState&) const = default;
 };
+
+// The ACL an approved access request needs: ALLOW READ on the product's topic
+// (LITERAL) for the principal, from any host.
+AclBinding RequiredAcl(const AccessRequested& request);
+
+// The kafka-acls command line that creates `acl` on `bootstrap` (for clusters
+// where Tributary does not manage ACLs); "BOOTSTRAP" when that is unknown.
+std::string AclCommand(const AclBinding& acl, const std::string& bootstrap);
+
+// Whether `acl` grants what RequiredAcl(request) grants: an ALLOW of READ (or
+// ALL) on a TOPIC of the request's cluster whose LITERAL name is the topic, or
+// "*", or whose PREFIXED name starts it, for the principal or User:*.
+bool Covers(const AclBinding& acl, const AccessRequested& request);
+
+// The approvals the `pii` policy reads: the configured [[approvals]] and every
+// approved (or applied) access request.
+std::vector<Approval> ApprovalsOf(const GovernanceState& state,
+                                  const std::vector<Approval>& configured);
 
 // The key of a violation: "<product>\x1f<policy>\x1f<subject>".
 std::string ViolationKey(const std::string& product, const std::string& policy,
@@ -106,7 +141,7 @@ class Governance final : public Projection, public Decider {
 
   // Projection
   std::string_view name() const override { return "governance"; }
-  int snapshot_version() const override { return 1; }
+  int snapshot_version() const override { return 2; }
   void Apply(const EventRecord& record) override;
   std::string Digest() const override;
   std::string Snapshot() const override;
@@ -138,6 +173,7 @@ class Governance final : public Projection, public Decider {
   void EvaluateProduct(const std::string& name, Timestamp time, Batch& out) const;
   void DecideProposal(const std::string& id, Timestamp time, Batch& out) const;
   void EscalateBreaking(const std::vector<EventRecord>& records, Batch& out) const;
+  void DecideAccess(const std::vector<EventRecord>& records, Batch& out) const;
   InputSources Sources(const graph::GraphSnapshot* graph) const;
 
   GovernanceOptions options_;

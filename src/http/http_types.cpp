@@ -96,7 +96,9 @@ void AddSecurityHeaders(Response& response) {
     response.headers.emplace_back("X-Content-Type-Options", "nosniff");
   }
   if (!has("referrer-policy")) {
-    response.headers.emplace_back("Referrer-Policy", "no-referrer");
+    // same-origin: nothing leaks to other sites, and the UI's own form posts
+    // carry their Origin (no-referrer would make it "null"; see write_pages.cpp).
+    response.headers.emplace_back("Referrer-Policy", "same-origin");
   }
   if (!has("x-frame-options")) {
     response.headers.emplace_back("X-Frame-Options", "DENY");

@@ -40,7 +40,7 @@ struct Response {
 };
 
 // The headers every response carries (unless the handler set its own):
-// X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer,
+// X-Content-Type-Options: nosniff, Referrer-Policy: same-origin,
 // X-Frame-Options: DENY, and a Content-Security-Policy by content type. No
 // page may run script; HTML may use inline styles and same-origin images;
 // standalone SVG and everything else is also sandboxed; nothing may be framed.

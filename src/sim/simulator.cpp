@@ -70,6 +70,18 @@ constexpr std::int64_t kUndescribedAt = 8 * kMinute;
 constexpr std::int64_t kDescribedAt = 32 * kMinute;
 constexpr std::int64_t kMirrorAt = 26 * kMinute;
 constexpr std::int64_t kProposalAt = 16 * kMinute;
+// Self-service (DESIGN.md §5): growth publishes a product through the API,
+// customer-insights asks to read it, growth approves, the platform applies the ACL.
+constexpr std::int64_t kSelfServicePublishAt = 6 * kMinute;
+constexpr std::int64_t kAccessRequestAt = 9 * kMinute;
+constexpr std::int64_t kAccessDecisionAt = 13 * kMinute;
+constexpr std::int64_t kAclAppliedAt = 17 * kMinute;
+constexpr const char* kSelfServiceOwner = "growth";
+constexpr const char* kSelfServiceProduct = "campaign_conversions";
+constexpr const char* kAccessTeam = "customer-insights";
+constexpr const char* kAccessPrincipal = "User:svc-insights";
+// The stock-trades owner creates each next generation through the API.
+constexpr const char* kTradesOwner = "trade-gateway";
 constexpr const char* kSchemaOwner = "user-identity";  // owns users
 struct Signoff {
   const char* team;
@@ -1212,10 +1224,11 @@ class Simulator::Impl {
       Bootstrap(c);
     } else {
       Note(c, "cycle " + std::to_string(cycle + 1) + " begins");
-      PublishProduct(StockTradesProduct(cycle + 1), c);
+      // The producer writes both generations from now on; the owner publishes
+      // the new one as the next version at kDeprecateAt (DESIGN.md §5).
       RegisterSchema(new_product + "-value", StockTradesSchema(cycle + 1), c);
       producing_["User:svc-trade-gateway"].insert(new_product);
-      Note(c, "data product " + new_product + " published");
+      Note(c, "the trade gateway starts writing " + new_product + " beside " + old_product);
       // Last cycle's late consumer gives up on the retired generation.
       StopReading(kLateConsumer, StockTrades(cycle - 1), c, true);
       Note(c, std::string("group ") + kLateConsumer + " deletes its offsets on retired " +
@@ -1248,7 +1261,14 @@ class Simulator::Impl {
     if (cycle == 0) {
       ScheduleGovernance(c);
     }
-    At(c + kDeprecateAt, [this, old_product, new_product](std::int64_t t) {
+    At(c + kDeprecateAt, [this, cycle, old_product, new_product](std::int64_t t) {
+      if (cycle > 0 && NextVersion(cycle, old_product, new_product, t)) {
+        return;
+      }
+      if (cycle > 0) {
+        PublishProduct(StockTradesProduct(cycle + 1), t);
+        Note(t, "data product " + new_product + " published");
+      }
       ProductDeprecated e;
       e.product = old_product;
       e.reason = "Prices move to decimal and trades get ids; " + new_product +
@@ -1311,6 +1331,7 @@ class Simulator::Impl {
   // description (described later), a breaking proposal that two teams approve
   // and one rejects, and a mirror job copying users to another region.
   void ScheduleGovernance(std::int64_t c) {
+    ScheduleSelfService(c);
     At(c + kProposalAt, [this](std::int64_t t) { ProposeUsersSchema(t); });
     for (const auto& step : kSignoffs) {
       At(c + step.at, [this, step](std::int64_t t) { Decide(step, t); });
@@ -1351,6 +1372,90 @@ class Simulator::Impl {
     const auto token = options_.team_tokens.find(team);
     return options_.api_post(path, body.dump(),
                              token == options_.team_tokens.end() ? "" : token->second);
+  }
+
+  // ---- self-service (DESIGN.md §5) -------------------------------------------------
+
+  void ScheduleSelfService(std::int64_t c) {
+    At(c + kSelfServicePublishAt, [this](std::int64_t t) {
+      const auto [status, body] =
+          Post("/api/v1/products",
+               {{"product", kSelfServiceProduct},
+                {"topic", kSelfServiceProduct},
+                {"domain", "marketing"},
+                {"owner", kSelfServiceOwner},
+                {"description", "Campaign clicks that became a funded account, one per conversion"},
+                {"quality", "curated"},
+                {"sla", "tier-2"},
+                {"tags", {"marketing", "conversions"}}},
+               kSelfServiceOwner);
+      Note(t, std::string(kSelfServiceOwner) + " publishes " + kSelfServiceProduct +
+                  " through the API (POST /api/v1/products): HTTP " + std::to_string(status) +
+                  (status == 201 ? "" : " " + body.substr(0, 200)));
+    });
+    At(c + kAccessRequestAt, [this](std::int64_t t) {
+      const auto [status, body] =
+          Post(std::string("/api/v1/products/") + kSelfServiceProduct + "/access-requests",
+               {{"principal", kAccessPrincipal},
+                {"purpose", "attribute conversions to customer segments"}},
+               kAccessTeam);
+      const auto answer = nlohmann::json::parse(body, nullptr, false);
+      access_request_ = status == 201 && answer.is_object() ? answer.value("id", "") : "";
+      Note(t, std::string(kAccessTeam) + " asks READ on " + kSelfServiceProduct + " for " +
+                  kAccessPrincipal + ": " +
+                  (access_request_.empty() ? "HTTP " + std::to_string(status) + " " + body.substr(0, 200)
+                                           : "request " + access_request_ + " pending"));
+    });
+    At(c + kAccessDecisionAt, [this](std::int64_t t) {
+      if (access_request_.empty()) {
+        return;
+      }
+      const auto [status, body] =
+          Post("/api/v1/access-requests/" + access_request_ + "/decision",
+               {{"decision", "approve"}, {"comment", "fine for segment attribution"}},
+               kSelfServiceOwner);
+      const auto answer = nlohmann::json::parse(body, nullptr, false);
+      Note(t, std::string(kSelfServiceOwner) + " approves " + access_request_ + ": " +
+                  (status == 200 && answer.is_object()
+                       ? answer.value("status", "?") + "; ACL to apply: " +
+                             answer.value("acl_command", std::string("(created by Tributary)"))
+                       : "HTTP " + std::to_string(status) + " " + body.substr(0, 200)));
+    });
+    At(c + kAclAppliedAt, [this](std::int64_t t) {
+      const AclBinding acl = Acl(kAccessPrincipal, kSelfServiceProduct, "LITERAL", "READ");
+      Catalog(AclGranted{acl, ""}, acl.principal, t);
+      Note(t, std::string("the platform team applies the approved ACL: READ on ") +
+                  kSelfServiceProduct + " for " + kAccessPrincipal + " (the request becomes applied)");
+    });
+  }
+
+  // The owner publishes `new_product` as the next version of `old_product`
+  // through the API; false when there is no API to call or it refused.
+  bool NextVersion(int cycle, const std::string& old_product, const std::string& new_product,
+                   std::int64_t t) {
+    if (!options_.api_post) {
+      return false;
+    }
+    const auto [status, body] =
+        Post("/api/v1/products/" + old_product + "/next-version",
+             {{"schemaType", "AVRO"},
+              {"schema", StockTradesSchema(cycle + 1)},
+              {"reason", "Prices move to decimal and trades get ids; " + new_product +
+                             " carries both. Please migrate."},
+              {"sunset", FormatRfc3339(FromMillis(t + kSunsetAfter))}},
+             kTradesOwner);
+    const auto answer = nlohmann::json::parse(body, nullptr, false);
+    if (status != 201 || !answer.is_object() || answer.value("product", "") != new_product) {
+      Note(t, "next version of " + old_product + " not created: HTTP " + std::to_string(status) +
+                  " " + body.substr(0, 200));
+      return false;
+    }
+    Note(t, std::string(kTradesOwner) + " creates " + new_product + " as the next version of " +
+                old_product + " (POST /api/v1/products/" + old_product + "/next-version): " +
+                old_product + " deprecated, consumers told the field-level diff (" +
+                std::to_string(answer.value("diff", nlohmann::json::array()).size()) +
+                " field changes)");
+    return true;
   }
 
   void ProposeUsersSchema(std::int64_t t) {
@@ -1437,6 +1542,7 @@ class Simulator::Impl {
   std::atomic<bool> stop_{false};
   std::thread thread_;
 
+  std::string access_request_;  // the self-service story's request id
   mutable std::mutex story_mu_;
   std::deque<std::string> story_;
 };

@@ -1,5 +1,6 @@
 #include "tracking/deprecation_detector.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -145,9 +146,109 @@ void DetectDeprecation(DecisionContext& ctx, const EventRecord& record,
   if (product != nullptr) {
     facts["topic"] = TopicOf(*product);
   }
+  // A next version: the migration notice carries the field-level diff.
+  if (auto v = ctx.tracking().versioned.find(deprecated.product);
+      v != ctx.tracking().versioned.end() && deprecated.replacement == v->second.product) {
+    facts["versioned"] = true;
+    facts.update(DiffFacts(v->second.diff));
+  }
   const auto key = fact.decision_key;
   ctx.Record(std::move(fact), record.event_time, key, NotificationKind::kDeprecation, "warning",
              facts, per_team);
+}
+
+json DiffFacts(const std::vector<FieldChange>& diff) {
+  json list = json::array();
+  for (const auto& c : diff) {
+    list.push_back({{"change", c.change},
+                    {"path", c.path},
+                    {"from_type", c.from_type},
+                    {"to_type", c.to_type},
+                    {"added", c.change == "added"},
+                    {"removed", c.change == "removed"},
+                    {"retyped", c.change == "retyped"}});
+  }
+  return {{"diff", list}, {"diff_count", diff.size()}};
+}
+
+namespace {
+
+// When `topic` last grew: end-offset history (consumer health), or a produce
+// the audit log observed. A producer the audit log still sees (an observed
+// produces edge not yet stopped for consumer_idle_after) counts as `now`.
+std::optional<Timestamp> LastProduced(const DecisionContext& ctx, const std::string& topic,
+                                      Timestamp now) {
+  std::optional<Timestamp> last;
+  if (ctx.options().last_produced) {
+    last = ctx.options().last_produced(topic);
+  }
+  const auto later = [&](Timestamp t) {
+    if (!last || t > *last) {
+      last = t;
+    }
+  };
+  const auto& g = ctx.graph();
+  if (const auto v = g.Find(topic); v != graph::kNone) {
+    g.ForEachInEdge(v, [&](std::uint32_t e) {
+      const auto& edge = g.edge(e);
+      if (edge.kind != graph::EdgeKind::kProduces ||
+          (g.EvidenceEver(edge) & graph::kObserved) == 0) {
+        return;
+      }
+      if ((g.EvidenceAt(edge, graph::kNow) & graph::kObserved) != 0) {
+        later(now);
+      } else if (edge.last_seen > 0) {
+        later(FromMillis(edge.last_seen));
+      }
+    });
+  }
+  return last;
+}
+
+}  // namespace
+
+void DetectDualSupport(DecisionContext& ctx, Timestamp now) {
+  for (const auto& [product, track] : ctx.tracking().deprecations) {
+    auto v = ctx.tracking().versioned.find(product);
+    if (v == ctx.tracking().versioned.end() || track.retired ||
+        track.replacement != v->second.product ||
+        (track.dual_support_broken && track.ready_to_retire)) {
+      continue;
+    }
+    const auto* p = ctx.Product(product);
+    if (p == nullptr) {
+      continue;
+    }
+    const std::string topic = TopicOf(*p);
+    const std::string owner = p->published.owner;
+    const std::string& replacement = v->second.product;
+    const std::string seq = std::to_string(track.deprecated_seq.value());
+    const auto consumers = ctx.ActiveReaders(topic, graph::kObserved);
+    json facts = TrackFacts(product, track, owner, topic);
+    facts["consumer_count"] = consumers.size();
+    if (consumers.empty()) {
+      if (!track.ready_to_retire) {
+        const std::string key = "ready-to-retire:" + product + ":" + seq;
+        ctx.Record(ReadyToRetire{key, product, replacement}, now, key,
+                   NotificationKind::kReadyToRetire, "info", facts,
+                   {{owner, json{{"role", "owner"}}}});
+      }
+      continue;
+    }
+    if (track.dual_support_broken) {
+      continue;
+    }
+    const auto last = LastProduced(ctx, topic, now);
+    if (!last || now - std::max(*last, track.deprecated_at) < ctx.options().dual_support_grace) {
+      continue;  // still written to, or nothing tells when it was
+    }
+    const std::string key = "dual-support:" + product + ":" + seq;
+    facts["last_produced"] = FormatRfc3339(*last);
+    facts["grace"] = FormatDuration(ctx.options().dual_support_grace);
+    ctx.Record(DualSupportBroken{key, product, replacement, consumers, *last}, now, key,
+               NotificationKind::kDualSupportBroken, "high", facts,
+               {{owner, json{{"role", "owner"}, {"consumers_by_team", ConsumerListJson(consumers)}}}});
+  }
 }
 
 void DetectRetirement(DecisionContext& ctx, const EventRecord& record,

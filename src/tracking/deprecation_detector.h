@@ -14,6 +14,11 @@
 //   * a product retired while observed consumers read it ->
 //     retired_with_consumers and a critical intent to their teams and the owner.
 //
+//   * a versioned product (product_versioned) still read on its old topic
+//     while nothing was produced there for tracking.dual_support_grace ->
+//     dual_support_broken to the owner, once per deprecation; nobody reading
+//     its old topic any more -> ready_to_retire to the owner, once.
+//
 // Pure functions of the DecisionContext; they add to its batch only.
 
 #include "tracking/decision_context.h"
@@ -45,5 +50,12 @@ void DetectNewConsumerOnDeprecated(DecisionContext& ctx, const EventRecord& reco
 // REQUIRES: ctx.options().reminders_before_sunset sorted longest first (the
 // Tracker sorts them).
 void DetectReminders(DecisionContext& ctx, Timestamp now);
+
+// Dual support of every versioned, tracked deprecation at `now`.
+void DetectDualSupport(DecisionContext& ctx, Timestamp now);
+
+// The facts of a field-level diff: {"diff":[{"change","path","from_type",
+// "to_type","added","removed","retyped"}],"diff_count"}.
+nlohmann::json DiffFacts(const std::vector<FieldChange>& diff);
 
 }  // namespace tributary::tracking

@@ -7,6 +7,7 @@
 #include "tracking/decision_context.h"
 #include "tracking/deprecation_detector.h"
 #include "tracking/migration_detector.h"
+#include "core/field_codec.h"
 #include "tributary/overloaded.h"
 
 namespace tributary::tracking {
@@ -34,7 +35,25 @@ void Tracker::Apply(const EventRecord& record) {
             track.announced = false;
             track.retired = false;
             track.reminders_done.clear();
+            track.dual_support_broken = false;
+            track.ready_to_retire = false;
             changed_ = true;
+          },
+          [&](const ProductVersioned& e) {
+            state_.versioned[e.replaces] = {e.product, e.schema_type, e.schema, e.diff};
+            changed_ = true;
+          },
+          [&](const DualSupportBroken& e) {
+            if (auto it = state_.deprecations.find(e.product); it != state_.deprecations.end()) {
+              it->second.dual_support_broken = true;
+              changed_ = true;
+            }
+          },
+          [&](const ReadyToRetire& e) {
+            if (auto it = state_.deprecations.find(e.product); it != state_.deprecations.end()) {
+              it->second.ready_to_retire = true;
+              changed_ = true;
+            }
           },
           [&](const ProductUndeprecated& e) {
             changed_ |= state_.deprecations.erase(e.product) > 0;
@@ -73,13 +92,13 @@ void Tracker::Apply(const EventRecord& record) {
 namespace {
 
 json StateToJson(const TrackingState& state) {
-  json out = json::object();
+  json deprecations = json::object();
   for (const auto& [product, t] : state.deprecations) {
     json consumers = json::object();
     for (const auto& [id, c] : t.consumers) {
       consumers[id] = {{"status", c.status}, {"changes", c.changes}};
     }
-    out[product] = {{"seq", t.deprecated_seq.value()},
+    deprecations[product] = {{"seq", t.deprecated_seq.value()},
                     {"at", ToMillis(t.deprecated_at)},
                     {"sunset", ToMillis(t.sunset)},
                     {"reason", t.reason},
@@ -87,9 +106,18 @@ json StateToJson(const TrackingState& state) {
                     {"announced", t.announced},
                     {"retired", t.retired},
                     {"reminders_done", t.reminders_done},
-                    {"consumers", consumers}};
+                    {"consumers", consumers},
+                    {"dual_support_broken", t.dual_support_broken},
+                    {"ready_to_retire", t.ready_to_retire}};
   }
-  return out;
+  json versioned = json::object();
+  for (const auto& [old, v] : state.versioned) {
+    versioned[old] = {{"product", v.product},
+                      {"schema_type", v.schema_type},
+                      {"schema", v.schema},
+                      {"diff", codec::ToJson(v.diff)}};
+  }
+  return {{"deprecations", deprecations}, {"versioned", versioned}};
 }
 
 }  // namespace
@@ -112,7 +140,7 @@ Status Tracker::Restore(std::string_view snapshot) {
   }
   TrackingState state;
   try {
-    for (const auto& [product, t] : j.items()) {
+    for (const auto& [product, t] : j.at("deprecations").items()) {
       DeprecationTrack track;
       track.deprecated_seq = EventSeq(t.at("seq").get<std::int64_t>());
       track.deprecated_at = FromMillis(t.at("at").get<std::int64_t>());
@@ -127,7 +155,19 @@ Status Tracker::Restore(std::string_view snapshot) {
       for (const auto& [id, c] : t.at("consumers").items()) {
         track.consumers[id] = {c.at("status").get<std::string>(), c.at("changes").get<int>()};
       }
+      track.dual_support_broken = t.at("dual_support_broken").get<bool>();
+      track.ready_to_retire = t.at("ready_to_retire").get<bool>();
       state.deprecations.emplace(product, std::move(track));
+    }
+    for (const auto& [old, v] : j.at("versioned").items()) {
+      VersionedTrack track;
+      track.product = v.at("product").get<std::string>();
+      track.schema_type = v.at("schema_type").get<std::string>();
+      track.schema = v.at("schema").get<std::string>();
+      if (auto s = codec::FromJson(v.at("diff"), track.diff, "diff"); !s.ok()) {
+        return Corruption("tracking snapshot: " + s.message());
+      }
+      state.versioned.emplace(old, std::move(track));
     }
   } catch (const json::exception& e) {
     return Corruption(std::string("tracking snapshot: ") + e.what());
@@ -193,6 +233,7 @@ void Tracker::Tick(Timestamp now, Batch& out) {
   const auto graph = graph_();
   DecisionContext ctx(catalog_.state(), schemas_.state(), *graph, state_, options_, out);
   DetectReminders(ctx, now);
+  DetectDualSupport(ctx, now);
 }
 
 }  // namespace tributary::tracking

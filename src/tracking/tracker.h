@@ -51,7 +51,7 @@ class Tracker final : public Projection, public Decider {
 
   // Projection
   std::string_view name() const override { return "tracking"; }
-  int snapshot_version() const override { return 1; }
+  int snapshot_version() const override { return 2; }
   void Apply(const EventRecord& record) override;
   std::string Digest() const override;
   std::string Snapshot() const override;

@@ -14,7 +14,10 @@
 #include <string>
 #include <vector>
 
+#include <functional>
+
 #include "tributary/clock.h"
+#include "tributary/events.h"
 #include "tributary/ids.h"
 
 namespace tributary::tracking {
@@ -25,6 +28,13 @@ struct TrackingOptions {
                                                    std::chrono::days(7), std::chrono::days(1)};
   // Cluster names, to find the topic of a subject named after it (<topic>-value).
   std::vector<std::string> clusters;
+  // A versioned product's old topic without new writes this long while
+  // consumers remain -> dual_support_broken (DESIGN.md §5).
+  Duration dual_support_grace = std::chrono::hours(1);
+  // When a topic (node id) last grew, from end-offset history (consumer
+  // health), or nullopt when unknown; may be empty. The audit log's produce
+  // records count too (the lineage graph's produces edges).
+  std::function<std::optional<Timestamp>(const std::string& topic)> last_produced;
 };
 
 // Migration statuses.
@@ -49,11 +59,23 @@ struct DeprecationTrack {
   bool retired = false;
   std::set<std::string> reminders_done;            // "30d", ... and "after" (the escalation)
   std::map<std::string, ConsumerTrack> consumers;  // by consumer node id
+  bool dual_support_broken = false;  // told once per deprecation
+  bool ready_to_retire = false;      // told once per deprecation
   bool operator==(const DeprecationTrack&) const = default;
+};
+
+// A next version (product_versioned), by the product it replaces.
+struct VersionedTrack {
+  std::string product;  // the new version
+  std::string schema_type;
+  std::string schema;  // the new version's declared schema
+  std::vector<FieldChange> diff;
+  bool operator==(const VersionedTrack&) const = default;
 };
 
 struct TrackingState {
   std::map<std::string, DeprecationTrack> deprecations;  // by product
+  std::map<std::string, VersionedTrack> versioned;       // by the old product
   bool operator==(const TrackingState&) const = default;
 };
 

@@ -274,8 +274,8 @@ GateRun Gate(const Estate& estate, const std::string& proposal,
 }  // namespace
 
 TEST_CASE(
-    "a PII-tagged Avro field on a product without the pii tag: one violation, one notification; "
-    "the tag resolves it; replay re-decides nothing") {
+    "a PII-tagged Avro field on a product without the pii tag: one violation, one notification, "
+    "the tag resolves it, replay re-decides nothing") {
   Estate estate;
   estate.Catalog(Product("orders"));
   estate.Schema("orders-value", 1, OrderSchema("", true));
@@ -338,7 +338,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "sign-off: three affected teams, the gate opens on the third approval; a rejection closes it; "
+    "sign-off: three affected teams, the gate opens on the third approval, a rejection closes it, "
     "the rejected schema registered anyway escalates") {
   Estate estate;
   estate.Catalog(Product("orders", {"pii"}));

@@ -220,7 +220,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "a group past 0.8 x a 1-hour retention is notified once; recovery and a new breach notify "
+    "a group past 0.8 x a 1-hour retention is notified once, recovery and a new breach notify "
     "again") {
   auto kafka = std::move(sim::MockKafka::Start(1, sim::DefaultSourceTopics())).value();
   REQUIRE(kafka->CreateTopic({"trades", 1}).ok());

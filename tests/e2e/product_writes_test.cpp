@@ -171,7 +171,7 @@ json Payments() {
 }  // namespace
 
 TEST_CASE(
-    "POST /products: owner 201, other team 403, reader 403, anonymous 401; the product is "
+    "POST /products: owner 201, other team 403, reader 403, anonymous 401, the product is "
     "read back at once and the catalog topic holds one structured CloudEvent of it") {
   Estate estate;
   const auto body = Payments().dump();
@@ -223,7 +223,7 @@ TEST_CASE(
 
 TEST_CASE(
     "POST /products: missing, null or empty metadata and blocking policies answer 422 with "
-    "every violation; a wrong type is 400 naming the field; nothing is written") {
+    "every violation, a wrong type is 400 naming the field, nothing is written") {
   Estate estate;
   auto missing = Payments();
   missing.erase("description");
@@ -262,7 +262,7 @@ TEST_CASE(
 
 TEST_CASE(
     "PATCH /products/{name} and POST /products/{name}/retire: only the owning team or an "
-    "admin; read back at once; emptied metadata is 422; each is one CloudEvent on the topic") {
+    "admin, read back at once, emptied metadata is 422, each is one CloudEvent on the topic") {
   Estate estate;
   REQUIRE(estate.Send("POST", "/api/v1/products", Payments().dump(), "payments").status == 201);
   const json change = {{"description", "Settled payments (EUR and USD)"}, {"sla", "tier-2"}};

@@ -353,7 +353,7 @@ std::string PathologicalSchema(bool changed) {
 
 // Finding 3 (medium): two pathological schema checks held both HTTP threads;
 // /healthz took 13 s and a liveness probe would have killed the pod.
-TEST_CASE("security: pathological schema checks run apart; /healthz stays fast") {
+TEST_CASE("security: pathological schema checks run apart, /healthz stays fast") {
   Estate estate;
   estate.Start();
   const json body = {{"schemaType", "JSON"},
@@ -497,8 +497,15 @@ TEST_CASE("security: /metrics and the OpenAPI document need a token when anonymo
   for (const std::string target : {"/metrics", "/api/v1/openapi.json", "/api/v1/products", "/"}) {
     INFO(target);
     const auto anonymous = estate.Get(target);
-    CHECK(anonymous.status == 401);
-    CHECK(anonymous.headers.at("www-authenticate") == "Bearer");
+    if (target == "/") {
+      // A person at a UI page is sent to sign in (and back), shown nothing.
+      CHECK(anonymous.status == 303);
+      CHECK(anonymous.headers.at("location") == "/ui/signin?next=%2F");
+      CHECK(anonymous.body.find("stocktrades") == std::string::npos);
+    } else {
+      CHECK(anonymous.status == 401);
+      CHECK(anonymous.headers.at("www-authenticate") == "Bearer");
+    }
     CHECK(estate.Get(target, kReader).status == 200);
   }
   // Probes stay open.
@@ -516,7 +523,7 @@ TEST_CASE("security: every response carries the security headers") {
     INFO(target);
     const auto r = estate.Get(target);
     CHECK(r.headers.at("x-content-type-options") == "nosniff");
-    CHECK(r.headers.at("referrer-policy") == "no-referrer");
+    CHECK(r.headers.at("referrer-policy") == "same-origin");
     CHECK(r.headers.at("x-frame-options") == "DENY");
     const auto& csp = r.headers.at("content-security-policy");
     CHECK_THAT(csp, Catch::Contains("frame-ancestors 'none'"));

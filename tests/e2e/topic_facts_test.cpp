@@ -1,7 +1,7 @@
 // Topic facts from DescribeConfigs end to end (DESIGN.md §10): the whole
-// service reads its cluster through a DescribeConfigsResponder — librdkafka's
+// service reads its cluster through a AdminResponder — librdkafka's
 // mock cluster answers every request but DescribeConfigs, which the responder
-// answers with the configs the test sets (tests/support/describe_configs_responder.h
+// answers with the configs the test sets (tests/support/admin_responder.h
 // says why it exists) — and the retention and cleanup policy the broker
 // reports are read back over the HTTP API: the product's `stream` block and
 // the `topic_facts_observed` events.
@@ -15,7 +15,7 @@
 #include "ingest/audit_log/audit_log_encoder.h"
 #include "ingest/consumer_offsets/consumer_offsets_encoder.h"
 #include "sim/mock_kafka.h"
-#include "support/describe_configs_responder.h"
+#include "support/admin_responder.h"
 #include "support/http_client.h"
 #include "support/kafka_producer.h"
 #include "support/process.h"
@@ -24,7 +24,7 @@
 using namespace tributary;
 using namespace std::chrono_literals;
 using nlohmann::json;
-using tributary::testing::DescribeConfigsResponder;
+using tributary::testing::AdminResponder;
 using tributary::testing::TempDir;
 using tributary::testing::WaitUntil;
 
@@ -88,11 +88,11 @@ std::map<std::string, std::string> Retention(std::int64_t ms, const std::string&
 }  // namespace
 
 TEST_CASE(
-    "the retention and cleanup policy the broker reports are the product's stream facts; a "
+    "the retention and cleanup policy the broker reports are the product's stream facts, a "
     "changed config is a new topic_facts_observed") {
   auto kafka = std::move(sim::MockKafka::Start(1, sim::DefaultSourceTopics())).value();
   REQUIRE(kafka->CreateTopic({"trades", 2}).ok());
-  DescribeConfigsResponder broker(kafka->bootstrap_servers());
+  AdminResponder broker(kafka->bootstrap_servers());
   broker.SetTopicConfig("trades", Retention(7 * kDay, "delete"));
   testing::KafkaProducer p(kafka->bootstrap_servers());
   PublishTrades(p);
@@ -158,7 +158,7 @@ TEST_CASE(
     "not the next interval") {
   auto kafka = std::move(sim::MockKafka::Start(1, sim::DefaultSourceTopics())).value();
   REQUIRE(kafka->CreateTopic({"trades", 1}).ok());
-  DescribeConfigsResponder broker(kafka->bootstrap_servers());
+  AdminResponder broker(kafka->bootstrap_servers());
   broker.SetTopicConfig("trades", Retention(7 * kDay, "delete"));
   testing::KafkaProducer p(kafka->bootstrap_servers());
   PublishTrades(p);

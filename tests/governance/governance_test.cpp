@@ -393,7 +393,7 @@ TEST_CASE("sign-off: a proposal nobody decides expires after its TTL and the own
   CHECK(estate.Intents("proposal_decided").size() == 1);
 }
 
-TEST_CASE("an expression that throws opens a violation of kind error; the pipeline goes on") {
+TEST_CASE("an expression that throws opens a violation of kind error, the pipeline goes on") {
   testing::TempDir dir;
   Estate estate(dir.path());
   estate.Product("exploding", "sales", "local");

@@ -221,7 +221,7 @@ TEST_CASE("NextDue is when the next queued or retrying delivery is due") {
   }
 }
 
-TEST_CASE("List filters deliveries and pages newest first; Find reads one") {
+TEST_CASE("List filters deliveries and pages newest first, Find reads one") {
   Log log;
   log.AddDeliveries({Delivery("d1", 0, kT0, "queued", "analytics", "breaking_change"),
                      Delivery("d2", 0, kT0, "dead", "analytics", "deprecation"),

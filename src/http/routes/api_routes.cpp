@@ -63,6 +63,14 @@ std::optional<std::string> OwningTeam(const ApiContext& ctx, const NodeId& node)
   return std::nullopt;
 }
 
+std::vector<governance::Approval> Approvals(const ApiContext& ctx) {
+  const std::vector<governance::Approval> none;
+  const auto& configured =
+      ctx.governance_options != nullptr ? ctx.governance_options->approvals : none;
+  const auto state = ctx.governance ? ctx.governance() : nullptr;
+  return state ? governance::ApprovalsOf(*state, configured) : configured;
+}
+
 Result<AppendResult> CommitEvent(const ApiContext& ctx, NewEvent event, const WriteGrant& grant) {
   Batch batch;
   batch.events.push_back(std::move(event));
@@ -80,6 +88,7 @@ void AddApiRoutes(Router& router, const ApiContext& context) {
   AddDeprecationRoutes(router, context);
   AddCompatibilityRoutes(router, context);
   AddGovernanceRoutes(router, context);
+  AddAccessRoutes(router, context);
 }
 
 }  // namespace tributary::http

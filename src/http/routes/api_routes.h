@@ -21,6 +21,7 @@
 #include "http/auth.h"
 #include "http/metrics.h"
 #include "http/router.h"
+#include "http/session_store.h"
 #include "schema/work_budget.h"
 #include "tracking/tracker.h"
 #include "tributary/catalog_writes.h"
@@ -69,6 +70,18 @@ struct ApiContext {
   // options (policies compiled at load, regions, approvals, proposal TTL); may be empty.
   std::function<std::shared_ptr<const governance::GovernanceState>()> governance;
   const governance::GovernanceOptions* governance_options = nullptr;
+  // Approved access requests on clusters with `acl_management = true`: creates
+  // the ACL with the Admin API (CreateAcls). Empty: no cluster manages ACLs.
+  std::function<Status(const AclBinding&)> create_acl;
+  // The web UI's sign-in sessions (cookie + CSRF); null: the UI is read-only.
+  // Only UI pages read the session cookie, never /api/v1.
+  SessionStore* sessions = nullptr;
+  // Whether the server answers over TLS (session cookies are then Secure).
+  bool tls = false;
+  // Next versions (POST /products/{name}/next-version): the old product's
+  // sunset when none is given, and the new version's topic pattern.
+  Duration default_deprecation_period = std::chrono::days(90);
+  std::string next_version_topic = "{product}";
 };
 
 // What one POST /compatibility may spend before it is answered 422

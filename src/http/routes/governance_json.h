@@ -26,4 +26,12 @@ nlohmann::json ComplianceJson(const governance::GovernanceState& state,
 //  "fingerprint","description","opened_at","expires_at","opened_by"}
 nlohmann::json ProposalJson(const governance::ProposalState& proposal);
 
+// {"id","product","principal","team","purpose","status","requested_by","requested_at",
+//  "decided_by","decided_at","comment","acl","acl_managed","acl_command","applied_via",
+//  "applied_at"} — `acl` is the binding applied once `applied`, else the one needed;
+// `acl_command` the kafka-acls line that creates it (null where Tributary does:
+// `options` names the clusters with acl_management and their bootstrap servers).
+nlohmann::json AccessRequestJson(const governance::AccessRequestState& request,
+                                 const governance::GovernanceOptions* options);
+
 }  // namespace tributary::http

@@ -156,8 +156,6 @@ Response OpenProposal(const ApiContext& ctx, const Request& r) {
   }
   const auto schemas = ctx.schemas();
   const auto subject = governance::SubjectOf(product);
-  governance::Approval unused;
-  (void)unused;
 
   ProposalOpened fact;
   fact.id = NewProposalId();
@@ -195,7 +193,7 @@ Response OpenProposal(const ApiContext& ctx, const Request& r) {
   if (ctx.governance_options != nullptr && ctx.governance_options->policies) {
     const auto& o = *ctx.governance_options;
     governance::InputSources sources{*catalog, *schemas,  graph.get(),
-                                     nullptr,  o.regions, o.approvals};
+                                     nullptr,  o.regions, Approvals(ctx)};
     const auto input = governance::BuildPolicyInput(
         sources, name, it->second, governance::CandidateSchema{type_name, text, subject});
     for (const auto& v : o.policies->Evaluate(input)) {

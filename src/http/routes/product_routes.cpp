@@ -31,9 +31,6 @@ json ProductJson(const ProductState& p, const graph::GraphSnapshot& g) {
           {"status", p.status},  {"consumers", consumers}};
 }
 
-// How far ahead a deprecation's sunset may be.
-constexpr auto kMaxSunsetAhead = std::chrono::hours(24 * (365 * 5 + 1));
-
 Response GetProducts(const ApiContext& ctx, const Request& r) {
   if (auto p = Admit(ctx, r, false); !p.ok()) {
     return FromStatus(p.status());
@@ -103,6 +100,18 @@ std::optional<json> ProductDetail(const ApiContext& ctx, const std::string& name
     body["compatibility_level"] = schemas->LevelOf(subject);
   }
   body["schema_versions"] = versions;
+  // A next version's schema as declared when it was published (DESIGN.md §5),
+  // and what it replaces.
+  body["declared_schema"] = nullptr;
+  body["replaces"] = nullptr;
+  if (const auto tracking = ctx.tracking ? ctx.tracking() : nullptr) {
+    for (const auto& [old, v] : tracking->versioned) {
+      if (v.product == name) {
+        body["declared_schema"] = {{"schema_type", v.schema_type}, {"schema", v.schema}};
+        body["replaces"] = old;
+      }
+    }
+  }
   json producers = json::array();
   json consumers = json::array();
   if (const auto v = g->Find(body["topic"].get<std::string>()); v != graph::kNone) {

@@ -1,5 +1,6 @@
 // Self-service catalog writes (DESIGN.md §5): publish (POST /products), update
-// (PATCH /products/{name}) and retire (POST /products/{name}/retire).
+// (PATCH /products/{name}), retire (POST /products/{name}/retire) and the
+// next version (POST /products/{name}/next-version).
 //
 // Each write, in order: the token (401 without one, 403 for a reader), the
 // body (400 for malformed JSON or a wrong type, with the field), the owner
@@ -10,9 +11,15 @@
 // and answered once this replica's catalog shows it.
 
 #include <array>
+#include <regex>
 #include <thread>
 
+#include "core/field_codec.h"
+#include "core/input_rules.h"
+#include "core/text_codec.h"
+#include "governance/schema_fields.h"
 #include "http/routes/route_support.h"
+#include "schema/compatibility.h"
 
 namespace tributary::http {
 namespace {
@@ -62,7 +69,7 @@ void AddPolicyViolations(const ApiContext& ctx, const ProductState& candidate, j
   const auto schemas = ctx.schemas();
   const auto graph = ctx.graph();
   governance::InputSources sources{*catalog, *schemas,  graph.get(),
-                                   nullptr,  o.regions, o.approvals};
+                                   nullptr,  o.regions, Approvals(ctx)};
   const auto input = governance::BuildPolicyInput(sources, candidate.published.product, candidate);
   for (const auto& v : o.policies->Evaluate(input)) {
     if (v.severity == "block") {
@@ -294,6 +301,230 @@ Response RetireProduct(const ApiContext& ctx, const Request& r) {
   return Created(ctx, 200, name);
 }
 
+// ---- next version ------------------------------------------------------------------
+
+// The next version's name and number: "<base>.v<k+1>" after "<base>.v<k>",
+// else "<name>.v2" (base: the name).
+std::pair<std::string, std::string> NextName(const std::string& name, int& n) {
+  static const std::regex versioned(R"(^(.+)\.v([0-9]{1,6})$)");
+  std::smatch m;
+  if (std::regex_match(name, m, versioned)) {
+    n = std::stoi(m[2]) + 1;
+    return {m[1].str() + ".v" + std::to_string(n), m[1].str()};
+  }
+  n = 2;
+  return {name + ".v2", name};
+}
+
+std::string NextTopic(const std::string& pattern, const std::string& product,
+                      const std::string& base, int n) {
+  std::string out;
+  for (std::size_t i = 0; i < pattern.size();) {
+    if (pattern.compare(i, 9, "{product}") == 0) {
+      out += product;
+      i += 9;
+    } else if (pattern.compare(i, 6, "{base}") == 0) {
+      out += base;
+      i += 6;
+    } else if (pattern.compare(i, 3, "{n}") == 0) {
+      out += std::to_string(n);
+      i += 3;
+    } else {
+      out += pattern[i++];
+    }
+  }
+  return out;
+}
+
+// The old product's schema: the latest live version of its subject, else the
+// schema declared when it was itself published as a next version.
+std::optional<std::pair<std::string, std::string>> CurrentSchema(const ApiContext& ctx,
+                                                                 const std::string& name,
+                                                                 const ProductPublished& p) {
+  const auto schemas = ctx.schemas();
+  if (auto s = schemas->subjects.find(governance::SubjectOf(p)); s != schemas->subjects.end()) {
+    for (auto v = s->second.versions.rbegin(); v != s->second.versions.rend(); ++v) {
+      if (!v->second.deleted) {
+        return std::pair{v->second.schema_type, v->second.schema};
+      }
+    }
+  }
+  if (const auto tracking = ctx.tracking ? ctx.tracking() : nullptr) {
+    for (const auto& [old, v] : tracking->versioned) {
+      if (v.product == name) {
+        return std::pair{v.schema_type, v.schema};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+// Field by field: added, removed, retyped (paths dotted from the top record).
+std::vector<FieldChange> FieldDiff(const std::vector<governance::SchemaField>& before,
+                                   const std::vector<governance::SchemaField>& after) {
+  std::map<std::string, std::string> old_types;
+  for (const auto& f : before) {
+    old_types[f.path] = f.type;
+  }
+  std::vector<FieldChange> out;
+  std::set<std::string> seen;
+  for (const auto& f : after) {
+    seen.insert(f.path);
+    auto it = old_types.find(f.path);
+    if (it == old_types.end()) {
+      out.push_back({"added", f.path, "", f.type});
+    } else if (it->second != f.type) {
+      out.push_back({"retyped", f.path, it->second, f.type});
+    }
+  }
+  for (const auto& f : before) {
+    if (!seen.contains(f.path)) {
+      out.push_back({"removed", f.path, f.type, ""});
+    }
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const FieldChange& a, const FieldChange& b) { return a.path < b.path; });
+  return out;
+}
+
+Response NextVersion(const ApiContext& ctx, const Request& r) {
+  auto target = AdmitProductWrite(ctx, r);
+  if (!target.ok()) {
+    return FromStatus(target.status());
+  }
+  const auto& name = r.params.at("name");
+  const auto& principal = target->principal;
+  const auto& current = *target->product;
+  auto parsed = BodyObject(r);
+  if (!parsed.ok()) {
+    return FromStatus(parsed.status());
+  }
+  const json body = std::move(parsed).value();
+  for (const char* key : {"schema", "reason"}) {
+    if (!body.contains(key) || !body[key].is_string() || body[key].get<std::string>().empty()) {
+      return Response::Error(400, "bad_request",
+                             std::string(key) + ": a non-empty string is required");
+    }
+  }
+  if (auto s = CheckText(body["reason"].get_ref<const std::string&>(), "reason",
+                         kMaxFreeTextBytes, /*multiline=*/true);
+      !s.ok()) {
+    return FromStatus(s);
+  }
+  if (body.contains("schemaType") && !body["schemaType"].is_string()) {
+    return Response::Error(400, "bad_request", "schemaType: AVRO, JSON or PROTOBUF");
+  }
+  auto type = schema::ParseSchemaType(body.value("schemaType", std::string("AVRO")));
+  if (!type.ok()) {
+    return Response::Error(400, "bad_request", "schemaType: " + type.status().message());
+  }
+  const Timestamp now = ctx.clock->Now();
+  Timestamp sunset = now + ctx.default_deprecation_period;
+  if (body.contains("sunset") && !body["sunset"].is_null()) {
+    auto given = body["sunset"].is_string() ? ParseRfc3339(body["sunset"].get<std::string>())
+                                            : Result<Timestamp>(InvalidArgument("not a string"));
+    if (!given.ok()) {
+      return Response::Error(400, "bad_request",
+                             "sunset: an RFC 3339 time (" + given.status().message() + ")");
+    }
+    if (*given <= now || *given > now + kMaxSunsetAhead) {
+      return Response::Error(400, "bad_request", "sunset: in the future, within 5 years");
+    }
+    sunset = *given;
+  }
+  std::string proposal;
+  if (body.contains("proposal") && !body["proposal"].is_null()) {
+    if (!body["proposal"].is_string()) {
+      return Response::Error(400, "bad_request", "proposal: a proposal id");
+    }
+    proposal = body["proposal"].get<std::string>();
+    const auto state = ctx.governance ? ctx.governance() : nullptr;
+    const governance::ProposalState* p = nullptr;
+    if (state != nullptr) {
+      if (auto it = state->proposals.find(proposal); it != state->proposals.end()) {
+        p = &it->second;
+      }
+    }
+    if (p == nullptr || p->opened.product != name) {
+      return Response::Error(422, "unprocessable",
+                             "proposal: no proposal \"" + DisplaySafe(proposal.substr(0, 64)) +
+                                 "\" for " + name);
+    }
+  }
+  if (current.status != "active") {
+    return Response::Error(409, "conflict",
+                           "product \"" + name + "\" is " + current.status +
+                               ": only an active product gets a next version");
+  }
+  int n = 2;
+  const auto [next, base] = NextName(name, n);
+  const std::string topic = NextTopic(ctx.next_version_topic, next, base, n);
+  // A retry after a partial failure finds its own next version: it goes on.
+  const auto tracking = ctx.tracking ? ctx.tracking() : nullptr;
+  const bool resumed = tracking != nullptr && tracking->versioned.contains(name) &&
+                       tracking->versioned.at(name).product == next;
+  if (target->catalog->products.contains(next) && !resumed) {
+    return Response::Error(409, "conflict", "product \"" + next + "\" exists already");
+  }
+  const std::string type_name(schema::ToString(*type));
+  const std::string text = body["schema"].get<std::string>();
+  auto fields = governance::SchemaFields(type_name, text);
+  if (!fields.ok()) {
+    return Response::Error(422, "invalid_schema", fields.status().message());
+  }
+  std::vector<FieldChange> diff;
+  if (const auto old = CurrentSchema(ctx, name, current.published)) {
+    if (auto before = governance::SchemaFields(old->first, old->second); before.ok()) {
+      diff = FieldDiff(*before, *fields);
+    }
+  }
+  // The new product: the old one's metadata, its own name and topic.
+  ProductState candidate = current;
+  candidate.published.product = next;
+  candidate.published.topic = topic;
+  candidate.published.schema_subject.reset();
+  candidate.status = "active";
+  candidate.deprecation.reset();
+  json violations = json::array();
+  AddPolicyViolations(ctx, candidate, violations);
+  if (!violations.empty()) {
+    return Unprocessable(violations);
+  }
+  const WriteGrant grant{principal.name, current.published.owner};
+  const std::string reason = body["reason"].get<std::string>();
+  ProductVersioned versioned{next,  name,   type_name, text,           diff,
+                             proposal, sunset, reason,    principal.name};
+  NewEvent event{versioned, now, "api:" + principal.name, std::nullopt,
+                 "next-version/" + name + "/" + next};
+  if (auto appended = CommitEvent(ctx, std::move(event), grant); !appended.ok()) {
+    return FromStatus(appended.status());
+  }
+  if (!target->catalog->products.contains(next)) {
+    if (auto s = Write(ctx, candidate.published, grant); !s.ok()) {
+      return FromStatus(s);
+    }
+  }
+  if (auto s = Write(ctx, ProductDeprecated{name, reason, sunset, next, principal.name}, grant);
+      !s.ok()) {
+    return FromStatus(s);
+  }
+  if (auto s = AwaitShown(ctx,
+                          [&](const CatalogState& c) {
+                            auto o = c.products.find(name);
+                            return c.products.contains(next) && o != c.products.end() &&
+                                   o->second.status == "deprecated";
+                          });
+      !s.ok()) {
+    return FromStatus(s);
+  }
+  return Response::Json(201, {{"product", next},
+                              {"replaces", name},
+                              {"topic", NodeId::Topic(candidate.published.cluster, topic).str()},
+                              {"sunset", FormatRfc3339(sunset)},
+                              {"diff", codec::ToJson(diff)},
+                              {"proposal", proposal.empty() ? json(nullptr) : json(proposal)}});
+}
+
 }  // namespace
 
 void AddProductWriteRoutes(Router& router, const ApiContext& ctx) {
@@ -303,6 +534,8 @@ void AddProductWriteRoutes(Router& router, const ApiContext& ctx) {
              [&ctx](const Request& r) { return UpdateProduct(ctx, r); });
   router.Add("POST", "/api/v1/products/{name}/retire",
              [&ctx](const Request& r) { return RetireProduct(ctx, r); });
+  router.Add("POST", "/api/v1/products/{name}/next-version",
+             [&ctx](const Request& r) { return NextVersion(ctx, r); });
 }
 
 }  // namespace tributary::http

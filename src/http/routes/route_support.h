@@ -16,6 +16,9 @@
 
 namespace tributary::http {
 
+// How far ahead a deprecation's sunset may be: five years.
+inline constexpr auto kMaxSunsetAhead = std::chrono::hours(24 * (365 * 5 + 1));
+
 // The error shape of DESIGN.md §5 for a Status.
 inline Response FromStatus(const Status& status) { return ErrorResponse(status); }
 
@@ -62,6 +65,9 @@ struct ProductWriteTarget {
 };
 Result<ProductWriteTarget> AdmitProductWrite(const ApiContext& ctx, const Request& r);
 
+// The approvals the `pii` policy reads: [[approvals]] and approved access requests.
+std::vector<governance::Approval> Approvals(const ApiContext& ctx);
+
 // GET /products/{name}'s body, or nullopt when there is no such product.
 std::optional<nlohmann::json> ProductDetail(const ApiContext& ctx, const std::string& name);
 
@@ -76,6 +82,7 @@ void AddNotificationRoutes(Router& router, const ApiContext& ctx);
 void AddDeprecationRoutes(Router& router, const ApiContext& ctx);
 void AddCompatibilityRoutes(Router& router, const ApiContext& ctx);
 void AddGovernanceRoutes(Router& router, const ApiContext& ctx);
+void AddAccessRoutes(Router& router, const ApiContext& ctx);  // access_routes.cpp
 void AddConsumerRoutes(Router& router, const ApiContext& ctx);
 
 }  // namespace tributary::http

@@ -46,7 +46,10 @@ Result<json> ProductPage(const ApiContext& ctx, const Request& r) {
                {"subject", subject},
                {"level", schemas->LevelOf(subject)},
                {"depth", std::to_string(DepthParam(r, 2))},
-               {"at", at ? FormatRfc3339(*at) : std::string()}};
+               {"at", at ? FormatRfc3339(*at) : std::string()},
+               {"name_url", Segment(name)},
+               {"is_active", it->second.status == "active"},
+               {"is_live", it->second.status != "retired"}};
   if (const auto& d = it->second.deprecation) {
     page["deprecation"] = {{"reason", d->reason},
                            {"sunset", FormatRfc3339(d->sunset)},

@@ -6,6 +6,8 @@ namespace tributary::http {
 
 void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
   const bool with_demo = demo != nullptr;
+  // The forms first: /ui/products/new is not a product's page.
+  ui::AddWritePages(router, ctx, with_demo);
   ui::AddOverviewPages(router, ctx, with_demo);
   ui::AddProductPages(router, ctx, with_demo);
   ui::AddConsumerPages(router, ctx, with_demo);

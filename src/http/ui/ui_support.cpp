@@ -69,6 +69,19 @@ std::string RenderPage(const std::string& page, const std::string& title, const 
   d.set("title", DisplaySafe(title));
   d.set("content", content);
   d.set("demo", demo);
+  if (data.is_object() && data.value("signin", false)) {
+    d.set("signin", true);
+    if (const auto it = data.find("session"); it != data.end() && it->is_object()) {
+      mustache::data session{mustache::data::type::object};
+      session.set("name", DisplaySafe(it->value("name", "")));
+      session.set("role", DisplaySafe(it->value("role", "")));
+      session.set("csrf", it->value("csrf", ""));
+      if (it->value("owner", false)) {
+        session.set("owner", true);
+      }
+      d.set("session", session);
+    }
+  }
   if (replica.is_object() && replica.value("role", "single") != "single") {
     mustache::data r{mustache::data::type::object};
     r.set("id", DisplaySafe(replica.value("replica_id", "")));
@@ -238,8 +251,20 @@ std::optional<Timestamp> AtParam(const Request& r, std::string& error) {
 
 Response ServePage(const ApiContext& ctx, bool demo, const Request& r, const std::string& title,
                    const PageBuilder& build, const std::string& page) {
-  if (auto p = AdmitRead(ctx, r); !p.ok()) {
-    return ErrorResponse(p.status());
+  std::optional<Session> session;
+  const Request request = WithSession(ctx, r, &session);
+  auto principal = AdmitRead(ctx, request);
+  if (!principal.ok()) {
+    if (ctx.sessions != nullptr && r.Header("authorization") == nullptr &&
+        principal.status().code() == ErrorCode::kUnauthenticated) {
+      // A person without a session is sent to sign in, then back here.
+      Response to_signin;
+      to_signin.status = 303;
+      to_signin.content_type = "text/plain; charset=utf-8";
+      to_signin.headers.emplace_back("Location", "/ui/signin?next=" + PercentEncode(r.target));
+      return to_signin;
+    }
+    return ErrorResponse(principal.status());
   }
   auto data = build();
   if (!data.ok()) {
@@ -256,7 +281,33 @@ Response ServePage(const ApiContext& ctx, bool demo, const Request& r, const std
     return Html(status, RenderPage("message", "Error", {{"message", message}}, demo,
                                    ctx.replica ? ctx.replica() : json()));
   }
-  return Html(200, RenderPage(page, title, *data, demo, ctx.replica ? ctx.replica() : json()));
+  json page_data = std::move(data).value();
+  if (page_data.is_object()) {
+    page_data["signin"] = ctx.sessions != nullptr;
+    if (session) {
+      page_data["session"] = {{"name", principal->name},
+                              {"role", std::string(ToString(principal->role))},
+                              {"team", principal->team},
+                              {"owner", principal->role != Role::kReader},
+                              {"admin", principal->role == Role::kAdmin},
+                              {"csrf", session->csrf}};
+    }
+  }
+  return Html(200, RenderPage(page, title, page_data, demo, ctx.replica ? ctx.replica() : json()));
+}
+
+Request WithSession(const ApiContext& ctx, const Request& r, std::optional<Session>* session) {
+  Request out = r;
+  if (ctx.sessions == nullptr || r.Header("authorization") != nullptr) {
+    return out;
+  }
+  if (auto found = ctx.sessions->Find(r)) {
+    out.headers["authorization"] = "Bearer " + found->token;
+    if (session != nullptr) {
+      *session = std::move(found);
+    }
+  }
+  return out;
 }
 
 }  // namespace ui

@@ -38,11 +38,17 @@ std::string Summary(const EventRecord& r);
 int DepthParam(const Request& r, int fallback);
 std::optional<Timestamp> AtParam(const Request& r, std::string& error);
 
+// The request as the UI authenticates it: with a live sign-in session (and no
+// Authorization header of its own) it carries the session's bearer token, and
+// `session` is set. Only UI routes call it.
+Request WithSession(const ApiContext& ctx, const Request& r, std::optional<Session>* session);
+
 // A page's data.
 using PageBuilder = std::function<Result<json>()>;
 
-// Authenticates (a read), builds the page's data and renders template `page`
-// inside the layout. A failure is an error page: 404 (not found), 400 (bad
+// Authenticates (a read; a sign-in session counts), builds the page's data and
+// renders template `page` inside the layout; with a session the data gains
+// "session": {"name","role","team","csrf","owner"} for the page's forms. A failure is an error page: 404 (not found), 400 (bad
 // parameters) or 500 with a request id (the cause is logged, never shown).
 Response ServePage(const ApiContext& ctx, bool demo, const Request& r, const std::string& title,
                    const PageBuilder& build, const std::string& page);
@@ -59,5 +65,8 @@ void AddNotificationPages(Router& router, const ApiContext& ctx, bool demo);
 void AddLogPages(Router& router, const ApiContext& ctx, bool demo);
 void AddGovernancePages(Router& router, const ApiContext& ctx, bool demo);
 void AddDemoPages(Router& router, const ApiContext& ctx, const DemoView& view);
+// Sign-in, sign-out and every form (write_pages.cpp): `router` dispatches the
+// forms to the API routes registered on it.
+void AddWritePages(Router& router, const ApiContext& ctx, bool demo);
 
 }  // namespace tributary::http::ui

@@ -140,7 +140,7 @@ TEST_CASE("any node id gives a well-formed SVG whose hrefs decode back to the id
   }
 }
 
-TEST_CASE("labels show the id's text; what cannot be shown becomes U+FFFD") {
+TEST_CASE("labels show the id's text, what cannot be shown becomes U+FFFD") {
   graph::LineageResult result;
   const std::string id = "group:local/a<b&c\\N\xe2\x80\xae\x01";
   result.root = id;

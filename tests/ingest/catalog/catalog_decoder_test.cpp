@@ -151,7 +151,7 @@ TEST_CASE("an updated product carries exactly the fields given as changes") {
   }
 }
 
-TEST_CASE("a deprecation needs a reason and an RFC 3339 sunset; the source is the actor") {
+TEST_CASE("a deprecation needs a reason and an RFC 3339 sunset, the source is the actor") {
   SECTION("the documented example decodes") {
     const auto r = DecodeCatalogEvent(Fixture("product_deprecated.json"));
     const auto& e = EventAs<ProductDeprecated>(r);
@@ -176,7 +176,7 @@ TEST_CASE("a deprecation needs a reason and an RFC 3339 sunset; the source is th
   }
 }
 
-TEST_CASE("undeprecate and retire name the product; the source is the actor") {
+TEST_CASE("undeprecate and retire name the product, the source is the actor") {
   const auto u = DecodeCatalogEvent(
       Envelope("tributary.product.undeprecated", {{"product", "orders"}}).dump());
   CHECK(EventAs<ProductUndeprecated>(u) == ProductUndeprecated{"orders", "/catalog/tests"});
@@ -189,7 +189,7 @@ TEST_CASE("undeprecate and retire name the product; the source is the actor") {
         "tributary.product.retired: data.product: must not be empty");
 }
 
-TEST_CASE("teams and ownership decode; node ids are validated") {
+TEST_CASE("teams and ownership decode, node ids are validated") {
   SECTION("a team with contacts; display_name defaults to the team name") {
     const auto r = DecodeCatalogEvent(
         Envelope("tributary.team.upserted", {{"team", "checkout"}, {"contacts", {"email", "chat"}}})

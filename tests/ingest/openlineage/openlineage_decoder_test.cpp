@@ -75,7 +75,7 @@ TEST_CASE("a Spark RunEvent keeps unmatched Kafka and other datasets as external
   CHECK(r->outputs == std::vector<NodeId>{NodeId::Dataset("s3://warehouse", "revenue/daily")});
 }
 
-TEST_CASE("JobEvents have no run; DatasetEvents name one dataset") {
+TEST_CASE("JobEvents have no run, DatasetEvents name one dataset") {
   SECTION("a ksqlDB JobEvent") {
     const auto r = DecodeOpenLineageEvent(Fixture("job_event.json"), Clusters());
     REQUIRE(r.ok());

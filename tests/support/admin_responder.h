@@ -1,15 +1,20 @@
 #pragma once
-// DescribeConfigsResponder: a Kafka-protocol endpoint on 127.0.0.1 (port 0) in
-// front of ONE broker of librdkafka's mock cluster, for tests of topic facts.
+// AdminResponder: a Kafka-protocol endpoint on 127.0.0.1 (port 0) in front
+// of ONE broker of librdkafka's mock cluster, for tests of topic facts and of
+// ACL management.
 //
 // It exists only because the mock cluster (librdkafka 2.0.2, rdkafka_mock.h)
-// answers Metadata and ListOffsets but not DescribeConfigs: its ApiVersions
-// answer does not list the API, so librdkafka refuses to send it. Everything a
-// client sends is forwarded to the mock broker and its answer relayed, except:
+// answers Metadata and ListOffsets but neither DescribeConfigs nor CreateAcls:
+// its ApiVersions answer does not list them, so librdkafka refuses to send
+// them. Everything a client sends is forwarded to the mock broker and its
+// answer relayed, except:
 //
 //   * DescribeConfigs (key 32, v0–v1) is answered here, from the configs set
 //     with SetTopicConfig (an unknown topic: UNKNOWN_TOPIC_OR_PARTITION);
-//   * the ApiVersions answer (key 18) gains DescribeConfigs v0–v1, and its
+//   * CreateAcls (key 30, v0–v1) is answered here: each creation is recorded
+//     (created()) and answered with the error set by FailCreateAcls (none by
+//     default);
+//   * the ApiVersions answer (key 18) gains DescribeConfigs and CreateAcls v0–v1, and its
 //     Metadata range is capped at v4 (the last version before flexible
 //     encoding, so the answer below can be rewritten);
 //   * the Metadata answer (key 3, v0–v4) and the FindCoordinator answer (key
@@ -46,10 +51,10 @@
 
 namespace tributary::testing {
 
-class DescribeConfigsResponder {
+class AdminResponder {
  public:
   // `broker` is "host:port" of the mock broker (its bootstrap.servers, one broker).
-  explicit DescribeConfigsResponder(const std::string& broker) {
+  explicit AdminResponder(const std::string& broker) {
     const auto colon = broker.rfind(':');
     if (colon == std::string::npos || broker.find(',') != std::string::npos) {
       throw std::invalid_argument("one broker host:port expected: " + broker);
@@ -73,7 +78,7 @@ class DescribeConfigsResponder {
     acceptor_ = std::thread([this] { Accept(); });
   }
 
-  ~DescribeConfigsResponder() {
+  ~AdminResponder() {
     stopping_ = true;
     ::shutdown(listen_fd_, SHUT_RDWR);
     ::close(listen_fd_);
@@ -89,8 +94,8 @@ class DescribeConfigsResponder {
     }
   }
 
-  DescribeConfigsResponder(const DescribeConfigsResponder&) = delete;
-  DescribeConfigsResponder& operator=(const DescribeConfigsResponder&) = delete;
+  AdminResponder(const AdminResponder&) = delete;
+  AdminResponder& operator=(const AdminResponder&) = delete;
 
   std::string bootstrap_servers() const { return "127.0.0.1:" + std::to_string(port_); }
 
@@ -103,10 +108,37 @@ class DescribeConfigsResponder {
   // DescribeConfigs requests answered so far.
   int describe_requests() const { return describe_requests_; }
 
+  // One creation of a CreateAcls request, with the protocol's codes (resource
+  // type TOPIC = 2; pattern LITERAL = 3, PREFIXED = 4; operation READ = 3;
+  // permission ALLOW = 3).
+  struct AclCreation {
+    std::int8_t resource_type = 0;
+    std::string resource_name;
+    std::int8_t pattern_type = 3;
+    std::string principal;
+    std::string host;
+    std::int8_t operation = 0;
+    std::int8_t permission = 0;
+  };
+
+  // Every creation answered without error so far, in order.
+  std::vector<AclCreation> created() const {
+    std::lock_guard lock(mu_);
+    return created_;
+  }
+
+  // CreateAcls answers each creation with `error_code` (0: success) from now on.
+  void FailCreateAcls(std::int16_t error_code, std::string message) {
+    std::lock_guard lock(mu_);
+    create_error_ = error_code;
+    create_message_ = std::move(message);
+  }
+
  private:
   static constexpr std::int16_t kMetadata = 3;
   static constexpr std::int16_t kApiVersions = 18;
   static constexpr std::int16_t kDescribeConfigs = 32;
+  static constexpr std::int16_t kCreateAcls = 30;
   static constexpr std::int16_t kProduce = 0;
   static constexpr std::int16_t kMetadataMaxVersion = 4;
   static constexpr std::int16_t kFindCoordinator = 10;
@@ -283,9 +315,12 @@ class DescribeConfigsResponder {
         const auto api_key = r.I16();
         const auto api_version = r.I16();
         const auto correlation_id = r.I32();
-        if (api_key == kDescribeConfigs) {
+        if (api_key == kDescribeConfigs || api_key == kCreateAcls) {
           r.String();  // client_id
-          if (!WriteFrame(client, DescribeConfigs(r, api_version, correlation_id))) {
+          const auto answer = api_key == kDescribeConfigs
+                                  ? DescribeConfigs(r, api_version, correlation_id)
+                                  : CreateAcls(r, api_version, correlation_id);
+          if (!WriteFrame(client, answer)) {
             break;
           }
           continue;
@@ -357,6 +392,7 @@ class DescribeConfigsResponder {
       apis.push_back(a);
     }
     bool described = false;
+    bool creates = false;
     for (auto& a : apis) {
       if (a.key == kMetadata) {
         a.max = std::min(a.max, kMetadataMaxVersion);
@@ -366,10 +402,17 @@ class DescribeConfigsResponder {
         a.min = 0;
         a.max = 1;
         described = true;
+      } else if (a.key == kCreateAcls) {
+        a.min = 0;
+        a.max = 1;
+        creates = true;
       }
     }
     if (!described) {
       apis.push_back({kDescribeConfigs, 0, 1, flexible ? std::string(1, '\0') : std::string()});
+    }
+    if (!creates) {
+      apis.push_back({kCreateAcls, 0, 1, flexible ? std::string(1, '\0') : std::string()});
     }
     std::string out;
     PutI32(out, correlation_id);
@@ -508,6 +551,37 @@ class DescribeConfigsResponder {
     return out;
   }
 
+  // CreateAcls request v0–v1: creations: [resource_type resource_name [v1
+  // resource_pattern_type] principal host operation permission_type].
+  // Response: throttle_time_ms, results: [error_code error_message].
+  std::string CreateAcls(Reader& r, std::int16_t version, std::int32_t correlation_id) {
+    std::string out;
+    PutI32(out, correlation_id);
+    PutI32(out, 0);  // throttle_time_ms
+    const auto n = r.I32();
+    PutI32(out, n);
+    std::lock_guard lock(mu_);
+    for (std::int32_t i = 0; i < n; ++i) {
+      AclCreation c;
+      c.resource_type = r.I8();
+      c.resource_name = r.String().value_or("");
+      if (version >= 1) {
+        c.pattern_type = r.I8();
+      }
+      c.principal = r.String().value_or("");
+      c.host = r.String().value_or("");
+      c.operation = r.I8();
+      c.permission = r.I8();
+      PutI16(out, create_error_);
+      PutString(out, create_error_ == 0 ? std::nullopt
+                                        : std::optional<std::string>(create_message_));
+      if (create_error_ == 0) {
+        created_.push_back(std::move(c));
+      }
+    }
+    return out;
+  }
+
   std::string upstream_host_;
   std::uint16_t upstream_port_ = 0;
   int listen_fd_ = -1;
@@ -516,6 +590,9 @@ class DescribeConfigsResponder {
   std::atomic<int> describe_requests_{0};
   mutable std::mutex mu_;
   std::map<std::string, std::map<std::string, std::string>> topics_;
+  std::vector<AclCreation> created_;
+  std::int16_t create_error_ = 0;
+  std::string create_message_;
   std::vector<int> open_fds_;
   std::vector<std::thread> connections_;
   std::thread acceptor_;
