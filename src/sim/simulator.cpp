@@ -1133,7 +1133,11 @@ class Simulator::Impl {
       Catalog(TeamUpserted{team.name, team.display_name, contacts}, team.name, t);
     }
     for (const auto& p : products) {
-      PublishProduct(p, t);
+      // With the service's API the owner publishes stocktrades.v2 itself, as
+      // the next version of stocktrades (at kDeprecateAt).
+      if (p.name != StockTrades(1) || !options_.api_post) {
+        PublishProduct(p, t);
+      }
     }
     for (const auto& spec : GroupSpecs()) {
       Catalog(OwnershipAssigned{NodeId::Group(options_.cluster, spec.name), spec.team}, spec.name,
@@ -1262,10 +1266,10 @@ class Simulator::Impl {
       ScheduleGovernance(c);
     }
     At(c + kDeprecateAt, [this, cycle, old_product, new_product](std::int64_t t) {
-      if (cycle > 0 && NextVersion(cycle, old_product, new_product, t)) {
+      if (NextVersion(cycle, old_product, new_product, t)) {
         return;
       }
-      if (cycle > 0) {
+      if (cycle > 0 || options_.api_post) {  // not published at the start
         PublishProduct(StockTradesProduct(cycle + 1), t);
         Note(t, "data product " + new_product + " published");
       }

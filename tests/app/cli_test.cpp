@@ -272,6 +272,29 @@ TEST_CASE("demo at speed 60 delivers a breaking change and a deprecation within 
   CHECK(moving);
   CHECK(tributary::testing::HttpGet(p, "/").status == 200);
 
+  // Self-service (DESIGN.md §5): growth publishes campaign_conversions through
+  // the API, customer-insights asks to read it, growth approves and the
+  // platform's ACL makes it applied; trade-gateway creates stocktrades.v2 as
+  // the next version of stocktrades, whose board the consumers move on.
+  bool applied = false;
+  bool versioned = false;
+  while (std::chrono::steady_clock::now() - started < std::chrono::minutes(3) &&
+         !(applied && versioned)) {
+    applied = tributary::testing::HttpGet(
+                  p, "/api/v1/access-requests?product=campaign_conversions&status=applied")
+                  .body.find("\"principal\":\"User:svc-insights\"") != std::string::npos;
+    versioned = tributary::testing::HttpGet(p, "/api/v1/events?type=product_versioned")
+                    .body.find("\"product\":\"stocktrades.v2\"") != std::string::npos;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  CHECK(applied);
+  CHECK(versioned);
+  const auto published = tributary::testing::HttpGet(p, "/api/v1/products/campaign_conversions");
+  CHECK(published.status == 200);
+  CHECK_THAT(published.body, Catch::Contains("\"owner\":\"growth\""));
+  const auto v2 = tributary::testing::HttpGet(p, "/api/v1/products/stocktrades.v2");
+  CHECK_THAT(v2.body, Catch::Contains("\"replaces\":\"stocktrades\""));
+
   // Consumer health: risk-replay falls ever further behind on market-ticks,
   // which keeps 6 hours, and passes 0.8 x 6 h (a data-loss risk, WARN);
   // ticks-archiver commits the same offset while records arrive (STALLED, ERR).
