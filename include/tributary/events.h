@@ -1071,7 +1071,7 @@ struct AccessRequested {
   static constexpr int kVersion = 1;
   std::string id;  // "acc-<hex>"
   std::string product;
-  std::string cluster;    // the product's topic when asked
+  std::string cluster;  // the product's topic when asked
   std::string topic;
   std::string principal;  // e.g. User:svc-trending
   std::string team;       // the requesting team
@@ -1101,10 +1101,10 @@ struct AccessDecided {
   std::string comment;
   bool operator==(const AccessDecided&) const = default;
   static constexpr auto Fields() {
-    return std::tuple{
-        Field("request", &AccessDecided::request), Field("product", &AccessDecided::product),
-        Field("decision", &AccessDecided::decision), Field("by", &AccessDecided::by),
-        Field("comment", &AccessDecided::comment)};
+    return std::tuple{Field("request", &AccessDecided::request),
+                      Field("product", &AccessDecided::product),
+                      Field("decision", &AccessDecided::decision), Field("by", &AccessDecided::by),
+                      Field("comment", &AccessDecided::comment)};
   }
 };
 
@@ -1130,8 +1130,8 @@ struct AclApplied {
 
 // One field-level difference between two schemas (the next-version notice).
 struct FieldChange {
-  std::string change;  // added | removed | retyped
-  std::string path;    // e.g. "price", "customer.email"
+  std::string change;     // added | removed | retyped
+  std::string path;       // e.g. "price", "customer.email"
   std::string from_type;  // "" when added
   std::string to_type;    // "" when removed
   bool operator==(const FieldChange&) const = default;
@@ -1177,8 +1177,8 @@ struct DualSupportBroken {
   static constexpr std::string_view kType = "dual_support_broken";
   static constexpr int kVersion = 1;
   std::string decision_key;
-  std::string product;      // the old product
-  std::string replacement;  // the new one
+  std::string product;                      // the old product
+  std::string replacement;                  // the new one
   std::vector<AffectedConsumer> consumers;  // still reading the old topic
   std::optional<Timestamp> last_produced;
   bool operator==(const DualSupportBroken&) const = default;

@@ -106,8 +106,8 @@ Status AclAdministrator::Create(const AclBinding& acl) {
   if (binding == nullptr) {
     return InvalidArgument("ACL binding: " + std::string(errstr));
   }
-  const auto ms = static_cast<int>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(timeout_).count());
+  const auto ms =
+      static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(timeout_).count());
   rd_kafka_AdminOptions_t* options = rd_kafka_AdminOptions_new(c.rk, RD_KAFKA_ADMIN_OP_CREATEACLS);
   rd_kafka_AdminOptions_set_request_timeout(options, ms, errstr, sizeof errstr);
   rd_kafka_CreateAcls(c.rk, &binding, 1, options, c.queue);

@@ -591,11 +591,10 @@ void ValidateTracking(TableReader& top, TrackingConfig& tracking, Diagnostics& d
       rest.replace(at, std::string_view(p).size(), "x");
     }
   }
-  const bool valid = !rest.empty() && rest.size() <= 249 &&
-                     std::all_of(rest.begin(), rest.end(), [](char c) {
-                       return std::isalnum(static_cast<unsigned char>(c)) || c == '.' ||
-                              c == '_' || c == '-';
-                     });
+  const bool valid =
+      !rest.empty() && rest.size() <= 249 && std::all_of(rest.begin(), rest.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-';
+      });
   if (!valid) {
     diag.Error(t->source(), r.Key("next_version_topic"),
                "a topic name (letters, digits, '.', '_', '-') with the placeholders {product}, "

@@ -85,11 +85,12 @@ notifiers::UiLinkBuilder UiLinks(std::string base_url) {
     } else if (intent.kind == ToString(NotificationKind::kPolicyViolation)) {
       path = "/ui/compliance?product=" + PercentEncode(product);
     } else if (!product.empty()) {
-      const bool deprecation = intent.kind == ToString(NotificationKind::kDeprecation) ||
-                               intent.kind == ToString(NotificationKind::kReminder) ||
-                               intent.kind == ToString(NotificationKind::kSunsetEscalation) ||
-                               intent.kind == ToString(NotificationKind::kNewConsumerOnDeprecated) ||
-                               intent.kind == ToString(NotificationKind::kDualSupportBroken);
+      const bool deprecation =
+          intent.kind == ToString(NotificationKind::kDeprecation) ||
+          intent.kind == ToString(NotificationKind::kReminder) ||
+          intent.kind == ToString(NotificationKind::kSunsetEscalation) ||
+          intent.kind == ToString(NotificationKind::kNewConsumerOnDeprecated) ||
+          intent.kind == ToString(NotificationKind::kDualSupportBroken);
       path = (deprecation ? "/ui/deprecations/" : "/ui/products/") + PercentEncode(product);
     } else if (ctx.contains("principal") && ctx["principal"].is_string()) {
       // Ids come from the audit log: encoded as the UI's own links encode them,

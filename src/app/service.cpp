@@ -360,7 +360,8 @@ void Service::BuildRoutes() {
   api_->next_version_topic = config_.tracking.next_version_topic;
   if (std::any_of(config_.clusters.begin(), config_.clusters.end(),
                   [](const ClusterConfig& c) { return c.acl_management; })) {
-    acl_admin_ = std::make_unique<AclAdministrator>(config_.clusters, config_.service.write_timeout);
+    acl_admin_ =
+        std::make_unique<AclAdministrator>(config_.clusters, config_.service.write_timeout);
     api_->create_acl = [this](const AclBinding& acl) { return acl_admin_->Create(acl); };
   }
   for (const auto& t : config_.teams) {

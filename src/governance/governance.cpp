@@ -189,8 +189,8 @@ std::string SchemaFingerprint(const std::string& type, const std::string& schema
 }
 
 AclBinding RequiredAcl(const AccessRequested& request) {
-  return AclBinding{request.cluster, request.principal, "TOPIC", request.topic,
-                    "LITERAL",       "READ",            "ALLOW", "*"};
+  return AclBinding{request.cluster, request.principal, "TOPIC", request.topic, "LITERAL",
+                    "READ",          "ALLOW",           "*"};
 }
 
 std::string AclCommand(const AclBinding& acl, const std::string& bootstrap) {
@@ -208,10 +208,9 @@ std::string AclCommand(const AclBinding& acl, const std::string& bootstrap) {
   }
   std::string command = "kafka-acls --bootstrap-server " +
                         (bootstrap.empty() ? std::string("BOOTSTRAP") : quoted(bootstrap)) +
-                        " --add --" +
-                        (acl.permission == "DENY" ? "deny" : "allow") +
-                        "-principal " + quoted(acl.principal) + " --operation " + op +
-                        " --topic " + quoted(acl.resource_name);
+                        " --add --" + (acl.permission == "DENY" ? "deny" : "allow") +
+                        "-principal " + quoted(acl.principal) + " --operation " + op + " --topic " +
+                        quoted(acl.resource_name);
   if (acl.pattern_type == "PREFIXED") {
     command += " --resource-pattern-type prefixed";
   }
@@ -219,8 +218,8 @@ std::string AclCommand(const AclBinding& acl, const std::string& bootstrap) {
 }
 
 bool Covers(const AclBinding& acl, const AccessRequested& request) {
-  if (acl.cluster != request.cluster || acl.resource_type != "TOPIC" ||
-      acl.permission != "ALLOW" || (acl.operation != "READ" && acl.operation != "ALL") ||
+  if (acl.cluster != request.cluster || acl.resource_type != "TOPIC" || acl.permission != "ALLOW" ||
+      (acl.operation != "READ" && acl.operation != "ALL") ||
       (acl.principal != request.principal && acl.principal != "User:*") ||
       (!acl.host.empty() && acl.host != "*")) {
     return false;
@@ -511,9 +510,8 @@ void Governance::Publish() {
 // ---- decisions ------------------------------------------------------------------------
 
 InputSources Governance::Sources(const graph::GraphSnapshot* graph) const {
-  return InputSources{catalog_.state(), schemas_.state(),
-                      graph,            &acls_,
-                      options_.regions, ApprovalsOf(state_, options_.approvals)};
+  return InputSources{catalog_.state(), schemas_.state(), graph,
+                      &acls_,           options_.regions, ApprovalsOf(state_, options_.approvals)};
 }
 
 json Governance::InputOf(const std::string& product) const {
@@ -781,10 +779,9 @@ void Governance::DecideAccess(const std::vector<EventRecord>& records, Batch& ou
                 {"denied", a.status == "denied"},
                 {"acl_managed", options_.acl_managed_clusters.contains(q.cluster)},
                 {"acl", codec::ToJson(acl)},
-                {"acl_command",
-                 AclCommand(acl, options_.bootstrap.contains(q.cluster)
-                                     ? options_.bootstrap.at(q.cluster)
-                                     : std::string())}};
+                {"acl_command", AclCommand(acl, options_.bootstrap.contains(q.cluster)
+                                                    ? options_.bootstrap.at(q.cluster)
+                                                    : std::string())}};
   };
   std::set<std::string> check;  // approved requests to match against the ACLs seen
   for (const auto& r : records) {

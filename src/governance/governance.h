@@ -41,8 +41,8 @@ struct GovernanceOptions {
   Duration proposal_ttl = std::chrono::days(14);
   std::map<std::string, std::string> regions;  // cluster -> region
   std::vector<Approval> approvals;
-  std::shared_ptr<const PolicySet> policies;  // null: no policies
-  std::set<std::string> acl_managed_clusters;  // [[clusters]] acl_management = true
+  std::shared_ptr<const PolicySet> policies;     // null: no policies
+  std::set<std::string> acl_managed_clusters;    // [[clusters]] acl_management = true
   std::map<std::string, std::string> bootstrap;  // cluster -> bootstrap.servers (ACL commands)
 };
 

@@ -73,8 +73,9 @@ bool SessionStore::CsrfMatches(const Session& session, std::string_view csrf) {
 
 std::string SessionStore::Cookie(const Session& session, bool secure) const {
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(lifetime_).count();
-  return std::string(kSessionCookie) + "=" + session.id + "; Path=/; Max-Age=" +
-         std::to_string(seconds) + "; HttpOnly; SameSite=Strict" + (secure ? "; Secure" : "");
+  return std::string(kSessionCookie) + "=" + session.id +
+         "; Path=/; Max-Age=" + std::to_string(seconds) + "; HttpOnly; SameSite=Strict" +
+         (secure ? "; Secure" : "");
 }
 
 std::string SessionStore::ClearingCookie(bool secure) {

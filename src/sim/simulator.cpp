@@ -1407,8 +1407,9 @@ class Simulator::Impl {
       access_request_ = status == 201 && answer.is_object() ? answer.value("id", "") : "";
       Note(t, std::string(kAccessTeam) + " asks READ on " + kSelfServiceProduct + " for " +
                   kAccessPrincipal + ": " +
-                  (access_request_.empty() ? "HTTP " + std::to_string(status) + " " + body.substr(0, 200)
-                                           : "request " + access_request_ + " pending"));
+                  (access_request_.empty()
+                       ? "HTTP " + std::to_string(status) + " " + body.substr(0, 200)
+                       : "request " + access_request_ + " pending"));
     });
     At(c + kAccessDecisionAt, [this](std::int64_t t) {
       if (access_request_.empty()) {
@@ -1429,7 +1430,8 @@ class Simulator::Impl {
       const AclBinding acl = Acl(kAccessPrincipal, kSelfServiceProduct, "LITERAL", "READ");
       Catalog(AclGranted{acl, ""}, acl.principal, t);
       Note(t, std::string("the platform team applies the approved ACL: READ on ") +
-                  kSelfServiceProduct + " for " + kAccessPrincipal + " (the request becomes applied)");
+                  kSelfServiceProduct + " for " + kAccessPrincipal +
+                  " (the request becomes applied)");
     });
   }
 

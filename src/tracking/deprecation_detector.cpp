@@ -245,9 +245,10 @@ void DetectDualSupport(DecisionContext& ctx, Timestamp now) {
     const std::string key = "dual-support:" + product + ":" + seq;
     facts["last_produced"] = FormatRfc3339(*last);
     facts["grace"] = FormatDuration(ctx.options().dual_support_grace);
-    ctx.Record(DualSupportBroken{key, product, replacement, consumers, *last}, now, key,
-               NotificationKind::kDualSupportBroken, "high", facts,
-               {{owner, json{{"role", "owner"}, {"consumers_by_team", ConsumerListJson(consumers)}}}});
+    ctx.Record(
+        DualSupportBroken{key, product, replacement, consumers, *last}, now, key,
+        NotificationKind::kDualSupportBroken, "high", facts,
+        {{owner, json{{"role", "owner"}, {"consumers_by_team", ConsumerListJson(consumers)}}}});
   }
 }
 

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 
+#include "core/field_codec.h"
 #include "tracking/access_detector.h"
 #include "tracking/breaking_change_detector.h"
 #include "tracking/decision_context.h"
 #include "tracking/deprecation_detector.h"
 #include "tracking/migration_detector.h"
-#include "core/field_codec.h"
 #include "tributary/overloaded.h"
 
 namespace tributary::tracking {
@@ -99,16 +99,16 @@ json StateToJson(const TrackingState& state) {
       consumers[id] = {{"status", c.status}, {"changes", c.changes}};
     }
     deprecations[product] = {{"seq", t.deprecated_seq.value()},
-                    {"at", ToMillis(t.deprecated_at)},
-                    {"sunset", ToMillis(t.sunset)},
-                    {"reason", t.reason},
-                    {"replacement", t.replacement ? json(*t.replacement) : json(nullptr)},
-                    {"announced", t.announced},
-                    {"retired", t.retired},
-                    {"reminders_done", t.reminders_done},
-                    {"consumers", consumers},
-                    {"dual_support_broken", t.dual_support_broken},
-                    {"ready_to_retire", t.ready_to_retire}};
+                             {"at", ToMillis(t.deprecated_at)},
+                             {"sunset", ToMillis(t.sunset)},
+                             {"reason", t.reason},
+                             {"replacement", t.replacement ? json(*t.replacement) : json(nullptr)},
+                             {"announced", t.announced},
+                             {"retired", t.retired},
+                             {"reminders_done", t.reminders_done},
+                             {"consumers", consumers},
+                             {"dual_support_broken", t.dual_support_broken},
+                             {"ready_to_retire", t.ready_to_retire}};
   }
   json versioned = json::object();
   for (const auto& [old, v] : state.versioned) {

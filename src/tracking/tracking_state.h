@@ -59,8 +59,8 @@ struct DeprecationTrack {
   bool retired = false;
   std::set<std::string> reminders_done;            // "30d", ... and "after" (the escalation)
   std::map<std::string, ConsumerTrack> consumers;  // by consumer node id
-  bool dual_support_broken = false;  // told once per deprecation
-  bool ready_to_retire = false;      // told once per deprecation
+  bool dual_support_broken = false;                // told once per deprecation
+  bool ready_to_retire = false;                    // told once per deprecation
   bool operator==(const DeprecationTrack&) const = default;
 };
 

@@ -22,6 +22,7 @@
 #include "support/http_client.h"
 #include "support/http_receiver.h"
 #include "support/kafka_producer.h"
+#include "support/sha256.h"
 #include "support/temp_dir.h"
 
 using namespace tributary;
@@ -30,18 +31,6 @@ using nlohmann::json;
 using tributary::testing::TempDir;
 
 namespace {
-
-std::string Sha256Of(const std::string& text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  std::string hex;
-  char buf[3];
-  for (unsigned char b : digest) {
-    std::snprintf(buf, sizeof buf, "%02x", b);
-    hex += buf;
-  }
-  return hex;
-}
 
 template <typename F>
 bool WaitUntil(F done, std::chrono::milliseconds timeout = 20s) {
@@ -76,8 +65,8 @@ class Estate {
                        "[notifications]\nallow_hosts = [\"127.0.0.1\"]\n";
     for (const std::string team : {"markets", "analytics", "risk"}) {
       toml += "[[channels]]\nname = \"" + team + "-hook\"\ntype = \"webhook\"\nurl = \"" +
-              hook_.url("/" + team) + "\"\n[[teams]]\nname = \"" + team +
-              "\"\ncontacts = [\"" + team + "-hook\"]\n";
+              hook_.url("/" + team) + "\"\n[[teams]]\nname = \"" + team + "\"\ncontacts = [\"" +
+              team + "-hook\"]\n";
     }
     toml += "[auth]\nanonymous_read = true\n";
     for (const auto& [name, role, team] :
@@ -88,7 +77,7 @@ class Estate {
              {"viewer", "reader", ""},
              {"ops", "admin", ""}}) {
       toml += "[[auth.tokens]]\nname = \"" + name + "-ci\"\nsha256 = \"" +
-              Sha256Of(name + "-secret") + "\"\nrole = \"" + role + "\"\n" +
+              testing::Sha256Hex(name + "-secret") + "\"\nrole = \"" + role + "\"\n" +
               (team.empty() ? "" : "team = \"" + team + "\"\n");
     }
     auto loaded = ParseConfig(toml, "tributary.toml",
@@ -239,8 +228,9 @@ TEST_CASE(
   CHECK(estate.Send("POST", decide, approve, "analytics").status == 403);  // the requester
   CHECK(estate.Send("POST", decide, approve, "risk").status == 403);       // another team
   CHECK(estate.Send("POST", decide, json{{"decision", "maybe"}}, "markets").status == 400);
-  CHECK(estate.Send("POST", "/api/v1/access-requests/acc-nope/decision", approve, "markets")
-            .status == 404);
+  CHECK(
+      estate.Send("POST", "/api/v1/access-requests/acc-nope/decision", approve, "markets").status ==
+      404);
   CHECK(estate.Get("/api/v1/access-requests/" + id)["status"] == "pending");
 
   const auto decided = estate.Send("POST", decide, approve, "markets");
@@ -271,9 +261,8 @@ TEST_CASE(
       {"local", "User:someone-else", "TOPIC", "stocktrades", "LITERAL", "READ", "ALLOW", "*"});
   estate.AuditAclCreated(
       {"local", "User:svc-trend", "TOPIC", "stocktrades", "LITERAL", "WRITE", "ALLOW", "*"});
-  REQUIRE(WaitUntil([&] {
-    return estate.Get("/api/v1/events?type=acl_granted")["events"].size() == 2;
-  }));
+  REQUIRE(WaitUntil(
+      [&] { return estate.Get("/api/v1/events?type=acl_granted")["events"].size() == 2; }));
   std::this_thread::sleep_for(300ms);
   CHECK(estate.Get("/api/v1/access-requests/" + id)["status"] == "approved");
   // A PREFIXED ALLOW READ covering the topic: applied, observed.
@@ -336,16 +325,16 @@ TEST_CASE(
                                   Ask("User:svc-risk", "exposure"), "risk");
   REQUIRE(second.status == 201);
   const auto second_id = json::parse(second.body)["id"].get<std::string>();
-  const auto denied =
-      estate.Send("POST", "/api/v1/access-requests/" + second_id + "/decision",
-                  json{{"decision", "deny"}, {"comment", "use the risk.exposure product"}},
-                  "markets");
+  const auto denied = estate.Send(
+      "POST", "/api/v1/access-requests/" + second_id + "/decision",
+      json{{"decision", "deny"}, {"comment", "use the risk.exposure product"}}, "markets");
   REQUIRE(denied.status == 200);
   CHECK(json::parse(denied.body)["status"] == "denied");
   CHECK(estate.broker().created().size() == 1);
   CHECK(WaitUntil([&] { return estate.Told("risk", "Access denied") == 1; }));
   // A denied principal may ask again.
-  CHECK(estate.Send("POST", "/api/v1/products/stocktrades/access-requests",
-                    Ask("User:svc-risk", "exposure, again"), "risk")
+  CHECK(estate
+            .Send("POST", "/api/v1/products/stocktrades/access-requests",
+                  Ask("User:svc-risk", "exposure, again"), "risk")
             .status == 201);
 }

@@ -23,6 +23,7 @@
 #include "support/http_receiver.h"
 #include "support/kafka_producer.h"
 #include "support/process.h"
+#include "support/sha256.h"
 #include "support/smtp_sink.h"  // FreePort
 #include "support/temp_dir.h"
 
@@ -43,18 +44,6 @@ const std::vector<std::string> kTeams = {"sales",     "billing",   "fraud",
 // A mirror's target cluster: only its address matters (OpenLineage names
 // datasets by it); Tributary reads no source there and never connects to it.
 constexpr const char* kUsBootstrap = "us-east-1.kafka.internal:9092";
-
-std::string Sha256Hex(const std::string& text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  std::string hex;
-  char buf[3];
-  for (unsigned char b : digest) {
-    std::snprintf(buf, sizeof buf, "%02x", b);
-    hex += buf;
-  }
-  return hex;
-}
 
 std::string Bearer(const std::string& team) {
   return "Authorization: Bearer " + team + "-token\r\n";
@@ -107,7 +96,8 @@ class Estate {
     c << "[auth]\nanonymous_read = true\n";
     for (const auto& team : kTeams) {
       c << "[[auth.tokens]]\nname = \"" << team << "-ci\"\nsha256 = \""
-        << Sha256Hex(team + "-token") << "\"\nrole = \"owner\"\nteam = \"" << team << "\"\n";
+        << testing::Sha256Hex(team + "-token") << "\"\nrole = \"owner\"\nteam = \"" << team
+        << "\"\n";
     }
     c << "[governance]\nteam = \"governance\"\n"
       << "[[policies]]\nid = \"gdpr-pii\"\nkind = \"pii\"\nseverity = \"warn\"\n"

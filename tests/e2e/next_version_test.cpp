@@ -30,6 +30,7 @@
 #include "support/http_client.h"
 #include "support/http_receiver.h"
 #include "support/kafka_producer.h"
+#include "support/sha256.h"
 #include "support/temp_dir.h"
 
 using namespace tributary;
@@ -38,18 +39,6 @@ using nlohmann::json;
 using tributary::testing::TempDir;
 
 namespace {
-
-std::string Sha256Of(const std::string& text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  std::string hex;
-  char buf[3];
-  for (unsigned char b : digest) {
-    std::snprintf(buf, sizeof buf, "%02x", b);
-    hex += buf;
-  }
-  return hex;
-}
 
 template <typename F>
 bool WaitUntil(F done, std::chrono::milliseconds timeout = 30s) {
@@ -87,9 +76,9 @@ class Estate {
                        "[notifications]\nallow_hosts = [\"127.0.0.1\"]\n";
     for (const std::string team : {"markets", "analytics", "risk"}) {
       toml += "[[channels]]\nname = \"" + team + "-hook\"\ntype = \"webhook\"\nurl = \"" +
-              hook_.url("/" + team) + "\"\n[[teams]]\nname = \"" + team +
-              "\"\ncontacts = [\"" + team + "-hook\"]\n[[routes]]\nmatch = \"group:*/" + team +
-              "-*\"\nteam = \"" + team + "\"\n";
+              hook_.url("/" + team) + "\"\n[[teams]]\nname = \"" + team + "\"\ncontacts = [\"" +
+              team + "-hook\"]\n[[routes]]\nmatch = \"group:*/" + team + "-*\"\nteam = \"" + team +
+              "\"\n";
     }
     toml += "[auth]\nanonymous_read = true\n";
     for (const auto& [name, role, team] :
@@ -98,7 +87,7 @@ class Estate {
              {"risk", "owner", "risk"},
              {"viewer", "reader", ""}}) {
       toml += "[[auth.tokens]]\nname = \"" + name + "-ci\"\nsha256 = \"" +
-              Sha256Of(name + "-secret") + "\"\nrole = \"" + role + "\"\n" +
+              testing::Sha256Hex(name + "-secret") + "\"\nrole = \"" + role + "\"\n" +
               (team.empty() ? "" : "team = \"" + team + "\"\n");
     }
     auto loaded = ParseConfig(toml, "tributary.toml",
@@ -320,8 +309,9 @@ TEST_CASE(
   // analytics moves: dual, then migrated once it stops reading the old topic.
   estate.Producing({"trades", "trades.v2"});
   estate.Reads("analytics-trend", "trades.v2");
-  CHECK(WaitUntil(
-      [&] { return estate.ConsumerStatus("trades", "group:local/analytics-trend") == "migrated"; }));
+  CHECK(WaitUntil([&] {
+    return estate.ConsumerStatus("trades", "group:local/analytics-trend") == "migrated";
+  }));
   CHECK(estate.ConsumerStatus("trades", "group:local/risk-exposure") == "not_started");
   CHECK(estate.Count("dual_support_broken") == 0);  // still written to while risk reads
 
@@ -354,23 +344,25 @@ TEST_CASE(
       [&] { return estate.Get("/api/v1/products/quotes.v2")["schema_versions"].size() == 1; }));
   estate.Reads("risk-quotes", "quotes.v2");
   estate.StartBackground();
-  REQUIRE(WaitUntil([&] { return estate.Get("/api/v1/products/quotes.v2").value("consumers", 0) == 1; }));
-  const auto opened = estate.Send(
-      "POST", "/api/v1/proposals",
-      {{"product", "quotes.v2"}, {"schemaType", "AVRO"}, {"schema", kV2}, {"description", "decimals"}},
-      "markets");
+  REQUIRE(WaitUntil(
+      [&] { return estate.Get("/api/v1/products/quotes.v2").value("consumers", 0) == 1; }));
+  const auto opened = estate.Send("POST", "/api/v1/proposals",
+                                  {{"product", "quotes.v2"},
+                                   {"schemaType", "AVRO"},
+                                   {"schema", kV2},
+                                   {"description", "decimals"}},
+                                  "markets");
   INFO(opened.body);
   REQUIRE(opened.status == 201);
   const auto proposal = json::parse(opened.body);
   REQUIRE(proposal["status"] == "pending");
 
-  const auto created =
-      estate.Send("POST", "/api/v1/products/quotes.v2/next-version",
-                  {{"schema", kV2},
-                   {"reason", "decimals"},
-                   {"sunset", "2030-01-01T00:00:00Z"},
-                   {"proposal", proposal["id"]}},
-                  "markets");
+  const auto created = estate.Send("POST", "/api/v1/products/quotes.v2/next-version",
+                                   {{"schema", kV2},
+                                    {"reason", "decimals"},
+                                    {"sunset", "2030-01-01T00:00:00Z"},
+                                    {"proposal", proposal["id"]}},
+                                   "markets");
   INFO(created.body);
   REQUIRE(created.status == 201);
   CHECK(json::parse(created.body)["product"] == "quotes.v3");
@@ -378,7 +370,8 @@ TEST_CASE(
   CHECK(estate.Get("/api/v1/proposals/" + proposal["id"].get<std::string>())["status"] ==
         "versioned");
   CHECK(estate.Get("/api/v1/products/quotes.v3")["declared_schema"]["schema"] == kV2);
-  CHECK(estate.Send("POST", "/api/v1/products/quotes.v2/next-version",
-                    {{"schema", kV2}, {"reason", "again"}}, "markets")
+  CHECK(estate
+            .Send("POST", "/api/v1/products/quotes.v2/next-version",
+                  {{"schema", kV2}, {"reason", "again"}}, "markets")
             .status == 409);
 }

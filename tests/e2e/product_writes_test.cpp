@@ -19,6 +19,7 @@
 #include "core/text_codec.h"
 #include "sim/mock_kafka.h"
 #include "support/http_client.h"
+#include "support/sha256.h"
 #include "support/temp_dir.h"
 
 using namespace tributary;
@@ -27,18 +28,6 @@ using nlohmann::json;
 using tributary::testing::TempDir;
 
 namespace {
-
-std::string Sha256Of(const std::string& text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  std::string hex;
-  char buf[3];
-  for (unsigned char b : digest) {
-    std::snprintf(buf, sizeof buf, "%02x", b);
-    hex += buf;
-  }
-  return hex;
-}
 
 struct CatalogRecord {
   std::optional<std::string> key;
@@ -117,7 +106,7 @@ class Estate {
              {"viewer", "reader", ""},
              {"ops", "admin", ""}}) {
       toml += "[[auth.tokens]]\nname = \"" + name + "-token\"\nsha256 = \"" +
-              Sha256Of(name + "-secret") + "\"\nrole = \"" + role + "\"\n" +
+              testing::Sha256Hex(name + "-secret") + "\"\nrole = \"" + role + "\"\n" +
               (team.empty() ? "" : "team = \"" + team + "\"\n");
     }
     toml +=

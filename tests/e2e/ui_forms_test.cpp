@@ -19,6 +19,7 @@
 #include "app/service.h"
 #include "sim/mock_kafka.h"
 #include "support/http_client.h"
+#include "support/sha256.h"
 #include "support/temp_dir.h"
 
 using namespace tributary;
@@ -26,18 +27,6 @@ using nlohmann::json;
 using tributary::testing::TempDir;
 
 namespace {
-
-std::string Sha256Of(const std::string& text) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  std::string hex;
-  char buf[3];
-  for (unsigned char b : digest) {
-    std::snprintf(buf, sizeof buf, "%02x", b);
-    hex += buf;
-  }
-  return hex;
-}
 
 const std::filesystem::path kSource = TRIBUTARY_SOURCE_DIR;
 
@@ -75,7 +64,8 @@ TEST_CASE(
                      "[health]\nenabled = false\n[auth]\nanonymous_read = true\n";
   for (const std::string team : {"payments", "risk"}) {
     toml += "[[auth.tokens]]\nname = \"" + team + "-ui\"\nsha256 = \"" +
-            Sha256Of(team + "-ui-secret") + "\"\nrole = \"owner\"\nteam = \"" + team + "\"\n";
+            testing::Sha256Hex(team + "-ui-secret") + "\"\nrole = \"owner\"\nteam = \"" + team +
+            "\"\n";
   }
   auto loaded = ParseConfig(toml, "tributary.toml",
                             [](const std::string&) { return std::optional<std::string>(); });

@@ -573,8 +573,8 @@ class AdminResponder {
       c.operation = r.I8();
       c.permission = r.I8();
       PutI16(out, create_error_);
-      PutString(out, create_error_ == 0 ? std::nullopt
-                                        : std::optional<std::string>(create_message_));
+      PutString(out,
+                create_error_ == 0 ? std::nullopt : std::optional<std::string>(create_message_));
       if (create_error_ == 0) {
         created_.push_back(std::move(c));
       }

@@ -209,8 +209,8 @@ Response ListRequests(const ApiContext& ctx, const Request& r) {
       list.push_back(AccessRequestJson(a, ctx.governance_options));
     }
   }
-  return Response::Json(200, {{"access_requests", list},
-                              {"next", more ? list.back()["id"] : json(nullptr)}});
+  return Response::Json(
+      200, {{"access_requests", list}, {"next", more ? list.back()["id"] : json(nullptr)}});
 }
 
 Response GetRequest(const ApiContext& ctx, const Request& r) {
@@ -240,8 +240,7 @@ std::string ApplyAcl(const ApiContext& ctx, const governance::AccessRequestState
   NewEvent event{AclApplied{a.requested.id, a.requested.product, acl, "create_acls"},
                  ctx.clock->Now(), "api:" + principal.name, std::nullopt,
                  "access/" + a.requested.id + "/applied"};
-  if (auto appended = CommitEvent(ctx, std::move(event), {principal.name, owner});
-      !appended.ok()) {
+  if (auto appended = CommitEvent(ctx, std::move(event), {principal.name, owner}); !appended.ok()) {
     return "the ACL was created but its record failed: " + appended.status().message();
   }
   return "";

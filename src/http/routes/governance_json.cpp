@@ -126,8 +126,7 @@ json ProposalJson(const governance::ProposalState& p) {
 json AccessRequestJson(const governance::AccessRequestState& a,
                        const governance::GovernanceOptions* options) {
   const auto& q = a.requested;
-  const bool acl_managed =
-      options != nullptr && options->acl_managed_clusters.contains(q.cluster);
+  const bool acl_managed = options != nullptr && options->acl_managed_clusters.contains(q.cluster);
   const std::string bootstrap = options != nullptr && options->bootstrap.contains(q.cluster)
                                     ? options->bootstrap.at(q.cluster)
                                     : std::string();
@@ -135,22 +134,23 @@ json AccessRequestJson(const governance::AccessRequestState& a,
   const auto time = [](const std::optional<Timestamp>& t) {
     return t ? json(FormatRfc3339(*t)) : json(nullptr);
   };
-  return {{"id", q.id},
-          {"product", q.product},
-          {"principal", q.principal},
-          {"team", q.team},
-          {"purpose", q.purpose},
-          {"status", a.status},
-          {"requested_by", q.actor},
-          {"requested_at", FormatRfc3339(a.requested_at)},
-          {"decided_by", a.decided_by.empty() ? json(nullptr) : json(a.decided_by)},
-          {"decided_at", time(a.decided_at)},
-          {"comment", a.comment},
-          {"acl", codec::ToJson(acl)},
-          {"acl_managed", acl_managed},
-          {"acl_command", acl_managed ? json(nullptr) : json(governance::AclCommand(acl, bootstrap))},
-          {"applied_via", a.applied_via.empty() ? json(nullptr) : json(a.applied_via)},
-          {"applied_at", time(a.applied_at)}};
+  return {
+      {"id", q.id},
+      {"product", q.product},
+      {"principal", q.principal},
+      {"team", q.team},
+      {"purpose", q.purpose},
+      {"status", a.status},
+      {"requested_by", q.actor},
+      {"requested_at", FormatRfc3339(a.requested_at)},
+      {"decided_by", a.decided_by.empty() ? json(nullptr) : json(a.decided_by)},
+      {"decided_at", time(a.decided_at)},
+      {"comment", a.comment},
+      {"acl", codec::ToJson(acl)},
+      {"acl_managed", acl_managed},
+      {"acl_command", acl_managed ? json(nullptr) : json(governance::AclCommand(acl, bootstrap))},
+      {"applied_via", a.applied_via.empty() ? json(nullptr) : json(a.applied_via)},
+      {"applied_at", time(a.applied_at)}};
 }
 
 }  // namespace tributary::http

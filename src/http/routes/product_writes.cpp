@@ -406,8 +406,8 @@ Response NextVersion(const ApiContext& ctx, const Request& r) {
                              std::string(key) + ": a non-empty string is required");
     }
   }
-  if (auto s = CheckText(body["reason"].get_ref<const std::string&>(), "reason",
-                         kMaxFreeTextBytes, /*multiline=*/true);
+  if (auto s = CheckText(body["reason"].get_ref<const std::string&>(), "reason", kMaxFreeTextBytes,
+                         /*multiline=*/true);
       !s.ok()) {
     return FromStatus(s);
   }
@@ -446,9 +446,9 @@ Response NextVersion(const ApiContext& ctx, const Request& r) {
       }
     }
     if (p == nullptr || p->opened.product != name) {
-      return Response::Error(422, "unprocessable",
-                             "proposal: no proposal \"" + DisplaySafe(proposal.substr(0, 64)) +
-                                 "\" for " + name);
+      return Response::Error(
+          422, "unprocessable",
+          "proposal: no proposal \"" + DisplaySafe(proposal.substr(0, 64)) + "\" for " + name);
     }
   }
   if (current.status != "active") {
@@ -492,7 +492,7 @@ Response NextVersion(const ApiContext& ctx, const Request& r) {
   }
   const WriteGrant grant{principal.name, current.published.owner};
   const std::string reason = body["reason"].get<std::string>();
-  ProductVersioned versioned{next,  name,   type_name, text,           diff,
+  ProductVersioned versioned{next,     name,   type_name, text,          diff,
                              proposal, sunset, reason,    principal.name};
   NewEvent event{versioned, now, "api:" + principal.name, std::nullopt,
                  "next-version/" + name + "/" + next};

@@ -48,8 +48,9 @@ using PageBuilder = std::function<Result<json>()>;
 
 // Authenticates (a read; a sign-in session counts), builds the page's data and
 // renders template `page` inside the layout; with a session the data gains
-// "session": {"name","role","team","csrf","owner"} for the page's forms. A failure is an error page: 404 (not found), 400 (bad
-// parameters) or 500 with a request id (the cause is logged, never shown).
+// "session": {"name","role","team","csrf","owner"} for the page's forms. A failure is an error
+// page: 404 (not found), 400 (bad parameters) or 500 with a request id (the cause is logged, never
+// shown).
 Response ServePage(const ApiContext& ctx, bool demo, const Request& r, const std::string& title,
                    const PageBuilder& build, const std::string& page);
 

@@ -64,7 +64,10 @@ Response FormPage(const ApiContext& ctx, bool demo, int status, const FormSpec& 
   for (const auto& f : spec.fields) {
     // Every key the template reads is set, false when empty: Mustache would
     // otherwise find the form's own "error" or "help" for a field without one.
-    json field = {{"name", f.name}, {"label", f.label}, {f.kind, true}, {"error", false},
+    json field = {{"name", f.name},
+                  {"label", f.label},
+                  {f.kind, true},
+                  {"error", false},
                   {"help", f.help.empty() ? json(false) : json(f.help)}};
     const auto value = values.contains(f.name) ? values.at(f.name) : std::string();
     if (f.kind != "secret") {
@@ -100,8 +103,8 @@ Response FormPage(const ApiContext& ctx, bool demo, int status, const FormSpec& 
                        {"owner", principal->role != Role::kReader},
                        {"csrf", session->csrf}};
   }
-  return Html(status, RenderPage("form", spec.title, data, demo,
-                                 ctx.replica ? ctx.replica() : json()));
+  return Html(status,
+              RenderPage("form", spec.title, data, demo, ctx.replica ? ctx.replica() : json()));
 }
 
 // The API's refusal spread over the form: a message (or a violation's)
@@ -126,7 +129,9 @@ void SpreadErrors(const json& answer, const FormSpec& spec,
       }
       if (names.contains(field)) {
         auto& slot = errors[field];
-        slot += (slot.empty() ? "" : "; ") + std::string(m.substr(colon + 1 + (m.size() > colon + 1 && m[colon + 1] == ' ' ? 1 : 0)));
+        slot += (slot.empty() ? "" : "; ") +
+                std::string(
+                    m.substr(colon + 1 + (m.size() > colon + 1 && m[colon + 1] == ' ' ? 1 : 0)));
         return true;
       }
     }
@@ -361,7 +366,8 @@ class WritePages {
 
   // A local path only: never another site ("//host", "/\host", "http:").
   static std::string SafeNext(const std::string& next) {
-    if (next.empty() || next[0] != '/' || (next.size() > 1 && (next[1] == '/' || next[1] == '\\')) ||
+    if (next.empty() || next[0] != '/' ||
+        (next.size() > 1 && (next[1] == '/' || next[1] == '\\')) ||
         next.find_first_of("\r\n") != std::string::npos) {
       return "/";
     }
@@ -387,7 +393,8 @@ std::vector<Field> ProductFields(const ApiContext& ctx, bool with_name) {
   }
   fields.push_back({"domain", "Domain", "text", ""});
   fields.push_back({"owner", "Owning team", "text", ""});
-  fields.push_back({"description", "Description", "area", "what a record is, and when one is written"});
+  fields.push_back(
+      {"description", "Description", "area", "what a record is, and when one is written"});
   fields.push_back({"quality", "Quality", "select", "", kQualities});
   fields.push_back({"sla", "SLA", "select", "", kSlas});
   fields.push_back({"tags", "Tags", "text", "comma-separated, e.g. finance, pii"});
@@ -396,8 +403,8 @@ std::vector<Field> ProductFields(const ApiContext& ctx, bool with_name) {
 
 json ProductBody(const Form& form, bool with_name) {
   json body = json::object();
-  for (const char* key : {"product", "topic", "cluster", "domain", "owner", "description",
-                          "quality", "sla"}) {
+  for (const char* key :
+       {"product", "topic", "cluster", "domain", "owner", "description", "quality", "sla"}) {
     if (!with_name && std::string_view(key) == "product") {
       continue;
     }
@@ -437,7 +444,10 @@ void AddWritePages(Router& router, const ApiContext& ctx, bool demo) {
     return FormSpec{"Publish a data product",
                     "Written to the catalog topic (the system of record) and shown once applied. "
                     "Every field is required metadata.",
-                    "/ui/products/new", ProductFields(ctx, true), {}, {json{{"label", "Publish"}}}};
+                    "/ui/products/new",
+                    ProductFields(ctx, true),
+                    {},
+                    {json{{"label", "Publish"}}}};
   };
   router.Add("GET", "/ui/products/new", [pages, publish_spec](const Request& r) {
     return pages->Show(r, publish_spec, [](const Principal& p) {
@@ -459,8 +469,12 @@ void AddWritePages(Router& router, const ApiContext& ctx, bool demo) {
       if (!product.ok()) {
         return product.status();
       }
-      return FormSpec{"Edit " + name, "", "/ui/products/" + Segment(name) + "/edit",
-                      ProductFields(ctx, false), {}, {json{{"label", "Save"}}}};
+      return FormSpec{"Edit " + name,
+                      "",
+                      "/ui/products/" + Segment(name) + "/edit",
+                      ProductFields(ctx, false),
+                      {},
+                      {json{{"label", "Save"}}}};
     };
   };
   router.Add("GET", "/ui/products/{name}/edit", [pages, edit_spec, &ctx](const Request& r) {
@@ -473,17 +487,24 @@ void AddWritePages(Router& router, const ApiContext& ctx, bool demo) {
         for (const auto& t : p.tags) {
           tags += (tags.empty() ? "" : ", ") + t;
         }
-        form = {{"topic", p.topic},       {"cluster", p.cluster},         {"domain", p.domain},
-                {"owner", p.owner},       {"description", p.description}, {"quality", p.quality},
-                {"sla", p.sla},           {"tags", tags}};
+        form = {{"topic", p.topic},
+                {"cluster", p.cluster},
+                {"domain", p.domain},
+                {"owner", p.owner},
+                {"description", p.description},
+                {"quality", p.quality},
+                {"sla", p.sla},
+                {"tags", tags}};
       }
       return form;
     });
   });
   router.Add("POST", "/ui/products/{name}/edit", [pages, edit_spec](const Request& r) {
     return pages->Submit(r, edit_spec(r), [name = r.params.at("name")](const Form& form) {
-      return Result<ApiCall>(ApiCall{"PATCH", {"products", name}, ProductBody(form, false),
-                                     [name](const json&) { return "/ui/products/" + Segment(name); }});
+      return Result<ApiCall>(
+          ApiCall{"PATCH", {"products", name}, ProductBody(form, false), [name](const json&) {
+                    return "/ui/products/" + Segment(name);
+                  }});
     });
   });
 
@@ -514,8 +535,10 @@ void AddWritePages(Router& router, const ApiContext& ctx, bool demo) {
       if (form.contains("replacement") && !form.at("replacement").empty()) {
         body["replacement"] = form.at("replacement");
       }
-      return Result<ApiCall>(ApiCall{"POST", {"products", name, "deprecate"}, body,
-                                     [name](const json&) { return "/ui/deprecations/" + Segment(name); }});
+      return Result<ApiCall>(
+          ApiCall{"POST", {"products", name, "deprecate"}, body, [name](const json&) {
+                    return "/ui/deprecations/" + Segment(name);
+                  }});
     });
   });
 
@@ -540,7 +563,9 @@ void AddWritePages(Router& router, const ApiContext& ctx, bool demo) {
     };
   };
   router.Add("GET", "/ui/products/{name}/next-version", [pages, next_spec](const Request& r) {
-    return pages->Show(r, next_spec(r), [](const Principal&) { return Form{{"schemaType", "AVRO"}}; });
+    return pages->Show(r, next_spec(r), [](const Principal&) {
+      return Form{{"schemaType", "AVRO"}};
+    });
   });
   router.Add("POST", "/ui/products/{name}/next-version", [pages, next_spec](const Request& r) {
     return pages->Submit(r, next_spec(r), [name = r.params.at("name")](const Form& form) {
@@ -550,11 +575,10 @@ void AddWritePages(Router& router, const ApiContext& ctx, bool demo) {
       if (form.contains("sunset") && !form.at("sunset").empty()) {
         body["sunset"] = SunsetValue(form.at("sunset"));
       }
-      return Result<ApiCall>(ApiCall{"POST", {"products", name, "next-version"}, body,
-                                     [](const json& answer) {
-                                       return "/ui/products/" +
-                                              Segment(answer.value("product", std::string()));
-                                     }});
+      return Result<ApiCall>(
+          ApiCall{"POST", {"products", name, "next-version"}, body, [](const json& answer) {
+                    return "/ui/products/" + Segment(answer.value("product", std::string()));
+                  }});
     });
   });
 
@@ -576,14 +600,15 @@ void AddWritePages(Router& router, const ApiContext& ctx, bool demo) {
     return pages->Show(r, retire_spec(r), [](const Principal&) { return Form{}; });
   });
   router.Add("POST", "/ui/products/{name}/retire", [pages, retire_spec](const Request& r) {
-    return pages->Submit(r, retire_spec(r), [name = r.params.at("name")](const Form& form)
-                                                -> Result<ApiCall> {
-      if (!form.contains("confirm") || form.at("confirm") != name) {
-        return InvalidArgument("confirm: type " + name + " to retire it");
-      }
-      return ApiCall{"POST", {"products", name, "retire"}, json::object(),
-                     [name](const json&) { return "/ui/products/" + Segment(name); }};
-    });
+    return pages->Submit(
+        r, retire_spec(r), [name = r.params.at("name")](const Form& form) -> Result<ApiCall> {
+          if (!form.contains("confirm") || form.at("confirm") != name) {
+            return InvalidArgument("confirm: type " + name + " to retire it");
+          }
+          return ApiCall{"POST", {"products", name, "retire"}, json::object(), [name](const json&) {
+                           return "/ui/products/" + Segment(name);
+                         }};
+        });
   });
 
   // Request access.
@@ -595,7 +620,8 @@ void AddWritePages(Router& router, const ApiContext& ctx, bool demo) {
       return FormSpec{"Request access to " + name,
                       "The owning team decides; you are told either way.",
                       "/ui/products/" + Segment(name) + "/access",
-                      {{"principal", "Kafka principal", "text", "the one your consumer connects as, e.g. User:svc-app"},
+                      {{"principal", "Kafka principal", "text",
+                        "the one your consumer connects as, e.g. User:svc-app"},
                        {"purpose", "Purpose", "area", "what you will use it for"}},
                       {},
                       {json{{"label", "Request access"}}}};
@@ -608,10 +634,10 @@ void AddWritePages(Router& router, const ApiContext& ctx, bool demo) {
     return pages->Submit(r, access_spec(r), [name = r.params.at("name")](const Form& form) {
       json body = {{"principal", form.contains("principal") ? form.at("principal") : ""},
                    {"purpose", form.contains("purpose") ? form.at("purpose") : ""}};
-      return Result<ApiCall>(ApiCall{"POST", {"products", name, "access-requests"}, body,
-                                     [name](const json&) {
-                                       return "/ui/access-requests?product=" + Segment(name);
-                                     }});
+      return Result<ApiCall>(
+          ApiCall{"POST", {"products", name, "access-requests"}, body, [name](const json&) {
+                    return "/ui/access-requests?product=" + Segment(name);
+                  }});
     });
   });
 
@@ -644,11 +670,10 @@ void AddWritePages(Router& router, const ApiContext& ctx, bool demo) {
                   p != catalog->products.end()) {
                 owner = p->second.published.owner;
               }
-              row["decidable"] =
-                  session && principal && a.status == "pending" &&
-                  (principal->role == Role::kAdmin ||
-                   (principal->role == Role::kOwner && principal->team == owner &&
-                    principal->team != a.requested.team));
+              row["decidable"] = session && principal && a.status == "pending" &&
+                                 (principal->role == Role::kAdmin ||
+                                  (principal->role == Role::kOwner && principal->team == owner &&
+                                   principal->team != a.requested.team));
               row["csrf"] = session ? session->csrf : std::string();
               requests.push_back(std::move(row));
             }
@@ -664,15 +689,14 @@ void AddWritePages(Router& router, const ApiContext& ctx, bool demo) {
   const auto decision_spec = [](const std::string& title, const std::string& action,
                                 const std::string& yes, const std::string& no) {
     return [=]() -> Result<FormSpec> {
-      return FormSpec{title,
-                      "",
-                      action,
-                      {{"comment", "Comment", "area", "optional"}},
-                      {},
-                      {json{{"label", "Approve"}, {"name", "decision"}, {"value", yes}},
-                       json{{"label", no == "deny" ? "Deny" : "Reject"},
-                            {"name", "decision"},
-                            {"value", no}}}};
+      return FormSpec{
+          title,
+          "",
+          action,
+          {{"comment", "Comment", "area", "optional"}},
+          {},
+          {json{{"label", "Approve"}, {"name", "decision"}, {"value", yes}},
+           json{{"label", no == "deny" ? "Deny" : "Reject"}, {"name", "decision"}, {"value", no}}}};
     };
   };
   router.Add("POST", "/ui/access-requests/{id}/decision", [pages, decision_spec](const Request& r) {
@@ -686,11 +710,11 @@ void AddWritePages(Router& router, const ApiContext& ctx, bool demo) {
           if (form.contains("comment") && !form.at("comment").empty()) {
             body["comment"] = form.at("comment");
           }
-          return Result<ApiCall>(ApiCall{"POST", {"access-requests", id, "decision"}, body,
-                                         [](const json& answer) {
-                                           return "/ui/access-requests?product=" +
-                                                  Segment(answer.value("product", std::string()));
-                                         }});
+          return Result<ApiCall>(
+              ApiCall{"POST", {"access-requests", id, "decision"}, body, [](const json& answer) {
+                        return "/ui/access-requests?product=" +
+                               Segment(answer.value("product", std::string()));
+                      }});
         });
   });
   router.Add("POST", "/ui/proposals/{id}/decisions", [pages, decision_spec](const Request& r) {
@@ -704,8 +728,10 @@ void AddWritePages(Router& router, const ApiContext& ctx, bool demo) {
           if (form.contains("comment") && !form.at("comment").empty()) {
             body["comment"] = form.at("comment");
           }
-          return Result<ApiCall>(ApiCall{"POST", {"proposals", id, "decisions"}, body,
-                                         [id](const json&) { return "/ui/proposals/" + Segment(id); }});
+          return Result<ApiCall>(
+              ApiCall{"POST", {"proposals", id, "decisions"}, body, [id](const json&) {
+                        return "/ui/proposals/" + Segment(id);
+                      }});
         });
   });
 }
