@@ -30,8 +30,8 @@ std::string RandomHex() {
 SessionStore::SessionStore(const Clock& clock, Duration lifetime, std::size_t capacity)
     : clock_(clock), lifetime_(lifetime), capacity_(capacity) {}
 
-Session SessionStore::Create(std::string token) {
-  Session s{RandomHex(), std::move(token), RandomHex(), clock_.Now() + lifetime_};
+UiSession SessionStore::Create(std::string token) {
+  UiSession s{RandomHex(), std::move(token), RandomHex(), clock_.Now() + lifetime_};
   std::lock_guard lock(mu_);
   const auto now = clock_.Now();
   std::erase_if(sessions_, [&](const auto& entry) { return entry.second.expires <= now; });
@@ -48,7 +48,7 @@ Session SessionStore::Create(std::string token) {
   return s;
 }
 
-std::optional<Session> SessionStore::Find(const Request& request) const {
+std::optional<UiSession> SessionStore::Find(const Request& request) const {
   const auto id = CookieValue(request, kSessionCookie);
   if (!id || id->size() != 64) {
     return std::nullopt;
@@ -66,12 +66,12 @@ void SessionStore::End(const std::string& id) {
   sessions_.erase(id);
 }
 
-bool SessionStore::CsrfMatches(const Session& session, std::string_view csrf) {
+bool SessionStore::CsrfMatches(const UiSession& session, std::string_view csrf) {
   return csrf.size() == session.csrf.size() &&
          CRYPTO_memcmp(csrf.data(), session.csrf.data(), csrf.size()) == 0;
 }
 
-std::string SessionStore::Cookie(const Session& session, bool secure) const {
+std::string SessionStore::Cookie(const UiSession& session, bool secure) const {
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(lifetime_).count();
   return std::string(kSessionCookie) + "=" + session.id +
          "; Path=/; Max-Age=" + std::to_string(seconds) + "; HttpOnly; SameSite=Strict" +

@@ -29,7 +29,7 @@ namespace tributary::http {
 
 inline constexpr std::string_view kSessionCookie = "tributary_session";
 
-struct Session {
+struct UiSession {
   std::string id;     // 64 hex digits, the cookie's value
   std::string token;  // the bearer token pasted at sign-in (never shown or logged)
   std::string csrf;   // 64 hex digits, in every form
@@ -42,16 +42,16 @@ class SessionStore {
                         std::size_t capacity = 10000);
 
   // A new session for `token` (already authenticated by the caller).
-  Session Create(std::string token);
+  UiSession Create(std::string token);
   // The live session the request's cookie names, if any.
-  std::optional<Session> Find(const Request& request) const;
+  std::optional<UiSession> Find(const Request& request) const;
   // Ends the session (sign-out); unknown ids are ignored.
   void End(const std::string& id);
   // Whether `csrf` is the session's CSRF token (constant time).
-  static bool CsrfMatches(const Session& session, std::string_view csrf);
+  static bool CsrfMatches(const UiSession& session, std::string_view csrf);
 
   // The Set-Cookie value that stores `session` (Secure when `secure`).
-  std::string Cookie(const Session& session, bool secure) const;
+  std::string Cookie(const UiSession& session, bool secure) const;
   // The Set-Cookie value that clears it.
   static std::string ClearingCookie(bool secure);
 
@@ -62,7 +62,7 @@ class SessionStore {
   Duration lifetime_;
   std::size_t capacity_;
   mutable std::mutex mu_;
-  std::map<std::string, Session> sessions_;
+  std::map<std::string, UiSession> sessions_;
 };
 
 // The value of cookie `name` in the request's Cookie header, if present.

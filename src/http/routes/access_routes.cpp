@@ -23,7 +23,7 @@ using nlohmann::json;
 constexpr std::size_t kMaxPrincipal = 256;
 constexpr std::size_t kMaxPurpose = 2000;
 
-std::string NewRequestId() {
+std::string NewAccessRequestId() {
   std::random_device rd;
   std::uniform_int_distribution<std::uint64_t> dist;
   char buf[24];
@@ -50,7 +50,7 @@ bool ValidPrincipal(const std::string& p) {
   });
 }
 
-std::set<std::string> ListParam(const Request& r, const char* name) {
+std::set<std::string> FilterParam(const Request& r, const char* name) {
   std::set<std::string> out;
   const auto* text = r.Query(name);
   if (text == nullptr) {
@@ -149,7 +149,7 @@ Response RequestAccess(const ApiContext& ctx, const Request& r) {
       }
     }
   }
-  AccessRequested fact{NewRequestId(),
+  AccessRequested fact{NewAccessRequestId(),
                        name,
                        product.published.cluster,
                        product.published.topic,
@@ -179,7 +179,7 @@ Response ListRequests(const ApiContext& ctx, const Request& r) {
   if (!limit.ok()) {
     return FromStatus(limit.status());
   }
-  const auto statuses = ListParam(r, "status");
+  const auto statuses = FilterParam(r, "status");
   for (const auto& s : statuses) {
     if (s != "pending" && s != "approved" && s != "denied" && s != "applied") {
       return Response::Error(400, "bad_request",
@@ -187,8 +187,8 @@ Response ListRequests(const ApiContext& ctx, const Request& r) {
                                  "\" is not one of pending, approved, denied, applied");
     }
   }
-  const auto products = ListParam(r, "product");
-  const auto teams = ListParam(r, "team");
+  const auto products = FilterParam(r, "product");
+  const auto teams = FilterParam(r, "team");
   const auto* after = r.Query("after");
   json list = json::array();
   bool more = false;

@@ -251,7 +251,7 @@ std::optional<Timestamp> AtParam(const Request& r, std::string& error) {
 
 Response ServePage(const ApiContext& ctx, bool demo, const Request& r, const std::string& title,
                    const PageBuilder& build, const std::string& page) {
-  std::optional<Session> session;
+  std::optional<UiSession> session;
   const Request request = WithSession(ctx, r, &session);
   auto principal = AdmitRead(ctx, request);
   if (!principal.ok()) {
@@ -296,7 +296,7 @@ Response ServePage(const ApiContext& ctx, bool demo, const Request& r, const std
   return Html(200, RenderPage(page, title, page_data, demo, ctx.replica ? ctx.replica() : json()));
 }
 
-Request WithSession(const ApiContext& ctx, const Request& r, std::optional<Session>* session) {
+Request WithSession(const ApiContext& ctx, const Request& r, std::optional<UiSession>* session) {
   Request out = r;
   if (ctx.sessions == nullptr || r.Header("authorization") != nullptr) {
     return out;

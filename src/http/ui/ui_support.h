@@ -41,7 +41,7 @@ std::optional<Timestamp> AtParam(const Request& r, std::string& error);
 // The request as the UI authenticates it: with a live sign-in session (and no
 // Authorization header of its own) it carries the session's bearer token, and
 // `session` is set. Only UI routes call it.
-Request WithSession(const ApiContext& ctx, const Request& r, std::optional<Session>* session);
+Request WithSession(const ApiContext& ctx, const Request& r, std::optional<UiSession>* session);
 
 // A page's data.
 using PageBuilder = std::function<Result<json>()>;

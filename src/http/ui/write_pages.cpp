@@ -22,7 +22,7 @@ namespace {
 using Form = std::map<std::string, std::string>;
 
 // One field of a form page.
-struct Field {
+struct FormField {
   std::string name;
   std::string label;
   std::string kind = "text";  // text | secret | area | select
@@ -34,7 +34,7 @@ struct FormSpec {
   std::string title;
   std::string intro;
   std::string action;  // the UI path the form posts to
-  std::vector<Field> fields;
+  std::vector<FormField> fields;
   std::vector<std::pair<std::string, std::string>> hidden;
   std::vector<json> buttons;  // {"label"} or {"label","name","value"}
 };
@@ -57,7 +57,7 @@ Response MessagePage(const ApiContext& ctx, bool demo, int status, const std::st
 // The form's page: its fields with `values` and `errors` (by field name), and
 // `error` above them.
 Response FormPage(const ApiContext& ctx, bool demo, int status, const FormSpec& spec,
-                  const Session* session, const Principal* principal, const Form& values,
+                  const UiSession* session, const Principal* principal, const Form& values,
                   const std::map<std::string, std::string>& errors, const std::string& error,
                   const std::vector<std::string>& details = {}) {
   json fields = json::array();
@@ -202,7 +202,7 @@ class WritePages {
   // GET of a form page: signed in, or sent to sign in first.
   Response Show(const Request& r, const std::function<Result<FormSpec>()>& spec,
                 const std::function<Form(const Principal&)>& initial) const {
-    std::optional<Session> session;
+    std::optional<UiSession> session;
     const Request authed = WithSession(ctx_, r, &session);
     if (!session) {
       return Redirect("/ui/signin?next=" + PercentEncode(r.target));
@@ -222,7 +222,7 @@ class WritePages {
   // POST of a form: session, origin and CSRF first; then the API call.
   Response Submit(const Request& r, const std::function<Result<FormSpec>()>& spec,
                   const std::function<Result<ApiCall>(const Form&)>& call) const {
-    std::optional<Session> session;
+    std::optional<UiSession> session;
     const Request authed = WithSession(ctx_, r, &session);
     if (!session) {
       return MessagePage(ctx_, demo_, 401, "Sign in first",
@@ -382,8 +382,8 @@ class WritePages {
 const std::vector<std::string> kQualities = {"authoritative", "curated", "raw"};
 const std::vector<std::string> kSlas = {"tier-1", "tier-2", "tier-3"};
 
-std::vector<Field> ProductFields(const ApiContext& ctx, bool with_name) {
-  std::vector<Field> fields;
+std::vector<FormField> ProductFields(const ApiContext& ctx, bool with_name) {
+  std::vector<FormField> fields;
   if (with_name) {
     fields.push_back({"product", "Name", "text", "e.g. payments.settled"});
   }
@@ -643,7 +643,7 @@ void AddWritePages(Router& router, const ApiContext& ctx, bool demo) {
 
   // Access requests: the list, with the owner's decision forms.
   router.Add("GET", "/ui/access-requests", [&ctx, demo](const Request& r) {
-    std::optional<Session> session;
+    std::optional<UiSession> session;
     const Request authed = WithSession(ctx, r, &session);
     std::optional<Principal> principal;
     if (auto p = ctx.auth->Authenticate(authed); p.ok()) {
