@@ -379,6 +379,9 @@ class WritePages {
   bool demo_;
 };
 
+// At most this many access requests on one page (GET /api/v1/access-requests pages).
+constexpr std::size_t kMaxRequestRows = 1000;
+
 const std::vector<std::string> kQualities = {"authoritative", "curated", "raw"};
 const std::vector<std::string> kSlas = {"tier-1", "tier-2", "tier-3"};
 
@@ -662,6 +665,9 @@ void AddWritePages(Router& router, const ApiContext& ctx, bool demo) {
               if ((status != nullptr && !status->empty() && a.status != *status) ||
                   (product != nullptr && !product->empty() && a.requested.product != *product)) {
                 continue;
+              }
+              if (requests.size() == kMaxRequestRows) {
+                break;  // the page stays bounded; the API pages through the rest
               }
               json row = AccessRequestJson(a, ctx.governance_options);
               row["product_url"] = Segment(a.requested.product);
