@@ -30,33 +30,13 @@
 #include "store/event_log.h"
 #include "store/projection_host.h"
 #include "support/temp_dir.h"
+#include "ten_policies.h"
 #include "tracking/tracker.h"
 
 using namespace tributary;
 using Steady = std::chrono::steady_clock;
 
 namespace {
-
-std::shared_ptr<const governance::PolicySet> TenPolicies() {
-  std::vector<governance::PolicySpec> specs(10);
-  specs[0] = {.id = "required", .kind = "required_fields", .fields = {"domain", "owner", "sla"}};
-  specs[1] = {.id = "naming", .kind = "naming", .pattern = "^[a-z0-9.-]+$"};
-  specs[2] = {.id = "types", .kind = "schema_types", .allowed = {"AVRO", "PROTOBUF"}};
-  specs[3] = {.id = "compat", .kind = "min_compatibility", .level = "BACKWARD"};
-  specs[4] = {.id = "pii", .kind = "pii"};
-  specs[5] = {.id = "locality", .kind = "locality"};
-  specs[6] = {.id = "wildcards", .kind = "wildcard_acl"};
-  specs[7] = {.id = "tier1",
-              .kind = "expression",
-              .expression = R"(.product.sla != "tier-1" or .schema.type != "JSON")"};
-  specs[8] = {
-      .id = "described", .kind = "expression", .expression = "(.product.description | length) > 3"};
-  specs[9] = {.id = "consumers-owned",
-              .kind = "expression",
-              .expression = "[.consumers[] | select(.team == null)] | length == 0"};
-  auto set = governance::PolicySet::Compile(specs, {"PII"});
-  return set.ok() ? *set : nullptr;
-}
 
 std::vector<Batch> Backlog(int products) {
   std::vector<Batch> out;
@@ -81,7 +61,10 @@ std::vector<Batch> Backlog(int products) {
     s.subject = name + "-value";
     s.version = 1;
     s.schema_id = i + 1;
-    s.schema = R"({"type":"record","name":"R","fields":[{"name":"id","type":"string"},)"
+    // A schema of its own per product, as in an estate (no two evaluations
+    // share a parsed schema by accident).
+    s.schema = R"({"type":"record","name":"R)" + std::to_string(i) +
+               R"(","fields":[{"name":"id","type":"string"},)"
                R"({"name":"email","type":"string","confluent:tags":["PII"]}]})";
     ConsumerStarted c{NodeId::FromTrusted("group:local/reader-" + std::to_string(i)),
                       NodeId::Topic("local", name), "observed", "consumer_offsets"};
@@ -171,7 +154,7 @@ int main(int argc, char** argv) {
   const int products = argc > 1 ? std::atoi(argv[1]) : 100000;
   const int runs = argc > 2 ? std::atoi(argv[2]) : 3;
   const bool evaluate_only = argc > 3 && std::string(argv[3]) == "evaluate";
-  const auto policies = TenPolicies();
+  const auto policies = bench::TenPolicies();
   if (!policies) {
     std::fprintf(stderr, "policies do not compile\n");
     return 1;

@@ -6,7 +6,15 @@
 //  3. health on vs off (issue 14): the same backlog consumed with and without
 //     consumer health (the commit windows folded and persisted with every
 //     batch, end offsets polled), alternately, 3 runs each, same process.
+//  4. policies on vs off (issue 15): the same backlog through the whole decision
+//     stack of `serve` (schemas, lineage, the tracker, governance) over a
+//     catalog of one product per topic (an Avro schema with a PII-tagged field
+//     each), with the ten policies of governance_bench vs none, alternately, 3
+//     runs each, same process. The offset-commit backlog is the ingest path of
+//     an estate; governance_bench measures the worst case, where every event
+//     is a governance change.
 //   --health on|off           only the end-to-end part, with or without health
+//   --policies-only           only part 4
 // Usage: ingest_bench [--records N] [--fold-records N] [--dir D] [--value-version V]
 //   --preload-only BOOTSTRAP  only produce the backlog into an existing cluster
 //                             (its topics must exist) and exit
@@ -27,11 +35,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "core/catalog_projection.h"
+#include "core/schema_projection.h"
+#include "governance/governance.h"
+#include "graph/lineage_projection.h"
 #include "health/health_model.h"
 #include "ingest/consumer_offsets/consumer_offsets_encoder.h"
 #include "ingest/consumer_offsets/consumer_offsets_translator.h"
@@ -43,6 +55,8 @@
 #include "sim/mock_kafka.h"
 #include "store/projection_host.h"
 #include "support/kafka_producer.h"
+#include "ten_policies.h"
+#include "tracking/tracker.h"
 
 using namespace tributary;
 namespace co = tributary::ingest::consumer_offsets;
@@ -137,23 +151,97 @@ void Preload(const std::string& bootstrap, std::int64_t count) {
       std::chrono::duration<double>(Stopwatch::now() - start).count());
 }
 
+// The catalog the governed runs start from: one product per backlog topic,
+// each with an Avro schema holding a PII-tagged field.
+Batch CatalogSeed() {
+  Batch b;
+  const Timestamp t = FromMillis(kStart);
+  for (int i = 0; i < kTopics; ++i) {
+    const auto topic = "domain.events.v1-" + std::to_string(i);
+    ProductPublished p;
+    p.product = "events-" + std::to_string(i);
+    p.cluster = "bench";
+    p.topic = topic;
+    p.domain = "domain-" + std::to_string(i % 10);
+    p.owner = "team-" + std::to_string(i % 20);
+    p.description = "the events of domain " + std::to_string(i);
+    p.quality = "curated";
+    p.sla = i % 3 == 0 ? "tier-1" : "tier-2";
+    p.allowed_regions = {"eu-west-1"};
+    SchemaRegistered s;
+    s.subject = topic + "-value";
+    s.version = 1;
+    s.schema_id = i + 1;
+    s.schema = R"({"type":"record","name":"E)" + std::to_string(i) +
+               R"(","fields":[{"name":"id","type":"string"},)"
+               R"({"name":"email","type":"string","confluent:tags":["PII"]}]})";
+    b.events.push_back({p, t, "bench", std::nullopt, std::nullopt});
+    b.events.push_back({s, t, "bench", std::nullopt, std::nullopt});
+  }
+  return b;
+}
+
+// The decision stack of `serve` over one log (issue 15's "policies on vs off").
+struct Governed {
+  Governed(CatalogProjection& catalog, std::shared_ptr<const governance::PolicySet> policies)
+      : lineage(graph::Routes{}),
+        tracker({}, catalog, schemas, [this] { return lineage.snapshot(); }),
+        governance(Options(std::move(policies)), catalog, schemas,
+                   [this] { return lineage.snapshot(); }),
+        chain({&tracker, &governance}) {}
+  static governance::GovernanceOptions Options(std::shared_ptr<const governance::PolicySet> p) {
+    governance::GovernanceOptions o;
+    o.team = "governance";
+    o.regions = {{"bench", "eu-west-1"}};
+    o.policies = std::move(p);
+    return o;
+  }
+  SchemaProjection schemas;
+  graph::LineageProjection lineage;
+  tracking::Tracker tracker;
+  governance::Governance governance;
+  DeciderSet chain;
+};
+
 // Consumes `count` records of __consumer_offsets from `bootstrap`: decoded, folded
 // and durably appended; timed from opening the event log (start-up included).
 // Returns records per second. With `health`, the commits also feed consumer
 // health's model (persisted with every batch) and its end-offsets source polls.
+// With `policies`, they go through the decision stack of `serve` (Governed)
+// over CatalogSeed(), deciding with those policies.
 double Consume(const std::string& bootstrap, std::int64_t count, const std::filesystem::path& base,
-               bool health = false) {
+               bool health = false,
+               std::shared_ptr<const governance::PolicySet> policies = nullptr) {
   const auto dir = base / "tributary-bench-ingest";
   std::filesystem::remove_all(dir);
   SystemClock clock;
   const auto start = Stopwatch::now();
   auto log = std::move(EventLog::Open(dir, clock)).value();
   CatalogProjection catalog;
-  ProjectionHost host(*log, {&catalog});
+  std::optional<Governed> governed;
+  std::vector<Projection*> projections = {&catalog};
+  if (policies) {
+    governed.emplace(catalog, policies);
+    projections = {&catalog, &governed->schemas, &governed->lineage, &governed->tracker,
+                   &governed->governance};
+  }
+  ProjectionHost host(*log, projections);
+  if (governed) {
+    host.SetAfterApply([&] {
+      governed->lineage.Publish();
+      catalog.Publish();
+      governed->governance.Publish();
+    });
+  }
   if (!host.Recover().ok()) {
     std::exit(1);
   }
   log::LogWriter writer(*log, host);
+  if (governed) {
+    if (!writer.SetDecider(governed->chain).ok() || !writer.Commit(CatalogSeed()).ok()) {
+      std::exit(1);
+    }
+  }
   ingest::IngestPipeline pipeline(writer, writer);
   co::ConsumerOffsetsOptions co_options{"bench", std::chrono::minutes(15),
                                         std::chrono::minutes(10)};
@@ -183,7 +271,11 @@ double Consume(const std::string& bootstrap, std::int64_t count, const std::file
   ingest::SourceFeedOptions options;
   options.clusters = {reader};
   ingest::SourceFeed feed(options, pipeline, writer, clock);
-  log::WriterThread thread({}, writer, host, feed, clock, nullptr);
+  log::WriterThreadOptions thread_options;
+  if (governed) {
+    thread_options.idle = [&] { governed->governance.Publish(); };
+  }
+  log::WriterThread thread(thread_options, writer, host, feed, clock, nullptr);
   if (!feed.Start().ok() || !thread.Start().ok()) {
     std::exit(1);
   }
@@ -194,18 +286,20 @@ double Consume(const std::string& bootstrap, std::int64_t count, const std::file
   thread.Stop();
   feed.Stop();
   std::printf(
-      "end to end%s (consume + decode + fold + durable append, start-up included): %.0f "
+      "end to end%s%s (consume + decode + fold + durable append, start-up included): %.0f "
       "records/s, %lld records in %.2f s, %lld batches, %lld events appended, %lld "
       "quarantined\n",
-      health ? ", health on" : "", static_cast<double>(count) / secs, static_cast<long long>(count),
-      secs, static_cast<long long>(writer.counters().batches.load()),
+      health ? ", health on" : "",
+      !policies ? "" : (policies->size() > 0 ? ", policies on" : ", policies off"),
+      static_cast<double>(count) / secs, static_cast<long long>(count), secs,
+      static_cast<long long>(writer.counters().batches.load()),
       static_cast<long long>(writer.counters().events.load()),
       static_cast<long long>(writer.counters().quarantined.load()));
   std::filesystem::remove_all(dir);
   return static_cast<double>(count) / secs;
 }
 
-void EndToEnd(std::int64_t count, const std::filesystem::path& base) {
+std::unique_ptr<sim::MockKafka> BacklogCluster(std::int64_t count) {
   // The backlog's topics exist, as in a real cluster: health fetches their end offsets.
   std::vector<sim::MockTopic> topics = {{"__consumer_offsets", 50}};
   for (int t = 0; t < kTopics; ++t) {
@@ -213,6 +307,37 @@ void EndToEnd(std::int64_t count, const std::filesystem::path& base) {
   }
   auto kafka = std::move(sim::MockKafka::Start(1, topics)).value();
   Preload(kafka->bootstrap_servers(), count);
+  return kafka;
+}
+
+void PoliciesOnOff(const std::string& bootstrap, std::int64_t count,
+                   const std::filesystem::path& base) {
+  const auto ten = bench::TenPolicies();
+  const auto none = governance::PolicySet::Compile({}, {}).value();
+  if (!ten) {
+    std::fprintf(stderr, "ingest_bench: the policies do not compile\n");
+    std::exit(1);
+  }
+  // Five runs each: a run is a dozen batches, and consuming from the mock
+  // cluster varies by ±20% from run to run on a shared machine.
+  constexpr int kRuns = 5;
+  std::vector<double> off;
+  std::vector<double> on;
+  for (int run = 0; run < kRuns; ++run) {
+    off.push_back(Consume(bootstrap, count, base, false, none));
+    on.push_back(Consume(bootstrap, count, base, false, ten));
+  }
+  std::sort(off.begin(), off.end());
+  std::sort(on.begin(), on.end());
+  std::printf(
+      "policies off vs on (the decision stack of serve, %d products), same backlog, "
+      "alternating, %d runs each: median %.0f vs %.0f records/s (cost %.1f%%; target <= 10%%)\n",
+      kTopics, kRuns, off[kRuns / 2], on[kRuns / 2],
+      100.0 * (off[kRuns / 2] - on[kRuns / 2]) / off[kRuns / 2]);
+}
+
+void EndToEnd(std::int64_t count, const std::filesystem::path& base) {
+  auto kafka = BacklogCluster(count);
   std::vector<double> off;
   std::vector<double> on;
   for (int run = 0; run < 3; ++run) {
@@ -225,6 +350,7 @@ void EndToEnd(std::int64_t count, const std::filesystem::path& base) {
       "health off vs on, same backlog, alternating, 3 runs each: median %.0f vs %.0f "
       "records/s (cost %.1f%%; target <= 10%%)\n",
       off[1], on[1], 100.0 * (off[1] - on[1]) / off[1]);
+  PoliciesOnOff(kafka->bootstrap_servers(), count, base);
 }
 
 // A mock cluster with devbroker's topics and the backlog's, pre-loaded; serves
@@ -267,10 +393,15 @@ int main(int argc, char** argv) {
   std::string external;
   bool serve_mock = false;
   bool health_on = false;
+  bool policies_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--serve-mock") {
       serve_mock = true;
+      continue;
+    }
+    if (a == "--policies-only") {
+      policies_only = true;
       continue;
     }
     if (i + 1 >= argc) {
@@ -310,6 +441,11 @@ int main(int argc, char** argv) {
   }
   if (!external.empty()) {
     Consume(external, records, base, health_on);
+    return 0;
+  }
+  if (policies_only) {
+    auto kafka = BacklogCluster(records);
+    PoliciesOnOff(kafka->bootstrap_servers(), records, base);
     return 0;
   }
   FoldInMemory(fold_records);

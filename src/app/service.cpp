@@ -231,6 +231,7 @@ Status Service::WireWriter() {
                     step->removed);
     }
   };
+  thread_options.idle = [this] { governance_->Publish(); };  // what the throttle skipped
   writer_thread_ = std::make_unique<log::WriterThread>(thread_options, *log_writer_, *projections_,
                                                        replicated ? replica_->feed() : *feed_,
                                                        clock_, on_fatal_);

@@ -501,8 +501,9 @@ Status Governance::Restore(std::string_view snapshot) {
 }
 
 void Governance::Publish() {
-  if (changed_) {
-    published_.Set(state_);
+  // Every violation ever opened is copied: throttled (see PublishThrottle).
+  if (changed_ && throttle_.Due()) {
+    throttle_.Run([this] { published_.Set(state_); });
     changed_ = false;
   }
 }

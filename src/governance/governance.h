@@ -160,6 +160,8 @@ class Governance final : public Projection, public Decider {
 
   const GovernanceState& state() const { return state_; }
   const GovernanceOptions& options() const { return options_; }
+  // Publishes the state for readers: throttled once copies take 1 ms or more
+  // (PublishThrottle); call it again when idle to publish what was skipped.
   void Publish();
   std::shared_ptr<const GovernanceState> published() const { return published_.Get(); }
 
@@ -184,6 +186,7 @@ class Governance final : public Projection, public Decider {
   AclIndex acls_;  // not published: only the policies read it
   bool changed_ = true;
   Published<GovernanceState> published_;
+  PublishThrottle throttle_;
   // Indexes over the catalog (derived, rebuilt after Restore/Reset).
   mutable bool index_dirty_ = true;
   mutable std::map<std::string, std::set<std::string>> by_topic_;  // topic node id -> products

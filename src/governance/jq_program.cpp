@@ -7,6 +7,7 @@ extern "C" {
 
 #include <array>
 #include <cctype>
+#include <cstdint>
 
 namespace tributary::governance {
 namespace {
@@ -118,6 +119,48 @@ std::string JvToString(jv value) {
   return out;
 }
 
+// The same value as jq would parse from `value.dump()`, built directly: no
+// text in between (numbers become doubles, as jq's parser makes them; keys
+// are inserted in the document's order). Strings that are not valid UTF-8
+// get U+FFFD, as jv_string_sized does.
+jv ToJv(const nlohmann::json& value) {
+  switch (value.type()) {
+    case nlohmann::json::value_t::null:
+    case nlohmann::json::value_t::discarded:
+      return jv_null();
+    case nlohmann::json::value_t::boolean:
+      return jv_bool(value.get<bool>() ? 1 : 0);
+    case nlohmann::json::value_t::number_integer:
+      return jv_number(static_cast<double>(value.get<std::int64_t>()));
+    case nlohmann::json::value_t::number_unsigned:
+      return jv_number(static_cast<double>(value.get<std::uint64_t>()));
+    case nlohmann::json::value_t::number_float:
+      return jv_number(value.get<double>());
+    case nlohmann::json::value_t::string: {
+      const auto& text = value.get_ref<const std::string&>();
+      return jv_string_sized(text.data(), static_cast<int>(text.size()));
+    }
+    case nlohmann::json::value_t::array: {
+      jv out = jv_array_sized(static_cast<int>(value.size()));
+      for (const auto& item : value) {
+        out = jv_array_append(out, ToJv(item));
+      }
+      return out;
+    }
+    case nlohmann::json::value_t::object: {
+      jv out = jv_object();
+      for (const auto& [key, item] : value.items()) {
+        out = jv_object_set(out, jv_string_sized(key.data(), static_cast<int>(key.size())),
+                            ToJv(item));
+      }
+      return out;
+    }
+    case nlohmann::json::value_t::binary:
+      break;
+  }
+  return jv_null();  // binary values do not occur in policy inputs
+}
+
 void CollectError(void* data, jv message) {
   auto* out = static_cast<std::string*>(data);
   if (!out->empty()) {
@@ -179,13 +222,8 @@ JqInput& JqInput::operator=(JqInput&&) noexcept = default;
 JqInput::~JqInput() = default;
 
 Result<JqInput> JqInput::Parse(const nlohmann::json& input) {
-  const std::string text = input.dump();
-  jv parsed = jv_parse_sized(text.data(), static_cast<int>(text.size()));
-  if (!jv_is_valid(parsed)) {
-    return InvalidArgument("jq: the input is not JSON: " + JvToString(jv_invalid_get_msg(parsed)));
-  }
   auto value = std::make_unique<Value>();
-  value->value = parsed;
+  value->value = ToJv(input);
   return JqInput(std::move(value));
 }
 

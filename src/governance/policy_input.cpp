@@ -1,6 +1,7 @@
 #include "governance/policy_input.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 #include "core/field_codec.h"
 #include "governance/schema_fields.h"
@@ -99,6 +100,33 @@ json Consumers(const InputSources& s, const std::string& name, const ProductPubl
   return out;
 }
 
+// The "fields" list of a schema. A product is evaluated again on every change
+// that touches it (a consumer, an ACL, its catalog entry) while its schema
+// rarely changes, so the lists of the schemas last read are kept: at most
+// kCachedSchemas per thread (the writer thread, each HTTP thread), dropped
+// together when full.
+const json& FieldsJson(const std::string& type, const std::string& schema) {
+  constexpr std::size_t kCachedSchemas = 4096;
+  thread_local std::unordered_map<std::string, json> cache;
+  std::string key;
+  key.reserve(type.size() + 1 + schema.size());
+  key.append(type).push_back('\0');
+  key.append(schema);
+  if (auto it = cache.find(key); it != cache.end()) {
+    return it->second;
+  }
+  json list = json::array();
+  if (auto fields = SchemaFields(type, schema); fields.ok()) {
+    for (const auto& f : *fields) {
+      list.push_back({{"path", f.path}, {"type", f.type}, {"tags", f.tags}});
+    }
+  }
+  if (cache.size() >= kCachedSchemas) {
+    cache.clear();
+  }
+  return cache.emplace(std::move(key), std::move(list)).first->second;
+}
+
 }  // namespace
 
 void AclIndex::Grant(const AclBinding& acl) {
@@ -150,18 +178,11 @@ std::string SubjectOf(const ProductPublished& product) {
 
 json SchemaJson(const std::string& type, const std::string& schema, const std::string& subject,
                 int version, const std::string& compatibility) {
-  auto fields = SchemaFields(type, schema);
-  json list = json::array();
-  if (fields.ok()) {
-    for (const auto& f : *fields) {
-      list.push_back({{"path", f.path}, {"type", f.type}, {"tags", f.tags}});
-    }
-  }
   return {{"type", type},
           {"subject", subject},
           {"version", version == 0 ? json(nullptr) : json(version)},
           {"compatibility", compatibility},
-          {"fields", list}};
+          {"fields", FieldsJson(type, schema)}};
 }
 
 json BuildPolicyInput(const InputSources& s, const std::string& name, const ProductState& state,

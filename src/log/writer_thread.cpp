@@ -112,6 +112,9 @@ void WriterThread::WaitRunningCommits(std::chrono::milliseconds duration) {
       }
     }
     RunCommits();
+    if (options_.idle) {
+      options_.idle();
+    }
   }
 }
 
@@ -139,7 +142,11 @@ void WriterThread::Fail(const Status& status) {
 bool WriterThread::Step(std::chrono::steady_clock::time_point& next_tick,
                         std::chrono::milliseconds& backoff) {
   RunCommits();
-  if (auto status = feed_.Pump(); !status.ok()) {
+  auto status = feed_.Pump();
+  if (options_.idle) {
+    options_.idle();  // also while the feed fails: commits keep coming
+  }
+  if (!status.ok()) {
     if (status.code() != ErrorCode::kUnavailable) {
       Fail(status);
       return false;

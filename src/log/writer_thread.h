@@ -36,6 +36,9 @@ struct WriterThreadOptions {
   std::chrono::milliseconds snapshot_interval{std::chrono::minutes(10)};
   // Run on the writer thread at every tick, after the timers (compaction steps).
   std::function<void()> housekeeping;
+  // Run on the writer thread after every pump of the feed (publishing what a
+  // throttled projection skipped while a backlog was applied).
+  std::function<void()> idle;
 };
 
 class WriterThread {

@@ -311,6 +311,9 @@ void DetectTopicDeletion(DecisionContext& ctx, const EventRecord& record,
 
 void DetectNewConsumerOnDeprecated(DecisionContext& ctx, const EventRecord& record,
                                    const ConsumerStarted& started) {
+  if (ctx.tracking().deprecations.empty()) {
+    return;  // the usual case, without indexing the catalog by topic
+  }
   const auto* entry = ctx.ProductOnTopic(started.topic.str());
   if (entry == nullptr) {
     return;

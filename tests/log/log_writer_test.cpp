@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "core/catalog_projection.h"
+#include "core/published.h"
 #include "log/log_writer.h"
 #include "log/writer_thread.h"
 #include "support/temp_dir.h"
@@ -247,4 +248,72 @@ TEST_CASE("WriterThread runs other threads' commits between the feed's batches")
     CHECK(r.status().code() == ErrorCode::kUnavailable);
     CHECK_THAT(r.status().message(), Catch::Contains("the source is broken"));
   }
+}
+
+namespace {
+
+// Commits one batch per Pump until `remaining` is spent, then idles.
+class BacklogFeed final : public Feed {
+ public:
+  BacklogFeed(Writer& writer, int batches) : remaining(batches), writer_(writer) {}
+  Status Pump() override {
+    if (remaining == 0) {
+      std::this_thread::sleep_for(5ms);
+      return Status::Ok();
+    }
+    const auto name = "p" + std::to_string(remaining.load());
+    auto r = writer_.Commit(Events({PublishedEvent(name)}));
+    --remaining;
+    return r.ok() ? Status::Ok() : r.status();
+  }
+  Result<Timestamp> Tick(Timestamp now) override { return now; }
+  std::atomic<int> remaining;
+
+ private:
+  Writer& writer_;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "a throttled publication skips copies while a backlog is applied, and what it skipped "
+    "reaches readers once the writer is idle") {
+  TempDir dir;
+  Log l(dir);
+  constexpr int kBatches = 200;
+  // A state whose copy takes 3 ms (a large estate's), published like
+  // Governance::Publish: after every batch, and from the writer's idle hook.
+  PublishThrottle throttle;
+  bool changed = false;
+  std::atomic<std::size_t> published{0};
+  std::atomic<int> copies{0};
+  const auto publish = [&] {
+    if (changed && throttle.Due()) {
+      throttle.Run([&] {
+        std::this_thread::sleep_for(3ms);
+        published = l.catalog.state().products.size();
+        ++copies;
+      });
+      changed = false;
+    }
+  };
+  l.host->SetAfterApply([&] {
+    changed = true;
+    publish();
+  });
+  BacklogFeed feed(*l.writer, kBatches);
+  log::WriterThreadOptions options;
+  options.idle = publish;
+  log::WriterThread thread(options, *l.writer, *l.host, feed, l.clock, nullptr);
+  REQUIRE(thread.Start().ok());
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (published.load() < static_cast<std::size_t>(kBatches) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  thread.Stop();
+  CHECK(feed.remaining == 0);
+  CHECK(published.load() == static_cast<std::size_t>(kBatches));  // nothing left unpublished
+  INFO("copies: " << copies.load());
+  CHECK(copies.load() < kBatches / 4);  // without the throttle: one per batch
 }
