@@ -256,6 +256,31 @@ int main(int argc, char** argv) {
   lineage_latency("downstream, random topics, now", std::nullopt, true);
   lineage_latency("downstream, random topics, at mid-load", FromMillis(now_ms - 600'000'000), true);
 
+  // Search (GET /api/v1/nodes?q=, the UI's /ui/search): the first 3 to 8
+  // characters of a random node's name, ranked, at most 200 results.
+  {
+    std::vector<double> ms;
+    std::size_t results = 0;
+    std::mt19937 pick(11);
+    SearchQuery q;
+    q.limit = 200;
+    for (int i = 0; i < 1'000; ++i) {
+      const std::uint32_t v =
+          std::uniform_int_distribution<std::uint32_t>(0, g->node_count() - 1)(pick);
+      const auto name = ViewNode(*g, v).name;
+      const auto length = std::uniform_int_distribution<std::size_t>(3, 8)(pick);
+      q.q = std::string(name.substr(0, std::min(length, name.size())));
+      const auto t0 = SteadyClock::now();
+      results += Search(*g, q).size();
+      ms.push_back(Micros(SteadyClock::now() - t0) / 1000.0);
+    }
+    std::printf(
+        "search over %u nodes (a random name's first 3-8 characters, ranked, <= 200 results): "
+        "p50 %.1f ms, p99 %.1f ms (target < 50), max %.1f ms; mean %.0f results\n",
+        g->node_count(), Percentile(ms, 0.5), Percentile(ms, 0.99), Percentile(ms, 1.0),
+        static_cast<double>(results) / 1'000.0);
+  }
+
   // Impact of the hub.
   {
     const std::string hub = topic(0).str();

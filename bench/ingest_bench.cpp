@@ -5,11 +5,11 @@
 //     folded and durably appended (SQLite, synchronous=FULL) until caught up;
 //  3. health on vs off (issue 14): the same backlog consumed with and without
 //     consumer health (the commit windows folded and persisted with every
-//     batch, end offsets polled), alternately, 3 runs each, same process.
+//     batch, end offsets polled), alternately, 5 runs each, same process.
 //  4. policies on vs off (issue 15): the same backlog through the whole decision
 //     stack of `serve` (schemas, lineage, the tracker, governance) over a
 //     catalog of one product per topic (an Avro schema with a PII-tagged field
-//     each), with the ten policies of governance_bench vs none, alternately, 3
+//     each), with the ten policies of governance_bench vs none, alternately, 5
 //     runs each, same process. The offset-commit backlog is the ingest path of
 //     an estate; governance_bench measures the worst case, where every event
 //     is a governance change.
@@ -28,6 +28,7 @@
 // topics with 4 partitions, while Burrow (bench/burrow) drops commits for topics and
 // partitions the cluster does not report.
 
+#include <sys/resource.h>
 #include <algorithm>
 #include <chrono>
 #include <csignal>
@@ -209,13 +210,26 @@ struct Governed {
 // health's model (persisted with every batch) and its end-offsets source polls.
 // With `policies`, they go through the decision stack of `serve` (Governed)
 // over CatalogSeed(), deciding with those policies.
-double Consume(const std::string& bootstrap, std::int64_t count, const std::filesystem::path& base,
-               bool health = false,
-               std::shared_ptr<const governance::PolicySet> policies = nullptr) {
+struct RunFigures {
+  double records_per_s = 0;
+  double cpu_us_per_record = 0;  // the whole process: consumer, writer, mock cluster
+};
+
+double CpuSeconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+RunFigures Consume(const std::string& bootstrap, std::int64_t count,
+                   const std::filesystem::path& base, bool health = false,
+                   std::shared_ptr<const governance::PolicySet> policies = nullptr) {
   const auto dir = base / "tributary-bench-ingest";
   std::filesystem::remove_all(dir);
   SystemClock clock;
   const auto start = Stopwatch::now();
+  const double cpu_start = CpuSeconds();
   auto log = std::move(EventLog::Open(dir, clock)).value();
   CatalogProjection catalog;
   std::optional<Governed> governed;
@@ -283,20 +297,44 @@ double Consume(const std::string& bootstrap, std::int64_t count, const std::file
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   const double secs = std::chrono::duration<double>(Stopwatch::now() - start).count();
+  const double cpu = CpuSeconds() - cpu_start;
   thread.Stop();
   feed.Stop();
   std::printf(
       "end to end%s%s (consume + decode + fold + durable append, start-up included): %.0f "
-      "records/s, %lld records in %.2f s, %lld batches, %lld events appended, %lld "
-      "quarantined\n",
+      "records/s, %.2f us of CPU per record, %lld records in %.2f s, %lld batches, %lld events "
+      "appended, %lld quarantined\n",
       health ? ", health on" : "",
       !policies ? "" : (policies->size() > 0 ? ", policies on" : ", policies off"),
-      static_cast<double>(count) / secs, static_cast<long long>(count), secs,
-      static_cast<long long>(writer.counters().batches.load()),
+      static_cast<double>(count) / secs, 1e6 * cpu / static_cast<double>(count),
+      static_cast<long long>(count), secs, static_cast<long long>(writer.counters().batches.load()),
       static_cast<long long>(writer.counters().events.load()),
       static_cast<long long>(writer.counters().quarantined.load()));
   std::filesystem::remove_all(dir);
-  return static_cast<double>(count) / secs;
+  return {static_cast<double>(count) / secs, 1e6 * cpu / static_cast<double>(count)};
+}
+
+// Prints the medians of `off` and `on`: throughput (wall clock, which the
+// mock cluster's fetches make vary by about ±20% from run to run) and CPU per
+// record (steadier), and the cost of `on` in each.
+void PrintOnOff(const char* what, std::vector<RunFigures> off, std::vector<RunFigures> on) {
+  const auto median = [](std::vector<RunFigures> runs, auto field) {
+    std::vector<double> v;
+    for (const auto& r : runs) {
+      v.push_back(r.*field);
+    }
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+  };
+  const double rate_off = median(off, &RunFigures::records_per_s);
+  const double rate_on = median(on, &RunFigures::records_per_s);
+  const double cpu_off = median(off, &RunFigures::cpu_us_per_record);
+  const double cpu_on = median(on, &RunFigures::cpu_us_per_record);
+  std::printf(
+      "%s off vs on, same backlog, alternating, %zu runs each: median %.0f vs %.0f records/s "
+      "(cost %.1f%%), median %.2f vs %.2f us of CPU per record (cost %.1f%%); target <= 10%%\n",
+      what, off.size(), rate_off, rate_on, 100.0 * (rate_off - rate_on) / rate_off, cpu_off, cpu_on,
+      100.0 * (cpu_on - cpu_off) / cpu_off);
 }
 
 std::unique_ptr<sim::MockKafka> BacklogCluster(std::int64_t count) {
@@ -320,36 +358,24 @@ void PoliciesOnOff(const std::string& bootstrap, std::int64_t count,
   }
   // Five runs each: a run is a dozen batches, and consuming from the mock
   // cluster varies by ±20% from run to run on a shared machine.
-  constexpr int kRuns = 5;
-  std::vector<double> off;
-  std::vector<double> on;
-  for (int run = 0; run < kRuns; ++run) {
+  std::vector<RunFigures> off;
+  std::vector<RunFigures> on;
+  for (int run = 0; run < 5; ++run) {
     off.push_back(Consume(bootstrap, count, base, false, none));
     on.push_back(Consume(bootstrap, count, base, false, ten));
   }
-  std::sort(off.begin(), off.end());
-  std::sort(on.begin(), on.end());
-  std::printf(
-      "policies off vs on (the decision stack of serve, %d products), same backlog, "
-      "alternating, %d runs each: median %.0f vs %.0f records/s (cost %.1f%%; target <= 10%%)\n",
-      kTopics, kRuns, off[kRuns / 2], on[kRuns / 2],
-      100.0 * (off[kRuns / 2] - on[kRuns / 2]) / off[kRuns / 2]);
+  PrintOnOff("policies (the decision stack of serve, 100 products)", off, on);
 }
 
 void EndToEnd(std::int64_t count, const std::filesystem::path& base) {
   auto kafka = BacklogCluster(count);
-  std::vector<double> off;
-  std::vector<double> on;
-  for (int run = 0; run < 3; ++run) {
+  std::vector<RunFigures> off;
+  std::vector<RunFigures> on;
+  for (int run = 0; run < 5; ++run) {
     off.push_back(Consume(kafka->bootstrap_servers(), count, base, false));
     on.push_back(Consume(kafka->bootstrap_servers(), count, base, true));
   }
-  std::sort(off.begin(), off.end());
-  std::sort(on.begin(), on.end());
-  std::printf(
-      "health off vs on, same backlog, alternating, 3 runs each: median %.0f vs %.0f "
-      "records/s (cost %.1f%%; target <= 10%%)\n",
-      off[1], on[1], 100.0 * (off[1] - on[1]) / off[1]);
+  PrintOnOff("health", off, on);
   PoliciesOnOff(kafka->bootstrap_servers(), count, base);
 }
 

@@ -560,25 +560,42 @@ Result<std::optional<std::vector<std::string_view>>> Path(const GraphSnapshot& g
   return std::optional<std::vector<std::string_view>>(std::move(path));
 }
 
+int SearchRank(std::string_view name, std::string_view text, std::string_view lowered_needle) {
+  if (lowered_needle.empty()) {
+    return 2;
+  }
+  const auto same = [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; };
+  if (name.size() >= lowered_needle.size() &&
+      std::equal(lowered_needle.begin(), lowered_needle.end(), name.begin(),
+                 [&](char n, char c) { return same(c, n); })) {
+    return name.size() == lowered_needle.size() ? 0 : 1;
+  }
+  return ContainsIgnoringCase(text, lowered_needle) ? 2 : -1;
+}
+
 std::vector<NodeView> Search(const GraphSnapshot& g, const SearchQuery& query) {
   const std::string needle = AsciiLower(query.q);
-  std::vector<std::uint32_t> matches;
+  std::vector<std::pair<int, std::uint32_t>> matches;  // (rank, node)
   for (std::uint32_t v = 0; v < g.node_count(); ++v) {
     if (query.kind && g.node(v).kind != *query.kind) {
       continue;
     }
-    if (ContainsIgnoringCase(g.id(v), needle)) {
-      matches.push_back(v);
+    const auto id = g.id(v);
+    if (!ContainsIgnoringCase(id, needle)) {
+      continue;  // the name is part of the id: nothing else can match
     }
+    matches.emplace_back(SearchRank(ViewNode(g, v).name, id, needle), v);
   }
   const std::size_t n = std::min(query.limit, matches.size());
-  const auto by_id = [&g](std::uint32_t a, std::uint32_t b) { return g.id(a) < g.id(b); };
+  const auto ranked = [&g](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first < b.first : g.id(a.second) < g.id(b.second);
+  };
   std::partial_sort(matches.begin(), matches.begin() + static_cast<std::ptrdiff_t>(n),
-                    matches.end(), by_id);
+                    matches.end(), ranked);
   std::vector<NodeView> out;
   out.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
-    out.push_back(ViewNode(g, matches[i]));
+    out.push_back(ViewNode(g, matches[i].second));
   }
   return out;
 }

@@ -129,8 +129,16 @@ struct SearchQuery {
   std::string q;            // case-insensitive substring of the id; empty matches all
   std::size_t limit = 100;  // the caller validates its range
 };
-// Matching nodes sorted by id, at most `limit`.
+// Matching nodes, at most `limit`, ranked: those whose name is the query
+// first, then those whose name starts with it, then the rest (by SearchRank);
+// by id within a rank.
 std::vector<NodeView> Search(const GraphSnapshot& g, const SearchQuery& query);
+// The rank of a search match, shared by every search (the API's nodes, the
+// UI's products and teams): 0 when `name` is the query, 1 when it starts with
+// it, 2 when `text` holds it anywhere else, -1 when neither does; all case-
+// insensitive (ASCII). `lowered_needle` is the query in lower case; empty
+// ranks everything 2.
+int SearchRank(std::string_view name, std::string_view text, std::string_view lowered_needle);
 Result<NodeView> Node(const GraphSnapshot& g, std::string_view id);
 
 // Every node other than a team that no ownership rule resolves (never guessed).

@@ -523,6 +523,86 @@ TEST_CASE("deprecating a product takes its owner team or an admin and shows on t
   service.Stop();
 }
 
+TEST_CASE("the UI's search finds products, teams and nodes, best match first, from every page") {
+  auto kafka = std::move(sim::MockKafka::Start(1, sim::DefaultSourceTopics())).value();
+  ProduceEstate(kafka->bootstrap_servers());
+  TempDir dir;
+  SystemClock clock;
+  Service service(TestConfig(dir.path(), kafka->bootstrap_servers()), clock);
+  REQUIRE(service.Start().ok());
+  const auto port = service.http_port();
+  REQUIRE(WaitUntil(
+      [&] {
+        return testing::HttpGet(port, "/api/v1/impact?node=product:stocktrades")
+                   .body.find("analytics-risk") != std::string::npos;
+      },
+      60s));
+  const auto page = [&](const std::string& target, int status = 200) {
+    const auto r = testing::HttpGet(port, target);
+    INFO(target << " -> " << r.status);
+    CHECK(r.status == status);
+    return r.body;
+  };
+  const auto before = [](const std::string& html, const std::string& a, const std::string& b) {
+    const auto i = html.find(a);
+    const auto j = html.find(b);
+    return i != std::string::npos && j != std::string::npos && i < j;
+  };
+  // Every page carries the search box.
+  for (const auto* target : {"/", "/ui/products/stocktrades", "/ui/consumers", "/ui/compliance"}) {
+    INFO(target);
+    CHECK(page(target).find("action=\"/ui/search\"") != std::string::npos);
+  }
+
+  // 1. A product by its name: the product first, then its topic.
+  const auto trades = page("/ui/search?q=stocktrades");
+  CHECK(trades.find("href=\"/ui/products/stocktrades\"") != std::string::npos);
+  CHECK(trades.find("href=\"/ui/node?id=topic:local/stocktrades\"") != std::string::npos);
+  CHECK(trades.find("value=\"stocktrades\"") != std::string::npos);  // the box keeps the query
+
+  // 2. A team by its name and by its display name, with the product it owns;
+  //    its groups found by id, the one whose name starts with the query first.
+  const auto analytics = page("/ui/search?q=Analytics");
+  CHECK(analytics.find("<h2>Teams</h2>") != std::string::npos);
+  CHECK(analytics.find("<td>Analytics</td>") != std::string::npos);
+  CHECK(analytics.find("href=\"/ui/node?id=group:local/analytics-risk\"") != std::string::npos);
+  CHECK(before(analytics, "group:local/analytics-risk", "group:local/analytics-trending"));
+  const auto execution = page("/ui/search?q=execution");
+  CHECK(execution.find("<h2>Teams</h2>") != std::string::npos);
+  CHECK(execution.find("<a href=\"/ui/products/stocktrades\">stocktrades</a>") !=
+        std::string::npos);
+
+  // 3. A description: "Every trade" is stocktrades' description, not its name.
+  const auto described = page("/ui/search?q=every%20trade");
+  CHECK(described.find("href=\"/ui/products/stocktrades\"") != std::string::npos);
+  CHECK(described.find("<h2>Teams</h2>") == std::string::npos);
+
+  // Nothing found, hostile and oversized queries.
+  CHECK(page("/ui/search?q=zzzz-nothing").find("Nothing matches") != std::string::npos);
+  const auto hostile = page("/ui/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E");
+  CHECK(hostile.find("<script>") == std::string::npos);
+  CHECK(hostile.find("&lt;script&gt;") != std::string::npos);
+  page("/ui/search?q=" + std::string(201, 'a'), 400);
+  page("/ui/search?q=%FF", 400);
+  CHECK(page("/ui/search").find("Nothing matches") == std::string::npos);  // no query yet
+
+  // Every result links to a page that answers.
+  std::set<std::string> links;
+  for (const auto* html : {&trades, &analytics, &execution}) {
+    const std::regex href("href=\"(/ui/[^\"]*)\"");
+    for (auto it = std::sregex_iterator(html->begin(), html->end(), href);
+         it != std::sregex_iterator(); ++it) {
+      links.insert((*it)[1]);
+    }
+  }
+  CHECK(links.size() > 5);
+  for (const auto& link : links) {
+    INFO(link);
+    CHECK(testing::HttpGet(port, link).status == 200);
+  }
+  service.Stop();
+}
+
 TEST_CASE("every route the service registers is in the OpenAPI document") {
   const auto doc = json::parse(http::OpenApiDocument());
   CHECK(doc["openapi"].get<std::string>().rfind("3.", 0) == 0);

@@ -452,6 +452,41 @@ TEST_CASE("path finds the shortest path along the data or reports none") {
   CHECK(Path(*g, "group:local/none", "topic:local/orders").status().code() == ErrorCode::kNotFound);
 }
 
+TEST_CASE(
+    "search ranks the exact name first, then names that start with the query, then the rest") {
+  LineageProjection p;
+  Feed feed(p);
+  for (const auto* topic : {"archive.orders", "orders.v2", "orders", "Orders-EU"}) {
+    feed(
+        ProductPublished{
+            topic, "local", topic, "sales", "sales", "", "raw", "tier-2", {}, std::nullopt},
+        H(0));
+  }
+  p.Publish();
+  const auto g = p.snapshot();
+  SearchQuery q;
+  q.kind = NodeKind::kTopic;
+  q.q = "orders";
+  const auto r = Search(*g, q);
+  std::vector<std::string> ids;
+  for (const auto& n : r) {
+    ids.emplace_back(n.id);
+  }
+  // Exact, then the prefixes by id ("Orders-EU" < "orders.v2": ids compare as
+  // bytes), then the substring.
+  CHECK(ids == std::vector<std::string>{"topic:local/orders", "topic:local/Orders-EU",
+                                        "topic:local/orders.v2", "topic:local/archive.orders"});
+  q.limit = 1;
+  REQUIRE(Search(*g, q).size() == 1);
+  CHECK(Search(*g, q)[0].id == "topic:local/orders");  // the limit keeps the best
+  CHECK(SearchRank("orders", "orders", "orders") == 0);
+  CHECK(SearchRank("ORDERS", "ORDERS", "orders") == 0);
+  CHECK(SearchRank("orders.v2", "orders.v2", "orders") == 1);
+  CHECK(SearchRank("trades", "trades every order", "order") == 2);
+  CHECK(SearchRank("trades", "trades", "order") == -1);
+  CHECK(SearchRank("trades", "trades", "") == 2);
+}
+
 TEST_CASE("search matches kind and a case-insensitive substring sorted by id") {
   LineageProjection p;
   Feed feed(p);

@@ -16,6 +16,7 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
   ui::AddNotificationPages(router, ctx, with_demo);
   ui::AddLogPages(router, ctx, with_demo);
   ui::AddGovernancePages(router, ctx, with_demo);
+  ui::AddSearchPages(router, ctx, with_demo);
   if (demo != nullptr) {
     ui::AddDemoPages(router, ctx, *demo);
   }

@@ -69,6 +69,9 @@ std::string RenderPage(const std::string& page, const std::string& title, const 
   d.set("title", DisplaySafe(title));
   d.set("content", content);
   d.set("demo", demo);
+  if (data.is_object()) {
+    d.set("search_query", DisplaySafe(data.value("search_query", "")));
+  }
   if (data.is_object() && data.value("signin", false)) {
     d.set("signin", true);
     if (const auto it = data.find("session"); it != data.end() && it->is_object()) {
