@@ -393,22 +393,36 @@ TEST_CASE("demo at speed 60 delivers a breaking change and a deprecation within 
     const std::string chromium =
         "timeout 60 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars "
         "--window-size=1280,1400 ";
-    for (const auto& [name, path, expect] :
-         {std::tuple{"overview", "/", "Data mesh overview"},
-          std::tuple{"product", "/ui/products/stocktrades", "Product stocktrades"}}) {
+    // Team homes for the owner of stocktrades and a team reading it, and three
+    // searches (a product, a team, a description's word), as a browser renders them.
+    for (const auto& [name, path, expect, also] :
+         {std::tuple{"overview", "/", "Data mesh overview", "stocktrades"},
+          std::tuple{"product", "/ui/products/stocktrades", "Product stocktrades", "stocktrades"},
+          std::tuple{"team-owner", "/ui/teams/trade-gateway", "What we own",
+                     "<a href=\"/ui/products/stocktrades\">stocktrades</a>"},
+          std::tuple{"team-consumer", "/ui/teams/risk", "What we read, and from whom",
+                     "href=\"/ui/teams/trade-gateway\""},
+          std::tuple{"search-product", "/ui/search?q=stocktrades", "results for",
+                     "href=\"/ui/products/stocktrades\""},
+          std::tuple{"search-team", "/ui/search?q=risk", "<h2>Teams</h2>",
+                     "href=\"/ui/teams/risk\""},
+          std::tuple{"search-trending", "/ui/search?q=trending", "<h2>Products</h2>",
+                     "href=\"/ui/products/trending_stocks\""}}) {
       const auto dom = dir / (std::string(name) + ".html");
       const auto shot = artifacts / (std::string(name) + ".png");
+      const std::string url = "'" + base + path + "'";  // '?' is a shell pattern
       CHECK(std::system(
-                (chromium + "--dump-dom " + base + path + " > " + dom.string() + " 2>/dev/null")
-                    .c_str()) == 0);
+                (chromium + "--dump-dom " + url + " > " + dom.string() + " 2>/dev/null").c_str()) ==
+            0);
       std::ifstream in(dom);
       const std::string html(std::istreambuf_iterator<char>(in), {});
+      INFO(path);
       CHECK_THAT(html, Catch::Contains(expect));
-      CHECK_THAT(html, Catch::Contains("stocktrades"));
+      CHECK_THAT(html, Catch::Contains(also));
       std::filesystem::remove(shot);
-      CHECK(std::system((chromium + "--screenshot=" + shot.string() + " " + base + path +
-                         " > /dev/null 2>&1")
-                            .c_str()) == 0);
+      CHECK(
+          std::system((chromium + "--screenshot=" + shot.string() + " " + url + " > /dev/null 2>&1")
+                          .c_str()) == 0);
       CHECK(std::filesystem::exists(shot));
       CHECK(std::filesystem::file_size(shot) > 10000);
     }

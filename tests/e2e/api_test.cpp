@@ -565,6 +565,7 @@ TEST_CASE("the UI's search finds products, teams and nodes, best match first, fr
   const auto analytics = page("/ui/search?q=Analytics");
   CHECK(analytics.find("<h2>Teams</h2>") != std::string::npos);
   CHECK(analytics.find("<td>Analytics</td>") != std::string::npos);
+  CHECK(analytics.find("href=\"/ui/teams/analytics\"") != std::string::npos);
   CHECK(analytics.find("href=\"/ui/node?id=group:local/analytics-risk\"") != std::string::npos);
   CHECK(before(analytics, "group:local/analytics-risk", "group:local/analytics-trending"));
   const auto execution = page("/ui/search?q=execution");
@@ -668,13 +669,44 @@ TEST_CASE("the web UI renders every page as HTML without script and its links re
   CHECK(page("/ui/notifications").find("deprecation") != std::string::npos);
   CHECK(page("/ui/events").find("consumer_started") != std::string::npos);
   page("/ui/quarantine");
+
+  // Team homes: the owner team and a consumer team, linked from the overview.
+  CHECK(overview.find("href=\"/ui/teams/execution\"") != std::string::npos);
+  CHECK(overview.find("href=\"/ui/teams/analytics\"") != std::string::npos);
+  const auto execution = page("/ui/teams/execution");
+  CHECK(execution.find("<h2>What we own</h2>") != std::string::npos);
+  CHECK(execution.find("<a href=\"/ui/products/stocktrades\">stocktrades</a>") !=
+        std::string::npos);
+  CHECK(execution.find("<td>2 of 2</td>") != std::string::npos);  // owed: both still to move
+  CHECK(execution.find("None of this team's consumers reads a deprecated product") !=
+        std::string::npos);
+  // The deprecation notice to the consumer team shows among its notifications.
+  REQUIRE(WaitUntil(
+      [&] {
+        return page("/ui/teams/analytics").find("No notification was sent to this team") ==
+               std::string::npos;
+      },
+      20s));
+  const auto analytics = page("/ui/teams/analytics");
+  CHECK(analytics.find("Team Analytics") != std::string::npos);
+  CHECK(analytics.find("analytics-slack") != std::string::npos);  // its contact
+  // It owns its groups (by the [[routes]] glob) and reads stocktrades from execution.
+  CHECK(analytics.find("href=\"/ui/node?id=group:local/analytics-risk\"") != std::string::npos);
+  CHECK(analytics.find("href=\"/ui/teams/execution\"") != std::string::npos);
+  // stocktrades is deprecated under it: the board, the sunset and its consumers' status.
+  CHECK(analytics.find("href=\"/ui/deprecations/stocktrades\"") != std::string::npos);
+  CHECK(analytics.find(sunset.substr(0, 10)) != std::string::npos);
+  CHECK(analytics.find("not_started") != std::string::npos);
+  CHECK(analytics.find("No deprecated product of this team has consumers left") !=
+        std::string::npos);
+  page("/ui/teams/nobody", 404);
   page("/ui/products/nope", 404);
   page("/ui/node?id=../etc/passwd", 400);
   page("/ui/node?id=topic:local/stocktrades&at=yesterday", 400);
 
   // Every link on the overview and the product page is a page that answers.
   std::set<std::string> links;
-  for (const auto* html : {&overview, &product}) {
+  for (const auto* html : {&overview, &product, &execution, &analytics}) {
     const std::regex href("href=\"(/[^\"]*)\"");
     for (auto it = std::sregex_iterator(html->begin(), html->end(), href);
          it != std::sregex_iterator(); ++it) {

@@ -457,11 +457,19 @@ TEST_CASE("kill loop: random replicas killed under load, then all agree and veri
     CHECK(started(i) == expected);
   }
   // The same lineage for 50 random nodes (all of them, when fewer) on every replica.
-  const auto nodes = GetJson(cluster.port(0), "/api/v1/nodes?limit=1000");
-  REQUIRE(nodes.is_object());
+  // Every node, a page of at most 1000 at a time (a long loop makes more).
   std::vector<std::string> ids;
-  for (const auto& n : nodes["nodes"]) {
-    ids.push_back(n["id"].get<std::string>());
+  for (std::string after;;) {
+    const auto nodes = GetJson(
+        cluster.port(0), "/api/v1/nodes?limit=1000" + (after.empty() ? "" : "&after=" + after));
+    REQUIRE(nodes.is_object());
+    for (const auto& n : nodes["nodes"]) {
+      ids.push_back(n["id"].get<std::string>());
+    }
+    if (!nodes["next"].is_string()) {
+      break;
+    }
+    after = nodes["next"].get<std::string>();
   }
   // Every started group is a node (a slow machine's 3-cycle loop makes only a few), so at
   // least `expected` of them; fewer than 50 in a short loop.

@@ -35,10 +35,35 @@ Result<json> OverviewPage(const ApiContext& ctx, const Request&) {
         {{"name", name},
          {"url", Segment(name)},
          {"owner", p.published.owner},
+         {"owner_url", Segment(p.published.owner)},
          {"quality", p.published.quality},
          {"sla", p.published.sla},
          {"status", p.status},
          {"consumers", std::to_string(consumers)}});
+  }
+  // Every team: declared, configured, owning a product, named by a route or an
+  // explicit assignment.
+  std::set<std::string> team_names;
+  for (const auto& [name, t] : catalog->teams) {
+    team_names.insert(name);
+  }
+  for (const auto& [name, contacts] : ctx.config_teams) {
+    team_names.insert(name);
+  }
+  for (const auto& [name, p] : catalog->products) {
+    if (!p.published.owner.empty()) {
+      team_names.insert(p.published.owner);
+    }
+  }
+  for (const auto& [glob, team] : ctx.routes) {
+    team_names.insert(team);
+  }
+  for (const auto& [node, team] : catalog->owners) {
+    team_names.insert(team);
+  }
+  json teams = json::array();
+  for (const auto& name : team_names) {
+    teams.push_back({{"name", name}, {"url", Segment(name)}});
   }
   json domain_list = json::array();
   for (auto& [name, products] : domains) {
@@ -49,6 +74,8 @@ Result<json> OverviewPage(const ApiContext& ctx, const Request&) {
     ++kinds[g->node(v).kind];
   }
   json page = {{"domains", domain_list},
+               {"teams", teams},
+               {"has_teams", !teams.empty()},
                {"product_count", std::to_string(catalog->products.size())},
                {"topic_count", std::to_string(kinds[NodeKind::kTopic])},
                {"group_count", std::to_string(kinds[NodeKind::kGroup])},

@@ -70,7 +70,8 @@ Result<json> SearchPage(const ApiContext& ctx, const Request& r) {
     }
   }
 
-  // Teams: declared in the catalog or the config, owning a product, or a node.
+  // Teams: declared in the catalog or the config, owning a product, named by a
+  // route or an explicit assignment, or a node.
   std::map<std::string, std::string> teams;  // name -> display name
   for (const auto& [name, t] : catalog->teams) {
     teams[name] = t.display_name;
@@ -88,6 +89,12 @@ Result<json> SearchPage(const ApiContext& ctx, const Request& r) {
       teams.try_emplace(std::string(graph::ViewNode(*g, v).name));
     }
   }
+  for (const auto& [glob, team] : ctx.routes) {
+    teams.try_emplace(team);
+  }
+  for (const auto& [node, team] : catalog->owners) {
+    teams.try_emplace(team);
+  }
   std::map<std::string, std::vector<std::string>> owned;
   for (const auto& [name, p] : catalog->products) {
     owned[p.published.owner].push_back(name);
@@ -102,12 +109,11 @@ Result<json> SearchPage(const ApiContext& ctx, const Request& r) {
     for (const auto& product : owned[name]) {
       products_owned.push_back({{"name", product}, {"url", Segment(product)}});
     }
-    const auto node = NodeId::Team(name).str();
     team_rows.push_back({rank,
                          name,
                          {{"name", name},
                           {"display_name", display},
-                          {"node_url", g->Find(node) != graph::kNone ? Url(node) : ""},
+                          {"url", Segment(name)},
                           {"products", products_owned}}});
   }
 

@@ -17,6 +17,7 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
   ui::AddLogPages(router, ctx, with_demo);
   ui::AddGovernancePages(router, ctx, with_demo);
   ui::AddSearchPages(router, ctx, with_demo);
+  ui::AddTeamPages(router, ctx, with_demo);
   if (demo != nullptr) {
     ui::AddDemoPages(router, ctx, *demo);
   }

@@ -66,6 +66,7 @@ void AddNotificationPages(Router& router, const ApiContext& ctx, bool demo);
 void AddLogPages(Router& router, const ApiContext& ctx, bool demo);
 void AddGovernancePages(Router& router, const ApiContext& ctx, bool demo);
 void AddSearchPages(Router& router, const ApiContext& ctx, bool demo);
+void AddTeamPages(Router& router, const ApiContext& ctx, bool demo);
 void AddDemoPages(Router& router, const ApiContext& ctx, const DemoView& view);
 // Sign-in, sign-out and every form (write_pages.cpp): `router` dispatches the
 // forms to the API routes registered on it.
