@@ -21,6 +21,10 @@ inline constexpr std::size_t kMaxSvgNodes = 500;
 
 std::string LineageToDot(const graph::LineageResult& result);
 std::string LineageToDot(const graph::GraphSnapshot& g, const graph::LineageResult& result);
+// The legend of the pictures LineageToDot draws (HTML with small inline SVG
+// swatches): shape and colour per node kind, deprecated and retired products,
+// edge style per evidence.
+std::string LineageLegendHtml();
 // InvalidArgument when the layout fails.
 Result<std::string> DotToSvg(const std::string& dot);
 

@@ -160,6 +160,7 @@ void AddLineage(json& page, const graph::GraphSnapshot& g, const std::string& ro
         text.erase(0, start);
       }
       page["svg"] = text;
+      page["legend"] = LineageLegendHtml();
     } else {
       page["svg_error"] = svg.status().message();
     }

@@ -1,0 +1,66 @@
+// Page layout in headless Chromium (issue 17), driven by puppeteer-core
+// (deploy/install-deps.sh --with-ui puts it in build-tools/ui). Run by the demo
+// test (tests/app/cli_test.cpp) against the running demo:
+//
+//   node ui_pages_check.mjs --base http://127.0.0.1:PORT --out DIR PATH...
+//
+// For each PATH, at a 1280 × 900 viewport: the page is no wider than the
+// viewport (document.documentElement.scrollWidth <= 1280), and a page with a
+// lineage picture has its legend and a picture scaled into the page. Prints
+// one line per check ("ok" or "FAIL"); exits 1 if any failed. A full-page
+// screenshot of each goes to DIR.
+
+import { createRequire } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+const puppeteer = require(
+  process.env.TRIBUTARY_PUPPETEER ??
+    path.join(here, "../../build-tools/ui/node_modules/puppeteer-core"));
+
+const argv = process.argv.slice(2);
+const option = (name) => argv[argv.indexOf(`--${name}`) + 1];
+const base = option("base");
+const out = option("out");
+const paths = argv.filter((a, i) => !a.startsWith("--") && !argv[i - 1]?.startsWith("--"));
+
+let failed = 0;
+function check(ok, what) {
+  console.log(`${ok ? "ok  " : "FAIL"} ${what}`);
+  if (!ok) failed += 1;
+}
+
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+try {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 900 });
+  for (const [i, target] of paths.entries()) {
+    const response = await page.goto(base + target, { waitUntil: "load" });
+    check(response.status() === 200, `${target}: 200`);
+    const layout = await page.evaluate(() => {
+      const svg = document.querySelector(".svg svg");
+      return {
+        width: document.documentElement.scrollWidth,
+        picture: svg !== null,
+        pictureWidth: svg ? svg.getBoundingClientRect().width : 0,
+        legend: document.querySelector("figure.legend") !== null,
+      };
+    });
+    check(layout.width <= 1280, `${target}: ${layout.width} px wide (at most 1280)`);
+    if (layout.picture) {
+      check(layout.legend, `${target}: the lineage picture has a legend`);
+      check(layout.pictureWidth <= 1280, `${target}: the picture is ${layout.pictureWidth} px wide`);
+    }
+    await page.screenshot({ path: path.join(out, `page-${i}.png`), fullPage: true });
+  }
+} finally {
+  await browser.close();
+}
+process.exitCode = failed === 0 ? 0 : 1;
