@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 
@@ -67,6 +68,14 @@ Result<ProductWriteTarget> AdmitProductWrite(const ApiContext& ctx, const Reques
 
 // The approvals the `pii` policy reads: [[approvals]] and approved access requests.
 std::vector<governance::Approval> Approvals(const ApiContext& ctx);
+
+// Every team the catalog (declared, owning a product, subscribed, assigned a
+// node), the config ([[teams]]) or a [[routes]] entry names (team_routes.cpp).
+std::set<std::string> TeamNames(const ApiContext& ctx, const CatalogState& catalog);
+// One team of the routing table: {"name","display_name","contacts" (catalog
+// and config),"routes","subscriptions"} (team_routes.cpp).
+nlohmann::json TeamJson(const ApiContext& ctx, const CatalogState& catalog,
+                        const std::string& name);
 
 // GET /products/{name}'s body, or nullopt when there is no such product.
 std::optional<nlohmann::json> ProductDetail(const ApiContext& ctx, const std::string& name);

@@ -10,64 +10,6 @@ namespace {
 
 using nlohmann::json;
 
-// One team of the routing table: its contacts (catalog and config), routes and
-// subscriptions.
-json TeamJson(const ApiContext& ctx, const CatalogState& catalog, const std::string& name) {
-  json t = {{"name", name}, {"display_name", name}};
-  std::vector<std::string> contacts;
-  if (auto it = catalog.teams.find(name); it != catalog.teams.end()) {
-    if (!it->second.display_name.empty()) {
-      t["display_name"] = it->second.display_name;
-    }
-    contacts = it->second.contacts;
-  }
-  if (auto it = ctx.config_teams.find(name); it != ctx.config_teams.end()) {
-    for (const auto& c : it->second) {
-      if (std::find(contacts.begin(), contacts.end(), c) == contacts.end()) {
-        contacts.push_back(c);
-      }
-    }
-  }
-  t["contacts"] = contacts;
-  json routes = json::array();
-  for (const auto& [glob, team] : ctx.routes) {
-    if (team == name) {
-      routes.push_back(glob);
-    }
-  }
-  t["routes"] = routes;
-  auto sub = catalog.subscriptions.find(name);
-  t["subscriptions"] =
-      sub == catalog.subscriptions.end() ? std::vector<std::string>{} : sub->second;
-  return t;
-}
-
-// The routing table: every team the catalog, the config or a route names.
-std::set<std::string> TeamNames(const ApiContext& ctx, const CatalogState& catalog) {
-  std::set<std::string> names;
-  for (const auto& [name, t] : catalog.teams) {
-    names.insert(name);
-  }
-  for (const auto& [name, c] : ctx.config_teams) {
-    names.insert(name);
-  }
-  for (const auto& [glob, team] : ctx.routes) {
-    names.insert(team);
-  }
-  for (const auto& [name, products] : catalog.subscriptions) {
-    names.insert(name);
-  }
-  for (const auto& [name, p] : catalog.products) {
-    if (!p.published.owner.empty()) {
-      names.insert(p.published.owner);
-    }
-  }
-  for (const auto& [node, team] : catalog.owners) {
-    names.insert(team);
-  }
-  return names;
-}
-
 Response GetTeams(const ApiContext& ctx, const Request& r) {
   if (auto p = Admit(ctx, r, false); !p.ok()) {
     return FromStatus(p.status());
@@ -118,6 +60,61 @@ Response PutSubscriptions(const ApiContext& ctx, const Request& r) {
 }
 
 }  // namespace
+
+json TeamJson(const ApiContext& ctx, const CatalogState& catalog, const std::string& name) {
+  json t = {{"name", name}, {"display_name", name}};
+  std::vector<std::string> contacts;
+  if (auto it = catalog.teams.find(name); it != catalog.teams.end()) {
+    if (!it->second.display_name.empty()) {
+      t["display_name"] = it->second.display_name;
+    }
+    contacts = it->second.contacts;
+  }
+  if (auto it = ctx.config_teams.find(name); it != ctx.config_teams.end()) {
+    for (const auto& c : it->second) {
+      if (std::find(contacts.begin(), contacts.end(), c) == contacts.end()) {
+        contacts.push_back(c);
+      }
+    }
+  }
+  t["contacts"] = contacts;
+  json routes = json::array();
+  for (const auto& [glob, team] : ctx.routes) {
+    if (team == name) {
+      routes.push_back(glob);
+    }
+  }
+  t["routes"] = routes;
+  auto sub = catalog.subscriptions.find(name);
+  t["subscriptions"] =
+      sub == catalog.subscriptions.end() ? std::vector<std::string>{} : sub->second;
+  return t;
+}
+
+std::set<std::string> TeamNames(const ApiContext& ctx, const CatalogState& catalog) {
+  std::set<std::string> names;
+  for (const auto& [name, t] : catalog.teams) {
+    names.insert(name);
+  }
+  for (const auto& [name, c] : ctx.config_teams) {
+    names.insert(name);
+  }
+  for (const auto& [glob, team] : ctx.routes) {
+    names.insert(team);
+  }
+  for (const auto& [name, products] : catalog.subscriptions) {
+    names.insert(name);
+  }
+  for (const auto& [name, p] : catalog.products) {
+    if (!p.published.owner.empty()) {
+      names.insert(p.published.owner);
+    }
+  }
+  for (const auto& [node, team] : catalog.owners) {
+    names.insert(team);
+  }
+  return names;
+}
 
 void AddTeamRoutes(Router& router, const ApiContext& ctx) {
   // The routing table: every team the catalog, the config or a route names.

@@ -11,6 +11,7 @@
 #include "core/text_codec.h"
 #include "http/params.h"
 #include "http/routes/graph_render.h"
+#include "http/routes/route_support.h"
 #include "tributary/overloaded.h"
 
 namespace tributary::http::ui {
@@ -41,28 +42,8 @@ Result<json> OverviewPage(const ApiContext& ctx, const Request&) {
          {"status", p.status},
          {"consumers", std::to_string(consumers)}});
   }
-  // Every team: declared, configured, owning a product, named by a route or an
-  // explicit assignment.
-  std::set<std::string> team_names;
-  for (const auto& [name, t] : catalog->teams) {
-    team_names.insert(name);
-  }
-  for (const auto& [name, contacts] : ctx.config_teams) {
-    team_names.insert(name);
-  }
-  for (const auto& [name, p] : catalog->products) {
-    if (!p.published.owner.empty()) {
-      team_names.insert(p.published.owner);
-    }
-  }
-  for (const auto& [glob, team] : ctx.routes) {
-    team_names.insert(team);
-  }
-  for (const auto& [node, team] : catalog->owners) {
-    team_names.insert(team);
-  }
   json teams = json::array();
-  for (const auto& name : team_names) {
+  for (const auto& name : TeamNames(ctx, *catalog)) {
     teams.push_back({{"name", name}, {"url", Segment(name)}});
   }
   json domain_list = json::array();

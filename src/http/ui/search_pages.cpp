@@ -12,6 +12,7 @@
 #include <tuple>
 
 #include "core/text_codec.h"
+#include "http/routes/route_support.h"
 
 namespace tributary::http::ui {
 namespace {
@@ -70,30 +71,19 @@ Result<json> SearchPage(const ApiContext& ctx, const Request& r) {
     }
   }
 
-  // Teams: declared in the catalog or the config, owning a product, named by a
-  // route or an explicit assignment, or a node.
+  // Teams: every one the catalog, the config or a route names (TeamNames),
+  // and team nodes.
   std::map<std::string, std::string> teams;  // name -> display name
+  for (const auto& name : TeamNames(ctx, *catalog)) {
+    teams[name];
+  }
   for (const auto& [name, t] : catalog->teams) {
     teams[name] = t.display_name;
-  }
-  for (const auto& [name, contacts] : ctx.config_teams) {
-    teams.try_emplace(name);
-  }
-  for (const auto& [name, p] : catalog->products) {
-    if (!p.published.owner.empty()) {
-      teams.try_emplace(p.published.owner);
-    }
   }
   for (std::uint32_t v = 0; v < g->node_count(); ++v) {
     if (g->node(v).kind == NodeKind::kTeam) {
       teams.try_emplace(std::string(graph::ViewNode(*g, v).name));
     }
-  }
-  for (const auto& [glob, team] : ctx.routes) {
-    teams.try_emplace(team);
-  }
-  for (const auto& [node, team] : catalog->owners) {
-    teams.try_emplace(team);
   }
   std::map<std::string, std::vector<std::string>> owned;
   for (const auto& [name, p] : catalog->products) {

@@ -12,6 +12,7 @@
 
 #include "core/text_codec.h"
 #include "health/burrow_rules.h"
+#include "http/routes/route_support.h"
 
 namespace tributary::http::ui {
 namespace {
@@ -33,24 +34,10 @@ Result<json> TeamPage(const ApiContext& ctx, const std::string& team) {
   const auto catalog = ctx.catalog();
   const auto g = ctx.graph();
   const auto by_topic = ProductsByTopic(*catalog);
-  bool known = catalog->teams.contains(team) || ctx.config_teams.contains(team);
-
-  json page = {{"name", team}, {"display_name", team}};
-  std::vector<std::string> contacts;
-  if (auto it = catalog->teams.find(team); it != catalog->teams.end()) {
-    if (!it->second.display_name.empty()) {
-      page["display_name"] = it->second.display_name;
-    }
-    contacts = it->second.contacts;
-  }
-  if (auto it = ctx.config_teams.find(team); it != ctx.config_teams.end()) {
-    for (const auto& c : it->second) {
-      if (std::find(contacts.begin(), contacts.end(), c) == contacts.end()) {
-        contacts.push_back(c);
-      }
-    }
-  }
-  page["contacts"] = contacts;
+  bool known = TeamNames(ctx, *catalog).contains(team);
+  const auto routing = TeamJson(ctx, *catalog, team);
+  json page = {
+      {"name", team}, {"display_name", routing["display_name"]}, {"contacts", routing["contacts"]}};
 
   // What it owns: products, and the groups, principals, jobs and datasets
   // ownership resolves to it.
