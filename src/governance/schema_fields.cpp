@@ -1,6 +1,8 @@
 #include "governance/schema_fields.h"
 
+#include <algorithm>
 #include <cctype>
+#include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -353,6 +355,33 @@ Result<std::vector<SchemaField>> SchemaFields(std::string_view schema_type,
   } else {
     WalkAvroType(doc, "", 0, out);
   }
+  return out;
+}
+
+std::vector<FieldChange> FieldDiff(const std::vector<SchemaField>& before,
+                                   const std::vector<SchemaField>& after) {
+  std::map<std::string, std::string> old_types;
+  for (const auto& f : before) {
+    old_types[f.path] = f.type;
+  }
+  std::vector<FieldChange> out;
+  std::set<std::string> seen;
+  for (const auto& f : after) {
+    seen.insert(f.path);
+    auto it = old_types.find(f.path);
+    if (it == old_types.end()) {
+      out.push_back({"added", f.path, "", f.type});
+    } else if (it->second != f.type) {
+      out.push_back({"retyped", f.path, it->second, f.type});
+    }
+  }
+  for (const auto& f : before) {
+    if (!seen.contains(f.path)) {
+      out.push_back({"removed", f.path, f.type, ""});
+    }
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const FieldChange& a, const FieldChange& b) { return a.path < b.path; });
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tributary/events.h"
 #include "tributary/result.h"
 
 namespace tributary::governance {
@@ -23,5 +24,10 @@ struct SchemaField {
 // `schema_type` is AVRO, JSON or PROTOBUF; an unparseable schema is an error.
 Result<std::vector<SchemaField>> SchemaFields(std::string_view schema_type,
                                               std::string_view schema);
+
+// Field by field from `before` to `after`: added, removed and retyped fields,
+// by path (the next-version notice, the product page's comparison).
+std::vector<FieldChange> FieldDiff(const std::vector<SchemaField>& before,
+                                   const std::vector<SchemaField>& after);
 
 }  // namespace tributary::governance

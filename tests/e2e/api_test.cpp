@@ -604,6 +604,60 @@ TEST_CASE("the UI's search finds products, teams and nodes, best match first, fr
   service.Stop();
 }
 
+TEST_CASE(
+    "the product page compares two schema versions field by field, with the engine's verdict") {
+  auto kafka = std::move(sim::MockKafka::Start(1, sim::DefaultSourceTopics())).value();
+  ProduceEstate(kafka->bootstrap_servers());
+  {
+    // Version 2: price becomes a string (breaking), id is added with a default.
+    testing::KafkaProducer p(kafka->bootstrap_servers());
+    p.Produce(
+        "_schemas", 0,
+        R"({"keytype":"SCHEMA","subject":"stocktrades-value","version":2,"magic":1})",
+        R"({"subject":"stocktrades-value","version":2,"id":2,"schema":"{\"type\":\"record\",\"name\":\"Trade\",\"fields\":[{\"name\":\"price\",\"type\":\"string\"},{\"name\":\"id\",\"type\":\"string\",\"default\":\"\"}]}"})");
+    p.Flush();
+  }
+  TempDir dir;
+  SystemClock clock;
+  Service service(TestConfig(dir.path(), kafka->bootstrap_servers()), clock);
+  REQUIRE(service.Start().ok());
+  const auto port = service.http_port();
+  const auto page = [&](const std::string& target, int status = 200) {
+    const auto r = testing::HttpGet(port, target);
+    INFO(target << " -> " << r.status);
+    CHECK(r.status == status);
+    return r.body;
+  };
+  REQUIRE(WaitUntil(
+      [&] {
+        return testing::HttpGet(port, "/ui/products/stocktrades").body.find("Version 1 → 2") !=
+               std::string::npos;
+      },
+      60s));
+  // By default the last two versions: the fields that changed, and why it breaks.
+  const auto compared = page("/ui/products/stocktrades");
+  CHECK(compared.find("<span class=\"tag\">retyped</span></td><td><code>price</code></td>"
+                      "<td>double</td><td>string</td>") != std::string::npos);
+  CHECK(compared.find("<span class=\"tag\">added</span></td><td><code>id</code></td>") !=
+        std::string::npos);
+  CHECK(compared.find("<span class=\"tag dead\">breaking</span>") != std::string::npos);
+  CHECK(compared.find("<code>price</code></td><td>") != std::string::npos);
+  // Any two versions: a version against itself is compatible, with the same fields.
+  const auto same = page("/ui/products/stocktrades?from=2&to=2");
+  CHECK(same.find("Version 2 → 2") != std::string::npos);
+  CHECK(same.find("<span class=\"tag active\">compatible</span>") != std::string::npos);
+  CHECK(same.find("The same fields, with the same types.") != std::string::npos);
+  // The other way round is compared too.
+  const auto back = page("/ui/products/stocktrades?from=2&to=1");
+  CHECK(back.find("Version 2 → 1") != std::string::npos);
+  CHECK(back.find("<span class=\"tag\">removed</span></td><td><code>id</code></td>") !=
+        std::string::npos);
+  // A version the subject does not have, or not a number: 400 naming the parameter.
+  CHECK(page("/ui/products/stocktrades?from=9", 400).find("from") != std::string::npos);
+  CHECK(page("/ui/products/stocktrades?to=x", 400).find("to") != std::string::npos);
+  service.Stop();
+}
+
 TEST_CASE("every route the service registers is in the OpenAPI document") {
   const auto doc = json::parse(http::OpenApiDocument());
   CHECK(doc["openapi"].get<std::string>().rfind("3.", 0) == 0);

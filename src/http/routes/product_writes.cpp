@@ -359,34 +359,6 @@ std::optional<std::pair<std::string, std::string>> CurrentSchema(const ApiContex
   return std::nullopt;
 }
 
-// Field by field: added, removed, retyped (paths dotted from the top record).
-std::vector<FieldChange> FieldDiff(const std::vector<governance::SchemaField>& before,
-                                   const std::vector<governance::SchemaField>& after) {
-  std::map<std::string, std::string> old_types;
-  for (const auto& f : before) {
-    old_types[f.path] = f.type;
-  }
-  std::vector<FieldChange> out;
-  std::set<std::string> seen;
-  for (const auto& f : after) {
-    seen.insert(f.path);
-    auto it = old_types.find(f.path);
-    if (it == old_types.end()) {
-      out.push_back({"added", f.path, "", f.type});
-    } else if (it->second != f.type) {
-      out.push_back({"retyped", f.path, it->second, f.type});
-    }
-  }
-  for (const auto& f : before) {
-    if (!seen.contains(f.path)) {
-      out.push_back({"removed", f.path, f.type, ""});
-    }
-  }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const FieldChange& a, const FieldChange& b) { return a.path < b.path; });
-  return out;
-}
-
 Response NextVersion(const ApiContext& ctx, const Request& r) {
   auto target = AdmitProductWrite(ctx, r);
   if (!target.ok()) {
@@ -475,7 +447,7 @@ Response NextVersion(const ApiContext& ctx, const Request& r) {
   std::vector<FieldChange> diff;
   if (const auto old = CurrentSchema(ctx, name, current.published)) {
     if (auto before = governance::SchemaFields(old->first, old->second); before.ok()) {
-      diff = FieldDiff(*before, *fields);
+      diff = governance::FieldDiff(*before, *fields);
     }
   }
   // The new product: the old one's metadata, its own name and topic.

@@ -9,13 +9,101 @@
 
 #include "core/event_codec.h"
 #include "core/text_codec.h"
+#include "governance/schema_fields.h"
 #include "http/params.h"
 #include "http/routes/consumer_json.h"
 #include "http/routes/graph_render.h"
+#include "tracking/breaking_change_detector.h"
 #include "tributary/overloaded.h"
 
 namespace tributary::http::ui {
 namespace {
+
+// Two versions of `subject` compared (`?from=&to=`; the last two live ones by
+// default): field by field (added, removed, retyped, from SchemaFields) and the
+// compatibility engine's verdict of `to` read against `from` (the tracker's
+// JudgeSchemaChange, at the subject's level). Nothing with fewer than two
+// versions and no parameters; 400 for a version the subject does not have.
+Status AddVersionComparison(json& page, const SchemaState& schemas, const std::string& subject,
+                            const Request& r) {
+  auto from_param = CursorParam(r, "from", 1, INT32_MAX);
+  auto to_param = CursorParam(r, "to", 1, INT32_MAX);
+  if (!from_param.ok()) {
+    return from_param.status();
+  }
+  if (!to_param.ok()) {
+    return to_param.status();
+  }
+  const auto s = schemas.subjects.find(subject);
+  std::vector<const SubjectVersion*> live;
+  if (s != schemas.subjects.end()) {
+    for (const auto& [n, v] : s->second.versions) {
+      if (!v.deleted) {
+        live.push_back(&v);
+      }
+    }
+  }
+  if (live.size() < 2 && !*from_param && !*to_param) {
+    return Status::Ok();
+  }
+  const auto find = [&](const std::optional<std::int64_t>& wanted, std::size_t fallback,
+                        const char* what) -> Result<const SubjectVersion*> {
+    if (!wanted) {
+      if (fallback < live.size()) {
+        return live[fallback];
+      }
+      return InvalidArgument(std::string(what) + ": " + subject + " has no version to compare");
+    }
+    if (s != schemas.subjects.end()) {
+      if (auto it = s->second.versions.find(static_cast<std::int32_t>(*wanted));
+          it != s->second.versions.end()) {
+        return &it->second;
+      }
+    }
+    return InvalidArgument(std::string(what) + ": " + subject + " has no version " +
+                           std::to_string(*wanted));
+  };
+  auto a = find(*from_param, live.size() - 2, "from");
+  if (!a.ok()) {
+    return a.status();
+  }
+  auto b = find(*to_param, live.size() - 1, "to");
+  if (!b.ok()) {
+    return b.status();
+  }
+  const SubjectVersion& before = **a;
+  const SubjectVersion& after = **b;
+  json compare = {{"from", std::to_string(before.version)}, {"to", std::to_string(after.version)}};
+  const auto before_fields = governance::SchemaFields(before.schema_type, before.schema);
+  const auto after_fields = governance::SchemaFields(after.schema_type, after.schema);
+  if (before_fields.ok() && after_fields.ok()) {
+    json fields = json::array();
+    for (const auto& c : governance::FieldDiff(*before_fields, *after_fields)) {
+      fields.push_back({{"change", c.change},
+                        {"path", c.path},
+                        {"from_type", c.from_type},
+                        {"to_type", c.to_type}});
+    }
+    compare["fields"] = fields;
+    compare["same_fields"] = fields.empty();
+    compare["has_fields"] = !fields.empty();
+  } else {
+    compare["fields_error"] =
+        !before_fields.ok() ? before_fields.status().message() : after_fields.status().message();
+  }
+  const auto verdict = tracking::JudgeSchemaChange(schemas, {&before}, before, after);
+  compare["compatible"] = !verdict.has_value();
+  if (verdict) {
+    compare["cause"] = verdict->cause;
+    json found = json::array();
+    for (const auto& i : verdict->incompatibilities) {
+      found.push_back({{"message", i.message}, {"path", i.path}, {"type", i.type}});
+    }
+    compare["incompatibilities"] = found;
+  }
+  page["compare"] = compare;
+  return Status::Ok();
+}
 
 Result<json> ProductPage(const ApiContext& ctx, const Request& r) {
   const auto& name = r.params.at("name");
@@ -93,6 +181,9 @@ Result<json> ProductPage(const ApiContext& ctx, const Request& r) {
     }
   }
   page["versions"] = versions;
+  if (auto compared = AddVersionComparison(page, *schemas, subject, r); !compared.ok()) {
+    return compared;
+  }
   json producers = json::array();
   json consumers = json::array();
   if (const auto v = g->Find(topic); v != graph::kNone) {
