@@ -720,6 +720,10 @@ TEST_CASE("the web UI renders every page as HTML without script and its links re
       WaitUntil([&] { return page("/ui/deprecations").find("0 of 2") != std::string::npos; }, 10s));
   const auto board = page("/ui/deprecations/stocktrades");
   CHECK(board.find("not_started") != std::string::npos);
+  // The product page: each consumer's lag, status and migration in one table.
+  const auto deprecated = page("/ui/products/stocktrades");
+  CHECK(deprecated.find("<th>Migration</th>") != std::string::npos);
+  CHECK(deprecated.find("<span class=\"tag\">not_started</span>") != std::string::npos);
   CHECK(page("/ui/notifications").find("deprecation") != std::string::npos);
   CHECK(page("/ui/events").find("consumer_started") != std::string::npos);
   page("/ui/quarantine");

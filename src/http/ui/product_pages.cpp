@@ -186,6 +186,15 @@ Result<json> ProductPage(const ApiContext& ctx, const Request& r) {
   }
   json producers = json::array();
   json consumers = json::array();
+  // Each consumer's migration off this product while it is deprecated.
+  std::map<std::string, std::string> migration;
+  if (const auto tracking = ctx.tracking ? ctx.tracking() : nullptr) {
+    if (auto t = tracking->deprecations.find(name); t != tracking->deprecations.end()) {
+      for (const auto& [consumer, c] : t->second.consumers) {
+        migration[consumer] = c.status;
+      }
+    }
+  }
   if (const auto v = g->Find(topic); v != graph::kNone) {
     g->ForEachInNeighbour(v, [&](std::uint32_t e, std::uint32_t from) {
       const auto& edge = g->edge(e);
@@ -203,7 +212,10 @@ Result<json> ProductPage(const ApiContext& ctx, const Request& r) {
                              {"url", Url(g->id(to))},
                              {"team", TeamOf(*g, to).value_or("(unresolved)")},
                              {"evidence", EvidenceText(evidence)},
-                             {"last_seen", Time(edge.last_seen)}});
+                             {"last_seen", Time(edge.last_seen)},
+                             {"migration", migration.contains(std::string(g->id(to)))
+                                               ? json(migration.at(std::string(g->id(to))))
+                                               : json("")}});
       }
     });
   }
