@@ -443,7 +443,8 @@ TEST_CASE("demo at speed 60 delivers a breaking change and a deprecation within 
         (std::filesystem::path(TRIBUTARY_SOURCE_DIR) / "tests/e2e/ui_pages_check.mjs").string() +
         " --base http://127.0.0.1:" + std::to_string(port) + " --out " + shots.string() +
         " / /ui/products/stocktrades /ui/products/stocktrades.v2 /ui/products/trending_stocks "
-        "'/ui/node?id=topic:demo/stocktrades' /ui/teams/risk '/ui/search?q=stock' > " +
+        "'/ui/node?id=topic:demo/stocktrades' /ui/teams/risk '/ui/search?q=stock' "
+        "/ui/deprecations/stocktrades > " +
         log.string() + " 2>&1";
     const int code = std::system(command.c_str());
     std::ifstream in(log);
@@ -452,6 +453,8 @@ TEST_CASE("demo at speed 60 delivers a breaking change and a deprecation within 
     CHECK(code == 0);
     CHECK(output.find("FAIL") == std::string::npos);
     CHECK(output.find("the lineage picture has a legend") != std::string::npos);
+    CHECK(output.find("dark mode: the page is dark") != std::string::npos);
+    CHECK(output.find("printed: no header") != std::string::npos);
   }
   kill(pid, SIGINT);
   CHECK(WaitExit(pid) == 0);

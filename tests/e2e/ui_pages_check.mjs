@@ -6,7 +6,9 @@
 //
 // For each PATH, at a 1280 × 900 viewport: the page is no wider than the
 // viewport (document.documentElement.scrollWidth <= 1280), and a page with a
-// lineage picture has its legend and a picture scaled into the page. Prints
+// lineage picture has its legend and a picture scaled into the page. Then
+// dark mode (prefers-color-scheme) and the print style of the first
+// /ui/deprecations/ path. Prints
 // one line per check ("ok" or "FAIL"); exits 1 if any failed. A full-page
 // screenshot of each goes to DIR.
 
@@ -60,6 +62,36 @@ try {
     }
     await page.screenshot({ path: path.join(out, `page-${i}.png`), fullPage: true });
   }
+
+  // Dark mode follows prefers-color-scheme; printing drops the header and forms
+  // (the deprecation board prints as a plain table).
+  const first = base + paths[0];
+  const background = () =>
+    page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const luminance = (rgb) => {
+    const [r, g, b] = rgb.match(/\d+/g).map(Number);
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "dark" }]);
+  await page.goto(first, { waitUntil: "load" });
+  const dark = await background();
+  check(luminance(dark) < 60, `dark mode: the page is dark (${dark})`);
+  await page.screenshot({ path: path.join(out, "dark.png") });
+  await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: "light" }]);
+  await page.goto(first, { waitUntil: "load" });
+  const light = await background();
+  check(luminance(light) > 200, `light mode: the page is light (${light})`);
+  const board = paths.find((p) => p.startsWith("/ui/deprecations/")) ?? paths[0];
+  await page.goto(base + board, { waitUntil: "load" });
+  await page.emulateMediaType("print");
+  const printed = await page.evaluate(() => ({
+    header: getComputedStyle(document.querySelector("header")).display,
+    tables: document.querySelectorAll("main table").length,
+  }));
+  check(printed.header === "none", `${board} printed: no header`);
+  check(printed.tables > 0, `${board} printed: its tables remain`);
+  await page.pdf({ path: path.join(out, "board.pdf") });
+  await page.emulateMediaType("screen");
 } finally {
   await browser.close();
 }
