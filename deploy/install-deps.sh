@@ -76,12 +76,19 @@ fi
 # CSRF; tests/e2e/ui_forms_test.mjs), pinned, in its own tools directory (an
 # npm install into the Redocly one would prune it). The 22.x line runs on
 # Debian 12's Node 18 and drives Debian's Chromium.
+# axe-core (the accessibility rules the UI pages are checked against, injected
+# into each page) is installed with it, in the same command (--no-save prunes
+# what a command does not name).
 puppeteer_version=22.15.0
+axe_version=4.10.2
 ui_tools_dir="$tools_dir/ui"
-if $ui &&
-  [[ "$(node -p "require('$ui_tools_dir/node_modules/puppeteer-core/package.json').version" \
-        2> /dev/null)" != "$puppeteer_version" ]]; then
-  echo "install-deps: installing puppeteer-core@$puppeteer_version into $ui_tools_dir"
+ui_version() {
+  node -p "require('$ui_tools_dir/node_modules/$1/package.json').version" 2> /dev/null
+}
+if $ui && { [[ "$(ui_version puppeteer-core)" != "$puppeteer_version" ]] ||
+  [[ "$(ui_version axe-core)" != "$axe_version" ]]; }; then
+  echo "install-deps: installing puppeteer-core@$puppeteer_version and axe-core@$axe_version" \
+    "into $ui_tools_dir"
   PUPPETEER_SKIP_DOWNLOAD=true npm install --prefix "$ui_tools_dir" --no-save --no-audit \
-    --no-fund --loglevel=error "puppeteer-core@$puppeteer_version"
+    --no-fund --loglevel=error "puppeteer-core@$puppeteer_version" "axe-core@$axe_version"
 fi

@@ -429,20 +429,26 @@ TEST_CASE("demo at speed 60 delivers a breaking change and a deprecation within 
   }
   // Layout in Chromium (puppeteer-core): the product pages, whose lineage
   // pictures were wider than the page, now fit 1280 px with a legend; so do the
-  // overview, a team home and a search.
+  // overview, a team home and a search. axe-core (no serious or critical
+  // violation) on every page the UI's links reach from those, dark mode, print.
   if (std::system("command -v node > /dev/null 2>&1") != 0 ||
       !std::filesystem::exists(std::filesystem::path(TRIBUTARY_SOURCE_DIR) /
-                               "build-tools/ui/node_modules/puppeteer-core")) {
-    WARN("node or puppeteer-core is missing (deploy/install-deps.sh --with-ui): layout skipped");
+                               "build-tools/ui/node_modules/puppeteer-core") ||
+      !std::filesystem::exists(std::filesystem::path(TRIBUTARY_SOURCE_DIR) /
+                               "build-tools/ui/node_modules/axe-core/axe.min.js")) {
+    WARN(
+        "node, puppeteer-core or axe-core is missing (deploy/install-deps.sh --with-ui): "
+        "layout and accessibility skipped");
   } else {
     const auto shots = std::filesystem::path(TRIBUTARY_BINARY_DIR) / "artifacts" / "ui-layout";
     std::filesystem::create_directories(shots);
     const auto log = dir / "layout.log";
     const std::string command =
-        "timeout 120 node " +
+        "timeout 300 node " +
         (std::filesystem::path(TRIBUTARY_SOURCE_DIR) / "tests/e2e/ui_pages_check.mjs").string() +
         " --base http://127.0.0.1:" + std::to_string(port) + " --out " + shots.string() +
-        " / /ui/products/stocktrades /ui/products/stocktrades.v2 /ui/products/trending_stocks "
+        " --crawl 300 / /ui/products/stocktrades /ui/products/stocktrades.v2 "
+        "/ui/products/trending_stocks "
         "'/ui/node?id=topic:demo/stocktrades' /ui/teams/risk '/ui/search?q=stock' "
         "/ui/deprecations/stocktrades > " +
         log.string() + " 2>&1";
@@ -454,6 +460,12 @@ TEST_CASE("demo at speed 60 delivers a breaking change and a deprecation within 
     CHECK(output.find("FAIL") == std::string::npos);
     CHECK(output.find("the lineage picture has a legend") != std::string::npos);
     CHECK(output.find("dark mode: the page is dark") != std::string::npos);
+    // axe-core over every page reached from those by the UI's links.
+    CHECK(output.find(" serious or critical violations") != std::string::npos);
+    CHECK(output.find(", 0 serious or critical violations") != std::string::npos);
+    if (const auto at = output.find("axe-core: "); at != std::string::npos) {
+      std::printf("%s\n", output.substr(at, output.find('\n', at) - at).c_str());
+    }
     CHECK(output.find("printed: no header") != std::string::npos);
   }
   kill(pid, SIGINT);

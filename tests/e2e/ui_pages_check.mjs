@@ -23,10 +23,14 @@ const puppeteer = require(
     path.join(here, "../../build-tools/ui/node_modules/puppeteer-core"));
 
 const argv = process.argv.slice(2);
-const option = (name) => argv[argv.indexOf(`--${name}`) + 1];
+const option = (name) => (argv.includes(`--${name}`) ? argv[argv.indexOf(`--${name}`) + 1] : undefined);
 const base = option("base");
 const out = option("out");
+const crawl = Number(option("crawl") ?? 0);
 const paths = argv.filter((a, i) => !a.startsWith("--") && !argv[i - 1]?.startsWith("--"));
+const axeSource = path.join(
+  process.env.TRIBUTARY_AXE ?? path.join(here, "../../build-tools/ui/node_modules/axe-core"),
+  "axe.min.js");
 
 let failed = 0;
 function check(ok, what) {
@@ -43,6 +47,9 @@ const browser = await puppeteer.launch({
 try {
   const page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 900 });
+  // The pages forbid scripts (Content-Security-Policy); axe-core is injected
+  // by the test only.
+  await page.setBypassCSP(true);
   for (const [i, target] of paths.entries()) {
     const response = await page.goto(base + target, { waitUntil: "load" });
     check(response.status() === 200, `${target}: 200`);
@@ -61,6 +68,46 @@ try {
       check(layout.pictureWidth <= 1280, `${target}: the picture is ${layout.pictureWidth} px wide`);
     }
     await page.screenshot({ path: path.join(out, `page-${i}.png`), fullPage: true });
+  }
+
+  // axe-core on every page reached from PATHs by following the UI's links (at
+  // most --crawl pages): no serious or critical violation.
+  if (crawl > 0) {
+    const seen = new Set(paths);
+    const queue = [...paths];
+    let checked = 0;
+    let serious = 0;
+    while (queue.length > 0 && checked < crawl) {
+      const target = queue.shift();
+      const response = await page.goto(base + target, { waitUntil: "load" });
+      if (response.status() !== 200) {
+        check(false, `${target}: ${response.status()}`);
+        continue;
+      }
+      await page.addScriptTag({ path: axeSource });
+      const found = await page.evaluate(async () => {
+        const r = await window.axe.run(document, { resultTypes: ["violations"] });
+        return {
+          violations: r.violations
+            .filter((v) => v.impact === "serious" || v.impact === "critical")
+            .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.length}: ` +
+                 `${v.nodes.slice(0, 2).map((n) => n.target.join(" ")).join(", ")})`),
+          links: [...document.querySelectorAll("a[href]")].map((a) => a.getAttribute("href")),
+        };
+      });
+      checked += 1;
+      for (const v of found.violations) {
+        serious += 1;
+        console.log(`FAIL axe ${target}: ${v}`);
+      }
+      for (const href of found.links) {
+        if ((href === "/" || href.startsWith("/ui/")) && !seen.has(href)) {
+          seen.add(href);
+          queue.push(href);
+        }
+      }
+    }
+    check(serious === 0, `axe-core: ${checked} pages, ${serious} serious or critical violations`);
   }
 
   // Dark mode follows prefers-color-scheme; printing drops the header and forms
