@@ -81,14 +81,17 @@ fi
 # what a command does not name).
 puppeteer_version=22.15.0
 axe_version=4.10.2
+html_validate_version=9.7.1
 ui_tools_dir="$tools_dir/ui"
 ui_version() {
   node -p "require('$ui_tools_dir/node_modules/$1/package.json').version" 2> /dev/null
 }
 if $ui && { [[ "$(ui_version puppeteer-core)" != "$puppeteer_version" ]] ||
-  [[ "$(ui_version axe-core)" != "$axe_version" ]]; }; then
+  [[ "$(ui_version axe-core)" != "$axe_version" ]] ||
+  [[ "$(ui_version html-validate)" != "$html_validate_version" ]]; }; then
   echo "install-deps: installing puppeteer-core@$puppeteer_version and axe-core@$axe_version" \
     "into $ui_tools_dir"
   PUPPETEER_SKIP_DOWNLOAD=true npm install --prefix "$ui_tools_dir" --no-save --no-audit \
-    --no-fund --loglevel=error "puppeteer-core@$puppeteer_version" "axe-core@$axe_version"
+    --no-fund --loglevel=error "puppeteer-core@$puppeteer_version" "axe-core@$axe_version" \
+    "html-validate@$html_validate_version"
 fi

@@ -380,6 +380,30 @@ TEST_CASE("demo at speed 60 delivers a breaking change and a deprecation within 
       files.push_back(file);
     }
     CHECK(files.size() > 20);  // overview, products, nodes, boards, logs
+
+    // And valid HTML: html-validate's "standard" preset (the HTML standard's
+    // content models, duplicate ids, attributes), installed by install-deps --with-ui.
+    const auto validator = std::filesystem::path(TRIBUTARY_SOURCE_DIR) /
+                           "build-tools/ui/node_modules/html-validate/bin/html-validate.mjs";
+    if (!std::filesystem::exists(validator)) {
+      WARN("html-validate is missing (deploy/install-deps.sh --with-ui): HTML check skipped");
+    } else {
+      const auto html_dir = dir / "html";
+      std::filesystem::create_directories(html_dir);
+      for (const auto& f : files) {
+        std::filesystem::copy_file(f, html_dir / f.filename().replace_extension(".html"));
+      }
+      const auto log = dir / "html-validate.log";
+      const int code =
+          std::system(("cd " + html_dir.string() + " && timeout 300 node " + validator.string() +
+                       " --preset standard *.html > " + log.string() + " 2>&1")
+                          .c_str());
+      std::ifstream in(log);
+      const std::string report(std::istreambuf_iterator<char>(in), {});
+      INFO(report);
+      CHECK(code == 0);
+      std::printf("html-validate: %zu pages, %s\n", files.size(), code == 0 ? "valid" : "errors");
+    }
   }
 
   // A browser: headless Chromium loads the overview and a product page; the
