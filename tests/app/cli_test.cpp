@@ -422,6 +422,11 @@ TEST_CASE("demo at speed 60 delivers a breaking change and a deprecation within 
     for (const auto& [name, path, expect, also] :
          {std::tuple{"overview", "/", "Data mesh overview", "stocktrades"},
           std::tuple{"product", "/ui/products/stocktrades", "Product stocktrades", "stocktrades"},
+          // The demo's breaking change (pageviews' viewtime long -> string), compared
+          // field by field with the engine's verdict.
+          std::tuple{"product-diff", "/ui/products/pageviews#compare",
+                     "<code>viewtime</code></td><td>long</td><td>string</td>",
+                     "<span class=\"tag dead\">breaking</span>"},
           std::tuple{"team-owner", "/ui/teams/trade-gateway", "What we own",
                      "<a href=\"/ui/products/stocktrades\">stocktrades</a>"},
           std::tuple{"team-consumer", "/ui/teams/risk", "What we read, and from whom",
