@@ -90,6 +90,25 @@ void ProduceEstate(const std::string& bootstrap) {
   p.Flush();
 }
 
+// Whether the service mapped ProduceEstate's estate (analytics' groups read
+// stocktrades) within a minute.
+bool EstateMapped(std::uint16_t port) {
+  return WaitUntil(
+      [&] {
+        return testing::HttpGet(port, "/api/v1/impact?node=product:stocktrades")
+                   .body.find("analytics-risk") != std::string::npos;
+      },
+      60s);
+}
+
+// A page's body, its status checked.
+std::string Page(std::uint16_t port, const std::string& target, int status = 200) {
+  const auto r = testing::HttpGet(port, target);
+  INFO(target << " -> " << r.status);
+  CHECK(r.status == status);
+  return r.body;
+}
+
 json GetJson(std::uint16_t port, const std::string& target, int expected = 200) {
   const auto r = testing::HttpGet(port, target);
   INFO(target << " -> " << r.status << " " << r.body);
@@ -531,17 +550,9 @@ TEST_CASE("the UI's search finds products, teams and nodes, best match first, fr
   Service service(TestConfig(dir.path(), kafka->bootstrap_servers()), clock);
   REQUIRE(service.Start().ok());
   const auto port = service.http_port();
-  REQUIRE(WaitUntil(
-      [&] {
-        return testing::HttpGet(port, "/api/v1/impact?node=product:stocktrades")
-                   .body.find("analytics-risk") != std::string::npos;
-      },
-      60s));
+  REQUIRE(EstateMapped(port));
   const auto page = [&](const std::string& target, int status = 200) {
-    const auto r = testing::HttpGet(port, target);
-    INFO(target << " -> " << r.status);
-    CHECK(r.status == status);
-    return r.body;
+    return Page(port, target, status);
   };
   const auto before = [](const std::string& html, const std::string& a, const std::string& b) {
     const auto i = html.find(a);
@@ -623,10 +634,7 @@ TEST_CASE(
   REQUIRE(service.Start().ok());
   const auto port = service.http_port();
   const auto page = [&](const std::string& target, int status = 200) {
-    const auto r = testing::HttpGet(port, target);
-    INFO(target << " -> " << r.status);
-    CHECK(r.status == status);
-    return r.body;
+    return Page(port, target, status);
   };
   REQUIRE(WaitUntil(
       [&] {
@@ -684,12 +692,7 @@ TEST_CASE("the web UI renders every page as HTML without script and its links re
   Service service(TestConfig(dir.path(), kafka->bootstrap_servers()), clock);
   REQUIRE(service.Start().ok());
   const auto port = service.http_port();
-  REQUIRE(WaitUntil(
-      [&] {
-        return testing::HttpGet(port, "/api/v1/impact?node=product:stocktrades")
-                   .body.find("analytics-risk") != std::string::npos;
-      },
-      60s));
+  REQUIRE(EstateMapped(port));
   HttpConnection c(port);
   const auto sunset = FormatRfc3339(clock.Now() + std::chrono::days(20));
   REQUIRE(c.Request("POST", "/api/v1/products/stocktrades/deprecate",
