@@ -28,6 +28,7 @@
 #include "app/service.h"
 #include "core/catalog_projection.h"
 #include "core/schema_projection.h"
+#include "core/text_codec.h"
 #include "graph/lineage_projection.h"
 #include "health/health_tracker.h"
 #include "sim/mock_kafka.h"
@@ -525,13 +526,7 @@ std::string DemoToken(const std::string& team) { return "demo-" + team; }
 std::string Sha256Hex(const std::string& text) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  std::string hex;
-  char buf[3];
-  for (unsigned char b : digest) {
-    std::snprintf(buf, sizeof buf, "%02x", b);
-    hex += buf;
-  }
-  return hex;
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
 // The demo's governance: personal data, locality, complete metadata, and

@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "core/field_codec.h"
+#include "core/text_codec.h"
 #include "schema/compatibility.h"
 #include "tributary/notification_kind.h"
 #include "tributary/overloaded.h"
@@ -179,13 +180,7 @@ std::string SchemaFingerprint(const std::string& type, const std::string& schema
   const std::string text = type + "\n" + canonical;
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), digest);
-  std::string hex;
-  char buf[3];
-  for (unsigned char b : digest) {
-    std::snprintf(buf, sizeof buf, "%02x", b);
-    hex += buf;
-  }
-  return hex;
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof digest));
 }
 
 AclBinding RequiredAcl(const AccessRequested& request) {

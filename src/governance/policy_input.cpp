@@ -102,12 +102,14 @@ json Consumers(const InputSources& s, const std::string& name, const ProductPubl
 
 // The "fields" list of a schema. A product is evaluated again on every change
 // that touches it (a consumer, an ACL, its catalog entry) while its schema
-// rarely changes, so the lists of the schemas last read are kept: at most
-// kCachedSchemas per thread (the writer thread, each HTTP thread), dropped
-// together when full.
+// rarely changes, so the lists of the schemas last read are kept: per thread
+// (the writer thread, each HTTP thread) at most kCachedSchemas of them and
+// kCachedBytes of schema text, all dropped together when either is reached.
 const json& FieldsJson(const std::string& type, const std::string& schema) {
   constexpr std::size_t kCachedSchemas = 4096;
+  constexpr std::size_t kCachedBytes = 64 << 20;
   thread_local std::unordered_map<std::string, json> cache;
+  thread_local std::size_t cached_bytes = 0;
   std::string key;
   key.reserve(type.size() + 1 + schema.size());
   key.append(type).push_back('\0');
@@ -121,9 +123,11 @@ const json& FieldsJson(const std::string& type, const std::string& schema) {
       list.push_back({{"path", f.path}, {"type", f.type}, {"tags", f.tags}});
     }
   }
-  if (cache.size() >= kCachedSchemas) {
+  if (cache.size() >= kCachedSchemas || cached_bytes + key.size() > kCachedBytes) {
     cache.clear();
+    cached_bytes = 0;
   }
+  cached_bytes += key.size();
   return cache.emplace(std::move(key), std::move(list)).first->second;
 }
 

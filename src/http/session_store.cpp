@@ -16,13 +16,7 @@ std::string RandomHex() {
   if (RAND_bytes(bytes, sizeof bytes) != 1) {
     throw std::runtime_error("no randomness for a session id");
   }
-  std::string out;
-  char buf[3];
-  for (unsigned char b : bytes) {
-    std::snprintf(buf, sizeof buf, "%02x", b);
-    out += buf;
-  }
-  return out;
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
 }  // namespace

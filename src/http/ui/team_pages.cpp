@@ -18,6 +18,7 @@ namespace tributary::http::ui {
 namespace {
 
 constexpr std::size_t kTeamNotifications = 20;
+constexpr std::size_t kTeamRows = 200;
 
 // Topic node id -> product name.
 std::map<std::string, std::string> ProductsByTopic(const CatalogState& catalog) {
@@ -217,9 +218,21 @@ Result<json> TeamPage(const ApiContext& ctx, const std::string& team) {
     }
   }
   page["notifications"] = sent;
+  // At most kTeamRows rows a list: a platform team may own thousands of groups.
+  std::string truncated;
   for (const auto* list : {"products", "nodes", "reads", "under", "owed", "signoffs", "to_decide",
                            "asked", "violations", "health", "notifications"}) {
-    page[std::string("has_") + list] = !page[list].empty();
+    auto& rows = page[list];
+    if (rows.size() > kTeamRows) {
+      truncated += std::string(truncated.empty() ? "" : ", ") + list + " (" +
+                   std::to_string(rows.size()) + ")";
+      rows.erase(rows.begin() + kTeamRows, rows.end());
+    }
+    page[std::string("has_") + list] = !rows.empty();
+  }
+  if (!truncated.empty()) {
+    page["truncated"] = "Showing the first " + std::to_string(kTeamRows) +
+                        " rows of each list; longer: " + truncated + ".";
   }
   return page;
 }
