@@ -481,7 +481,7 @@ Response NextVersion(const ApiContext& ctx, const Request& r) {
     return FromStatus(s);
   }
   if (auto s = AwaitShown(ctx,
-                          [&](const CatalogState& c) {
+                          [&name, &next = next](const CatalogState& c) {
                             auto o = c.products.find(name);
                             return c.products.contains(next) && o != c.products.end() &&
                                    o->second.status == "deprecated";
