@@ -88,7 +88,8 @@ void AddSecurityHeaders(Response& response) {
   if (!has("content-security-policy")) {
     response.headers.emplace_back(
         "Content-Security-Policy",
-        html ? "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
+        html ? "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; "
+               "img-src 'self' data:; "
                "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
              : "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox");
   }

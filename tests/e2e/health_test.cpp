@@ -200,6 +200,25 @@ TEST_CASE(
   CHECK(testing::HttpGet(port, "/api/v1/consumers?status=BAD").status == 400);
   CHECK(testing::HttpGet(port, "/api/v1/consumers/group%3Alocal%2Fnobody").status == 404);
 
+  // The lineage picture colours each group by its status, and says WARN or ERR.
+  const auto dot =
+      testing::HttpGet(port, "/api/v1/lineage?node=topic:local/orders&format=dot").body;
+  const auto drawn = [&](const std::string& label, const std::string& fill) {
+    const auto at = dot.find("[label=\"" + label + "\"");
+    return at != std::string::npos &&
+           dot.substr(at, dot.find('\n', at) - at).find("fillcolor=\"" + fill + "\"") !=
+               std::string::npos;
+  };
+  INFO(dot);
+  CHECK(drawn("analytics-healthy", "#86efac"));
+  CHECK(drawn("analytics-lagging (WARN)", "#fde68a"));
+  CHECK(drawn("analytics-stalled (ERR)", "#fca5a5"));
+  CHECK(drawn("analytics-stopped (ERR)", "#fca5a5"));
+  const auto ui = testing::HttpGet(port, "/ui/node?id=topic:local/orders").body;
+  CHECK(ui.find("analytics&#45;stalled (ERR)") != std::string::npos);  // Graphviz's '-'
+
+  CHECK(ui.find("consumer group stalled or stopped (ERR)") != std::string::npos);  // the legend
+
   // Each change of status is an event, decided once.
   const auto events = json::parse(
       testing::HttpGet(port, "/api/v1/events?type=consumer_status_changed&limit=1000").body);

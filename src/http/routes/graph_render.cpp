@@ -133,30 +133,87 @@ std::string NodeUrl(std::string_view id) { return "/ui/node?id=" + PercentEncode
 
 namespace {
 
-std::string Dot(const graph::GraphSnapshot* g, const graph::LineageResult& result) {
-  std::string dot =
-      "digraph lineage {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10, "
-      "style=filled];\n  edge [fontname=\"Helvetica\", fontsize=9];\n";
+constexpr const char* kViewerOutline = "#1d4ed8";
+
+// Fill of a group by its consumer health.
+const char* HealthFill(std::string_view status) {
+  if (status == "OK") {
+    return "#86efac";
+  }
+  if (status == "WARN") {
+    return "#fde68a";
+  }
+  if (status == "ERR") {
+    return "#fca5a5";
+  }
+  return nullptr;
+}
+
+constexpr const char* kHeader =
+    "digraph lineage {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=10, "
+    "style=filled];\n  edge [fontname=\"Helvetica\", fontsize=9];\n";
+
+std::optional<std::string> TeamOfNode(const graph::GraphSnapshot* g, const graph::NodeView& n) {
+  if (g == nullptr || n.index == graph::kNone) {
+    return std::nullopt;
+  }
+  if (auto owner = g->OwnerOf(n.index)) {
+    return std::string(owner->team);
+  }
+  return std::nullopt;
+}
+
+// One node of the picture, fully drawn.
+std::string NodeDot(const graph::GraphSnapshot* g, const graph::NodeView& n, std::size_t name,
+                    bool root, const PictureOptions& o) {
+  const std::string status = g != nullptr ? ProductStatus(*g, n) : "";
+  const char* fill = status == "deprecated" ? kDeprecatedFill
+                     : status == "retired"  ? kRetiredFill
+                                            : FillFor(n.kind);
+  std::string label(n.name);
+  if (!status.empty()) {
+    label += " (" + status + ")";
+  }
+  if (n.kind == NodeKind::kGroup) {
+    if (const auto h = o.consumer_status.find(n.id); h != o.consumer_status.end()) {
+      if (const char* f = HealthFill(h->second)) {
+        fill = f;
+        if (h->second != "OK") {
+          label += " (" + h->second + ")";
+        }
+      }
+    }
+  }
+  std::string extra;
+  if (const auto c = o.node_change.find(n.id); c != o.node_change.end()) {
+    label += c->second == "added" ? " (new)" : " (gone)";
+    if (c->second == "removed") {
+      fill = kRetiredFill;
+    }
+  }
+  if (!o.viewer_team.empty() && TeamOfNode(g, n) == o.viewer_team) {
+    extra += std::string(", peripheries=2, color=\"") + kViewerOutline + "\"";
+  }
+  if (root) {
+    extra += ", style=\"filled,bold\", penwidth=2";
+  }
+  // NodeUrl's output holds only [A-Za-z0-9-._~:/%?=]: nothing to escape.
+  return "  n" + std::to_string(name) + " [label=" + Attribute(label) +
+         ", shape=" + ShapeFor(n.kind) + ", fillcolor=\"" + fill +
+         "\", tooltip=" + Attribute(n.id, Field::kTooltip) + ", URL=\"" + NodeUrl(n.id) + "\"" +
+         extra + "];\n";
+}
+
+std::string FullDot(const graph::GraphSnapshot* g, const graph::LineageResult& result,
+                    const PictureOptions& o) {
+  std::string dot = kHeader;
   std::unordered_map<std::string_view, std::size_t> names;
   names.reserve(result.nodes.size());
   for (const auto& n : result.nodes) {
     const auto [it, added] = names.emplace(n.id, names.size());
-    if (!added) {
-      continue;
+    if (added) {
+      dot += NodeDot(g, n, it->second, n.id == result.root, o);
     }
-    const std::string status = g != nullptr ? ProductStatus(*g, n) : "";
-    const char* fill = status == "deprecated" ? kDeprecatedFill
-                       : status == "retired"  ? kRetiredFill
-                                              : FillFor(n.kind);
-    std::string label(n.name);
-    if (!status.empty()) {
-      label += " (" + status + ")";
-    }
-    // NodeUrl's output holds only [A-Za-z0-9-._~:/%?=]: nothing to escape.
-    dot += "  n" + std::to_string(it->second) + " [label=" + Attribute(label) +
-           ", shape=" + ShapeFor(n.kind) + ", fillcolor=\"" + fill +
-           "\", tooltip=" + Attribute(n.id, Field::kTooltip) + ", URL=\"" + NodeUrl(n.id) + "\"" +
-           (n.id == result.root ? ", style=\"filled,bold\", penwidth=2" : "") + "];\n";
   }
   for (const auto& e : result.edges) {
     const auto from = names.find(e.from);
@@ -164,8 +221,173 @@ std::string Dot(const graph::GraphSnapshot* g, const graph::LineageResult& resul
     if (from == names.end() || to == names.end()) {
       continue;  // an edge always joins two listed nodes; never draw a dangling one
     }
+    std::string label(graph::ToString(e.kind));
+    std::string change;
+    if (const auto c = o.edge_change.find(e.index); c != o.edge_change.end()) {
+      if (c->second == "added") {
+        label = "+ " + label;
+        change = ", color=\"#15803d\", fontcolor=\"#15803d\", penwidth=2.5";
+      } else if (c->second == "removed") {
+        label = "\u2212 " + label;
+        change = ", color=\"#b91c1c\", fontcolor=\"#b91c1c\", penwidth=2";
+      } else {
+        label = "\u00b1 " + label;
+        change = ", color=\"#b45309\", fontcolor=\"#b45309\", penwidth=2";
+      }
+    }
     dot += "  n" + std::to_string(from->second) + " -> n" + std::to_string(to->second) +
-           " [label=" + Attribute(graph::ToString(e.kind)) + EdgeStyle(e) + "];\n";
+           " [label=" + Attribute(label) + EdgeStyle(e) + change + "];\n";
+  }
+  dot += "}\n";
+  return dot;
+}
+
+const char* Plural(NodeKind kind, std::size_t n) {
+  switch (kind) {
+    case NodeKind::kTopic:
+      return n == 1 ? "topic" : "topics";
+    case NodeKind::kGroup:
+      return n == 1 ? "group" : "groups";
+    case NodeKind::kPrincipal:
+      return n == 1 ? "principal" : "principals";
+    case NodeKind::kJob:
+      return n == 1 ? "job" : "jobs";
+    case NodeKind::kTeam:
+      return n == 1 ? "team" : "teams";
+    case NodeKind::kDataset:
+      return n == 1 ? "dataset" : "datasets";
+  }
+  return "nodes";
+}
+
+// The root, one node per team (or per kind for nodes without an owner), edges
+// summed per (from, to, kind).
+std::string CollapsedDot(const graph::GraphSnapshot* g, const graph::LineageResult& result,
+                         const PictureOptions& o) {
+  struct Cluster {
+    std::string team;  // "" for nodes without an owner
+    NodeKind kind{};   // the kind of an ownerless cluster
+    std::map<NodeKind, std::size_t> kinds;
+    std::size_t count = 0;
+    std::size_t name = 0;
+  };
+  // Cluster keys: "t" + team, or "k" + kind number.
+  std::map<std::string, Cluster> clusters;
+  std::unordered_map<std::string_view, std::string> key_of;
+  key_of.reserve(result.nodes.size());
+  for (const auto& n : result.nodes) {
+    if (n.id == result.root || key_of.contains(n.id)) {
+      continue;
+    }
+    const auto team = TeamOfNode(g, n);
+    std::string key = team ? "t" + *team : "k" + std::to_string(static_cast<int>(n.kind));
+    auto& c = clusters[key];
+    c.team = team.value_or("");
+    c.kind = n.kind;
+    ++c.kinds[n.kind];
+    ++c.count;
+    key_of.emplace(n.id, std::move(key));
+  }
+  // The largest clusters keep their own node; the rest share one.
+  std::vector<std::pair<std::size_t, std::string>> by_size;
+  by_size.reserve(clusters.size());
+  for (const auto& [key, c] : clusters) {
+    by_size.emplace_back(c.count, key);
+  }
+  std::sort(by_size.begin(), by_size.end(), [](const auto& a, const auto& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  });
+  const std::size_t kept = kMaxSvgNodes - 2;
+  std::size_t other_nodes = 0;
+  std::size_t other_clusters = 0;
+  std::unordered_map<std::string, std::string> folded;  // cluster key -> drawn key
+  for (std::size_t i = 0; i < by_size.size(); ++i) {
+    if (i < kept) {
+      folded.emplace(by_size[i].second, by_size[i].second);
+    } else {
+      folded.emplace(by_size[i].second, "o");
+      other_nodes += by_size[i].first;
+      ++other_clusters;
+    }
+  }
+
+  std::string dot = kHeader;
+  std::unordered_map<std::string, std::size_t> names;  // drawn key -> node number
+  for (const auto& n : result.nodes) {
+    if (n.id == result.root) {
+      dot += NodeDot(g, n, 0, true, o);
+      names.emplace("r", 0);
+      break;
+    }
+  }
+  for (std::size_t i = 0; i < by_size.size() && i < kept; ++i) {
+    auto& c = clusters.at(by_size[i].second);
+    c.name = names.size();
+    names.emplace(by_size[i].second, c.name);
+    std::string parts;
+    for (const auto& [kind, count] : c.kinds) {
+      parts += (parts.empty() ? "" : ", ") + std::to_string(count) + " " + Plural(kind, count);
+    }
+    std::string label;
+    std::string attributes;
+    if (!c.team.empty()) {
+      label = "team " + c.team + ": " + parts;
+      attributes = std::string(", shape=folder, fillcolor=\"") + FillFor(NodeKind::kTeam) +
+                   "\", URL=\"/ui/teams/" + PercentEncode(c.team) + "\"";
+      if (c.team == o.viewer_team) {
+        attributes += std::string(", peripheries=2, color=\"") + kViewerOutline + "\"";
+      }
+    } else {
+      label = parts + " without a team";
+      attributes =
+          std::string(", shape=") + ShapeFor(c.kind) + ", fillcolor=\"" + FillFor(c.kind) + "\"";
+    }
+    dot += "  n" + std::to_string(c.name) + " [label=" + Attribute(label) +
+           ", tooltip=" + Attribute(label, Field::kTooltip) + attributes + "];\n";
+  }
+  if (other_clusters > 0) {
+    const std::string label = std::to_string(other_nodes) + " nodes of " +
+                              std::to_string(other_clusters) + " other teams and kinds";
+    names.emplace("o", names.size());
+    dot += "  n" + std::to_string(names.at("o")) + " [label=" + Attribute(label) +
+           ", tooltip=" + Attribute(label, Field::kTooltip) + ", shape=folder, fillcolor=\"" +
+           kRetiredFill + "\"];\n";
+  }
+  struct Summed {
+    std::size_t count = 0;
+    graph::EdgeView strongest;  // evidence and activity summed over the edges
+  };
+  std::map<std::tuple<std::size_t, std::size_t, graph::EdgeKind>, Summed> edges;
+  const auto drawn = [&](std::string_view id) -> std::optional<std::size_t> {
+    if (id == result.root) {
+      return names.contains("r") ? std::optional<std::size_t>(0) : std::nullopt;
+    }
+    const auto k = key_of.find(id);
+    if (k == key_of.end()) {
+      return std::nullopt;
+    }
+    const auto f = names.find(folded.at(k->second));
+    return f == names.end() ? std::nullopt : std::optional<std::size_t>(f->second);
+  };
+  for (const auto& e : result.edges) {
+    const auto from = drawn(e.from);
+    const auto to = drawn(e.to);
+    if (!from || !to || *from == *to) {
+      continue;  // within one team: not drawn
+    }
+    auto& s = edges[{*from, *to, e.kind}];
+    ++s.count;
+    s.strongest.evidence |= e.evidence;
+    s.strongest.active = s.strongest.active || e.active;
+  }
+  for (const auto& [key, s] : edges) {
+    const auto& [from, to, kind] = key;
+    std::string label(graph::ToString(kind));
+    if (s.count > 1) {
+      label += " \u00d7" + std::to_string(s.count);
+    }
+    dot += "  n" + std::to_string(from) + " -> n" + std::to_string(to) +
+           " [label=" + Attribute(label) + EdgeStyle(s.strongest) + "];\n";
   }
   dot += "}\n";
   return dot;
@@ -173,10 +395,20 @@ std::string Dot(const graph::GraphSnapshot* g, const graph::LineageResult& resul
 
 }  // namespace
 
-std::string LineageToDot(const graph::LineageResult& result) { return Dot(nullptr, result); }
+bool Collapsed(const graph::LineageResult& result, const PictureOptions& options) {
+  return result.nodes.size() > std::min(options.collapse_above, kMaxSvgNodes);
+}
 
-std::string LineageToDot(const graph::GraphSnapshot& g, const graph::LineageResult& result) {
-  return Dot(&g, result);
+std::string LineageToDot(const graph::LineageResult& result) {
+  const PictureOptions none;
+  return Collapsed(result, none) ? CollapsedDot(nullptr, result, none)
+                                 : FullDot(nullptr, result, none);
+}
+
+std::string LineageToDot(const graph::GraphSnapshot& g, const graph::LineageResult& result,
+                         const PictureOptions& options) {
+  return Collapsed(result, options) ? CollapsedDot(&g, result, options)
+                                    : FullDot(&g, result, options);
 }
 
 std::string LineageLegendHtml() {
@@ -211,6 +443,23 @@ std::string LineageLegendHtml() {
   out += swatch(std::string("<rect x=\"2\" y=\"3\" width=\"24\" height=\"12\" fill=\"") +
                     kRetiredFill + stroke,
                 "retired product");
+  for (const auto& [status, text] : {std::pair{"OK", "consumer group keeping up (health OK)"},
+                                     std::pair{"WARN", "consumer group falling behind (WARN)"},
+                                     std::pair{"ERR", "consumer group stalled or stopped (ERR)"}}) {
+    out += swatch(std::string("<ellipse cx=\"14\" cy=\"9\" rx=\"12\" ry=\"6\" fill=\"") +
+                      HealthFill(status) + stroke,
+                  text);
+  }
+  out += swatch(std::string("<rect x=\"3\" y=\"4\" width=\"22\" height=\"10\" fill=\"#ffffff\" "
+                            "stroke=\"") +
+                    kViewerOutline +
+                    "\"/><rect x=\"1\" y=\"2\" width=\"26\" height=\"14\" "
+                    "fill=\"none\" stroke=\"" +
+                    kViewerOutline + "\"/>",
+                "your team's (double outline)");
+  out += swatch(std::string("<polygon points=\"2,4 10,4 12,6 26,6 26,16 2,16\" fill=\"") +
+                    FillFor(NodeKind::kTeam) + stroke,
+                "a team's nodes, collapsed (large pictures)");
   const auto line = [](const std::string& dash, const std::string& colour) {
     return "<line x1=\"2\" y1=\"9\" x2=\"26\" y2=\"9\" stroke=\"" + colour +
            "\" stroke-width=\"2\"" + dash + "/>";

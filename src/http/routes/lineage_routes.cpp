@@ -3,10 +3,37 @@
 
 #include "http/routes/route_support.h"
 
+#include <algorithm>
+
 #include "graph/queries.h"
+#include "health/health_tracker.h"
 #include "http/routes/graph_render.h"
 
 namespace tributary::http {
+
+PictureOptions PictureFor(const ApiContext& ctx, const Request& r, const Principal& principal,
+                          const graph::LineageResult& result) {
+  PictureOptions options;
+  const auto* team = r.Query("team");
+  options.viewer_team = team != nullptr && !team->empty() ? *team : principal.team;
+  const auto health = ctx.health ? ctx.health() : nullptr;
+  if (health == nullptr) {
+    return options;
+  }
+  const auto& consumers = health->consumers;  // by id
+  for (const auto& n : result.nodes) {
+    if (n.kind != NodeKind::kGroup) {
+      continue;
+    }
+    const auto it = std::lower_bound(consumers.begin(), consumers.end(), n.id,
+                                     [](const auto& c, std::string_view id) { return c.id < id; });
+    if (it != consumers.end() && it->id == n.id) {
+      options.consumer_status.emplace(std::string(n.id), std::string(health::ToString(it->status)));
+    }
+  }
+  return options;
+}
+
 namespace {
 
 using nlohmann::json;
@@ -42,8 +69,9 @@ Result<WriteGrant> AuthorizeLineageWrite(const ApiContext& ctx, const Principal&
 }
 
 Response GetLineage(const ApiContext& ctx, const Request& r) {
-  if (auto p = Admit(ctx, r, false); !p.ok()) {
-    return FromStatus(p.status());
+  auto principal = Admit(ctx, r, false);
+  if (!principal.ok()) {
+    return FromStatus(principal.status());
   }
   auto root = NodeParam(ctx, r, "node");
   if (!root.ok()) {
@@ -98,14 +126,9 @@ Response GetLineage(const ApiContext& ctx, const Request& r) {
     graph::AppendJson(*g, *result, res.body);
     return res;
   }
-  if (fmt == "svg" && result->nodes.size() > kMaxSvgNodes) {
-    return Response::Error(422, "too_large",
-                           "the lineage has " + std::to_string(result->nodes.size()) +
-                               " nodes; SVG is drawn for at most " + std::to_string(kMaxSvgNodes) +
-                               ": lower the depth");
-  }
   Response res;
-  const auto dot = LineageToDot(*g, *result);
+  // A large result is drawn collapsed by team (graph_render.h).
+  const auto dot = LineageToDot(*g, *result, PictureFor(ctx, r, *principal, *result));
   if (fmt == "dot") {
     res.content_type = "text/vnd.graphviz";
     res.body = dot;

@@ -12,8 +12,10 @@
 #include <string>
 #include <string_view>
 
+#include "graph/queries.h"
 #include "http/params.h"
 #include "http/routes/api_routes.h"
+#include "http/routes/graph_render.h"
 
 namespace tributary::http {
 
@@ -34,6 +36,12 @@ Result<std::string> NodeParam(const ApiContext& ctx, const Request& r, std::stri
 // Authenticates and authorizes a read or a write before anything else.
 Result<Principal> Admit(const ApiContext& ctx, const Request& r, bool write,
                         std::optional<std::string_view> owning_team = std::nullopt);
+
+// How a lineage picture is drawn for this request: the nodes of the viewer's
+// team highlighted (the `team` parameter, else the principal's team) and each
+// group of `result` coloured by its consumer health.
+PictureOptions PictureFor(const ApiContext& ctx, const Request& r, const Principal& principal,
+                          const graph::LineageResult& result);
 
 // The handler, with its duration observed as query `query` in the metrics.
 template <typename F>

@@ -10,6 +10,7 @@
 #include "core/text_codec.h"
 #include "http/params.h"
 #include "http/routes/graph_render.h"
+#include "http/ui/ui_templates.h"
 #include "tributary/overloaded.h"
 
 namespace tributary::http::ui {
@@ -52,7 +53,7 @@ Result<json> NodePage(const ApiContext& ctx, const Request& r) {
                {"team", TeamOf(*g, v).value_or("")},
                {"depth", std::to_string(DepthParam(r, 2))},
                {"at", at ? FormatRfc3339(*at) : std::string()}};
-  AddLineage(page, *g, node, direction, DepthParam(r, 2), at);
+  AddLineage(page, ctx, r, *g, node, direction, DepthParam(r, 2), at);
   return page;
 }
 
@@ -106,6 +107,18 @@ void AddNodePages(Router& router, const ApiContext& ctx, bool demo) {
             ctx, demo, r, node, [&] { return NodePage(ctx, r); }, "node");
       },
       AlwaysHeavy);
+  // The pictures' pan and zoom (templates/ui/lineage.js): no data, no sign-in.
+  router.Add("GET", "/ui/lineage.js", [](const Request&) {
+    Response r;
+    r.content_type = "text/javascript; charset=utf-8";
+    r.headers.emplace_back("Cache-Control", "max-age=3600");
+    for (const auto& t : UiTemplates()) {
+      if (t.path == "lineage.js") {
+        r.body = std::string(t.text);
+      }
+    }
+    return r;
+  });
   router.Add("GET", "/ui/impact", [&ctx, demo](const Request& r) {
     return ServePage(
         ctx, demo, r, "Impact", [&] { return ImpactPage(ctx, r); }, "impact");

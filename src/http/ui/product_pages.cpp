@@ -258,7 +258,7 @@ Result<json> ProductPage(const ApiContext& ctx, const Request& r) {
   }
   page["producers"] = producers;
   page["consumers"] = consumers;
-  AddLineage(page, *g, topic, graph::Direction::kBoth, DepthParam(r, 2), at);
+  AddLineage(page, ctx, r, *g, topic, graph::Direction::kBoth, DepthParam(r, 2), at);
   return page;
 }
 

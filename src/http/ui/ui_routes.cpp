@@ -18,6 +18,7 @@ void AddUiRoutes(Router& router, const ApiContext& ctx, const DemoView* demo) {
   ui::AddGovernancePages(router, ctx, with_demo);
   ui::AddSearchPages(router, ctx, with_demo);
   ui::AddTeamPages(router, ctx, with_demo);
+  ui::AddHistoryPages(router, ctx, with_demo);
   if (demo != nullptr) {
     ui::AddDemoPages(router, ctx, *demo);
   }

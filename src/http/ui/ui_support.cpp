@@ -11,6 +11,7 @@
 #include "graph/queries.h"
 #include "http/params.h"
 #include "http/routes/graph_render.h"
+#include "http/routes/route_support.h"
 #include "http/ui/ui_templates.h"
 #include "notifiers/templates/mustache_data.h"
 #include "tributary/overloaded.h"
@@ -135,8 +136,9 @@ std::optional<std::string> TeamOf(const graph::GraphSnapshot& g, std::uint32_t v
 }
 
 // A lineage SVG (or why there is none).
-void AddLineage(json& page, const graph::GraphSnapshot& g, const std::string& root,
-                graph::Direction direction, int depth, std::optional<Timestamp> at) {
+void AddLineage(json& page, const ApiContext& ctx, const Request& r, const graph::GraphSnapshot& g,
+                const std::string& root, graph::Direction direction, int depth,
+                std::optional<Timestamp> at) {
   graph::LineageQuery q;
   q.root = root;
   q.direction = direction;
@@ -147,26 +149,38 @@ void AddLineage(json& page, const graph::GraphSnapshot& g, const std::string& ro
     page["svg_error"] = result.status().message();
     return;
   }
-  if (result->nodes.size() > kMaxSvgNodes) {
-    page["svg_error"] = "The graph has " + std::to_string(result->nodes.size()) +
-                        " nodes, more than " + std::to_string(kMaxSvgNodes) +
-                        " can be drawn; lower the depth.";
-  } else {
-    auto svg = DotToSvg(LineageToDot(g, *result));
-    if (svg.ok()) {
-      // Drop the XML prologue so the SVG can sit inside the page.
-      std::string text = std::move(svg).value();
-      if (const auto start = text.find("<svg"); start != std::string::npos) {
-        text.erase(0, start);
-      }
-      page["svg"] = text;
-      page["legend"] = LineageLegendHtml();
-    } else {
-      page["svg_error"] = svg.status().message();
+  Principal viewer;
+  if (auto p = ctx.auth->Authenticate(WithSession(ctx, r, nullptr)); p.ok()) {
+    viewer = std::move(p).value();
+  }
+  const auto options = PictureFor(ctx, r, viewer, *result);
+  page["viewer_team"] = options.viewer_team;
+  page["viewer_team_url"] = Segment(options.viewer_team);
+  if (Collapsed(*result, options)) {
+    page["collapsed"] = "The lineage has " + std::to_string(result->nodes.size()) +
+                        " nodes: drawn collapsed, one box per team. Open a team, or lower the "
+                        "depth, to see its nodes.";
+  }
+  auto svg = DotToSvg(LineageToDot(g, *result, options));
+  if (svg.ok()) {
+    // Drop the XML prologue so the SVG can sit inside the page.
+    std::string text = std::move(svg).value();
+    if (const auto start = text.find("<svg"); start != std::string::npos) {
+      text.erase(0, start);
     }
+    page["svg"] = text;
+    page["legend"] = LineageLegendHtml();
+  } else {
+    page["svg_error"] = svg.status().message();
   }
   json edges = json::array();
   for (const auto& e : result->edges) {
+    if (edges.size() == kMaxSvgNodes) {
+      page["edges_cut"] = "The first " + std::to_string(edges.size()) + " of " +
+                          std::to_string(result->edges.size()) +
+                          " edges; lower the depth to see the rest.";
+      break;
+    }
     edges.push_back({{"from", std::string(e.from)},
                      {"from_url", Url(e.from)},
                      {"to", std::string(e.to)},

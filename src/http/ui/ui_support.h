@@ -30,9 +30,13 @@ Response Html(int status, std::string body);
 std::string Time(std::int64_t ms);
 std::string EvidenceText(std::uint8_t bits);
 std::optional<std::string> TeamOf(const graph::GraphSnapshot& g, std::uint32_t v);
-// A lineage SVG (or why there is none).
-void AddLineage(json& page, const graph::GraphSnapshot& g, const std::string& root,
-                graph::Direction direction, int depth, std::optional<Timestamp> at);
+// A lineage SVG (or why there is none), drawn for the request's viewer
+// (PictureFor in route_support.h): page["svg"], ["legend"], ["collapsed"]
+// (a note when drawn collapsed by team), ["viewer_team"], ["edges"] (at most
+// kMaxSvgNodes; ["edges_cut"] then says how many there were).
+void AddLineage(json& page, const ApiContext& ctx, const Request& r, const graph::GraphSnapshot& g,
+                const std::string& root, graph::Direction direction, int depth,
+                std::optional<Timestamp> at);
 // One line about an event for the overview's recent changes.
 std::string Summary(const EventRecord& r);
 int DepthParam(const Request& r, int fallback);
@@ -67,6 +71,7 @@ void AddLogPages(Router& router, const ApiContext& ctx, bool demo);
 void AddGovernancePages(Router& router, const ApiContext& ctx, bool demo);
 void AddSearchPages(Router& router, const ApiContext& ctx, bool demo);
 void AddTeamPages(Router& router, const ApiContext& ctx, bool demo);
+void AddHistoryPages(Router& router, const ApiContext& ctx, bool demo);
 void AddDemoPages(Router& router, const ApiContext& ctx, const DemoView& view);
 // Sign-in, sign-out and every form (write_pages.cpp): `router` dispatches the
 // forms to the API routes registered on it.
