@@ -242,6 +242,56 @@ TEST_CASE("KIP-848 groups resolve assignments by topic id") {
   }
 }
 
+TEST_CASE(
+    "KIP-848: a known topic name under a new topic id is the topic deleted and created again, "
+    "once, across a restart, and a group's stale metadata changes nothing") {
+  Harness h;
+  Uuid first;
+  first.bytes[15] = 1;
+  Uuid second;
+  second.bytes[15] = 2;
+  const auto metadata = [](std::string group, Uuid id) {
+    ConsumerGroupPartitionMetadata m;
+    m.group = std::move(group);
+    m.topics = {{id, "payments", 3, {}, {}}};
+    return m;
+  };
+  h.Feed(metadata("fraud", first), 1000);
+  h.Feed(metadata("billing", first), 1500);  // another group, the same topic
+  CHECK(h.sink.Of<TopicDeleted>().empty());
+  CHECK(h.sink.Of<TopicCreated>().empty());
+
+  h.Feed(metadata("fraud", second), 5000);
+  REQUIRE(h.sink.Of<TopicDeleted>().size() == 1);
+  REQUIRE(h.sink.Of<TopicCreated>().size() == 1);
+  CHECK(h.sink.Of<TopicDeleted>()[0].topic.str() == "topic:local/payments");
+  CHECK(h.sink.Of<TopicDeleted>()[0].via == "consumer_offsets");
+  CHECK(h.sink.Of<TopicCreated>()[0].topic.str() == "topic:local/payments");
+  for (const auto& e : h.sink.events) {
+    if (std::holds_alternative<TopicDeleted>(e.event) ||
+        std::holds_alternative<TopicCreated>(e.event)) {
+      CHECK(ToMillis(e.time) == 5000);  // the record's time
+    }
+  }
+
+  // billing's metadata still names the old id, then catches up: nothing more.
+  h.Feed(metadata("billing", first), 5200);
+  h.Feed(metadata("billing", second), 5400);
+  CHECK(h.sink.Of<TopicDeleted>().size() == 1);
+  // After a restart the ids are remembered: no first sighting again.
+  h.Restart();
+  h.sink.ClearEvents();
+  h.Feed(metadata("fraud", second), 6000);
+  h.Feed(metadata("fraud", first), 6100);
+  CHECK(h.sink.Of<TopicDeleted>().empty());
+  // A third incarnation is a deletion again.
+  Uuid third;
+  third.bytes[15] = 3;
+  h.Feed(metadata("fraud", third), 9000);
+  CHECK(h.sink.Of<TopicDeleted>().size() == 1);
+  CHECK(h.sink.Of<TopicCreated>().size() == 1);
+}
+
 TEST_CASE("records Tributary does not use are skipped and broken ones quarantined") {
   Harness h;
   ConsumerGroupTargetAssignmentMetadata target;

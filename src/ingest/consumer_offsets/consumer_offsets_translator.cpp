@@ -44,8 +44,11 @@ Status ConsumerOffsetsTranslator::Restore(
   groups_.clear();
   dirty_topics_.clear();
   dirty_groups_.clear();
+  topic_ids_.clear();
+  dirty_topic_ids_.clear();
   const auto topic_prefix = fold_prefix() + "t/";
   const auto group_prefix = fold_prefix() + "g/";
+  const auto ids_prefix = fold_prefix() + "i/";
   try {
     for (const auto& [key, value] : entries) {
       const auto j = nlohmann::json::from_msgpack(value);
@@ -81,6 +84,10 @@ Status ConsumerOffsetsTranslator::Restore(
         g.topic_names = j.at("tn").get<std::map<std::string, std::string>>();
         g.regex_topics = j.at("rx").get<std::map<std::string, std::set<std::string>>>();
         groups_.emplace(g.group, std::move(g));
+      } else if (key.rfind(ids_prefix, 0) == 0) {
+        Incarnations& i = topic_ids_[key.substr(ids_prefix.size())];
+        i.current = j.at("c").get<std::string>();
+        i.retired = j.at("r").get<std::set<std::string>>();
       }
     }
   } catch (const std::exception& e) {
@@ -152,8 +159,13 @@ void ConsumerOffsetsTranslator::Flush(TranslationSink& sink) {
                                                {"tn", g.topic_names},
                                                {"rx", g.regex_topics}}));
   }
+  for (const auto& name : dirty_topic_ids_) {
+    const auto& i = topic_ids_.at(name);
+    sink.WriteFold(fold_prefix() + "i/" + name, Bytes({{"c", i.current}, {"r", i.retired}}));
+  }
   dirty_topics_.clear();
   dirty_groups_.clear();
+  dirty_topic_ids_.clear();
 }
 
 void ConsumerOffsetsTranslator::StopTopic(TopicFold& fold, const std::string& reason, Timestamp at,
@@ -413,8 +425,35 @@ ConsumerOffsetsTranslator::GroupFold& ConsumerOffsetsTranslator::Kip848Group(
   return g;
 }
 
+void ConsumerOffsetsTranslator::FoldTopicIds(const ConsumerGroupPartitionMetadata& m, Timestamp at,
+                                             TranslationSink& sink) {
+  for (const auto& t : m.topics) {
+    if (t.topic_name.empty()) {
+      continue;
+    }
+    const std::string id = t.topic_id.ToString();
+    auto [it, first] = topic_ids_.try_emplace(t.topic_name);
+    Incarnations& i = it->second;
+    if (first) {
+      i.current = id;  // first sighting: nothing to compare with
+      dirty_topic_ids_.insert(t.topic_name);
+      continue;
+    }
+    if (i.current == id || i.retired.contains(id)) {
+      continue;
+    }
+    i.retired.insert(i.current);
+    i.current = id;
+    dirty_topic_ids_.insert(t.topic_name);
+    const auto topic = NodeId::Topic(options_.cluster, t.topic_name);
+    sink.Emit(TopicDeleted{topic, "consumer_offsets", ""}, at);
+    sink.Emit(TopicCreated{topic, "consumer_offsets", ""}, at);
+  }
+}
+
 void ConsumerOffsetsTranslator::FoldTopicNames(const ConsumerGroupPartitionMetadata& m,
                                                Timestamp at, TranslationSink& sink) {
+  FoldTopicIds(m, at, sink);
   auto& g = Kip848Group(m.group);
   const auto before = g.topic_names;
   for (const auto& t : m.topics) {

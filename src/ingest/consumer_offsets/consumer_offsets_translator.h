@@ -143,7 +143,19 @@ class ConsumerOffsetsTranslator final : public SourceTranslator {
   void FoldAssignmentDeleted(const ConsumerGroupCurrentMemberAssignmentTombstone& t, Timestamp at,
                              TranslationSink& sink);
 
+  // KIP-848 partition metadata names each subscribed topic with its id. A
+  // known name under an id never seen for it is the topic deleted and created
+  // again: TopicDeleted and TopicCreated (via "consumer_offsets"). An id the
+  // name had before (a group's stale metadata) changes nothing.
+  struct Incarnations {
+    std::string current;            // topic id
+    std::set<std::string> retired;  // ids the name had before
+  };
+  void FoldTopicIds(const ConsumerGroupPartitionMetadata& m, Timestamp at, TranslationSink& sink);
+
   ConsumerOffsetsOptions options_;
+  std::map<std::string, Incarnations> topic_ids_;  // topic name -> its ids
+  std::set<std::string> dirty_topic_ids_;
   Topics topics_;  // ordered: a group's topics are a range
   std::unordered_map<TopicKeyView, Topics::iterator, ViewHash> topic_index_;
   std::map<std::string, GroupFold> groups_;
