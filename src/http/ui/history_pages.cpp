@@ -202,14 +202,21 @@ Result<json> HistoryPage(const ApiContext& ctx, const Request& r) {
   json appeared = json::array();
   json ended = json::array();
   json changed = json::array();
+  std::size_t changes = 0;  // all of them; the tables show at most kHistoryRows each
+  const auto row = [&](json& list, json line) {
+    ++changes;
+    if (list.size() < kHistoryRows) {
+      list.push_back(std::move(line));
+    }
+  };
   for (const auto& e : after->edges) {
     const auto o = old_edges.find(e.index);
     if (o == old_edges.end()) {
       options.edge_change.emplace(e.index, "added");
-      appeared.push_back(EdgeRow(e, "appeared"));
+      row(appeared, EdgeRow(e, "appeared"));
     } else if (o->second->evidence != e.evidence) {
       options.edge_change.emplace(e.index, "changed");
-      changed.push_back(EdgeRow(e, "evidence changed", o->second->evidence));
+      row(changed, EdgeRow(e, "evidence changed", o->second->evidence));
     }
   }
   std::set<std::uint32_t> new_edges;
@@ -219,7 +226,7 @@ Result<json> HistoryPage(const ApiContext& ctx, const Request& r) {
   for (const auto& e : before->edges) {
     if (!new_edges.contains(e.index)) {
       options.edge_change.emplace(e.index, "removed");
-      ended.push_back(EdgeRow(e, "ended"));
+      row(ended, EdgeRow(e, "ended"));
       both.edges.push_back(e);
     }
   }
@@ -228,13 +235,17 @@ Result<json> HistoryPage(const ApiContext& ctx, const Request& r) {
   for (const auto& n : after->nodes) {
     if (!old_nodes.contains(n.id)) {
       options.node_change.emplace(std::string(n.id), "added");
-      nodes_added.push_back({{"id", std::string(n.id)}, {"url", Url(n.id)}});
+      if (nodes_added.size() < kHistoryRows) {
+        nodes_added.push_back({{"id", std::string(n.id)}, {"url", Url(n.id)}});
+      }
     }
   }
   for (const auto& n : before->nodes) {
     if (!new_nodes.contains(n.id)) {
       options.node_change.emplace(std::string(n.id), "removed");
-      nodes_gone.push_back({{"id", std::string(n.id)}, {"url", Url(n.id)}});
+      if (nodes_gone.size() < kHistoryRows) {
+        nodes_gone.push_back({{"id", std::string(n.id)}, {"url", Url(n.id)}});
+      }
       both.nodes.push_back(n);
     }
   }
@@ -248,7 +259,12 @@ Result<json> HistoryPage(const ApiContext& ctx, const Request& r) {
                {"nodes_gone", nodes_gone},
                {"has_nodes_added", !nodes_added.empty()},
                {"has_nodes_gone", !nodes_gone.empty()},
-               {"same", appeared.empty() && ended.empty() && changed.empty()},
+               {"same", changes == 0},
+               {"diff_cut", appeared.size() + ended.size() + changed.size() < changes
+                                ? std::to_string(changes) + " edges changed; each table shows " +
+                                      "the first " + std::to_string(kHistoryRows) +
+                                      ". Lower the depth or narrow A to B."
+                                : std::string()},
                {"from", FormatRfc3339(**a)},
                {"to", FormatRfc3339(**b)}};
   if (both.nodes.empty()) {
@@ -257,11 +273,7 @@ Result<json> HistoryPage(const ApiContext& ctx, const Request& r) {
     diff["svg_error"] = "The lineage has " + std::to_string(both.nodes.size()) +
                         " nodes, too many to draw the change; lower the depth.";
   } else if (auto svg = DotToSvg(LineageToDot(*g, both, options)); svg.ok()) {
-    std::string text = std::move(svg).value();
-    if (const auto start = text.find("<svg"); start != std::string::npos) {
-      text.erase(0, start);
-    }
-    diff["svg"] = text;
+    diff["svg"] = InlineSvg(std::move(svg).value());
   } else {
     diff["svg_error"] = svg.status().message();
   }

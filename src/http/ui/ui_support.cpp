@@ -135,6 +135,13 @@ std::optional<std::string> TeamOf(const graph::GraphSnapshot& g, std::uint32_t v
   return std::nullopt;
 }
 
+std::string InlineSvg(std::string svg) {
+  if (const auto start = svg.find("<svg"); start != std::string::npos) {
+    svg.erase(0, start);
+  }
+  return svg;
+}
+
 // A lineage SVG (or why there is none).
 void AddLineage(json& page, const ApiContext& ctx, const Request& r, const graph::GraphSnapshot& g,
                 const std::string& root, graph::Direction direction, int depth,
@@ -163,12 +170,7 @@ void AddLineage(json& page, const ApiContext& ctx, const Request& r, const graph
   }
   auto svg = DotToSvg(LineageToDot(g, *result, options));
   if (svg.ok()) {
-    // Drop the XML prologue so the SVG can sit inside the page.
-    std::string text = std::move(svg).value();
-    if (const auto start = text.find("<svg"); start != std::string::npos) {
-      text.erase(0, start);
-    }
-    page["svg"] = text;
+    page["svg"] = InlineSvg(std::move(svg).value());
     page["legend"] = LineageLegendHtml();
   } else {
     page["svg_error"] = svg.status().message();

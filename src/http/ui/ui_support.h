@@ -37,6 +37,8 @@ std::optional<std::string> TeamOf(const graph::GraphSnapshot& g, std::uint32_t v
 void AddLineage(json& page, const ApiContext& ctx, const Request& r, const graph::GraphSnapshot& g,
                 const std::string& root, graph::Direction direction, int depth,
                 std::optional<Timestamp> at);
+// An SVG document made fit to sit inside a page: the XML prologue dropped.
+std::string InlineSvg(std::string svg);
 // One line about an event for the overview's recent changes.
 std::string Summary(const EventRecord& r);
 int DepthParam(const Request& r, int fallback);
