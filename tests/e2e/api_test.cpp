@@ -737,16 +737,19 @@ TEST_CASE(
       },
       30s));
   const auto after = clock.Now();
-  const auto history = page("/ui/products/stocktrades/history");
-  CHECK(history.find("group:local/analytics-late consumes topic:local/stocktrades began "
-                     "(observed)") != std::string::npos);
-  CHECK(history.find("schema version 1 registered") != std::string::npos);
   // The date picker's value: no zone, read as UTC.
   auto picker = [](Timestamp t) {
     auto text = FormatRfc3339(t);
     text.pop_back();
     return text;
   };
+  const auto history = page("/ui/products/stocktrades/history");
+  CHECK(history.find("group:local/analytics-late consumes topic:local/stocktrades began "
+                     "(observed)") != std::string::npos);
+  CHECK(history.find("schema version 1 registered") != std::string::npos);
+  // Until chosen, the pickers offer the last day.
+  CHECK(history.find("name=\"b\" step=\"0.001\" value=\"" + picker(after).substr(0, 10)) !=
+        std::string::npos);
   const auto changed =
       page("/ui/products/stocktrades/history?a=" + picker(before) + "&b=" + picker(after));
   INFO(changed);

@@ -159,8 +159,9 @@ Result<json> HistoryPage(const ApiContext& ctx, const Request& r) {
                                    ? "The latest " + std::to_string(kHistoryRows) + " of " +
                                          std::to_string(history.size()) + " instants."
                                    : std::string()},
-               {"a", *a ? PickerValue(**a) : std::string()},
-               {"b", *b ? PickerValue(**b) : std::string()}};
+               // Until chosen, the pickers offer the last day.
+               {"a", PickerValue(a->value_or(ctx.clock->Now() - std::chrono::hours(24)))},
+               {"b", PickerValue(b->value_or(ctx.clock->Now()))}};
   if (!*a || !*b) {
     return page;
   }
