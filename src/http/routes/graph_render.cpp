@@ -4,8 +4,13 @@
 #include <graphviz/gvc.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <map>
 #include <mutex>
+#include <optional>
+#include <tuple>
 #include <unordered_map>
+#include <vector>
 
 #include "core/text_codec.h"
 
@@ -186,8 +191,9 @@ std::string NodeDot(const graph::GraphSnapshot* g, const graph::NodeView& n, std
   }
   std::string extra;
   if (const auto c = o.node_change.find(n.id); c != o.node_change.end()) {
-    label += c->second == "added" ? " (new)" : " (gone)";
-    if (c->second == "removed") {
+    const bool removed = c->second == PictureOptions::Change::kRemoved;
+    label += removed ? " (gone)" : " (new)";
+    if (removed) {
       fill = kRetiredFill;
     }
   }
@@ -202,6 +208,28 @@ std::string NodeDot(const graph::GraphSnapshot* g, const graph::NodeView& n, std
          ", shape=" + ShapeFor(n.kind) + ", fillcolor=\"" + fill +
          "\", tooltip=" + Attribute(n.id, Field::kTooltip) + ", URL=\"" + NodeUrl(n.id) + "\"" +
          extra + "];\n";
+}
+
+// How a changed edge is drawn: its label's sign, colour and width.
+struct ChangeStyle {
+  const char* sign;
+  const char* colour;
+  const char* width;
+};
+
+const ChangeStyle& StyleOf(PictureOptions::Change change) {
+  static constexpr ChangeStyle kAdded{"+", "#15803d", "2.5"};
+  static constexpr ChangeStyle kRemoved{"\u2212", "#b91c1c", "2"};
+  static constexpr ChangeStyle kChanged{"\u00b1", "#b45309", "2"};
+  switch (change) {
+    case PictureOptions::Change::kAdded:
+      return kAdded;
+    case PictureOptions::Change::kRemoved:
+      return kRemoved;
+    case PictureOptions::Change::kChanged:
+      break;
+  }
+  return kChanged;
 }
 
 std::string FullDot(const graph::GraphSnapshot* g, const graph::LineageResult& result,
@@ -224,16 +252,10 @@ std::string FullDot(const graph::GraphSnapshot* g, const graph::LineageResult& r
     std::string label(graph::ToString(e.kind));
     std::string change;
     if (const auto c = o.edge_change.find(e.index); c != o.edge_change.end()) {
-      if (c->second == "added") {
-        label = "+ " + label;
-        change = ", color=\"#15803d\", fontcolor=\"#15803d\", penwidth=2.5";
-      } else if (c->second == "removed") {
-        label = "\u2212 " + label;
-        change = ", color=\"#b91c1c\", fontcolor=\"#b91c1c\", penwidth=2";
-      } else {
-        label = "\u00b1 " + label;
-        change = ", color=\"#b45309\", fontcolor=\"#b45309\", penwidth=2";
-      }
+      const ChangeStyle& style = StyleOf(c->second);
+      label = std::string(style.sign) + " " + label;
+      change = std::string(", color=\"") + style.colour + "\", fontcolor=\"" + style.colour +
+               "\", penwidth=" + style.width;
     }
     dot += "  n" + std::to_string(from->second) + " -> n" + std::to_string(to->second) +
            " [label=" + Attribute(label) + EdgeStyle(e) + change + "];\n";
@@ -269,61 +291,47 @@ std::string CollapsedDot(const graph::GraphSnapshot* g, const graph::LineageResu
     NodeKind kind{};   // the kind of an ownerless cluster
     std::map<NodeKind, std::size_t> kinds;
     std::size_t count = 0;
-    std::size_t name = 0;
+    std::size_t name = 0;  // its node in the picture (the "other" node when folded)
   };
   // Cluster keys: "t" + team, or "k" + kind number.
   std::map<std::string, Cluster> clusters;
-  std::unordered_map<std::string_view, std::string> key_of;
-  key_of.reserve(result.nodes.size());
+  std::unordered_map<std::string_view, Cluster*> cluster_of;  // node id -> its cluster
+  cluster_of.reserve(result.nodes.size());
+  const graph::NodeView* root = nullptr;
   for (const auto& n : result.nodes) {
-    if (n.id == result.root || key_of.contains(n.id)) {
+    if (n.id == result.root) {
+      root = &n;
+      continue;
+    }
+    if (cluster_of.contains(n.id)) {
       continue;
     }
     const auto team = TeamOfNode(g, n);
-    std::string key = team ? "t" + *team : "k" + std::to_string(static_cast<int>(n.kind));
-    auto& c = clusters[key];
+    auto& c = clusters[team ? "t" + *team : "k" + std::to_string(static_cast<int>(n.kind))];
     c.team = team.value_or("");
     c.kind = n.kind;
     ++c.kinds[n.kind];
     ++c.count;
-    key_of.emplace(n.id, std::move(key));
+    cluster_of.emplace(n.id, &c);
   }
   // The largest clusters keep their own node; the rest share one.
-  std::vector<std::pair<std::size_t, std::string>> by_size;
+  std::vector<Cluster*> by_size;
   by_size.reserve(clusters.size());
-  for (const auto& [key, c] : clusters) {
-    by_size.emplace_back(c.count, key);
+  for (auto& [key, c] : clusters) {
+    by_size.push_back(&c);  // in key order, so ties stay in key order
   }
-  std::sort(by_size.begin(), by_size.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first > b.first : a.second < b.second;
-  });
-  const std::size_t kept = kMaxSvgNodes - 2;
-  std::size_t other_nodes = 0;
-  std::size_t other_clusters = 0;
-  std::unordered_map<std::string, std::string> folded;  // cluster key -> drawn key
-  for (std::size_t i = 0; i < by_size.size(); ++i) {
-    if (i < kept) {
-      folded.emplace(by_size[i].second, by_size[i].second);
-    } else {
-      folded.emplace(by_size[i].second, "o");
-      other_nodes += by_size[i].first;
-      ++other_clusters;
-    }
-  }
+  std::stable_sort(by_size.begin(), by_size.end(),
+                   [](const Cluster* a, const Cluster* b) { return a->count > b->count; });
+  const std::size_t kept = std::min(by_size.size(), kMaxSvgNodes - 2);
 
   std::string dot = kHeader;
-  std::unordered_map<std::string, std::size_t> names;  // drawn key -> node number
-  for (const auto& n : result.nodes) {
-    if (n.id == result.root) {
-      dot += NodeDot(g, n, 0, true, o);
-      names.emplace("r", 0);
-      break;
-    }
+  std::size_t next = 0;
+  if (root != nullptr) {
+    dot += NodeDot(g, *root, next++, true, o);
   }
-  for (std::size_t i = 0; i < by_size.size() && i < kept; ++i) {
-    auto& c = clusters.at(by_size[i].second);
-    c.name = names.size();
-    names.emplace(by_size[i].second, c.name);
+  for (std::size_t i = 0; i < kept; ++i) {
+    Cluster& c = *by_size[i];
+    c.name = next++;
     std::string parts;
     for (const auto& [kind, count] : c.kinds) {
       parts += (parts.empty() ? "" : ", ") + std::to_string(count) + " " + Plural(kind, count);
@@ -345,11 +353,16 @@ std::string CollapsedDot(const graph::GraphSnapshot* g, const graph::LineageResu
     dot += "  n" + std::to_string(c.name) + " [label=" + Attribute(label) +
            ", tooltip=" + Attribute(label, Field::kTooltip) + attributes + "];\n";
   }
-  if (other_clusters > 0) {
+  if (kept < by_size.size()) {
+    const std::size_t other = next++;
+    std::size_t other_nodes = 0;
+    for (std::size_t i = kept; i < by_size.size(); ++i) {
+      by_size[i]->name = other;
+      other_nodes += by_size[i]->count;
+    }
     const std::string label = std::to_string(other_nodes) + " nodes of " +
-                              std::to_string(other_clusters) + " other teams and kinds";
-    names.emplace("o", names.size());
-    dot += "  n" + std::to_string(names.at("o")) + " [label=" + Attribute(label) +
+                              std::to_string(by_size.size() - kept) + " other teams and kinds";
+    dot += "  n" + std::to_string(other) + " [label=" + Attribute(label) +
            ", tooltip=" + Attribute(label, Field::kTooltip) + ", shape=folder, fillcolor=\"" +
            kRetiredFill + "\"];\n";
   }
@@ -360,14 +373,10 @@ std::string CollapsedDot(const graph::GraphSnapshot* g, const graph::LineageResu
   std::map<std::tuple<std::size_t, std::size_t, graph::EdgeKind>, Summed> edges;
   const auto drawn = [&](std::string_view id) -> std::optional<std::size_t> {
     if (id == result.root) {
-      return names.contains("r") ? std::optional<std::size_t>(0) : std::nullopt;
+      return root != nullptr ? std::optional<std::size_t>(0) : std::nullopt;
     }
-    const auto k = key_of.find(id);
-    if (k == key_of.end()) {
-      return std::nullopt;
-    }
-    const auto f = names.find(folded.at(k->second));
-    return f == names.end() ? std::nullopt : std::optional<std::size_t>(f->second);
+    const auto c = cluster_of.find(id);
+    return c == cluster_of.end() ? std::nullopt : std::optional<std::size_t>(c->second->name);
   };
   for (const auto& e : result.edges) {
     const auto from = drawn(e.from);

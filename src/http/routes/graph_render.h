@@ -32,11 +32,12 @@ struct PictureOptions {
   // colour, and WARN or ERR in its label.
   std::map<std::string, std::string, std::less<>> consumer_status;
   std::size_t collapse_above = kCollapseAbove;
-  // A change between two instants (the time travel view): "added", "removed"
-  // or "changed" by graph edge index, "added" or "removed" by node id. Added
-  // edges are drawn green, removed red, changed amber, and the label says so.
-  std::map<std::uint32_t, std::string> edge_change;
-  std::map<std::string, std::string, std::less<>> node_change;
+  // A change between two instants (the time travel view), by graph edge index
+  // and by node id (nodes are only added or removed). Added edges are drawn
+  // green, removed red, changed amber, and the label says so.
+  enum class Change { kAdded, kRemoved, kChanged };
+  std::map<std::uint32_t, Change> edge_change;
+  std::map<std::string, Change, std::less<>> node_change;
 };
 
 // Whether LineageToDot draws `result` collapsed by team.

@@ -213,10 +213,10 @@ Result<json> HistoryPage(const ApiContext& ctx, const Request& r) {
   for (const auto& e : after->edges) {
     const auto o = old_edges.find(e.index);
     if (o == old_edges.end()) {
-      options.edge_change.emplace(e.index, "added");
+      options.edge_change.emplace(e.index, PictureOptions::Change::kAdded);
       row(appeared, EdgeRow(e, "appeared"));
     } else if (o->second->evidence != e.evidence) {
-      options.edge_change.emplace(e.index, "changed");
+      options.edge_change.emplace(e.index, PictureOptions::Change::kChanged);
       row(changed, EdgeRow(e, "evidence changed", o->second->evidence));
     }
   }
@@ -226,7 +226,7 @@ Result<json> HistoryPage(const ApiContext& ctx, const Request& r) {
   }
   for (const auto& e : before->edges) {
     if (!new_edges.contains(e.index)) {
-      options.edge_change.emplace(e.index, "removed");
+      options.edge_change.emplace(e.index, PictureOptions::Change::kRemoved);
       row(ended, EdgeRow(e, "ended"));
       both.edges.push_back(e);
     }
@@ -235,7 +235,7 @@ Result<json> HistoryPage(const ApiContext& ctx, const Request& r) {
   json nodes_gone = json::array();
   for (const auto& n : after->nodes) {
     if (!old_nodes.contains(n.id)) {
-      options.node_change.emplace(std::string(n.id), "added");
+      options.node_change.emplace(std::string(n.id), PictureOptions::Change::kAdded);
       if (nodes_added.size() < kHistoryRows) {
         nodes_added.push_back({{"id", std::string(n.id)}, {"url", Url(n.id)}});
       }
@@ -243,7 +243,7 @@ Result<json> HistoryPage(const ApiContext& ctx, const Request& r) {
   }
   for (const auto& n : before->nodes) {
     if (!new_nodes.contains(n.id)) {
-      options.node_change.emplace(std::string(n.id), "removed");
+      options.node_change.emplace(std::string(n.id), PictureOptions::Change::kRemoved);
       if (nodes_gone.size() < kHistoryRows) {
         nodes_gone.push_back({{"id", std::string(n.id)}, {"url", Url(n.id)}});
       }
