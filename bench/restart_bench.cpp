@@ -196,6 +196,6 @@ int main(int argc, char** argv) {
   std::printf("backup of a %.2f GB log while %lld events were appended (%.0f events/s): %.1f s\n",
               static_cast<double>(std::filesystem::file_size(copy)) / 1e9,
               static_cast<long long>(during), static_cast<double>(during) / secs, secs);
-  std::filesystem::remove_all(dir);
+  if (std::getenv("KEEP") == nullptr) std::filesystem::remove_all(dir);
   return 0;
 }

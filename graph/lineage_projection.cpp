@@ -953,6 +953,37 @@ LineageProjection::Stats LineageProjection::stats() const {
 
 // ---- Snapshot, Restore, Digest, Reset ---------------------------------------------
 
+// What Snapshot() writes, frozen: the arrays share the writer's chunks (which
+// it copies before changing them), the maps are copies.
+struct LineageProjection::FrozenState {
+  FrozenArena ids;
+  NodeArray::Frozen nodes;
+  EdgeArray::Frozen edges;
+  IntervalArray::Frozen intervals;
+  AttributeArray::Frozen attributes;
+  std::map<std::string, ClusterAcls, std::less<>> acls;
+  std::map<std::string, std::uint32_t, std::less<>> products;
+  EventSeq applied_seq;
+};
+
+std::shared_ptr<const LineageProjection::FrozenState> LineageProjection::Freeze() const {
+  return std::make_shared<const FrozenState>(FrozenState{ids_.Freeze(), nodes_.Freeze(),
+                                                         edges_.Freeze(), intervals_.Freeze(),
+                                                         attributes_.Freeze(), acls_, products_,
+                                                         applied_seq_});
+}
+
+std::string LineageProjection::Snapshot() const { return Serialize(*Freeze()); }
+
+SnapshotJob LineageProjection::CaptureSnapshot() const {
+  return [frozen = Freeze()] {
+    auto bytes = Serialize(*frozen);
+    Fnv1a64 h;
+    h.Add(bytes);
+    return SnapshotImage{h.Hex(), std::move(bytes)};
+  };
+}
+
 // Format (MessagePack, version 1): an array of
 //   1, applied_seq,
 //   [nodes: id, created, explicit_owner, product_owner, packed attributes] (flat),
@@ -960,23 +991,23 @@ LineageProjection::Stats LineageProjection::stats() const {
 //   [acls: cluster, pattern (0 literal, 1 prefixed, 2 any), name, principal, ops, deny] (flat),
 //   [products: name, topic] (flat)
 // Nodes and edges in index order; intervals in chain order; maps in key order.
-std::string LineageProjection::Snapshot() const {
+std::string LineageProjection::Serialize(const FrozenState& f) {
   std::string out;
   msgpack::Writer w(out);
   w.ArrayHeader(6);
   w.Int(1);
-  w.Int(applied_seq_.value());
-  w.ArrayHeader(static_cast<std::uint32_t>(nodes_.size() * 5));
-  for (std::uint32_t v = 0; v < nodes_.size(); ++v) {
-    const NodeRecord& n = nodes_[v];
-    w.String(IdOf(v));
+  w.Int(f.applied_seq.value());
+  w.ArrayHeader(static_cast<std::uint32_t>(f.nodes.size() * 5));
+  for (std::uint32_t v = 0; v < f.nodes.size(); ++v) {
+    const NodeRecord& n = f.nodes[v];
+    w.String(f.ids.Get(n.id));
     w.Int(n.created);
     if (n.attributes == kNone) {
       w.String("");
       w.String("");
       w.String("");
     } else {
-      const NodeAttributes& a = *attributes_[n.attributes];
+      const NodeAttributes& a = *f.attributes[n.attributes];
       w.String(a.explicit_owner);
       w.String(a.product_owner);
       w.String(a.packed);
@@ -986,11 +1017,11 @@ std::string LineageProjection::Snapshot() const {
   std::string edges;
   msgpack::Writer ew(edges);
   std::uint32_t edge_values = 0;
-  for (std::uint32_t e = 0; e < edges_.size(); ++e) {
-    const EdgeRecord& r = edges_[e];
+  for (std::uint32_t e = 0; e < f.edges.size(); ++e) {
+    const EdgeRecord& r = f.edges[e];
     chain.clear();
-    for (std::uint32_t i = r.extra; i != kNone; i = intervals_[i].next) {
-      chain.push_back(&intervals_[i]);
+    for (std::uint32_t i = r.extra; i != kNone; i = f.intervals[i].next) {
+      chain.push_back(&f.intervals[i]);
     }
     ew.Int(r.from);
     ew.Int(r.to);
@@ -1025,7 +1056,7 @@ std::string LineageProjection::Snapshot() const {
       acl_values += 6;
     }
   };
-  for (const auto& [cluster, c] : acls_) {
+  for (const auto& [cluster, c] : f.acls) {
     for (const auto& [name, rules] : c.literal) {
       write_rules(cluster, 0, name, rules);
     }
@@ -1036,8 +1067,8 @@ std::string LineageProjection::Snapshot() const {
   }
   w.ArrayHeader(acl_values);
   w.Raw(acls);
-  w.ArrayHeader(static_cast<std::uint32_t>(products_.size() * 2));
-  for (const auto& [name, topic] : products_) {
+  w.ArrayHeader(static_cast<std::uint32_t>(f.products.size() * 2));
+  for (const auto& [name, topic] : f.products) {
     w.String(name);
     w.Int(topic);
   }

@@ -132,6 +132,9 @@ class LineageProjection final : public Projection {
   // Hash of Snapshot(): equal states give equal digests.
   std::string Digest() const override;
   std::string Snapshot() const override;
+  // Freezes the state (shares the arrays' chunks, copies the small maps);
+  // the job serializes it on whatever thread runs it.
+  SnapshotJob CaptureSnapshot() const override;
   // Replaces the state; call Publish() afterwards to make it visible.
   Status Restore(std::string_view snapshot) override;
   // Back to empty; call Publish() afterwards to make it visible.
@@ -172,6 +175,10 @@ class LineageProjection final : public Projection {
     std::map<std::string, std::vector<AclRule>, std::less<>> prefixed;
     std::vector<AclRule> any;  // LITERAL "*"
   };
+
+  struct FrozenState;
+  std::shared_ptr<const FrozenState> Freeze() const;
+  static std::string Serialize(const FrozenState& f);
 
   std::string_view IdOf(std::uint32_t v) const { return ids_.Get(nodes_[v].id); }
   std::uint32_t FindNode(std::string_view id) const;

@@ -64,6 +64,13 @@ void MergeProductUpdate(ProductPublished& published, const nlohmann::json& chang
   }
 }
 
+SnapshotImage JsonSnapshotImage(const nlohmann::json& state) {
+  Fnv1a64 h;
+  h.Add(state.dump());
+  const auto bytes = nlohmann::json::to_msgpack(state);
+  return {h.Hex(), std::string(bytes.begin(), bytes.end())};
+}
+
 std::string Fnv1a64::Hex() const {
   char buf[17];
   std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(hash_));
@@ -157,6 +164,12 @@ std::string CatalogProjection::Digest() const {
 std::string CatalogProjection::Snapshot() const {
   const auto bytes = nlohmann::json::to_msgpack(StateToJson(state_));
   return std::string(bytes.begin(), bytes.end());
+}
+
+SnapshotJob CatalogProjection::CaptureSnapshot() const {
+  return [state = std::make_shared<const CatalogState>(state_)] {
+    return JsonSnapshotImage(StateToJson(*state));
+  };
 }
 
 Status CatalogProjection::Restore(std::string_view snapshot) {

@@ -48,6 +48,7 @@ class CatalogProjection final : public Projection {
   void Apply(const EventRecord& record) override;
   std::string Digest() const override;
   std::string Snapshot() const override;
+  SnapshotJob CaptureSnapshot() const override;
   Status Restore(std::string_view snapshot) override;
   void Reset() override {
     state_ = {};

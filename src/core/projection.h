@@ -8,13 +8,30 @@
 // readers get copies or immutable snapshots the projection publishes itself.
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "tributary/events.h"
 #include "tributary/result.h"
 
 namespace tributary {
+
+// A projection's snapshot: the bytes Restore() takes, and Digest() of the state.
+struct SnapshotImage {
+  std::string digest;
+  std::string state;
+};
+
+// Serializes a captured state; may run on any thread, after the projection has
+// moved on.
+using SnapshotJob = std::function<SnapshotImage()>;
+
+// The image of a state kept as JSON: Fnv1a64 of its text as the digest, and
+// its MessagePack encoding as the bytes.
+SnapshotImage JsonSnapshotImage(const nlohmann::json& state);
 
 class Projection {
  public:
@@ -30,6 +47,13 @@ class Projection {
   // A digest of the whole state, as 16 hex digits.
   virtual std::string Digest() const = 0;
   virtual std::string Snapshot() const = 0;
+  // Captures the state as it is now, cheaply (a copy, or immutable views that
+  // share the projection's memory), for a snapshot serialized off the writer
+  // thread: the job's image equals {Digest(), Snapshot()} at the capture. The
+  // default serializes at once.
+  virtual SnapshotJob CaptureSnapshot() const {
+    return [image = SnapshotImage{Digest(), Snapshot()}] { return image; };
+  }
   // Replaces the state with a snapshot taken by Snapshot().
   virtual Status Restore(std::string_view snapshot) = 0;
   // Back to the empty state.

@@ -100,6 +100,12 @@ std::string SchemaProjection::Snapshot() const {
   return {bytes.begin(), bytes.end()};
 }
 
+SnapshotJob SchemaProjection::CaptureSnapshot() const {
+  return [state = std::make_shared<const SchemaState>(state_)] {
+    return JsonSnapshotImage(ToJsonState(*state));
+  };
+}
+
 Status SchemaProjection::Restore(std::string_view snapshot) {
   auto j = nlohmann::json::from_msgpack(snapshot.begin(), snapshot.end(), true, false);
   if (j.is_discarded() || !j.is_object()) {

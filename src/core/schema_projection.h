@@ -50,6 +50,7 @@ class SchemaProjection final : public Projection {
   void Apply(const EventRecord& record) override;
   std::string Digest() const override;
   std::string Snapshot() const override;
+  SnapshotJob CaptureSnapshot() const override;
   Status Restore(std::string_view snapshot) override;
   void Reset() override {
     state_ = {};

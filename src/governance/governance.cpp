@@ -414,6 +414,13 @@ std::string Governance::Snapshot() const {
   return std::string(bytes.begin(), bytes.end());
 }
 
+SnapshotJob Governance::CaptureSnapshot() const {
+  return [state = std::make_shared<const GovernanceState>(state_),
+          acls = std::make_shared<const AclIndex>(acls_)] {
+    return JsonSnapshotImage(StateToJson(*state, *acls));
+  };
+}
+
 Status Governance::Restore(std::string_view snapshot) {
   auto j = json::from_msgpack(snapshot.begin(), snapshot.end(), true, false);
   if (j.is_discarded() || !j.is_object()) {

@@ -145,6 +145,7 @@ class Governance final : public Projection, public Decider {
   void Apply(const EventRecord& record) override;
   std::string Digest() const override;
   std::string Snapshot() const override;
+  SnapshotJob CaptureSnapshot() const override;
   Status Restore(std::string_view snapshot) override;
   void Reset() override;
 

@@ -125,9 +125,11 @@ void HealthTracker::Apply(const EventRecord& record) {
              record.event);
 }
 
-std::string HealthTracker::Snapshot() const {
+namespace {
+
+std::string SnapshotOf(const HealthState& state) {
   json groups = json::object();
-  for (const auto& [id, g] : state_.groups) {
+  for (const auto& [id, g] : state.groups) {
     groups[id] = {{"s", g.status},
                   {"p", g.partitions},
                   {"c", g.changes},
@@ -136,14 +138,32 @@ std::string HealthTracker::Snapshot() const {
                   {"a", g.alerted_episode}};
   }
   json risks = json::array();
-  for (const auto& [key, r] : state_.risks) {
+  for (const auto& [key, r] : state.risks) {
     risks.push_back({key.first, key.second, r.open, r.episodes});
   }
   json facts = json::object();
-  for (const auto& [topic, f] : state_.facts) {
+  for (const auto& [topic, f] : state.facts) {
     facts[topic] = codec::ToJson(DomainEvent(f));
   }
   return json{{"groups", groups}, {"risks", risks}, {"facts", facts}}.dump();
+}
+
+std::string DigestOf(const std::string& snapshot) {
+  Fnv1a64 h;
+  h.Add(snapshot);
+  return h.Hex();
+}
+
+}  // namespace
+
+std::string HealthTracker::Snapshot() const { return SnapshotOf(state_); }
+
+SnapshotJob HealthTracker::CaptureSnapshot() const {
+  return [state = std::make_shared<const HealthState>(state_)] {
+    auto bytes = SnapshotOf(*state);
+    auto digest = DigestOf(bytes);
+    return SnapshotImage{std::move(digest), std::move(bytes)};
+  };
 }
 
 Status HealthTracker::Restore(std::string_view snapshot) {
@@ -180,11 +200,7 @@ Status HealthTracker::Restore(std::string_view snapshot) {
   return Status::Ok();
 }
 
-std::string HealthTracker::Digest() const {
-  Fnv1a64 h;
-  h.Add(Snapshot());
-  return h.Hex();
-}
+std::string HealthTracker::Digest() const { return DigestOf(Snapshot()); }
 
 void HealthTracker::Decide(const std::vector<EventRecord>& records, Batch& out) {
   (void)records;

@@ -314,7 +314,9 @@ Result<std::unique_ptr<EventLog>> EventLog::OpenFile(const std::filesystem::path
                                                      const Clock& clock, EventLogOptions options) {
   const auto data_dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   std::error_code ec;
-  if (!options.read_only) {
+  // Opened as it is, schema checked, nothing written on opening.
+  const bool as_is = options.read_only || options.snapshots_only;
+  if (!as_is) {
     // The log holds who reads what and every message sent: owner-only,
     // whatever the umask (a directory that exists keeps its mode; the service
     // reports a looser one at start).
@@ -348,9 +350,10 @@ Result<std::unique_ptr<EventLog>> EventLog::OpenFile(const std::filesystem::path
   }
   std::unique_ptr<SQLite::Database> db;
   try {
-    const int flags =
-        SQLITE_OPEN_NOMUTEX | (options.read_only ? SQLite::OPEN_READONLY
-                                                 : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE));
+    const int flags = SQLITE_OPEN_NOMUTEX |
+                      (options.read_only        ? SQLite::OPEN_READONLY
+                       : options.snapshots_only ? SQLite::OPEN_READWRITE
+                                                : (SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE));
     db = std::make_unique<SQLite::Database>(path.string(), flags, 5000);
   } catch (const std::exception& e) {
     return ErrorFor(path, "cannot open", e);
@@ -369,7 +372,9 @@ Result<std::unique_ptr<EventLog>> EventLog::OpenFile(const std::filesystem::path
                   "service.data_dir elsewhere or move the file away",
               SQLITE_NOTADB);
         }
-        if (!options.read_only) {
+        if (options.snapshots_only) {
+          d.exec("PRAGMA synchronous=FULL");
+        } else if (!options.read_only) {
           d.exec("PRAGMA journal_mode=WAL");
           d.exec("PRAGMA synchronous=FULL");
           // A 64 MiB page cache keeps the indexes' hot pages in memory; fewer,
@@ -382,7 +387,7 @@ Result<std::unique_ptr<EventLog>> EventLog::OpenFile(const std::filesystem::path
   if (!status.ok()) {
     return status;
   }
-  if (options.read_only) {
+  if (as_is) {
     auto version = log->SchemaVersion();
     if (!version.ok()) {
       return version.status();
@@ -396,7 +401,7 @@ Result<std::unique_ptr<EventLog>> EventLog::OpenFile(const std::filesystem::path
   } else if (auto r = log->RegisterEventTypes(); !r.ok()) {
     return r;
   }
-  if (!options.read_only) {
+  if (!as_is) {
     if (auto s = log->PrepareStatements(); !s.ok()) {
       return s;
     }

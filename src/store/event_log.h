@@ -54,6 +54,10 @@ struct StoredSnapshot {
 
 struct EventLogOptions {
   bool read_only = false;
+  // A second connection that only stores snapshots (SaveSnapshots), as the
+  // background snapshot writer opens: the log must exist at this build's
+  // schema; nothing is created, migrated or registered.
+  bool snapshots_only = false;
 };
 
 class EventLog final : public CommittedState, public EventReader {
@@ -75,6 +79,7 @@ class EventLog final : public CommittedState, public EventReader {
   EventLog& operator=(const EventLog&) = delete;
 
   const std::filesystem::path& path() const { return path_; }
+  const Clock& clock() const { return clock_; }
 
   // How a batch is appended. A replica (DESIGN.md §8) stores the leader's
   // recorded_at and where it stands in the events topic with each batch.

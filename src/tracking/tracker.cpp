@@ -133,6 +133,12 @@ std::string Tracker::Snapshot() const {
   return std::string(bytes.begin(), bytes.end());
 }
 
+SnapshotJob Tracker::CaptureSnapshot() const {
+  return [state = std::make_shared<const TrackingState>(state_)] {
+    return JsonSnapshotImage(StateToJson(*state));
+  };
+}
+
 Status Tracker::Restore(std::string_view snapshot) {
   auto j = json::from_msgpack(snapshot.begin(), snapshot.end(), true, false);
   if (j.is_discarded() || !j.is_object()) {

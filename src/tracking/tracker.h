@@ -55,6 +55,7 @@ class Tracker final : public Projection, public Decider {
   void Apply(const EventRecord& record) override;
   std::string Digest() const override;
   std::string Snapshot() const override;
+  SnapshotJob CaptureSnapshot() const override;
   Status Restore(std::string_view snapshot) override;
   void Reset() override {
     state_ = {};
