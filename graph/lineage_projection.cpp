@@ -967,10 +967,9 @@ struct LineageProjection::FrozenState {
 };
 
 std::shared_ptr<const LineageProjection::FrozenState> LineageProjection::Freeze() const {
-  return std::make_shared<const FrozenState>(FrozenState{ids_.Freeze(), nodes_.Freeze(),
-                                                         edges_.Freeze(), intervals_.Freeze(),
-                                                         attributes_.Freeze(), acls_, products_,
-                                                         applied_seq_});
+  return std::make_shared<const FrozenState>(
+      FrozenState{ids_.Freeze(), nodes_.Freeze(), edges_.Freeze(), intervals_.Freeze(),
+                  attributes_.Freeze(), acls_, products_, applied_seq_});
 }
 
 std::string LineageProjection::Snapshot() const { return Serialize(*Freeze()); }

@@ -143,8 +143,7 @@ Status ProjectionHost::WriteSnapshots() {
 }
 
 Status ProjectionHost::MaybeWriteSnapshots(std::int64_t every, std::chrono::milliseconds interval) {
-  if (pending_.valid() &&
-      pending_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+  if (pending_.valid() && pending_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
     return Status::Ok();  // one at a time
   }
   const auto now = Steady::now();
@@ -206,10 +205,11 @@ Status ProjectionHost::Collect(bool wait) {
   snapshot_seq_ = done.written.seq;
   snapshot_at_ = done.written.captured_at;
   last_snapshot_ = done.written;
-  spdlog::debug("snapshots at event {}: writer paused {} us, written in the background in {} ms "
-                "({} bytes)",
-                done.written.seq.value(), done.written.capture.count(),
-                done.written.write.count() / 1000, done.written.bytes);
+  spdlog::debug(
+      "snapshots at event {}: writer paused {} us, written in the background in {} ms "
+      "({} bytes)",
+      done.written.seq.value(), done.written.capture.count(), done.written.write.count() / 1000,
+      done.written.bytes);
   return Status::Ok();
 }
 
