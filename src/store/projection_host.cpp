@@ -119,7 +119,7 @@ std::vector<std::function<StoredSnapshot()>> ProjectionHost::Capture() const {
 }
 
 Status ProjectionHost::WriteSnapshots() {
-  if (auto s = Collect(/*wait=*/true); !s.ok()) {
+  if (auto s = FinishSnapshots(); !s.ok()) {
     spdlog::warn("background snapshot: {}", s.message());  // superseded by this one
   }
   const auto start = Steady::now();
@@ -147,7 +147,7 @@ Status ProjectionHost::MaybeWriteSnapshots(std::int64_t every, std::chrono::mill
     return Status::Ok();  // one at a time
   }
   const auto now = Steady::now();
-  auto collected = Collect(/*wait=*/true);
+  auto collected = FinishSnapshots();
   if (failed_) {
     // Failed (reported here or by FinishSnapshots): pause before the next try.
     failed_ = false;
@@ -190,11 +190,8 @@ Status ProjectionHost::MaybeWriteSnapshots(std::int64_t every, std::chrono::mill
   return Status::Ok();
 }
 
-Status ProjectionHost::FinishSnapshots() { return Collect(/*wait=*/true); }
-
-Status ProjectionHost::Collect(bool wait) {
-  if (!pending_.valid() ||
-      (!wait && pending_.wait_for(std::chrono::seconds(0)) != std::future_status::ready)) {
+Status ProjectionHost::FinishSnapshots() {
+  if (!pending_.valid()) {
     return Status::Ok();
   }
   auto done = pending_.get();

@@ -81,10 +81,7 @@ class ProjectionHost {
     SnapshotWritten written;
   };
   Status ApplyFrom(EventSeq after);
-  // Takes the outcome of a finished background snapshot; waits for it when
-  // `wait`. Ok when none was in flight.
-  Status Collect(bool wait);
-  // Captures every projection's state; stores the images with `log`.
+  // Captures every projection's state: each job makes its stored snapshot.
   std::vector<std::function<StoredSnapshot()>> Capture() const;
 
   EventLog& log_;
