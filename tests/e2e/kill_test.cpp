@@ -74,17 +74,33 @@ TEST_CASE("the service killed with SIGKILL mid-ingest and restarted loses and du
 
   const int port = FreePort();
   const auto config = dir / "tributary.toml";
+  // Snapshots every 5,000 events: the kills also land while one is being
+  // written in the background.
   std::ofstream(config) << "[service]\ndata_dir = \"" << (dir / "data").string() << "\"\n"
-                        << "http_listen = \"127.0.0.1:" << port << "\"\n"
+                        << "http_listen = \"127.0.0.1:" << port << "\"\nsnapshot_every = 5000\n"
                         << "[[clusters]]\nname = \"local\"\nbootstrap_servers = \"" << bootstrap
                         << "\"\n[sources]\nconsumer_offsets = { topic = \"__consumer_offsets\" }\n";
   const auto db = dir / "data" / "tributary.db";
 
+  // The newest snapshot's event, 0 when there is none.
+  const auto snapshot_seq = [&]() -> std::int64_t {
+    try {
+      SQLite::Database d(db.string(), SQLite::OPEN_READONLY);
+      return d.execAndGet("SELECT coalesce(max(seq), 0) FROM snapshots").getInt64();
+    } catch (const std::exception&) {
+      return 0;
+    }
+  };
+  std::int64_t snapshot_before = 0;
   for (const int kill_at : {kRecords / 5, kRecords / 2}) {
     ChildProcess serve({"serve", "--config", config.string()}, dir / "serve.out");
-    REQUIRE(WaitUntil([&] { return CountEvents(db) >= kill_at; }, 60s));
+    // Killed once the running service has written a newer snapshot (in the
+    // background) than the last run left.
+    REQUIRE(WaitUntil(
+        [&] { return CountEvents(db) >= kill_at && snapshot_seq() > snapshot_before; }, 60s));
     serve.Signal(SIGKILL);
     CHECK(serve.Wait() == 128 + SIGKILL);
+    snapshot_before = snapshot_seq();
     INFO("killed after " << CountEvents(db) << " events");
   }
 
@@ -110,4 +126,11 @@ TEST_CASE("the service killed with SIGKILL mid-ingest and restarted loses and du
   CHECK(d.execAndGet("SELECT sum(next_offset) FROM source_offsets").getInt64() == kRecords);
   CHECK(d.execAndGet("SELECT count(*) FROM fold_state WHERE key LIKE 'co/local/t/%'").getInt64() ==
         kRecords);
+  // The snapshots left by the kills and the restarts, plus the log after
+  // them, give the state a replay from zero gives.
+  ChildProcess verify({"replay", "--config", config.string(), "--verify"}, dir / "verify.out");
+  const int verified = verify.Wait();
+  INFO(verify.Output());
+  CHECK(verified == 0);
+  CHECK(verify.Output().find("MISMATCH") == std::string::npos);
 }
